@@ -1,0 +1,30 @@
+# make run: set up and start everything. make test: set up and run every test.
+PY := .venv/bin/python
+STAMP := .venv/.installed
+
+.PHONY: run test venv unit asyncapi clean
+
+venv: $(STAMP)
+$(STAMP): requirements.txt
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+run: venv
+	$(PY) -m deploy.local.stack run
+
+test: venv
+	$(PY) -m deploy.local.stack test $(PYTEST_ARGS)
+
+# Pure tests only: no servers needed.
+unit: venv
+	$(PY) -m pytest tests/unit -q
+
+asyncapi: venv
+	$(PY) -m deploy.asyncapi write
+
+clean:
+	-$(PY) -m deploy.local.servers down --profile run
+	-$(PY) -m deploy.local.servers down --profile test
+	rm -rf .local

@@ -1,0 +1,152 @@
+"""intake's SQL: catalogue, code sequences, dossiers and the tracking view."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import asyncpg
+
+from services.intake.domain.catalogue import Catalogue, Procedure
+
+
+async def load_catalogue(conn: asyncpg.Connection, catalogue: Catalogue) -> int:
+    """Insert the catalogue's agencies and this version of its procedures; returns new rows."""
+    await conn.executemany(
+        "INSERT INTO agencies(id, name, short_name, level) VALUES ($1,$2,$3,$4) "
+        "ON CONFLICT (id) DO UPDATE SET name=EXCLUDED.name, short_name=EXCLUDED.short_name, level=EXCLUDED.level",
+        [(a.id, a.name, a.short_name, a.level) for a in catalogue.agencies],
+    )
+    rows = [
+        (p.code, catalogue.version, catalogue.effective_from, p.agency_id,
+         p.model_dump_json(exclude={"version", "effective_from"}))
+        for p in catalogue.procedures
+    ]
+    result = await conn.fetchval(
+        """WITH ins AS (
+             INSERT INTO procedures(code, version, effective_from, agency_id, body)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::jsonb[])
+             ON CONFLICT DO NOTHING RETURNING 1)
+           SELECT count(*) FROM ins""",
+        *map(list, zip(*rows)),
+    )
+    return int(result)
+
+
+def _procedure(row) -> Procedure:
+    return Procedure.model_validate({**json.loads(row["body"]), "version": row["version"],
+                                     "effective_from": row["effective_from"]})
+
+
+_CURRENT = """
+    SELECT DISTINCT ON (code) code, version, effective_from, body FROM procedures
+    WHERE effective_from <= $1 {extra}
+    ORDER BY code, effective_from DESC, version DESC"""
+
+
+async def current_procedure(conn, code: str, today: date) -> Procedure | None:
+    row = await conn.fetchrow(_CURRENT.format(extra="AND code = $2"), today, code)
+    return _procedure(row) if row else None
+
+
+async def current_procedures(conn, today: date, agency_id: str | None = None) -> list[Procedure]:
+    if agency_id:
+        rows = await conn.fetch(_CURRENT.format(extra="AND agency_id = $2"), today, agency_id)
+    else:
+        rows = await conn.fetch(_CURRENT.format(extra=""), today)
+    return [_procedure(r) for r in rows]
+
+
+async def procedure_version(conn, code: str, version: str) -> Procedure:
+    row = await conn.fetchrow("SELECT code, version, effective_from, body FROM procedures WHERE code=$1 AND version=$2",
+                              code, version)
+    return _procedure(row)
+
+
+async def agencies(conn) -> list[dict]:
+    return [dict(r) for r in await conn.fetch("SELECT id, name, short_name, level FROM agencies ORDER BY id")]
+
+
+async def next_sequence(conn, agency_id: str, day: date) -> int:
+    """Next number of the day for the agency. Inside the dossier's transaction, so a
+    rollback gives the number back: no gaps, and the row lock means no repeats."""
+    return await conn.fetchval(
+        """INSERT INTO code_sequences(agency_id, local_day, last_seq) VALUES ($1, $2, 1)
+           ON CONFLICT (agency_id, local_day) DO UPDATE SET last_seq = code_sequences.last_seq + 1
+           RETURNING last_seq""",
+        agency_id, day,
+    )
+
+
+async def insert_dossier(conn, d: dict) -> None:
+    await conn.execute(
+        """INSERT INTO dossiers(code, agency_id, procedure_code, procedure_version, channel, status, applicant,
+                                documents, received_by, submitted_at, accepted_at, due_at, rule_version, last_seq,
+                                updated_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$10)""",
+        d["code"], d["agency_id"], d["procedure_code"], d["procedure_version"], d["channel"], d["status"],
+        json.dumps(d["applicant"], ensure_ascii=False), json.dumps(d["documents"], ensure_ascii=False),
+        d["received_by"], d["submitted_at"], d["accepted_at"], d["due_at"], d["rule_version"], d["last_seq"],
+    )
+
+
+async def lock_dossier(conn, code: str):
+    return await conn.fetchrow("SELECT * FROM dossiers WHERE code = $1 FOR UPDATE", code)
+
+
+async def get_dossier(conn, code: str):
+    return await conn.fetchrow("SELECT * FROM dossiers WHERE code = $1", code)
+
+
+async def record_transition(conn, code: str, *, status: int, seq: int, at: datetime, accepted_at=None,
+                            due_at=None, rule_version=None, refusal_reason=None) -> None:
+    await conn.execute(
+        """UPDATE dossiers SET status=$2, last_seq=$3, updated_at=$4,
+                  accepted_at=COALESCE($5, accepted_at), due_at=COALESCE($6, due_at),
+                  rule_version=COALESCE($7, rule_version), refusal_reason=COALESCE($8, refusal_reason)
+           WHERE code=$1""",
+        code, status, seq, at, accepted_at, due_at, rule_version, refusal_reason,
+    )
+
+
+async def list_dossiers(conn, *, status: int | None, agency_id: str | None, limit: int, offset: int):
+    return await conn.fetch(
+        """SELECT * FROM dossiers
+           WHERE ($1::smallint IS NULL OR COALESCE(tracked_status, status) = $1)
+             AND ($2::text IS NULL OR agency_id = $2)
+           ORDER BY submitted_at DESC, code DESC LIMIT $3 OFFSET $4""",
+        status, agency_id, limit, offset,
+    )
+
+
+async def history(conn, code: str):
+    return await conn.fetch("SELECT * FROM dossier_history WHERE code = $1 ORDER BY seq", code)
+
+
+async def apply_tracking(conn, rows: list[tuple]) -> None:
+    """rows: (code, seq, type, status, occurred_at, actor, reason, due_at), in topic order.
+
+    History rows are keyed by (code, seq), so a redelivered event changes nothing; the
+    current status only moves forward in seq.
+    """
+    if not rows:
+        return
+    await conn.execute(
+        """INSERT INTO dossier_history(code, seq, type, status, occurred_at, actor, reason)
+           SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::smallint[], $5::timestamptz[],
+                                $6::text[], $7::text[])
+           ON CONFLICT DO NOTHING""",
+        *[list(col) for col in list(zip(*rows))[:7]],
+    )
+    latest: dict[str, tuple] = {}
+    for r in rows:  # keep the last status-bearing event per dossier
+        if r[3] is not None and (r[0] not in latest or r[1] > latest[r[0]][1]):
+            latest[r[0]] = r
+    if latest:
+        vals = list(latest.values())
+        await conn.execute(
+            """UPDATE dossiers d SET tracked_status = u.status, tracked_seq = u.seq,
+                      tracked_due_at = COALESCE(u.due_at, d.tracked_due_at)
+               FROM unnest($1::text[], $2::int[], $3::smallint[], $4::timestamptz[]) AS u(code, seq, status, due_at)
+               WHERE d.code = u.code AND d.tracked_seq < u.seq""",
+            [v[0] for v in vals], [v[1] for v in vals], [v[3] for v in vals], [v[7] for v in vals],
+        )

@@ -1,0 +1,16 @@
+"""Dossier codes: `{agency_id}-{yyMMdd}-{seq:04d}`, the sequence per agency and local day."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+VN = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no daylight saving
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(VN).date()
+
+
+def format_code(agency_id: str, day: date, seq: int) -> str:
+    if seq < 1:
+        raise ValueError("sequence starts at 1")
+    return f"{agency_id}-{day:%y%m%d}-{seq:04d}"

@@ -1,0 +1,133 @@
+"""intake's HTTP API: the catalogue and reception. Routes only translate."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import AwareDatetime, BaseModel, Field
+
+from services.intake.adapters import repository as repo
+from services.intake.domain.codes import local_day
+from services.intake.domain.dossier import Applicant, masked_id
+from services.intake.service import dossiers
+from shared.events import Channel
+from shared.lifecycle import STATUS_NAMES_VI, Action, Status
+
+router = APIRouter(prefix="/api/v1")
+ShortText = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class DossierIn(BaseModel):
+    procedure_code: str = Field(min_length=1, max_length=40, examples=["1.001193"])
+    channel: Channel
+    applicant: Applicant
+    documents: list[ShortText] = Field(default_factory=list, max_length=50)
+    received_by: str | None = Field(None, max_length=100, description="Clerk account (counter and post)")
+
+
+class DecisionIn(BaseModel):
+    by: str = Field(min_length=1, max_length=100, description="Clerk account")
+    reason: str | None = Field(None, max_length=2000)
+
+
+class RefusalIn(DecisionIn):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the dossier is refused (form 03)")
+
+
+class DossierOut(BaseModel):
+    code: str
+    status: int
+    status_name: str
+    channel: Channel
+    agency_id: str
+    procedure_code: str
+    procedure_version: str
+    applicant_name: str
+    applicant_id_masked: str
+    documents: list[str]
+    submitted_at: AwareDatetime
+    accepted_at: AwareDatetime | None
+    due_at: AwareDatetime | None
+    rule_version: str | None
+    refusal_reason: str | None
+    tracked_status: int | None = Field(description="Status as last seen on the lifecycle topic")
+
+
+def _out(row) -> DossierOut:
+    applicant = json.loads(row["applicant"])
+    status = row["tracked_status"] if (row["tracked_seq"] or 0) > row["last_seq"] else row["status"]
+    return DossierOut(
+        code=row["code"], status=status, status_name=STATUS_NAMES_VI[Status(status)], channel=row["channel"],
+        agency_id=row["agency_id"], procedure_code=row["procedure_code"], procedure_version=row["procedure_version"],
+        applicant_name=applicant["name"], applicant_id_masked=masked_id(applicant["id_number"]),
+        documents=json.loads(row["documents"]), submitted_at=row["submitted_at"], accepted_at=row["accepted_at"],
+        due_at=row["tracked_due_at"] or row["due_at"], rule_version=row["rule_version"],
+        refusal_reason=row["refusal_reason"], tracked_status=row["tracked_status"],
+    )
+
+
+def _rt(request: Request):
+    return request.app.state.runtime
+
+
+@router.get("/procedures", tags=["catalogue"], summary="Danh mục thủ tục / the procedure catalogue")
+async def list_procedures(request: Request, agency: str | None = Query(None, max_length=40)) -> dict:
+    rt = _rt(request)
+    async with rt.db.acquire() as conn:
+        procs = await repo.current_procedures(conn, local_day(rt.clock()), agency)
+        return {"agencies": await repo.agencies(conn), "procedures": [p.model_dump(mode="json") for p in procs]}
+
+
+@router.post("/dossiers", status_code=201, response_model=DossierOut, tags=["dossiers"],
+             summary="Tiếp nhận hồ sơ / receive a dossier")
+async def receive(request: Request, body: DossierIn) -> DossierOut:
+    rt = _rt(request)
+    row = await dossiers.receive(rt.db, rt.calendar, rt.clock(), procedure_code=body.procedure_code,
+                                 channel=body.channel, applicant=body.applicant, documents=body.documents,
+                                 received_by=body.received_by)
+    return _out(row)
+
+
+@router.get("/dossiers", response_model=list[DossierOut], tags=["dossiers"], summary="Danh sách hồ sơ / list")
+async def list_dossiers(request: Request, status: int | None = Query(None, ge=1, le=10),
+                        agency: str | None = Query(None, max_length=40), limit: int = Query(50, ge=1, le=500),
+                        offset: int = Query(0, ge=0, le=1_000_000)) -> list[DossierOut]:
+    async with _rt(request).db.acquire() as conn:
+        rows = await repo.list_dossiers(conn, status=status, agency_id=agency, limit=limit, offset=offset)
+    return [_out(r) for r in rows]
+
+
+@router.get("/dossiers/{code}", response_model=DossierOut, tags=["dossiers"])
+async def get_dossier(request: Request, code: str) -> DossierOut:
+    async with _rt(request).db.acquire() as conn:
+        row = await repo.get_dossier(conn, code)
+    if row is None:
+        raise dossiers.not_found(code)
+    return _out(row)
+
+
+@router.get("/dossiers/{code}/history", tags=["dossiers"], summary="Quá trình xử lý / status history")
+async def get_history(request: Request, code: str) -> list[dict]:
+    async with _rt(request).db.acquire() as conn:
+        if await repo.get_dossier(conn, code) is None:
+            raise dossiers.not_found(code)
+        rows = await repo.history(conn, code)
+    return [{**dict(r), "status_name": STATUS_NAMES_VI.get(r["status"]) if r["status"] else None} for r in rows]
+
+
+@router.post("/dossiers/{code}/accept", response_model=DossierOut, tags=["dossiers"],
+             summary="Tiếp nhận hồ sơ trực tuyến / accept an online dossier")
+async def accept(request: Request, code: str, body: DecisionIn) -> DossierOut:
+    rt = _rt(request)
+    return _out(await dossiers.decide(rt.db, rt.calendar, rt.clock(), code, Action.ACCEPT, by=body.by,
+                                      reason=body.reason))
+
+
+@router.post("/dossiers/{code}/refuse", response_model=DossierOut, tags=["dossiers"],
+             summary="Từ chối tiếp nhận / refuse a dossier")
+async def refuse(request: Request, code: str, body: RefusalIn) -> DossierOut:
+    rt = _rt(request)
+    return _out(await dossiers.decide(rt.db, rt.calendar, rt.clock(), code, Action.REFUSE, by=body.by,
+                                      reason=body.reason))

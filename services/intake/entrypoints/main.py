@@ -1,0 +1,41 @@
+"""The intake process: HTTP API, outbox relay, and the tracking consumer."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from services.intake.service import catalogue, tracking
+from services.intake.entrypoints.http import router
+from shared.calendar import default_calendar
+from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
+from shared.events import LIFECYCLE_TOPIC, parse_event
+from shared.http import consumer_check
+from shared.runtime import Runtime
+from shared.settings import Settings
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def build(settings: Settings | None = None) -> Runtime:
+    rt = Runtime(settings or Settings.from_env("intake"), MIGRATIONS, with_outbox=True)
+    rt.calendar = default_calendar()
+    tracker = AssignmentTracker()
+    rt.health_checks["kafka_consumer"] = consumer_check(tracker)
+    processor = BatchProcessor("intake", rt.broker, rt.registry, parse_event,
+                               lambda items: tracking.apply_events(rt.db, items))
+
+    subscribe_batches(rt.broker, LIFECYCLE_TOPIC, "intake-tracking", processor, tracker, max_records=500,
+                      description="Keeps each dossier's current status for tracking")
+
+    async def load_catalogue() -> None:
+        path = os.environ.get("CATALOGUE_FILE") or str(catalogue.DEMO_CATALOGUE)
+        await catalogue.load(rt.db, Path(path))
+
+    rt.on_started.append(load_catalogue)
+    return rt
+
+
+runtime = build()
+app = runtime.app("intake: tiếp nhận hồ sơ",
+                  "Reception of administrative-procedure dossiers: catalogue, counter, online, post.")
+app.include_router(router)

@@ -1,0 +1,100 @@
+"""intake's use cases: receive, accept, refuse, and keep the tracking view.
+
+Each command is one transaction that changes the dossier row and appends its event to
+the outbox; the relay publishes it after commit.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from services.intake.adapters import repository as repo
+from services.intake.domain.codes import format_code, local_day
+from services.intake.domain.dossier import Applicant, deadline_at_acceptance, reception_for
+from shared import outbox
+from shared.events import (LIFECYCLE_TOPIC, AcceptedPayload, Channel, Dimensions, EventType, RefusedPayload,
+                           SubmittedPayload, make_event)
+from shared.http import ApiError
+from shared.lifecycle import Action, Status, TransitionRefused, target_status
+
+PRODUCER = "intake"
+INTAKE_ACTIONS = frozenset({Action.ACCEPT, Action.REFUSE})
+
+
+def not_found(code: str) -> ApiError:
+    return ApiError(404, f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
+
+
+async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedure_code: str, channel: Channel,
+                  applicant: Applicant, documents: list[str], received_by: str | None) -> dict:
+    async with pool.acquire() as conn, conn.transaction():
+        procedure = await repo.current_procedure(conn, procedure_code, local_day(now))
+        if procedure is None:
+            raise ApiError(422, f"Thủ tục {procedure_code} không có trong danh mục",
+                           f"Procedure {procedure_code} is not in the catalogue", field="procedure_code")
+        reception = reception_for(channel)
+        seq = await repo.next_sequence(conn, procedure.agency_id, local_day(now))
+        code = format_code(procedure.agency_id, local_day(now), seq)
+        dims = Dimensions(agency_id=procedure.agency_id, procedure_code=procedure.code, channel=channel,
+                          applicant_type=applicant.type)
+        deadline = deadline_at_acceptance(procedure, channel, now, calendar) if reception.accepted else None
+        await repo.insert_dossier(conn, {
+            "code": code, "agency_id": procedure.agency_id, "procedure_code": procedure.code,
+            "procedure_version": procedure.version, "channel": channel.value, "status": int(reception.status),
+            "applicant": applicant.model_dump(), "documents": documents, "received_by": received_by,
+            "submitted_at": now, "accepted_at": now if deadline else None,
+            "due_at": deadline.due_at if deadline else None,
+            "rule_version": deadline.rule_version if deadline else None, "last_seq": 1,
+        })
+        actor = received_by or ("citizen" if channel is Channel.ONLINE else "clerk")
+        if deadline:
+            payload = AcceptedPayload(to_status=2, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline)
+            event_type = EventType.ACCEPTED
+        else:
+            payload = SubmittedPayload(to_status=1, actor=actor, dimensions=dims)
+            event_type = EventType.SUBMITTED
+        await outbox.append(conn, LIFECYCLE_TOPIC, code, make_event(
+            event_type, dossier_code=code, seq=1, occurred_at=now, producer=PRODUCER,
+            correlation_id=str(uuid.uuid4()), payload=payload))
+        return dict(await repo.get_dossier(conn, code))
+
+
+async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action: Action, *, by: str,
+                 reason: str | None) -> dict:
+    """Accept (1 or pre-acceptance 5 -> 2) or refuse (-> 3) an online dossier."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await repo.lock_dossier(conn, code)
+        if row is None:
+            raise not_found(code)
+        current = Status(row["status"])
+        try:
+            to = target_status(action, current, accepted_before=row["accepted_at"] is not None, among=INTAKE_ACTIONS)
+        except TransitionRefused as exc:
+            raise ApiError(409, exc.vi, exc.en, current_status=int(current),
+                           allowed_actions=[a.value for a in exc.allowed]) from None
+        dims = Dimensions(agency_id=row["agency_id"], procedure_code=row["procedure_code"],
+                          channel=Channel(row["channel"]), applicant_type=json.loads(row["applicant"])["type"])
+        seq = row["last_seq"] + 1
+        if to is Status.ACCEPTED:
+            # The catalogue version it was received under, so its rules never shift.
+            procedure = await repo.procedure_version(conn, row["procedure_code"], row["procedure_version"])
+            deadline = deadline_at_acceptance(procedure, Channel(row["channel"]), now, calendar)
+            payload = AcceptedPayload(from_status=int(current), to_status=2, actor=by, reason=reason,
+                                      dimensions=dims, accepted_at=now, deadline=deadline)
+            await repo.record_transition(conn, code, status=2, seq=seq, at=now, accepted_at=now,
+                                         due_at=deadline.due_at, rule_version=deadline.rule_version)
+            event_type = EventType.ACCEPTED
+        else:
+            payload = RefusedPayload(from_status=int(current), to_status=int(to), actor=by, reason=reason,
+                                     dimensions=dims)
+            await repo.record_transition(conn, code, status=int(to), seq=seq, at=now, refusal_reason=reason)
+            event_type = EventType.REFUSED
+        await outbox.append(conn, LIFECYCLE_TOPIC, code, make_event(
+            event_type, dossier_code=code, seq=seq, occurred_at=now, producer=PRODUCER,
+            correlation_id=str(uuid.uuid4()), payload=payload))
+        return dict(await repo.get_dossier(conn, code))
+
+

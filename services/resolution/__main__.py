@@ -1,0 +1,4 @@
+"""`python -m services.resolution`: serve the resolution process."""
+from shared.serve import serve
+
+serve("services.resolution.entrypoints.main:app", "resolution")

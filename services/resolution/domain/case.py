@@ -1,0 +1,90 @@
+"""A case in resolution: the status graph from acceptance on, and what each action does
+to its clock. Pure: the calendar is handed in, nothing here does I/O."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from shared.events import (ClosedPayload, EventType, OverduePayload, PausedPayload, ProcessingStartedPayload,
+                           ResolvedPayload, EVENT_FOR_STATUS)
+from shared.lifecycle import CLOCK_RUNNING, PAUSED, Action, Status, allowed_actions, target_status
+
+RESOLUTION_ACTIONS = frozenset({
+    Action.START_PROCESSING, Action.REQUEST_SUPPLEMENT, Action.RECORD_SUPPLEMENT, Action.REQUEST_FEE,
+    Action.RECORD_PAYMENT, Action.STOP, Action.RESOLVE, Action.RETURN_RESULT, Action.WITHDRAW,
+})
+
+
+@dataclass(frozen=True)
+class Case:
+    code: str
+    agency_id: str
+    procedure_code: str
+    channel: str
+    status: Status
+    accepted_at: datetime
+    due_at: datetime
+    processing_hours: int
+    time_type: str
+    clock_policy: str
+    rule_version: str
+    last_seq: int
+    paused_at: datetime | None = None
+    paused_hours: float = 0.0          # working hours spent waiting for supplements or fees
+    overdue_notified: bool = False     # the overdue event for the current due time was published
+    resolved_at: datetime | None = None
+    compliance: str | None = None
+
+    def actions(self) -> list[Action]:
+        return allowed_actions(self.status, accepted_before=True, among=RESOLUTION_ACTIONS)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    event_type: EventType
+    payload: BaseModel
+
+
+def act(case: Case, action: Action, *, actor: str, reason: str | None, now: datetime, calendar) -> Outcome:
+    """Apply `action` at `now`; TransitionRefused when the graph does not allow it."""
+    to = target_status(action, case.status, accepted_before=True, among=RESOLUTION_ACTIONS)
+    base = dict(from_status=int(case.status), to_status=int(to), actor=actor, reason=reason)
+    due, paused_at, paused_hours = case.due_at, case.paused_at, case.paused_hours
+    resolved_at = compliance = None
+    if to in PAUSED:
+        paused_at = now
+        payload: BaseModel = PausedPayload(**base, due_at=due)
+    elif to is Status.PROCESSING:
+        if case.status in PAUSED and paused_at is not None:
+            paused_hours += calendar.working_hours_between(paused_at, now)
+            if case.clock_policy == "restart":
+                due = calendar.restart(now, case.processing_hours, case.time_type)
+            else:
+                due = calendar.extend_for_pause(due, paused_at, now)
+            paused_at = None
+        payload = ProcessingStartedPayload(**base, due_at=due)
+    elif to is Status.RESOLVED:
+        resolved_at, compliance = now, calendar.compliance(now, due)
+        used = max(0.0, calendar.working_hours_between(case.accepted_at, now) - paused_hours)
+        payload = ResolvedPayload(**base, due_at=due, compliance=compliance, working_hours_used=round(used, 2))
+    else:
+        payload = ClosedPayload(**base)
+    new = replace(
+        case, status=to, due_at=due, paused_at=paused_at, paused_hours=paused_hours,
+        last_seq=case.last_seq + 1,
+        # a new due time may pass again; the old one's notice no longer counts
+        overdue_notified=case.overdue_notified and due == case.due_at,
+        resolved_at=resolved_at or case.resolved_at, compliance=compliance or case.compliance,
+    )
+    return Outcome(new, EVENT_FOR_STATUS[int(to)], payload)
+
+
+def overdue(case: Case, now: datetime) -> Outcome | None:
+    """The notice that a running clock has passed its due time, once per due time."""
+    if case.status not in CLOCK_RUNNING or case.overdue_notified or case.due_at > now:
+        return None
+    new = replace(case, overdue_notified=True, last_seq=case.last_seq + 1)
+    return Outcome(new, EventType.OVERDUE, OverduePayload(due_at=case.due_at, status=int(case.status)))

@@ -1,0 +1,113 @@
+"""resolution's use cases: open cases from accepted dossiers, act on them, notice deadlines.
+
+Every change of a case and its event are written in one transaction (case row, control
+slip row, outbox row); the relay publishes after commit.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import asyncpg
+
+from services.resolution.adapters import repository as repo
+from services.resolution.domain.case import Case, Outcome, act, overdue
+from shared import outbox
+from shared.consumer import Item
+from shared.events import LIFECYCLE_TOPIC, EventType, RequestType, make_event
+from shared.http import ApiError
+from shared.lifecycle import Action, Status, TransitionRefused
+
+log = logging.getLogger(__name__)
+PRODUCER = "resolution"
+
+
+def not_found(code: str) -> ApiError:
+    return ApiError(404, f"Không tìm thấy hồ sơ {code} tại bộ phận giải quyết",
+                    f"Case {code} not found in resolution")
+
+
+async def _record(conn, outcome: Outcome, now: datetime, correlation_id: str) -> None:
+    case, payload = outcome.case, outcome.payload
+    await repo.save_case(conn, case, now)
+    await repo.add_history(conn, [(case.code, case.last_seq, outcome.event_type.value, getattr(payload, "from_status", None),
+                                   getattr(payload, "to_status", None), getattr(payload, "actor", "system"),
+                                   getattr(payload, "reason", None), now)])
+    await outbox.append(conn, LIFECYCLE_TOPIC, case.code, make_event(
+        outcome.event_type, dossier_code=case.code, seq=case.last_seq, occurred_at=now, producer=PRODUCER,
+        correlation_id=correlation_id, payload=payload))
+
+
+async def perform(pool: asyncpg.Pool, calendar, now: datetime, code: str, action: Action, *, actor: str,
+                  reason: str | None, correlation_id: str) -> Case:
+    async with pool.acquire() as conn, conn.transaction():
+        case = await repo.lock_case(conn, code)  # a second clerk waits here, then sees the new status
+        if case is None:
+            raise not_found(code)
+        try:
+            outcome = act(case, action, actor=actor, reason=reason, now=now, calendar=calendar)
+        except TransitionRefused as exc:
+            raise ApiError(409, exc.vi, exc.en, current_status=int(case.status),
+                           allowed_actions=[a.value for a in exc.allowed]) from None
+        await _record(conn, outcome, now, correlation_id)
+        return outcome.case
+
+
+async def open_cases(pool: asyncpg.Pool, items: list[Item]) -> list:
+    """From the lifecycle topic: every accepted dossier becomes a case. Others are not ours."""
+    cases, history = [], []
+    for item in items:
+        e = item.message
+        if e.type != EventType.ACCEPTED.value:
+            continue
+        p = e.payload
+        cases.append(Case(
+            code=e.dossier_code, agency_id=p.dimensions.agency_id, procedure_code=p.dimensions.procedure_code,
+            channel=p.dimensions.channel.value, status=Status.ACCEPTED, accepted_at=p.accepted_at,
+            due_at=p.deadline.due_at, processing_hours=p.deadline.processing_hours, time_type=p.deadline.time_type,
+            clock_policy=p.deadline.clock_policy, rule_version=p.deadline.rule_version, last_seq=e.seq,
+        ))
+        history.append((e.dossier_code, e.seq, e.type, p.from_status, p.to_status, p.actor, p.reason, e.occurred_at))
+    if cases:
+        async with pool.acquire() as conn, conn.transaction():
+            await repo.create_cases(conn, cases, max(e.message.occurred_at for e in items))
+            await repo.add_history(conn, history)
+    return []
+
+
+_REQUEST_ACTIONS = {RequestType.WITHDRAWAL: Action.WITHDRAW, RequestType.SUPPLEMENT_PROVIDED: Action.RECORD_SUPPLEMENT}
+
+
+async def apply_requests(pool: asyncpg.Pool, calendar, clock, items: list[Item]) -> list:
+    """Citizen requests relayed by intake. A request the graph refuses is recorded as refused,
+    not dead-lettered: it is a valid message about a dossier that has moved on."""
+    rejected = []
+    for item in items:
+        req = item.message
+        async with pool.acquire() as conn, conn.transaction():
+            case = await repo.lock_case(conn, req.dossier_code)
+            if case is None:
+                rejected.append((item, f"no case {req.dossier_code} in resolution"))
+                continue
+            now = clock()
+            try:
+                outcome = act(case, _REQUEST_ACTIONS[req.type], actor="citizen", reason=req.reason, now=now,
+                              calendar=calendar)
+            except TransitionRefused as exc:
+                if await repo.mark_request(conn, req.request_id, req.dossier_code, f"refused: {exc.en}"):
+                    log.info("request %s on %s refused: %s", req.type, req.dossier_code, exc.en)
+                continue
+            if await repo.mark_request(conn, req.request_id, req.dossier_code, "applied"):
+                await _record(conn, outcome, now, req.correlation_id)
+    return rejected
+
+
+async def notice_overdue(pool: asyncpg.Pool, now: datetime, limit: int = 500) -> int:
+    """Publish one overdue event per case whose running clock has passed its due time."""
+    async with pool.acquire() as conn, conn.transaction():
+        cases = await repo.lock_newly_overdue(conn, now, limit)
+        for case in cases:
+            outcome = overdue(case, now)
+            if outcome:
+                await _record(conn, outcome, now, correlation_id=f"watcher:{case.code}")
+        return len(cases)

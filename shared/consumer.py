@@ -1,0 +1,122 @@
+"""Idempotent batch consumption: decode, dead-letter the poison, apply with retries.
+
+The subscriber commits offsets only after `process_batch` returns, i.e. after the
+service's database transaction committed (manual acknowledgement, DESIGN.md).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Generic, Sequence, TypeVar
+
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry, Counter
+
+from shared.db import TRANSIENT_DB_ERRORS
+from shared.events import DEAD_LETTER_TOPIC, BadEvent
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class Item(Generic[T]):
+    record: ConsumerRecord
+    message: T
+
+
+class Rejected(Exception):
+    """Raised by an applier for a message that can never be applied (impossible transition, gap)."""
+
+
+class AssignmentTracker(ConsumerRebalanceListener):
+    """Knows whether the consumer holds its place in the group, for /health."""
+
+    def __init__(self) -> None:
+        self.assigned = False
+        self.partitions: set = set()
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        self.assigned = False
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        self.partitions = set(assigned)
+        self.assigned = True
+
+
+class BatchProcessor(Generic[T]):
+    """Turns a batch of records into applied messages and dead letters.
+
+    `apply(items)` applies many messages in one transaction and returns the ones it
+    rejects (with the reason); they are dead-lettered after it commits. A batch that
+    fails for a reason other than a transient outage is retried message by message,
+    so one bad message cannot block the partition.
+    """
+
+    def __init__(self, service: str, broker: KafkaBroker, registry: CollectorRegistry,
+                 decode: Callable[[bytes], T], apply: Callable[[list[Item[T]]], Awaitable[list[tuple[Item[T], str]]]]):
+        self.service, self.broker, self.decode, self.apply = service, broker, decode, apply
+        self.dead_letters = Counter("dead_letters_total", "Messages sent to the dead-letter topic",
+                                    ["topic", "kind"], registry=registry)
+        self.applied = Counter("consumed_messages_total", "Messages applied (duplicates included)",
+                               ["topic"], registry=registry)
+
+    async def process_batch(self, records: Sequence[ConsumerRecord]) -> None:
+        items: list[Item[T]] = []
+        for record in records:
+            try:
+                items.append(Item(record, self.decode(record.value or b"")))
+            except BadEvent as exc:
+                await self._dead_letter(record, "bad_event", str(exc))
+        if not items:
+            return
+        try:
+            rejected = await self._with_retry(items)
+        except Exception:
+            log.exception("batch of %d failed; applying one by one", len(items))
+            rejected = []
+            for item in items:
+                try:
+                    rejected += await self._with_retry([item])
+                except Exception as exc:
+                    rejected.append((item, f"{type(exc).__name__}: {exc}"))
+        for item, reason in rejected:
+            await self._dead_letter(item.record, "rejected", reason)
+        for item in items:
+            self.applied.labels(item.record.topic).inc()
+
+    async def _with_retry(self, items: list[Item[T]]) -> list[tuple[Item[T], str]]:
+        delay = 0.2
+        while True:  # an outage is waited out: moving on would lose the messages
+            try:
+                return await self.apply(items)
+            except TRANSIENT_DB_ERRORS as exc:
+                log.warning("database unavailable (%s); retrying in %.1f s", type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _dead_letter(self, record: ConsumerRecord, kind: str, reason: str) -> None:
+        log.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason)
+        headers: dict[str, Any] = {
+            "dlt-reason": reason[:1000], "dlt-kind": kind, "dlt-service": self.service,
+            "dlt-original-topic": record.topic, "dlt-original-partition": str(record.partition),
+            "dlt-original-offset": str(record.offset),
+        }
+        await self.broker.publish(record.value or b"", topic=DEAD_LETTER_TOPIC, key=record.key, headers=headers)
+        self.dead_letters.labels(record.topic, kind).inc()
+
+
+def subscribe_batches(broker: KafkaBroker, topic: str, group_id: str, processor: BatchProcessor,
+                      tracker: AssignmentTracker, *, max_records: int = 500, description: str = "") -> None:
+    """Register a batch subscriber that commits offsets only after the batch is applied."""
+    from faststream import AckPolicy
+    from faststream.kafka.annotations import KafkaMessage
+
+    @broker.subscriber(topic, group_id=group_id, batch=True, max_records=max_records, batch_timeout_ms=100,
+                       auto_offset_reset="earliest", ack_policy=AckPolicy.MANUAL, listener=tracker,
+                       title=f"{group_id}:{topic}", description=description)
+    async def handle(msg: KafkaMessage) -> None:
+        await processor.process_batch(msg.raw_message)
+        await msg.ack()  # commits the positions of what was fetched, all of it now applied

@@ -1,0 +1,224 @@
+"""The event contract of DESIGN.md: one envelope, payloads as a union discriminated on `type`.
+
+Events carry what consumers need to count and never personal data (no ID number, phone,
+e-mail, address or name). Old schema versions are upcast on read (`UPCASTERS`), never
+rewritten on the topic.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Callable, Literal, Union
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+LIFECYCLE_TOPIC = "dossier.lifecycle.v1"
+REQUESTS_TOPIC = "dossier.requests.v1"
+DEAD_LETTER_TOPIC = "dossier.lifecycle.v1.dlt"
+
+
+class Channel(StrEnum):
+    COUNTER = "counter"
+    ONLINE = "online"
+    POST = "post"
+
+
+CHANNEL_CODES = {Channel.COUNTER: 1, Channel.ONLINE: 2, Channel.POST: 3}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Dimensions(_Frozen):
+    """What a dossier is counted by. Sent with the first event a consumer may see."""
+    agency_id: str
+    procedure_code: str
+    channel: Channel
+    applicant_type: int = Field(ge=0, le=2, description="0 citizen, 1 enterprise, 2 household business")
+
+
+class Deadline(_Frozen):
+    """The clock of an accepted dossier and the rule version it was computed under."""
+    due_at: AwareDatetime
+    processing_hours: int = Field(ge=0)
+    time_type: Literal["working", "calendar"]
+    clock_policy: Literal["pause", "restart"]
+    rule_version: str
+
+
+class StatusChange(_Frozen):
+    from_status: int | None = Field(None, ge=1, le=10)
+    to_status: int = Field(ge=1, le=10)
+    actor: str = Field(description="Staff account or 'citizen' or 'system'; never a personal ID")
+    reason: str | None = None
+
+
+class SubmittedPayload(StatusChange):
+    dimensions: Dimensions
+
+
+class AcceptedPayload(StatusChange):
+    dimensions: Dimensions
+    accepted_at: AwareDatetime
+    deadline: Deadline
+
+
+class RefusedPayload(StatusChange):
+    dimensions: Dimensions
+
+
+class ProcessingStartedPayload(StatusChange):
+    due_at: AwareDatetime = Field(description="Current due time: moved by a pause, renewed by a restart")
+
+
+class PausedPayload(StatusChange):
+    """Supplement (5) or fee (6) requested: the clock stops."""
+    due_at: AwareDatetime
+
+
+class ClosedPayload(StatusChange):
+    """Withdrawn (7), stopped (8) or returned (10)."""
+
+
+class ResolvedPayload(StatusChange):
+    due_at: AwareDatetime
+    compliance: Literal["early", "on_time", "late"]
+    working_hours_used: float = Field(ge=0)
+
+
+class OverduePayload(_Frozen):
+    due_at: AwareDatetime
+    status: int = Field(ge=1, le=10)
+
+
+class EventType(StrEnum):
+    SUBMITTED = "dossier.submitted"
+    ACCEPTED = "dossier.accepted"
+    REFUSED = "dossier.refused"
+    PROCESSING_STARTED = "dossier.processing_started"
+    SUPPLEMENT_REQUESTED = "dossier.supplement_requested"
+    FEE_REQUESTED = "dossier.fee_requested"
+    WITHDRAWN = "dossier.withdrawn"
+    STOPPED = "dossier.stopped"
+    RESOLVED = "dossier.resolved"
+    RETURNED = "dossier.returned"
+    OVERDUE = "dossier.overdue"
+
+
+class _Envelope(_Frozen):
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    schema_version: int = 1
+    dossier_code: str = Field(min_length=1, max_length=64)
+    seq: int = Field(ge=1, description="This dossier's event number: 1, 2, 3 ... with no gaps")
+    occurred_at: AwareDatetime
+    producer: str
+    correlation_id: str
+
+
+def _event(type_: EventType, payload: type[BaseModel]) -> type[_Envelope]:
+    return type(  # one envelope class per event type, so pydantic can discriminate on `type`
+        "Event_" + type_.name.title().replace("_", ""),
+        (_Envelope,),
+        {"__annotations__": {"type": Literal[type_.value], "payload": payload}},
+    )
+
+
+EVENT_CLASSES: dict[EventType, type[_Envelope]] = {
+    EventType.SUBMITTED: _event(EventType.SUBMITTED, SubmittedPayload),
+    EventType.ACCEPTED: _event(EventType.ACCEPTED, AcceptedPayload),
+    EventType.REFUSED: _event(EventType.REFUSED, RefusedPayload),
+    EventType.PROCESSING_STARTED: _event(EventType.PROCESSING_STARTED, ProcessingStartedPayload),
+    EventType.SUPPLEMENT_REQUESTED: _event(EventType.SUPPLEMENT_REQUESTED, PausedPayload),
+    EventType.FEE_REQUESTED: _event(EventType.FEE_REQUESTED, PausedPayload),
+    EventType.WITHDRAWN: _event(EventType.WITHDRAWN, ClosedPayload),
+    EventType.STOPPED: _event(EventType.STOPPED, ClosedPayload),
+    EventType.RESOLVED: _event(EventType.RESOLVED, ResolvedPayload),
+    EventType.RETURNED: _event(EventType.RETURNED, ClosedPayload),
+    EventType.OVERDUE: _event(EventType.OVERDUE, OverduePayload),
+}
+
+# The event for reaching each status, for the producers.
+EVENT_FOR_STATUS: dict[int, EventType] = {
+    1: EventType.SUBMITTED, 2: EventType.ACCEPTED, 3: EventType.REFUSED, 4: EventType.PROCESSING_STARTED,
+    5: EventType.SUPPLEMENT_REQUESTED, 6: EventType.FEE_REQUESTED, 7: EventType.WITHDRAWN,
+    8: EventType.STOPPED, 9: EventType.RESOLVED, 10: EventType.RETURNED,
+}
+
+LifecycleEvent = Annotated[Union[tuple(EVENT_CLASSES.values())], Field(discriminator="type")]  # type: ignore[valid-type]
+_LIFECYCLE = TypeAdapter(LifecycleEvent)
+
+CURRENT_SCHEMA_VERSION = 1
+# (type, version) -> function turning that version's dict into the next version's dict.
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class BadEvent(ValueError):
+    """A message that can never be applied: it goes to the dead-letter topic."""
+
+
+def make_event(type_: EventType, *, dossier_code: str, seq: int, occurred_at: datetime, producer: str,
+               correlation_id: str, payload: BaseModel | dict) -> _Envelope:
+    return EVENT_CLASSES[type_](
+        type=type_.value, dossier_code=dossier_code, seq=seq, occurred_at=occurred_at,
+        producer=producer, correlation_id=correlation_id, payload=payload,
+    )
+
+
+def parse_event(raw: bytes | str) -> _Envelope:
+    """Decode one lifecycle message, upcasting old versions; BadEvent says why it cannot be."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadEvent(f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadEvent("not a JSON object")
+    version = data.get("schema_version", 1)
+    if not isinstance(version, int) or version < 1 or version > CURRENT_SCHEMA_VERSION:
+        raise BadEvent(f"unknown schema_version {version!r}")
+    while version < CURRENT_SCHEMA_VERSION:
+        upcast = UPCASTERS.get((data.get("type"), version))
+        if upcast is None:
+            raise BadEvent(f"no upcaster for {data.get('type')!r} v{version}")
+        data, version = upcast(data), version + 1
+        data["schema_version"] = version
+    try:
+        return _LIFECYCLE.validate_python(data)
+    except ValueError as exc:
+        raise BadEvent(f"invalid event: {_short(exc)}") from None
+
+
+def _short(exc: Exception, limit: int = 500) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def encode(event: BaseModel) -> bytes:
+    return event.model_dump_json().encode()
+
+
+# ---- Citizen requests (intake -> resolution), topic dossier.requests.v1 ----
+
+class RequestType(StrEnum):
+    WITHDRAWAL = "request.withdrawal"
+    SUPPLEMENT_PROVIDED = "request.supplement_provided"
+
+
+class CitizenRequest(_Frozen):
+    request_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: RequestType
+    schema_version: int = 1
+    dossier_code: str = Field(min_length=1, max_length=64)
+    occurred_at: AwareDatetime
+    producer: str
+    correlation_id: str
+    reason: str | None = Field(None, max_length=2000)
+
+
+def parse_request(raw: bytes | str) -> CitizenRequest:
+    try:
+        return CitizenRequest.model_validate_json(raw)
+    except ValueError as exc:
+        raise BadEvent(f"invalid request: {_short(exc)}") from None

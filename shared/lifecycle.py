@@ -1,0 +1,146 @@
+"""The dossier status graph of DOMAIN.md: statuses, actions and the transitions they make.
+
+Pure: no I/O. Used by intake (statuses 1-3) and resolution (4-10) so both refuse the
+same moves with the same words.
+"""
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class Status(IntEnum):
+    SUBMITTED = 1
+    ACCEPTED = 2
+    REFUSED = 3
+    PROCESSING = 4
+    SUPPLEMENT_REQUESTED = 5
+    FEE_REQUESTED = 6
+    WITHDRAWN = 7
+    STOPPED = 8
+    RESOLVED = 9
+    RETURNED = 10
+
+
+STATUS_NAMES_VI: dict[Status, str] = {
+    Status.SUBMITTED: "Mới đăng ký",
+    Status.ACCEPTED: "Được tiếp nhận",
+    Status.REFUSED: "Không được tiếp nhận",
+    Status.PROCESSING: "Đang xử lý",
+    Status.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung",
+    Status.FEE_REQUESTED: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    Status.WITHDRAWN: "Công dân yêu cầu rút hồ sơ",
+    Status.STOPPED: "Dừng xử lý",
+    Status.RESOLVED: "Đã xử lý xong",
+    Status.RETURNED: "Đã trả kết quả",
+}
+
+TERMINAL = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED})
+PAUSED = frozenset({Status.SUPPLEMENT_REQUESTED, Status.FEE_REQUESTED})
+# The clock runs in these: they are "in processing" on the board.
+CLOCK_RUNNING = frozenset({Status.ACCEPTED, Status.PROCESSING})
+
+# DOMAIN.md, "Statuses": the only moves there are.
+ALLOWED: dict[Status, frozenset[Status]] = {
+    Status.SUBMITTED: frozenset({Status.ACCEPTED, Status.REFUSED, Status.SUPPLEMENT_REQUESTED, Status.WITHDRAWN}),
+    Status.ACCEPTED: frozenset({Status.PROCESSING, Status.WITHDRAWN}),
+    Status.PROCESSING: frozenset({Status.SUPPLEMENT_REQUESTED, Status.FEE_REQUESTED, Status.STOPPED,
+                                  Status.RESOLVED, Status.WITHDRAWN}),
+    Status.SUPPLEMENT_REQUESTED: frozenset({Status.ACCEPTED, Status.PROCESSING, Status.REFUSED, Status.WITHDRAWN}),
+    Status.FEE_REQUESTED: frozenset({Status.PROCESSING, Status.WITHDRAWN}),
+    Status.RESOLVED: frozenset({Status.RETURNED}),
+    Status.REFUSED: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+    Status.STOPPED: frozenset(),
+    Status.RETURNED: frozenset(),
+}
+
+
+class Action(StrEnum):
+    """What a person does; the URL segment of `POST /cases/{code}/{action}`."""
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    START_PROCESSING = "start-processing"
+    REQUEST_SUPPLEMENT = "request-supplement"
+    RECORD_SUPPLEMENT = "record-supplement"
+    REQUEST_FEE = "request-fee"
+    RECORD_PAYMENT = "record-payment"
+    STOP = "stop"
+    RESOLVE = "resolve"
+    RETURN_RESULT = "return-result"
+    WITHDRAW = "withdraw"
+
+
+ACTION_NAMES_VI: dict[Action, str] = {
+    Action.ACCEPT: "Tiếp nhận",
+    Action.REFUSE: "Từ chối tiếp nhận",
+    Action.START_PROCESSING: "Bắt đầu xử lý",
+    Action.REQUEST_SUPPLEMENT: "Yêu cầu bổ sung",
+    Action.RECORD_SUPPLEMENT: "Ghi nhận bổ sung",
+    Action.REQUEST_FEE: "Yêu cầu nộp phí",
+    Action.RECORD_PAYMENT: "Ghi nhận đã nộp phí",
+    Action.STOP: "Dừng xử lý",
+    Action.RESOLVE: "Xử lý xong",
+    Action.RETURN_RESULT: "Trả kết quả",
+    Action.WITHDRAW: "Rút hồ sơ",
+}
+
+# (action, from status) -> to status. Supplement received before acceptance goes back
+# to 2, during processing to 4: the phase decides, not the person.
+_MOVES: dict[tuple[Action, Status], Status] = {
+    (Action.ACCEPT, Status.SUBMITTED): Status.ACCEPTED,
+    (Action.REFUSE, Status.SUBMITTED): Status.REFUSED,
+    (Action.REFUSE, Status.SUPPLEMENT_REQUESTED): Status.REFUSED,
+    (Action.START_PROCESSING, Status.ACCEPTED): Status.PROCESSING,
+    (Action.REQUEST_SUPPLEMENT, Status.SUBMITTED): Status.SUPPLEMENT_REQUESTED,
+    (Action.REQUEST_SUPPLEMENT, Status.PROCESSING): Status.SUPPLEMENT_REQUESTED,
+    (Action.REQUEST_FEE, Status.PROCESSING): Status.FEE_REQUESTED,
+    (Action.RECORD_PAYMENT, Status.FEE_REQUESTED): Status.PROCESSING,
+    (Action.STOP, Status.PROCESSING): Status.STOPPED,
+    (Action.RESOLVE, Status.PROCESSING): Status.RESOLVED,
+    (Action.RETURN_RESULT, Status.RESOLVED): Status.RETURNED,
+}
+for _s in (Status.SUBMITTED, Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.FEE_REQUESTED):
+    _MOVES[(Action.WITHDRAW, _s)] = Status.WITHDRAWN
+assert all(to in ALLOWED[frm] for (_, frm), to in _MOVES.items()), "an action leaves the graph"
+
+
+class TransitionRefused(Exception):
+    """An action the status graph does not allow from the current status."""
+
+    def __init__(self, action: Action, current: Status, allowed: list[Action]):
+        self.action, self.current, self.allowed = action, current, allowed
+        names = ", ".join(a.value for a in allowed) or "—"
+        self.vi = (f"Không thể '{ACTION_NAMES_VI[action]}' khi hồ sơ đang ở trạng thái "
+                   f"{int(current)} ({STATUS_NAMES_VI[current]}); thao tác được phép: {names}")
+        self.en = f"Action '{action.value}' is not allowed in status {int(current)}; allowed actions: {names}"
+        super().__init__(self.en)
+
+
+def target_status(action: Action, current: Status, *, accepted_before: bool,
+                  among: frozenset[Action] | None = None) -> Status:
+    """The status `action` moves a dossier to from `current`, or TransitionRefused.
+
+    `accepted_before` tells the two supplement phases apart (5 -> 2 before acceptance,
+    5 -> 4 after it). `among` limits the actions to those of the calling service.
+    """
+    if among is not None and action not in among:
+        raise TransitionRefused(action, current, allowed_actions(current, accepted_before=accepted_before, among=among))
+    if action is Action.RECORD_SUPPLEMENT and current is Status.SUPPLEMENT_REQUESTED:
+        return Status.PROCESSING if accepted_before else Status.ACCEPTED
+    to = _MOVES.get((action, current))
+    if to is None:
+        raise TransitionRefused(action, current, allowed_actions(current, accepted_before=accepted_before, among=among))
+    return to
+
+
+def allowed_actions(current: Status, *, accepted_before: bool, among: frozenset[Action] | None = None) -> list[Action]:
+    """Actions possible from `current`, in the enum's order (optionally within `among`)."""
+    out = []
+    for action in Action:
+        if among is not None and action not in among:
+            continue
+        if action is Action.RECORD_SUPPLEMENT and current is Status.SUPPLEMENT_REQUESTED:
+            out.append(action)
+        elif (action, current) in _MOVES:
+            out.append(action)
+    return out

@@ -1,0 +1,73 @@
+"""Shared test fixtures: the real servers of the test profile, fresh databases and topics."""
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+
+import asyncpg
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+
+def _env_or_up() -> dict[str, str]:
+    keys = ("KAFKA_BOOTSTRAP_SERVERS", "INTAKE_DATABASE_URL", "RESOLUTION_DATABASE_URL", "STATS_DATABASE_URL")
+    if all(os.environ.get(k) for k in keys):
+        return {k: os.environ[k] for k in keys}
+    from deploy.local import servers  # run standalone: bring the test profile up (idempotent)
+    env = servers.up("test").env()
+    os.environ.update(env)
+    return env
+
+
+@pytest.fixture(scope="session")
+def endpoints() -> dict[str, str]:
+    return _env_or_up()
+
+
+@pytest.fixture(scope="session")
+def bootstrap(endpoints) -> str:
+    return endpoints["KAFKA_BOOTSTRAP_SERVERS"]
+
+
+@pytest.fixture
+async def fresh_database(endpoints):
+    """A new, empty database; dropped afterwards."""
+    base = endpoints["STATS_DATABASE_URL"].rsplit("/", 1)[0]
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(f"{base}/postgres")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def fresh_topic(bootstrap):
+    """A new topic with 3 partitions, so a test sees only its own messages."""
+    name = f"test.{uuid.uuid4().hex[:10]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, num_partitions=3, replication_factor=1)])
+        yield name
+        await admin.delete_topics([name])
+    finally:
+        await admin.close()
+
+
+async def eventually(check, timeout: float = 20.0, interval: float = 0.1, what: str = "condition"):
+    """Poll `check` (sync or async) until it returns a truthy value; fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if asyncio.iscoroutine(last):
+            last = await last
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"{what} not reached in {timeout:.0f} s (last value: {last!r})")
