@@ -1,0 +1,331 @@
+"""Local PostgreSQL and Kafka for running and testing the services, without Docker.
+
+    python -m deploy.local.servers up|down|status [--profile run|test]
+
+Two profiles with their own ports and data folders, so both can run at once:
+  run:  .local/run/,  PostgreSQL 127.0.0.1:54320, Kafka 127.0.0.1:9092 (controller 9093)
+  test: .local/test/, PostgreSQL 127.0.0.1:54321, Kafka 127.0.0.1:9192 (controller 9193)
+`up` prints `export KEY=value` lines on stdout (progress goes to stderr). Every function is
+idempotent: starting what already runs just returns its endpoints.
+PostgreSQL refuses to run as root, so as root initdb/pg_ctl run as the `postgres` OS user
+(created if missing, like the server itself: `apt-get install postgresql`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import glob
+import os
+import pwd
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from . import kafka_broker
+from ._common import REPO_ROOT, apt_install, file_lock, log_tail, port_open, run_coro, say
+
+DATABASES = ("intake", "resolution", "stats")
+DB_ROLE = "dvc"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    pg_port: int
+    kafka_port: int
+    controller_port: int
+
+    @property
+    def home(self) -> Path:
+        return REPO_ROOT / ".local" / self.name
+
+    @property
+    def pg_home(self) -> Path:  # owned by the postgres user: data/, socket/, postgres.log
+        return self.home / "postgres"
+
+    @property
+    def kafka_home(self) -> Path:
+        return self.home / "kafka"
+
+
+PROFILES = {
+    "run": Profile("run", pg_port=54320, kafka_port=9092, controller_port=9093),
+    "test": Profile("test", pg_port=54321, kafka_port=9192, controller_port=9193),
+}
+
+
+@dataclass
+class Endpoints:
+    kafka_bootstrap: str
+    database_urls: dict[str, str]  # "intake" | "resolution" | "stats" -> postgresql://...
+
+    def env(self) -> dict[str, str]:
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
+            **{f"{name.upper()}_DATABASE_URL": url for name, url in self.database_urls.items()},
+        }
+
+
+def _profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}, expected one of {sorted(PROFILES)}") from None
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------
+
+def _version_key(bin_dir: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in Path(bin_dir).parent.name.split(".") if part.isdigit())
+
+
+def _pg_bin(data: Path) -> Path:
+    """Server binaries: the version of an existing data folder, else the newest installed."""
+    if (data / "PG_VERSION").is_file():
+        same = Path(f"/usr/lib/postgresql/{(data / 'PG_VERSION').read_text().strip()}/bin")
+        if (same / "pg_ctl").is_file():
+            return same
+    found = sorted((str(Path(p).parent) for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")), key=_version_key)
+    if not found:
+        if shutil.which("initdb") and shutil.which("pg_ctl"):  # non-Debian layouts
+            return Path(shutil.which("initdb")).parent
+        say("PostgreSQL: server binaries missing, installing the Debian package `postgresql`…")
+        apt_install("postgresql")
+        _stop_debian_clusters()
+        found = sorted((str(Path(p).parent) for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")), key=_version_key)
+        if not found:
+            raise RuntimeError("PostgreSQL: installed the package but found no /usr/lib/postgresql/*/bin/initdb")
+    return Path(found[-1])
+
+
+def _stop_debian_clusters() -> None:
+    """The package may create and start its own cluster (port 5432): stop it, we use ours."""
+    listing = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=False).stdout
+    for version, cluster, _port, state, *_ in (line.split() for line in listing.splitlines() if line.strip()):
+        if state.startswith("online"):
+            subprocess.run(["pg_ctlcluster", version, cluster, "stop"], stdout=sys.stderr, check=False)
+
+
+def _pg_user() -> str | None:
+    """OS user that runs PostgreSQL: `postgres` when we are root, else ourselves (None)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        say("PostgreSQL: creating the system user `postgres`…")
+        subprocess.run(["useradd", "--system", "--user-group", "--home-dir", "/var/lib/postgresql",
+                        "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], check=True)
+    return "postgres"
+
+
+def _as_pg(user: str | None, cmd: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    full = ["runuser", "-u", user, "--", *cmd] if user else cmd
+    result = subprocess.run(full, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"PostgreSQL: `{shlex.join(cmd)}` failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+def _pg_write(user: str | None, path: Path, text: str) -> None:
+    path.write_text(text)
+    if user:
+        shutil.chown(path, user, user)
+
+
+def _pg_init(p: Profile, bin_dir: Path, user: str | None) -> None:
+    data, socket_dir = p.pg_home / "data", p.pg_home / "socket"
+    say(f"PostgreSQL: initialising {data}…")
+    for folder in (p.pg_home, socket_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+        if user:
+            shutil.chown(folder, user, user)
+    if user and _as_pg(user, ["test", "-w", str(p.pg_home)], check=False).returncode != 0:
+        raise RuntimeError(f"PostgreSQL: user {user} cannot reach {p.pg_home}: "
+                           "every parent folder needs the x permission for others")
+    _as_pg(user, [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8", "--no-locale",
+                  "--auth-local=peer", "--auth-host=trust"])
+    _pg_write(user, data / "pg_hba.conf",
+              "# Written by deploy/local/servers.py: no password, loopback TCP only.\n"
+              "local all all peer\n"
+              "host  all all 127.0.0.1/32 trust\n")
+    with open(data / "postgresql.conf", "a") as conf:
+        conf.write("\ninclude = 'dvc-local.conf'  # deploy/local/servers.py\n")
+
+
+def _pg_configure(p: Profile, user: str | None) -> None:
+    socket_dir = p.pg_home / "socket"
+    # A Unix socket path is limited to 107 bytes; without one, clients use TCP anyway.
+    sockets = str(socket_dir) if len(str(socket_dir)) < 90 else ""
+    _pg_write(user, p.pg_home / "data" / "dvc-local.conf",
+              "# Written by deploy/local/servers.py on every start.\n"
+              f"listen_addresses = '127.0.0.1'\nport = {p.pg_port}\n"
+              f"unix_socket_directories = '{sockets}'\nmax_connections = 200\n")
+
+
+def _pg_running(p: Profile, bin_dir: Path, user: str | None) -> bool:
+    return _as_pg(user, [str(bin_dir / "pg_ctl"), "status", "-D", str(p.pg_home / "data")], check=False).returncode == 0
+
+
+async def _pg_ensure_databases(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn = await asyncpg.connect(host="127.0.0.1", port=port, user="postgres", database="postgres", timeout=5)
+            break
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+    try:
+        if not await conn.fetchval("select 1 from pg_roles where rolname = $1", DB_ROLE):
+            await conn.execute(f"create role {DB_ROLE} login createdb")
+        for name in DATABASES:
+            if not await conn.fetchval("select 1 from pg_database where datname = $1", name):
+                await conn.execute(f'create database "{name}" owner {DB_ROLE}')
+                say(f"PostgreSQL: created database {name}")
+    finally:
+        await conn.close()
+
+
+def database_urls(profile: str) -> dict[str, str]:
+    port = _profile(profile).pg_port
+    return {name: f"postgresql://{DB_ROLE}@127.0.0.1:{port}/{name}" for name in DATABASES}
+
+
+def start_postgres(profile: str) -> dict[str, str]:
+    """Initialise (first time), start unless running, create role and databases; return URLs."""
+    p = _profile(profile)
+    with file_lock(p.home / "postgres.lock"):
+        data, log = p.pg_home / "data", p.pg_home / "postgres.log"
+        bin_dir, user = _pg_bin(data), _pg_user()
+        if not (data / "PG_VERSION").is_file():
+            _pg_init(p, bin_dir, user)
+        if not _pg_running(p, bin_dir, user):
+            if port_open(p.pg_port):
+                raise RuntimeError(f"PostgreSQL: port {p.pg_port} is already used by another process")
+            started = time.monotonic()
+            _pg_configure(p, user)
+            result = _as_pg(user, [str(bin_dir / "pg_ctl"), "start", "-D", str(data), "-l", str(log),
+                                   "-w", "-t", "60"], check=False)
+            if result.returncode != 0:
+                raise RuntimeError(f"PostgreSQL: start failed:\n{result.stdout}{result.stderr}"
+                                   f"end of {log}:\n{log_tail(log)}")
+            run_coro(_pg_ensure_databases(p.pg_port, timeout=30))
+            say(f"PostgreSQL: ready on 127.0.0.1:{p.pg_port} in {time.monotonic() - started:.1f} s")
+        else:
+            run_coro(_pg_ensure_databases(p.pg_port, timeout=30))
+    return database_urls(profile)
+
+
+def stop_postgres(profile: str, hard: bool = False) -> None:
+    """pg_ctl stop -m fast (immediate if hard: like a crash, recovery on next start), wait."""
+    p = _profile(profile)
+    data = p.pg_home / "data"
+    if not (data / "PG_VERSION").is_file():
+        return
+    with file_lock(p.home / "postgres.lock"):
+        bin_dir, user = _pg_bin(data), _pg_user()
+        if _pg_running(p, bin_dir, user):
+            say(f"PostgreSQL: stopping{' (immediate)' if hard else ''}…")
+            _as_pg(user, [str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate" if hard else "fast",
+                          "-w", "-t", "60"])
+
+
+def restart_postgres(profile: str, hard: bool = False) -> dict[str, str]:
+    stop_postgres(profile, hard=hard)
+    return start_postgres(profile)
+
+
+# --- Kafka ---------------------------------------------------------------------------------
+
+def start_kafka(profile: str) -> str:
+    """Start the profile's broker unless it runs, wait until it serves metadata; return bootstrap."""
+    p = _profile(profile)
+    return kafka_broker.start(p.kafka_home, p.kafka_port, p.controller_port)
+
+
+def stop_kafka(profile: str, timeout: float = 30, hard: bool = False) -> None:
+    """SIGTERM (SIGKILL right away if hard), wait for the exit, SIGKILL after timeout."""
+    kafka_broker.stop(_profile(profile).kafka_home, timeout=timeout, hard=hard)
+
+
+def restart_kafka(profile: str, hard: bool = False) -> str:
+    stop_kafka(profile, hard=hard)
+    return start_kafka(profile)
+
+
+create_topics = kafka_broker.create_topics
+TOPICS = kafka_broker.TOPICS
+
+
+# --- both ----------------------------------------------------------------------------------
+
+def up(profile: str) -> Endpoints:
+    """Start what is needed and return the endpoints. Environment overrides skip local servers:
+    KAFKA_BOOTSTRAP_SERVERS (topics are still created there) and *_DATABASE_URL per database
+    (local PostgreSQL is only started if one of the three is not set)."""
+    _profile(profile)
+    urls = {name: os.environ.get(f"{name.upper()}_DATABASE_URL", "") for name in DATABASES}
+    if not all(urls.values()):
+        local = start_postgres(profile)
+        urls = {name: url or local[name] for name, url in urls.items()}
+    else:
+        say("PostgreSQL: using *_DATABASE_URL from the environment, local server not started")
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+    if bootstrap:
+        say(f"Kafka: using KAFKA_BOOTSTRAP_SERVERS={bootstrap}, local broker not started")
+    else:
+        bootstrap = start_kafka(profile)
+    create_topics(bootstrap)
+    return Endpoints(kafka_bootstrap=bootstrap, database_urls=urls)
+
+
+def down(profile: str) -> None:
+    stop_kafka(profile)
+    stop_postgres(profile)
+
+
+def status(profile: str) -> dict[str, str]:
+    p = _profile(profile)
+    data = p.pg_home / "data"
+    if not (data / "PG_VERSION").is_file():
+        pg = "not initialised"
+    else:
+        pg = "running" if _pg_running(p, _pg_bin(data), _pg_user()) else "stopped"
+    pid = kafka_broker.running_pid(p.kafka_home)
+    return {
+        "postgresql": f"{pg} (127.0.0.1:{p.pg_port}, {p.pg_home})",
+        "kafka": f"{f'running, pid {pid}' if pid else 'stopped'} (127.0.0.1:{p.kafka_port}, {p.kafka_home})",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.local.servers", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="run")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "up":
+            for key, value in up(args.profile).env().items():
+                print(f"export {key}={shlex.quote(value)}")
+        elif args.command == "down":
+            down(args.profile)
+        else:
+            for name, state in status(args.profile).items():
+                print(f"{name}: {state}")
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        say(f"error: {exc}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
