@@ -10,8 +10,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Generic, Sequence, TypeVar
 
-from aiokafka import ConsumerRebalanceListener, ConsumerRecord
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import CollectorRegistry, Counter
 
 from shared.db import TRANSIENT_DB_ERRORS
@@ -111,12 +113,21 @@ class BatchProcessor(Generic[T]):
 def subscribe_batches(broker: KafkaBroker, topic: str, group_id: str, processor: BatchProcessor,
                       tracker: AssignmentTracker, *, max_records: int = 500, description: str = "") -> None:
     """Register a batch subscriber that commits offsets only after the batch is applied."""
-    from faststream import AckPolicy
-    from faststream.kafka.annotations import KafkaMessage
 
     @broker.subscriber(topic, group_id=group_id, batch=True, max_records=max_records, batch_timeout_ms=100,
                        auto_offset_reset="earliest", ack_policy=AckPolicy.MANUAL, listener=tracker,
                        title=f"{group_id}:{topic}", description=description)
     async def handle(msg: KafkaMessage) -> None:
-        await processor.process_batch(msg.raw_message)
+        records = msg.raw_message
+        try:
+            await processor.process_batch(records)
+        except BaseException:
+            # Not applied: fetch these records again rather than let a later commit skip them.
+            firsts: dict = {}
+            for r in records:
+                firsts.setdefault(TopicPartition(r.topic, r.partition), r.offset)
+            for tp, offset in firsts.items():
+                if tp in msg.consumer.assignment():
+                    msg.consumer.seek(tp, offset)
+            raise
         await msg.ack()  # commits the positions of what was fetched, all of it now applied
