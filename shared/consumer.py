@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Generic, Sequence, TypeVar
 
@@ -48,6 +49,20 @@ class AssignmentTracker(ConsumerRebalanceListener):
         self.assigned = True
 
 
+_METRICS: "weakref.WeakKeyDictionary[CollectorRegistry, tuple[Counter, Counter]]" = weakref.WeakKeyDictionary()
+
+
+def _metrics(registry: CollectorRegistry) -> tuple[Counter, Counter]:
+    """One set of consumer metrics per registry, shared by the service's processors."""
+    if registry not in _METRICS:
+        _METRICS[registry] = (
+            Counter("dead_letters_total", "Messages sent to the dead-letter topic", ["topic", "kind"], registry=registry),
+            Counter("consumed_messages_total", "Messages consumed and applied or skipped as duplicates", ["topic"],
+                    registry=registry),
+        )
+    return _METRICS[registry]
+
+
 class BatchProcessor(Generic[T]):
     """Turns a batch of records into applied messages and dead letters.
 
@@ -60,10 +75,7 @@ class BatchProcessor(Generic[T]):
     def __init__(self, service: str, broker: KafkaBroker, registry: CollectorRegistry,
                  decode: Callable[[bytes], T], apply: Callable[[list[Item[T]]], Awaitable[list[tuple[Item[T], str]]]]):
         self.service, self.broker, self.decode, self.apply = service, broker, decode, apply
-        self.dead_letters = Counter("dead_letters_total", "Messages sent to the dead-letter topic",
-                                    ["topic", "kind"], registry=registry)
-        self.applied = Counter("consumed_messages_total", "Messages applied (duplicates included)",
-                               ["topic"], registry=registry)
+        self.dead_letters, self.applied = _metrics(registry)
 
     async def process_batch(self, records: Sequence[ConsumerRecord]) -> None:
         items: list[Item[T]] = []

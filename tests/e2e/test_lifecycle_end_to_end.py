@@ -1,0 +1,129 @@
+"""Dossiers on all three channels through the real services; the live board counts them exactly.
+
+The test profile's topic may hold earlier runs' events, so the board is read before and
+the assertions are on exact differences.
+"""
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+PROCEDURE = "1.013831"  # land: 40 working hours, so resolving today is early
+APPLICANT = {"name": "Trần Thị Bình", "id_number": "001190012345", "phone": "0987654321",
+             "address": "12 Hàng Bạc, Hoàn Kiếm"}
+
+
+def post(url, body, status=200):
+    r = httpx.post(url, json=body, timeout=10)
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def receive(services, channel):
+    return post(f"{services['intake']}/api/v1/dossiers", {
+        "procedure_code": PROCEDURE, "channel": channel, "applicant": APPLICANT,
+        "documents": ["Đơn đăng ký biến động đất đai", "Giấy chứng nhận đã cấp"],
+        "received_by": None if channel == "online" else "canbo.motcua"}, status=201)
+
+
+def wait_for(fetch, predicate, timeout=15.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if predicate(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached in {timeout} s; last: {value}")
+        time.sleep(0.1)
+
+
+def case_exists(services, code):
+    return httpx.get(f"{services['resolution']}/api/v1/cases/{code}", timeout=5).status_code == 200
+
+
+def act(services, code, action, status=200):
+    return post(f"{services['resolution']}/api/v1/cases/{code}/{action}", {"by": "cb.xuly", "reason": "e2e"}, status)
+
+
+def board(services, **filters):
+    return httpx.get(f"{services['stats']}/api/v1/stats/live", params=filters, timeout=5).json()
+
+
+FIGURES = [("received_today",), ("awaiting_acceptance",), ("in_processing", "within_deadline"),
+           ("in_processing", "overdue"), ("paused", "within_deadline"), ("paused", "overdue"),
+           ("resolved_today", "early"), ("resolved_today", "on_time"), ("resolved_today", "late"),
+           ("waiting_handover",), ("returned",), ("withdrawn",), ("refused",), ("stopped",),
+           ("today", "returned"), ("today", "withdrawn"), ("today", "refused"), ("today", "stopped")]
+
+
+def figures(b: dict) -> dict:
+    out = {}
+    for path in FIGURES:
+        v = b
+        for k in path:
+            v = v[k]
+        out[".".join(path)] = v
+    return out
+
+
+def delta(after: dict, before: dict) -> dict:
+    return {k: after[k] - before[k] for k in after if after[k] != before[k]}
+
+
+@pytest.mark.e2e
+def test_all_channels_and_every_status(services):
+    agency = httpx.get(f"{services['intake']}/api/v1/procedures", timeout=5).json()
+    agency_id = next(p["agency_id"] for p in agency["procedures"] if p["code"] == PROCEDURE)
+    before, before_post = figures(board(services, agency=agency_id)), figures(board(services, channel="post"))
+
+    # A: online, through every status from 1 to 10.
+    a = receive(services, "online")
+    assert a["status"] == 1 and a["due_at"] is None and a["code"].startswith(agency_id + "-")
+    a = post(f"{services['intake']}/api/v1/dossiers/{a['code']}/accept", {"by": "canbo.motcua"})
+    assert a["status"] == 2 and a["due_at"]
+    wait_for(lambda: case_exists(services, a["code"]), bool, what="case opened in resolution")
+    for action, status in [("start-processing", 4), ("request-supplement", 5), ("record-supplement", 4),
+                           ("request-fee", 6), ("record-payment", 4), ("resolve", 9)]:
+        assert act(services, a["code"], action)["status"] == status
+    refused = act(services, a["code"], "resolve", status=409)["error"]
+    assert "9" in refused["message_vi"] and "return-result" in refused["message_en"]
+    assert act(services, a["code"], "return-result")["status"] == 10
+
+    # B: online, refused at intake (3).
+    b = receive(services, "online")
+    b = post(f"{services['intake']}/api/v1/dossiers/{b['code']}/refuse", {"by": "canbo.motcua",
+                                                                           "reason": "Thiếu giấy tờ"})
+    assert b["status"] == 3
+    # C: counter, accepted at once, withdrawn (7).
+    c = receive(services, "counter")
+    assert c["status"] == 2 and c["due_at"]
+    wait_for(lambda: case_exists(services, c["code"]), bool, what="case C opened")
+    assert act(services, c["code"], "withdraw")["status"] == 7
+    # D: post, stopped in processing (8).
+    d = receive(services, "post")
+    wait_for(lambda: case_exists(services, d["code"]), bool, what="case D opened")
+    act(services, d["code"], "start-processing")
+    assert act(services, d["code"], "stop")["status"] == 8
+    # E: counter, left in processing; F: online, left awaiting the clerk.
+    e = receive(services, "counter")
+    f = receive(services, "online")
+
+    expected = {"received_today": 6, "awaiting_acceptance": 1, "in_processing.within_deadline": 1,
+                "resolved_today.early": 1, "returned": 1, "withdrawn": 1, "refused": 1, "stopped": 1,
+                "today.returned": 1, "today.withdrawn": 1, "today.refused": 1, "today.stopped": 1}
+    wait_for(lambda: delta(figures(board(services, agency=agency_id)), before), lambda d: d == expected,
+             timeout=10, what="live board")
+    # The channel filter: only D came by post.
+    post_delta = delta(figures(board(services, channel="post")), before_post)
+    assert post_delta == {"received_today": 1, "stopped": 1, "today.stopped": 1}
+
+    # intake's tracking view follows resolution's events.
+    tracked = wait_for(lambda: httpx.get(f"{services['intake']}/api/v1/dossiers/{a['code']}").json(),
+                       lambda v: v["status"] == 10, what="tracking view at 10")
+    assert tracked["applicant_id_masked"].endswith("2345") and "001190012345" not in str(tracked)
+    history = httpx.get(f"{services['intake']}/api/v1/dossiers/{a['code']}/history").json()
+    assert [h["status"] for h in history] == [1, 2, 4, 5, 4, 6, 4, 9, 10]
+    worklist = httpx.get(f"{services['resolution']}/api/v1/cases", params={"agency": agency_id, "status": 2}).json()
+    assert e["code"] in {w["code"] for w in worklist} and f["code"] not in {w["code"] for w in worklist}
