@@ -106,13 +106,27 @@ def test_all_channels_and_every_status(services):
     wait_for(lambda: case_exists(services, d["code"]), bool, what="case D opened")
     act(services, d["code"], "start-processing")
     assert act(services, d["code"], "stop")["status"] == 8
+    # G: counter, then the citizen withdraws at intake: the request reaches resolution by
+    # the requests topic, and resolution records 7. H: online, withdrawn before acceptance.
+    g = receive(services, "counter")
+    wait_for(lambda: case_exists(services, g["code"]), bool, what="case G opened")
+    wrong = httpx.post(f"{services['intake']}/api/v1/dossiers/{g['code']}/withdraw",
+                       json={"id_number": "000000000000"}, timeout=5)
+    assert wrong.status_code == 404
+    assert post(f"{services['intake']}/api/v1/dossiers/{g['code']}/withdraw",
+                {"id_number": APPLICANT["id_number"], "reason": "Không còn nhu cầu"}, 202)["forwarded"] is True
+    wait_for(lambda: httpx.get(f"{services['resolution']}/api/v1/cases/{g['code']}").json()["case"]["status"],
+             lambda s: s == 7, what="G withdrawn in resolution")
+    h = receive(services, "online")
+    assert post(f"{services['intake']}/api/v1/dossiers/{h['code']}/withdraw",
+                {"id_number": APPLICANT["id_number"]}, 202)["forwarded"] is False
     # E: counter, left in processing; F: online, left awaiting the clerk.
     e = receive(services, "counter")
     f = receive(services, "online")
 
-    expected = {"received_today": 6, "awaiting_acceptance": 1, "in_processing.within_deadline": 1,
-                "resolved_today.early": 1, "returned": 1, "withdrawn": 1, "refused": 1, "stopped": 1,
-                "today.returned": 1, "today.withdrawn": 1, "today.refused": 1, "today.stopped": 1}
+    expected = {"received_today": 8, "awaiting_acceptance": 1, "in_processing.within_deadline": 1,
+                "resolved_today.early": 1, "returned": 1, "withdrawn": 3, "refused": 1, "stopped": 1,
+                "today.returned": 1, "today.withdrawn": 3, "today.refused": 1, "today.stopped": 1}
     wait_for(lambda: delta(figures(board(services, agency=agency_id)), before), lambda d: d == expected,
              timeout=10, what="live board")
     # The channel filter: only D came by post.

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -34,6 +33,11 @@ class DecisionIn(BaseModel):
 
 class RefusalIn(DecisionIn):
     reason: str = Field(min_length=1, max_length=2000, description="Why the dossier is refused (form 03)")
+
+
+class WithdrawalIn(BaseModel):
+    id_number: str = Field(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")
+    reason: str | None = Field(None, max_length=2000)
 
 
 class DossierOut(BaseModel):
@@ -131,3 +135,13 @@ async def refuse(request: Request, code: str, body: RefusalIn) -> DossierOut:
     rt = _rt(request)
     return _out(await dossiers.decide(rt.db, rt.calendar, rt.clock(), code, Action.REFUSE, by=body.by,
                                       reason=body.reason))
+
+
+@router.post("/dossiers/{code}/withdraw", status_code=202, tags=["citizen"],
+             summary="Công dân rút hồ sơ / the applicant withdraws the dossier")
+async def withdraw(request: Request, code: str, body: WithdrawalIn) -> dict:
+    rt = _rt(request)
+    result = await dossiers.withdraw_for_citizen(rt.db, rt.clock(), code, id_number=body.id_number,
+                                                 reason=body.reason)
+    result["message"] = ("Yêu cầu rút hồ sơ đã được ghi nhận / The withdrawal request has been recorded")
+    return result

@@ -15,8 +15,8 @@ from services.intake.adapters import repository as repo
 from services.intake.domain.codes import format_code, local_day
 from services.intake.domain.dossier import Applicant, deadline_at_acceptance, reception_for
 from shared import outbox
-from shared.events import (LIFECYCLE_TOPIC, AcceptedPayload, Channel, Dimensions, EventType, RefusedPayload,
-                           SubmittedPayload, make_event)
+from shared.events import (LIFECYCLE_TOPIC, REQUESTS_TOPIC, AcceptedPayload, Channel, CitizenRequest, ClosedPayload,
+                           Dimensions, EventType, RefusedPayload, RequestType, SubmittedPayload, make_event)
 from shared.http import ApiError
 from shared.lifecycle import Action, Status, TransitionRefused, target_status
 
@@ -98,3 +98,32 @@ async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action:
         return dict(await repo.get_dossier(conn, code))
 
 
+
+
+async def withdraw_for_citizen(pool: asyncpg.Pool, now: datetime, code: str, *, id_number: str,
+                               reason: str | None) -> dict:
+    """The applicant withdraws. Before acceptance intake records it; after, resolution owns the
+    dossier's events, so the request goes to it on the requests topic."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await repo.lock_dossier(conn, code)
+        if row is None or json.loads(row["applicant"])["id_number"] != id_number:
+            # Same answer for both, so a code cannot be probed without the ID number.
+            raise ApiError(404, "Không tìm thấy hồ sơ với mã và số định danh đã nhập",
+                           "No dossier with this code and ID number")
+        current = Status(row["status"])
+        if row["accepted_at"] is not None and current is not Status.REFUSED:
+            request = CitizenRequest(type=RequestType.WITHDRAWAL, dossier_code=code, occurred_at=now,
+                                     producer=PRODUCER, correlation_id=str(uuid.uuid4()), reason=reason)
+            await outbox.append(conn, REQUESTS_TOPIC, code, request)
+            return {"code": code, "request_id": str(request.request_id), "forwarded": True}
+        try:
+            to = target_status(Action.WITHDRAW, current, accepted_before=False)
+        except TransitionRefused as exc:
+            raise ApiError(409, exc.vi, exc.en, current_status=int(current)) from None
+        seq = row["last_seq"] + 1
+        await repo.record_transition(conn, code, status=int(to), seq=seq, at=now)
+        await outbox.append(conn, LIFECYCLE_TOPIC, code, make_event(
+            EventType.WITHDRAWN, dossier_code=code, seq=seq, occurred_at=now, producer=PRODUCER,
+            correlation_id=str(uuid.uuid4()),
+            payload=ClosedPayload(from_status=int(current), to_status=int(to), actor="citizen", reason=reason)))
+        return {"code": code, "request_id": None, "forwarded": False}
