@@ -13,6 +13,7 @@ from typing import Awaitable, Callable
 
 import asyncpg
 from fastapi import FastAPI
+from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
 
 from shared.clock import Clock, clock_from_env
@@ -43,6 +44,14 @@ class Runtime:
         self.jobs: list[BackgroundJob] = []
         self.on_started: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task] = []
+
+    def document_publication(self, topic: str, schema, description: str) -> None:
+        """Declare what this service writes to `topic` (through its outbox) for the AsyncAPI document."""
+        self.broker.publisher(topic, title=f"{self.settings.service}:{topic}", description=description, schema=schema)
+
+    def asyncapi(self, description: str) -> str:
+        spec = AsyncAPI(self.broker, title=f"{self.settings.service} events", version="1.0", description=description)
+        return spec.to_specification().to_json()
 
     @property
     def db(self) -> asyncpg.Pool:

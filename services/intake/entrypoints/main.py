@@ -8,7 +8,7 @@ from services.intake.service import catalogue, tracking
 from services.intake.entrypoints.http import router
 from shared.calendar import default_calendar
 from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
-from shared.events import LIFECYCLE_TOPIC, parse_event
+from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, REQUESTS_TOPIC, CitizenRequest, LifecycleEvent, parse_event
 from shared.http import consumer_check
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -32,6 +32,9 @@ def build(settings: Settings | None = None) -> Runtime:
         await catalogue.load(rt.db, Path(path))
 
     rt.on_started.append(load_catalogue)
+    rt.document_publication(LIFECYCLE_TOPIC, LifecycleEvent, "dossier.submitted, dossier.accepted, dossier.refused, dossier.withdrawn before acceptance (via the outbox)")
+    rt.document_publication(REQUESTS_TOPIC, CitizenRequest, "Citizens' withdrawals and supplements for dossiers resolution owns (via the outbox)")
+    rt.document_publication(DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers")
     return rt
 
 
@@ -39,3 +42,5 @@ runtime = build()
 app = runtime.app("intake: tiếp nhận hồ sơ",
                   "Reception of administrative-procedure dossiers: catalogue, counter, online, post.")
 app.include_router(router)
+
+ASYNCAPI_DESCRIPTION = "Reception of dossiers: publishes the first lifecycle events and citizens' requests; consumes the lifecycle topic for tracking."

@@ -10,7 +10,7 @@ from services.resolution.service import cases
 from shared.calendar import default_calendar
 from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
 from shared.db import TRANSIENT_DB_ERRORS
-from shared.events import LIFECYCLE_TOPIC, REQUESTS_TOPIC, parse_event, parse_request
+from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, LifecycleEvent, REQUESTS_TOPIC, parse_event, parse_request
 from shared.http import consumer_check
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -37,6 +37,8 @@ def build(settings: Settings | None = None) -> Runtime:
                       description="Applies citizens' withdrawals and supplements")
 
     rt.jobs.append(deadline_watcher)
+    rt.document_publication(LIFECYCLE_TOPIC, LifecycleEvent, "Statuses 4-10 and dossier.overdue, after acceptance (via the outbox)")
+    rt.document_publication(DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers")
     return rt
 
 
@@ -58,3 +60,5 @@ runtime = build()
 app = runtime.app("resolution: giải quyết hồ sơ",
                   "Processing workflow from acceptance to hand-over, control slips and the deadline watcher.")
 app.include_router(router)
+
+ASYNCAPI_DESCRIPTION = "Processing workflow: consumes accepted dossiers and citizens' requests; publishes statuses 4-10 and overdue notices."

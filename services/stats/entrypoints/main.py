@@ -7,7 +7,7 @@ from services.stats.entrypoints.http import router
 from services.stats.service import ingest
 from shared.calendar import default_calendar
 from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
-from shared.events import LIFECYCLE_TOPIC, parse_event
+from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, parse_event
 from shared.http import consumer_check
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -26,9 +26,12 @@ def build(settings: Settings | None = None) -> Runtime:
     subscribe_batches(rt.broker, LIFECYCLE_TOPIC, "stats-projections", processor, tracker, max_records=2000,
                       description="Facts and counters, one transaction per batch")
 
+    rt.document_publication(DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers")
     return rt
 
 
 runtime = build()
 app = runtime.app("stats: thống kê hồ sơ", "Live board and statistics built only from lifecycle events.")
 app.include_router(router)
+
+ASYNCAPI_DESCRIPTION = "Statistics: consumes the lifecycle topic into facts and counters; publishes nothing but dead letters."
