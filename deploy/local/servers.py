@@ -55,9 +55,12 @@ class Profile:
         return self.home / "kafka"
 
 
+# Two checkouts may test side by side on one machine: DVC_TEST_PORT_SHIFT moves every test port.
+TEST_PORT_SHIFT = int(os.environ.get("DVC_TEST_PORT_SHIFT", "0"))
 PROFILES = {
     "run": Profile("run", pg_port=54320, kafka_port=9092, controller_port=9093),
-    "test": Profile("test", pg_port=54321, kafka_port=9192, controller_port=9193),
+    "test": Profile("test", pg_port=54321 + TEST_PORT_SHIFT, kafka_port=9192 + TEST_PORT_SHIFT,
+                    controller_port=9193 + TEST_PORT_SHIFT),
 }
 
 

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PORTS = {"intake": 18101, "resolution": 18102, "stats": 18103}
+SHIFT = int(os.environ.get("DVC_TEST_PORT_SHIFT", "0"))  # see deploy/local/servers.py
+PORTS = {"intake": 18101 + SHIFT, "resolution": 18102 + SHIFT, "stats": 18103 + SHIFT}
 
 
 @pytest.fixture(scope="session")
