@@ -111,6 +111,10 @@ def test_our_code_format_is_recognised():
     assert our_code_sequence("HS-2025-000123") is None
 
 
+def test_a_code_must_fit_in_a_url_segment():
+    assert pytest.raises(LineError, parse_line, line([(2, 0)]).replace(b"LEGACY-0001", b"12/2025/HS")).value.code == "invalid_line"
+
+
 def test_catalogue_version_on_the_reception_day_or_the_earliest():
     def proc(version, day):
         return Procedure(code="P", name="p", agency_id="000.00.31.H26", processing_hours=8, version=version,

@@ -1,7 +1,10 @@
 """Replaying an imported case: the same outcomes as live actions at those times, stopping at a refusal."""
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from services.resolution.domain.case import Case, act
+import pytest
+
+from services.resolution.domain.case import Case, RatingRefused, act, rate
 from services.resolution.domain.replay import replay
 from shared.calendar import default_calendar
 from shared.events import EventType, ImportedHistory, ImportedStep
@@ -47,3 +50,14 @@ def test_a_refused_step_ends_the_replay_there():
 def test_a_rating_before_the_hand_over_is_not_recorded():
     done = replay(case(), ImportedHistory(source="s", steps=[step(4, 1)], rating=3), CAL)
     assert done.case.rating is None and done.refused.startswith("rating")
+
+
+def test_rating_once_and_only_after_the_hand_over():
+    returned = replace(case(), status=Status.RETURNED, last_seq=4)
+    with pytest.raises(RatingRefused):
+        rate(case(), 5, now=ACCEPTED)
+    outcome = rate(returned, 5, now=ACCEPTED)
+    assert outcome.event_type is EventType.RATED and outcome.case.last_seq == 5 and outcome.actor == "citizen"
+    with pytest.raises(RatingRefused) as err:
+        rate(outcome.case, 4, now=ACCEPTED)
+    assert err.value.vi and "already" in err.value.en

@@ -34,7 +34,8 @@ class LegacyStep(BaseModel):
 
 class LegacyDossier(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+    # Letters, digits, '.', '_', '-': the code is a URL segment for tracking and a Kafka key.
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     procedure_code: str = Field(min_length=1, max_length=40)
     channel: Channel
     applicant: Applicant

@@ -35,6 +35,7 @@ class CaseOut(BaseModel):
     resolved_at: AwareDatetime | None
     compliance: str | None
     rule_version: str
+    rating: int | None
     allowed_actions: list[str]
 
 
@@ -44,7 +45,7 @@ def _out(case: Case, now) -> CaseOut:
         status=int(case.status), status_name=STATUS_NAMES_VI[case.status], accepted_at=case.accepted_at,
         due_at=case.due_at, overdue=case.resolved_at is None and case.due_at <= now and case.status in (2, 4, 5, 6),
         paused_since=case.paused_at, resolved_at=case.resolved_at, compliance=case.compliance,
-        rule_version=case.rule_version, allowed_actions=[a.value for a in case.actions()],
+        rule_version=case.rule_version, rating=case.rating, allowed_actions=[a.value for a in case.actions()],
     )
 
 
