@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test venv unit asyncapi clean import
+.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean import
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -26,6 +26,14 @@ URL ?= http://127.0.0.1:8001
 import: venv
 	@test -n "$(FILE)" || { echo "usage: make import FILE=path.jsonl [URL=$(URL)]"; exit 2; }
 	$(PY) -m services.intake.importer "$(FILE)" --url "$(URL)"
+
+# Replay the lifecycle topic into new stats tables, then switch (the board stays up meanwhile).
+rebuild-stats: venv
+	$(PY) -m services.stats.entrypoints.commands rebuild
+
+# Counters vs facts vs resolution's statuses; exits 1 on any mismatch.
+reconcile: venv
+	$(PY) -m services.stats.entrypoints.commands reconcile
 
 asyncapi: venv
 	$(PY) -m deploy.asyncapi write
