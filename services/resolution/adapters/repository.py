@@ -90,12 +90,14 @@ async def mark_request(conn, request_id, code: str, outcome: str) -> bool:
 
 
 _EXPORT = """SELECT code, agency_id, procedure_code, channel, status, last_seq, due_at, compliance, resolved_at, rating
-             FROM cases WHERE ($1::text IS NULL OR agency_id = $1) ORDER BY code"""
+             FROM cases WHERE ($1::text IS NULL OR agency_id = $1) ORDER BY code COLLATE "C"
+"""
 
 
 async def export_batches(conn, agency_id: str | None, batch: int):
-    """Every case ordered by code, `batch` rows at a time from a server-side cursor, so millions
-    of cases stream without being held in memory. Call inside a transaction."""
+    """Every case ordered by code (byte order, as Python compares strings), `batch` rows at a time
+    from a server-side cursor, so millions of cases stream without being held in memory. Call
+    inside a transaction."""
     cursor = await conn.cursor(_EXPORT, agency_id)
     while rows := await cursor.fetch(batch):
         yield rows
