@@ -156,6 +156,11 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
         await conn.close()
     assert b"request.rating" in sent and "nhiệt tình".encode() not in sent and b"0903000222" not in sent
 
+    # Stats' reconciliation reads this export: once everything has settled, nothing differs.
+    wait_for(lambda: httpx.get(f"{services['stats']}/api/v1/stats/reconciliation", timeout=60).json(),
+             lambda r: r["mismatches"] == 0 and r["dossiers_compared_with_resolution"] >= 6,
+             timeout=30, what="reconciliation with resolution's export")
+
     # The export is ordered by code and streams the whole table (no agency filter) too.
     everything = export(services, agency=None)
     codes = [row["code"] for row in everything]
