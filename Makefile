@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test venv unit asyncapi clean
+.PHONY: run test venv unit asyncapi clean user
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -28,3 +28,9 @@ clean:
 	-$(PY) -m deploy.local.servers down --profile run
 	-$(PY) -m deploy.local.servers down --profile test
 	rm -rf .local
+
+# Create or update a staff account in every service's database, e.g.
+#   make user ROLE=officer USERNAME=cv.datdai AGENCY=000.00.31.H26 NAME="Nguyễn Văn A"
+# The password is asked for, or taken from PASSWORD=... (passed in the environment, never echoed).
+user: venv
+	$(PY) -m deploy.users --role "$(ROLE)" --username "$(USERNAME)" $(if $(AGENCY),--agency "$(AGENCY)") $(if $(NAME),--name "$(NAME)") $(if $(DISABLE),--disable)
