@@ -45,6 +45,19 @@ async def write_accounts(urls: dict[str, str], entries: list[tuple[Account, str,
             await pool.close()
 
 
+async def unknown_agency(intake_url: str, agency_id: str) -> list[str] | None:
+    """The known agency ids when `agency_id` is not one of intake's catalogue; None when it is (or
+    when intake has not loaded a catalogue yet, so accounts can be made before the first start)."""
+    conn = await asyncpg.connect(intake_url)
+    try:
+        if await conn.fetchval("SELECT to_regclass('agencies')") is None:
+            return None
+        known = [r["id"] for r in await conn.fetch("SELECT id FROM agencies ORDER BY id")]
+        return None if not known or agency_id in known else known
+    finally:
+        await conn.close()
+
+
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text.replace("Đ", "D").replace("đ", "d"))
     return re.sub(r"[^a-z0-9]", "", ascii_text.encode("ascii", "ignore").decode().lower())
@@ -115,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"a password of at least {MIN_LENGTH} characters is needed (PASSWORD=... or typed)")
     urls, started = database_urls()
     try:
+        known = asyncio.run(unknown_agency(urls["intake"], account.agency_id)) if account.agency_id else None
+        if known:
+            parser.error(f"agency {account.agency_id} is not in intake's catalogue; known: {', '.join(known)}")
         asyncio.run(write_accounts(urls, [(account, hash_password(password), not args.disable)]))
     finally:
         if started:

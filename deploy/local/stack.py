@@ -141,7 +141,7 @@ def run() -> int:
 def _first_procedure() -> tuple[str, str]:
     """(code, agency id) of the catalogue's first procedure, for the banner's examples."""
     import json
-    with urllib.request.urlopen("http://127.0.0.1:8001/api/v1/procedures", timeout=5) as r:
+    with urllib.request.urlopen(f"http://127.0.0.1:{SERVICES['intake']}/api/v1/procedures", timeout=5) as r:
         first = json.load(r)["procedures"][0]
         return first["code"], first["agency_id"]
 

@@ -32,9 +32,24 @@ BASIC_CHALLENGE = 'Basic realm="dvc-staff", charset="UTF-8"'
 # For the sign-in form: a challenge that is not Basic, so a browser shows no password dialog.
 SESSION_CHALLENGE = 'Session realm="dvc-staff"'
 
-# Declared only so /docs offers "Authorize"; the values are read from the request below.
-_basic_doc = HTTPBasic(auto_error=False, description="Staff account (make user / make run's demo accounts)")
-_cookie_doc = APIKeyCookie(name=COOKIE_NAME, auto_error=False, description="Set by POST /api/v1/session")
+class _Declared:
+    """A security scheme declared only so /docs offers "Authorize"; the request is read below.
+    (FastAPI's HTTPBasic itself rejects a non-ASCII password, and in English only.)"""
+
+    async def __call__(self, request: Request) -> None:
+        return None
+
+
+class _BasicDoc(_Declared, HTTPBasic):
+    pass
+
+
+class _CookieDoc(_Declared, APIKeyCookie):
+    pass
+
+
+_basic_doc = _BasicDoc(scheme_name="staffBasic", auto_error=False, description="Staff account (make user / make run's demo accounts)")
+_cookie_doc = _CookieDoc(name=COOKIE_NAME, scheme_name="sessionCookie", auto_error=False, description="Set by POST /api/v1/session")
 
 
 class Unauthorized(ApiError):
@@ -102,6 +117,7 @@ class Authenticator:
 
     async def check_password(self, username: str, password: str) -> StoredAccount | None:
         """The active account with this password, or None; the Argon2 work runs off the event loop."""
+        username = username.strip().lower()
         stored = await self._stored(username) if accounts.USERNAME.match(username) else None
         async with self._hashing:
             ok = await asyncio.to_thread(verify_password, stored.password_hash if stored else None, password)

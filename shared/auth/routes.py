@@ -27,7 +27,7 @@ def _secure() -> bool:
 @router.post("/session", summary="Đăng nhập / sign in (sets the session cookie)")
 async def sign_in(request: Request, response: Response, body: SignIn) -> dict:
     auth = authenticator(request)
-    stored = await auth.check_password(body.username.strip().lower(), body.password)
+    stored = await auth.check_password(body.username, body.password)
     if stored is None:
         raise wrong_credentials(SESSION_CHALLENGE)
     token, claims = auth.signer.issue(stored.account.username, stored.password_hash, auth.clock())

@@ -41,7 +41,8 @@ async def app_and_pool(fresh_database):
     await migrate(pool, MIGRATIONS)
     async with pool.acquire() as conn:
         for account, password in [(Account("cv.datdai", Role.OFFICER, LAND), "officer-password"),
-                                  (Account("canbo.motcua", Role.CLERK, None), "clerk-password")]:
+                                  (Account("canbo.motcua", Role.CLERK, None), "clerk-password"),
+                                  (Account("lanhdao", Role.LEADER, None), "mật khẩu: Hà Nội")]:
             await accounts.upsert(conn, account, hash_password(password))
     app = FastAPI()
     install_error_handlers(app)
@@ -73,7 +74,7 @@ async def test_basic_credentials_roles_and_agencies(app_and_pool):
         unknown = await c.get(f"/cases/{LAND}", auth=("nobody", "officer-password"))
         assert unknown.status_code == 401
         garbage = await c.get(f"/cases/{LAND}", headers={"Authorization": "Basic %%%"})
-        assert garbage.status_code == 401
+        assert garbage.status_code == 401 and garbage.json()["error"]["message_vi"]
         bearer = await c.get(f"/cases/{LAND}", headers={"Authorization": "Bearer x"})
         assert bearer.status_code == 401
 
@@ -82,6 +83,8 @@ async def test_basic_credentials_roles_and_agencies(app_and_pool):
         other = await c.get(f"/cases/{POLICE}", auth=("cv.datdai", "officer-password"))
         assert other.status_code == 403
         assert "thuộc cơ quan" in other.json()["error"]["message_vi"]
+        leader = await c.get(f"/cases/{POLICE}", auth=("LanhDao", "mật khẩu: Hà Nội"))
+        assert leader.status_code == 200, "UTF-8 password with a colon; username in any case"
         clerk = await c.get(f"/cases/{LAND}", auth=("canbo.motcua", "clerk-password"))
         assert clerk.status_code == 403 and clerk.json()["error"]["required_roles"] == ["leader", "officer"]
 
