@@ -48,8 +48,10 @@ class _CookieDoc(_Declared, APIKeyCookie):
     pass
 
 
-_basic_doc = _BasicDoc(scheme_name="staffBasic", auto_error=False, description="Staff account (make user / make run's demo accounts)")
-_cookie_doc = _CookieDoc(name=COOKIE_NAME, scheme_name="sessionCookie", auto_error=False, description="Set by POST /api/v1/session")
+_basic_doc = _BasicDoc(scheme_name="staffBasic", auto_error=False,
+                       description="Staff account (make user / make run's demo accounts)")
+_cookie_doc = _CookieDoc(name=COOKIE_NAME, scheme_name="sessionCookie", auto_error=False,
+                         description="Set by POST /api/v1/session")
 
 
 class Unauthorized(ApiError):
