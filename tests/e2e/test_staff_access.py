@@ -143,7 +143,12 @@ def test_roles_outside_their_desk_get_403(services, staff, land_case):
 
 def test_received_by_is_the_signed_in_clerk(services, staff):
     r = new_dossier(services, "post", staff.auth("clerk"))
-    assert r.status_code == 201
+    assert r.status_code == 201 and r.json()["received_by"] == "t.clerk"
+    online = new_dossier(services, "online").json()
+    assert online["received_by"] is None
+    accepted = httpx.post(f"{services['intake']}/api/v1/dossiers/{online['code']}/accept", json={"by": "forged"},
+                          auth=staff.auth("leader"))
+    assert accepted.json()["received_by"] == "t.leader", "who accepts an online dossier receives it"
     url = f"{services['intake']}/api/v1/dossiers/{r.json()['code']}/history"
     history = wait_for(lambda: httpx.get(url, auth=staff.auth("clerk")).json(), bool, what="history from the topic")
     assert history[0]["actor"] == "t.clerk", "not the body's forged received_by"

@@ -59,6 +59,7 @@ class DossierOut(BaseModel):
     applicant_name: str
     applicant_id_masked: str
     documents: list[str]
+    received_by: str | None = Field(description="The clerk's account (counter, post, or who accepted online)")
     submitted_at: AwareDatetime
     accepted_at: AwareDatetime | None
     due_at: AwareDatetime | None
@@ -74,7 +75,8 @@ def _out(row) -> DossierOut:
         code=row["code"], status=status, status_name=STATUS_NAMES_VI[Status(status)], channel=row["channel"],
         agency_id=row["agency_id"], procedure_code=row["procedure_code"], procedure_version=row["procedure_version"],
         applicant_name=applicant["name"], applicant_id_masked=masked_id(applicant["id_number"]),
-        documents=json.loads(row["documents"]), submitted_at=row["submitted_at"], accepted_at=row["accepted_at"],
+        documents=json.loads(row["documents"]), received_by=row["received_by"], submitted_at=row["submitted_at"],
+        accepted_at=row["accepted_at"],
         due_at=row["tracked_due_at"] or row["due_at"], rule_version=row["rule_version"],
         refusal_reason=row["refusal_reason"], tracked_status=row["tracked_status"],
     )

@@ -95,7 +95,8 @@ async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action:
             deadline = deadline_at_acceptance(procedure, Channel(row["channel"]), now, calendar)
             payload = AcceptedPayload(from_status=int(current), to_status=2, actor=by, reason=reason,
                                       dimensions=dims, accepted_at=now, deadline=deadline)
-            await repo.record_transition(conn, code, status=2, seq=seq, at=now, accepted_at=now,
+            # the clerk who accepts an online dossier is the one who received it (slip, form 01)
+            await repo.record_transition(conn, code, status=2, seq=seq, at=now, accepted_at=now, received_by=by,
                                          due_at=deadline.due_at, rule_version=deadline.rule_version)
             event_type = EventType.ACCEPTED
         else:
