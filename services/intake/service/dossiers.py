@@ -115,11 +115,23 @@ def _no_such_dossier_for_citizen() -> ApiError:
     return ApiError(404, "Không tìm thấy hồ sơ với mã và số định danh đã nhập", "No dossier with this code and ID number")
 
 
+def _is_applicants(row, id_number: str) -> bool:
+    return row is not None and json.loads(row["applicant"])["id_number"] == id_number
+
+
+async def lock_for_applicant(conn, code: str, id_number: str):
+    """The dossier row, locked, when `id_number` is its applicant's; else the one 404 for both."""
+    row = await repo.lock_dossier(conn, code)
+    if not _is_applicants(row, id_number):
+        raise _no_such_dossier_for_citizen()
+    return row
+
+
 async def find_for_citizen(pool: asyncpg.Pool, code: str, id_number: str) -> tuple[dict, list]:
     """Tracking by code plus the applicant's ID number, never by code alone: the row and its history."""
     async with pool.acquire() as conn:
         row = await repo.get_dossier(conn, code)
-        if row is None or json.loads(row["applicant"])["id_number"] != id_number:
+        if not _is_applicants(row, id_number):
             raise _no_such_dossier_for_citizen()
         return dict(row), list(await repo.history(conn, code))
 
@@ -129,9 +141,7 @@ async def withdraw_for_citizen(pool: asyncpg.Pool, now: datetime, code: str, *, 
     """The applicant withdraws. Before acceptance intake records it; after, resolution owns the
     dossier's events, so the request goes to it on the requests topic."""
     async with pool.acquire() as conn, conn.transaction():
-        row = await repo.lock_dossier(conn, code)
-        if row is None or json.loads(row["applicant"])["id_number"] != id_number:
-            raise _no_such_dossier_for_citizen()
+        row = await lock_for_applicant(conn, code, id_number)
         current = Status(row["status"])
         if row["accepted_at"] is not None and current is not Status.REFUSED:
             request = CitizenRequest(type=RequestType.WITHDRAWAL, dossier_code=code, occurred_at=now,
