@@ -110,7 +110,9 @@ class Generator:
             paused = self._later(started, 0.5, 4)
             step(5, paused, due, "chuyenvien", "Bổ sung giấy tờ còn thiếu")
             resumed = self._later(paused, 4, 24)
-            due = cal.extend_for_pause(due, paused, resumed)
+            # the procedure's clock policy, as resolution applies it: restart counts the full time again
+            due = (cal.restart(resumed, hours, p.get("time_type", "working")) if p.get("clock_policy") == "restart"
+                   else cal.extend_for_pause(due, paused, resumed))
             step(4, resumed, due, "canbo.motcua")
             started = resumed
         resolved = self._resolve_time(started, due)

@@ -55,6 +55,7 @@ def test_staff_endpoints_answer_401_without_credentials(services, land_case):
     assert_401(httpx.post(f"{intake}/api/v1/dossiers/{land_case}/accept", json={}))
     assert_401(httpx.post(f"{intake}/api/v1/dossiers/{land_case}/refuse", json={"reason": "x"}))
     assert_401(httpx.get(f"{resolution}/api/v1/cases"))
+    assert_401(httpx.post(f"{intake}/api/v1/imports", params={"source": "x"}, content=b"{}\n"))
     assert_401(httpx.get(f"{resolution}/api/v1/cases/{land_case}"))
     assert_401(httpx.post(f"{resolution}/api/v1/cases/{land_case}/start-processing", json={}))
     assert_401(httpx.get(f"{resolution}/api/v1/cases", auth=("t.officer.land", "wrong-password")),
@@ -139,6 +140,9 @@ def test_roles_outside_their_desk_get_403(services, staff, land_case):
     assert httpx.get(f"{intake}/api/v1/dossiers", auth=staff.auth("monitor")).status_code == 403
     assert httpx.get(f"{resolution}/api/v1/cases", auth=staff.auth("monitor")).status_code == 403
     assert new_dossier(services, "counter", staff.auth("officer_land")).status_code == 403
+    imported = httpx.post(f"{intake}/api/v1/imports", params={"source": "x"}, content=b"{}\n",
+                          auth=staff.auth("clerk"))
+    assert imported.status_code == 403, "importing history is a centre-wide leader's"
 
 
 def test_received_by_is_the_signed_in_clerk(services, staff):
