@@ -73,7 +73,7 @@ async def test_a_half_year_imported_reported_reconciled_and_rebuilt(services, en
         assert rec["dossiers_compared_with_resolution"] >= 20_000
 
         # importing the same lines again changes nothing
-        again = await client.post(f"{services['intake']}/api/v1/imports", params={"first_line": 1},
+        again = await client.post(f"{services['intake']}/api/v1/imports", params={"source": "halfyear-test", "first_line": 1},
                                   content="\n".join(lines[:CHUNK]).encode())
         assert again.json()["imported"] == 0 and again.json()["already_present"] == CHUNK
 
