@@ -147,7 +147,24 @@ def _first_procedure() -> tuple[str, str]:
         return first["code"], first["agency_id"]
 
 
+BROWSER = ("/usr/bin/chromium", "/usr/bin/chromedriver")
+
+
+def ensure_browser() -> None:
+    """The browser tests drive Debian's Chromium through its chromedriver; install both when
+    missing (as root on a fresh machine: about a minute). Test tools' own browser downloads do
+    not work offline, so none is used. Fonts with Vietnamese glyphs come with them."""
+    if all(os.path.exists(p) for p in BROWSER):
+        return
+    from deploy.local._common import apt_install
+    servers.say("Chromium for the browser tests: installing chromium, chromium-driver (apt-get)…")
+    started = time.monotonic()
+    apt_install("chromium", "chromium-driver", "fonts-liberation", "fonts-dejavu-core")
+    servers.say(f"Chromium: installed in {time.monotonic() - started:.0f} s")
+
+
 def test(pytest_args: list[str]) -> int:
+    ensure_browser()
     if os.environ.get("KEEP_SERVERS") != "1":
         # Every run starts from empty databases and topics, whatever an earlier run left.
         servers.down("test")

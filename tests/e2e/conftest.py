@@ -52,3 +52,31 @@ def services(endpoints, tmp_path_factory):
                 raise AssertionError(f"{name} did not stop within 30 s of SIGTERM")
             finally:
                 log.close()
+
+
+@pytest.fixture
+def browser():
+    """A fresh headless Chromium per test (its own cookies), closed afterwards."""
+    from tests.e2e.browser import start_browser
+    driver = start_browser()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed page test leaves its screen and the browser's console in test-artifacts/."""
+    outcome = yield
+    report = outcome.get_result()
+    driver = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and driver is not None:
+        from tests.e2e.browser import ARTIFACTS
+        ARTIFACTS.mkdir(exist_ok=True)
+        try:
+            driver.save_screenshot(str(ARTIFACTS / f"FAILED-{item.name}.png"))
+            logs = "\n".join(str(e) for e in driver.get_log("browser"))
+            (ARTIFACTS / f"FAILED-{item.name}.txt").write_text(f"{driver.current_url}\n{logs}\n\n{driver.page_source}")
+        except Exception as exc:  # the report matters more than the extras
+            report.sections.append(("browser", f"could not save the screen: {exc}"))

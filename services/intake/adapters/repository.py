@@ -226,3 +226,37 @@ async def add_history(conn, rows: list[tuple]) -> None:
 async def record_rating(conn, code: str, score: int, comment: str | None, at: datetime) -> None:
     await conn.execute("UPDATE dossiers SET rating=$2, rating_comment=$3, rated_at=$4 WHERE code=$1",
                        code, score, comment, at)
+
+
+async def insert_attachments(conn, code: str, purpose: str, files: list, at: datetime) -> list[int]:
+    """files: Upload (filename, content_type, data); returns the new ids."""
+    rows = await conn.fetch(
+        """INSERT INTO attachments(code, purpose, filename, content_type, size_bytes, data, uploaded_at)
+           SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::int[], $6::bytea[]), (SELECT $7::timestamptz)
+           RETURNING id""",
+        code, purpose, [f.filename for f in files], [f.content_type for f in files], [len(f.data) for f in files],
+        [f.data for f in files], at,
+    )
+    return [r["id"] for r in rows]
+
+
+async def list_attachments(conn, code: str) -> list[dict]:
+    return [dict(r) for r in await conn.fetch(
+        "SELECT id, purpose, filename, content_type, size_bytes, uploaded_at FROM attachments WHERE code=$1 ORDER BY id",
+        code)]
+
+
+async def get_attachment(conn, code: str, attachment_id: int):
+    return await conn.fetchrow("SELECT * FROM attachments WHERE code=$1 AND id=$2", code, attachment_id)
+
+
+async def record_apologies(conn, rows: list[tuple]) -> None:
+    """rows: (code, seq, new_appointment_at, reason): the latest apology by seq wins."""
+    if rows:
+        await conn.execute(
+            """UPDATE dossiers d SET new_appointment_at = u.at, apology_reason = u.reason
+               FROM (SELECT DISTINCT ON (code) * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[])
+                     AS x(code, seq, at, reason) ORDER BY code, seq DESC) u
+               WHERE d.code = u.code""",
+            [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
+        )

@@ -72,6 +72,8 @@ class DossierOut(BaseModel):
     rule_version: str | None
     refusal_reason: str | None
     tracked_status: int | None = Field(description="Status as last seen on the lifecycle topic")
+    new_appointment_at: AwareDatetime | None = Field(None, description="A new appointment after an apology (form 04)")
+    apology_reason: str | None = None
 
 
 def _out(row) -> DossierOut:
@@ -85,6 +87,7 @@ def _out(row) -> DossierOut:
         accepted_at=row["accepted_at"],
         due_at=row["tracked_due_at"] or row["due_at"], rule_version=row["rule_version"],
         refusal_reason=row["refusal_reason"], tracked_status=row["tracked_status"],
+        new_appointment_at=row["new_appointment_at"], apology_reason=row["apology_reason"],
     )
 
 

@@ -5,8 +5,10 @@ import os
 from pathlib import Path
 
 from services.intake.service import catalogue, tracking
-from services.intake.entrypoints import imports
+from services.intake.entrypoints import imports, uploads
 from services.intake.entrypoints.http import router
+from services.intake.web import routes as pages
+from shared.web import mount_assets
 from shared.calendar import default_calendar
 from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
 from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, REQUESTS_TOPIC, CitizenRequest, LifecycleEvent, parse_event
@@ -44,5 +46,9 @@ app = runtime.app("intake: tiếp nhận hồ sơ",
                   "Reception of administrative-procedure dossiers: catalogue, counter, online, post.")
 app.include_router(router)
 app.include_router(imports.router)
+app.include_router(uploads.router)
+app.include_router(pages.api)
+app.include_router(pages.router)
+mount_assets(app, pages.STATIC)
 
 ASYNCAPI_DESCRIPTION = "Reception of dossiers: publishes the first lifecycle events and citizens' requests; consumes the lifecycle topic for tracking."

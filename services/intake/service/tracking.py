@@ -5,6 +5,7 @@ import asyncpg
 
 from services.intake.adapters import repository as repo
 from shared.consumer import Item
+from shared.events import EventType
 
 
 def _due_at(payload):
@@ -18,6 +19,10 @@ async def apply_events(pool: asyncpg.Pool, items: list[Item]) -> list:
          getattr(e.payload, "actor", None), getattr(e.payload, "reason", None), _due_at(e.payload))
         for e in (item.message for item in items)
     ]
+    # Form 04 from resolution: the new appointment the citizen is shown (the due time stays).
+    apologies = [(e.dossier_code, e.seq, e.payload.new_appointment_at, e.payload.reason)
+                 for e in (item.message for item in items) if e.type == EventType.APOLOGY_ISSUED.value]
     async with pool.acquire() as conn, conn.transaction():
         await repo.apply_tracking(conn, rows)
+        await repo.record_apologies(conn, apologies)
     return []

@@ -8,9 +8,10 @@ from shared.lifecycle import Status
 
 _FIELDS = ("code", "agency_id", "procedure_code", "channel", "status", "accepted_at", "due_at", "processing_hours",
            "time_type", "clock_policy", "rule_version", "last_seq", "paused_at", "paused_hours", "overdue_notified",
-           "resolved_at", "compliance", "rating", "rated_at")
+           "resolved_at", "compliance", "rating", "rated_at", "new_appointment_at", "apology_reason")
 _TYPES = ("text", "text", "text", "text", "smallint", "timestamptz", "timestamptz", "int", "text", "text", "text",
-          "int", "timestamptz", "float8", "bool", "timestamptz", "text", "smallint", "timestamptz")
+          "int", "timestamptz", "float8", "bool", "timestamptz", "text", "smallint", "timestamptz", "timestamptz",
+          "text")
 
 
 def to_case(row) -> Case:
@@ -47,9 +48,11 @@ async def get_case(conn, code: str) -> Case | None:
 async def save_case(conn, case: Case, at: datetime) -> None:
     await conn.execute(
         """UPDATE cases SET status=$2, due_at=$3, last_seq=$4, paused_at=$5, paused_hours=$6, overdue_notified=$7,
-                  resolved_at=$8, compliance=$9, rating=$10, rated_at=$11, updated_at=$12 WHERE code=$1""",
+                  resolved_at=$8, compliance=$9, rating=$10, rated_at=$11, updated_at=$12,
+                  new_appointment_at=$13, apology_reason=$14 WHERE code=$1""",
         case.code, int(case.status), case.due_at, case.last_seq, case.paused_at, case.paused_hours,
         case.overdue_notified, case.resolved_at, case.compliance, case.rating, case.rated_at, at,
+        case.new_appointment_at, case.apology_reason,
     )
 
 

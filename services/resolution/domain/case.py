@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from shared.events import (ClosedPayload, EventType, OverduePayload, PausedPayload, ProcessingStartedPayload,
+from shared.events import (ApologyPayload, ClosedPayload, EventType, OverduePayload, PausedPayload, ProcessingStartedPayload,
                            RatedPayload, ResolvedPayload, EVENT_FOR_STATUS)
 from shared.lifecycle import (CLOCK_RUNNING, PAUSED, RESOLUTION_ACTIONS, Action, Status, allowed_actions,
                               target_status)
@@ -34,6 +34,8 @@ class Case:
     compliance: str | None = None
     rating: int | None = None          # the citizen's score (1-5), once, after the hand-over
     rated_at: datetime | None = None
+    new_appointment_at: datetime | None = None  # form 04's new date; `due_at` stays the legal one
+    apology_reason: str | None = None
 
     def actions(self) -> list[Action]:
         return allowed_actions(self.status, accepted_before=True, among=RESOLUTION_ACTIONS)
@@ -107,3 +109,32 @@ def rate(case: Case, score: int, *, now: datetime) -> Outcome:
         raise RatingRefused("Hồ sơ đã được đánh giá", "The dossier has already been rated")
     new = replace(case, rating=score, rated_at=now, last_seq=case.last_seq + 1)
     return Outcome(new, EventType.RATED, RatedPayload(score=score), actor="citizen")
+
+
+# An apology is owed while the result is still to come: the clock runs or is paused.
+APOLOGY_STATUSES = frozenset({Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.FEE_REQUESTED})
+
+
+class ApologyRefused(Exception):
+    def __init__(self, vi: str, en: str):
+        self.vi, self.en = vi, en
+        super().__init__(en)
+
+
+def may_apologise(case: Case) -> bool:
+    return case.status in APOLOGY_STATUSES
+
+
+def apologise(case: Case, *, actor: str, reason: str, new_appointment_at: datetime, now: datetime) -> Outcome:
+    """Form 04: an apology and a new appointment, later than the due time and any earlier promise.
+    The status and the due time do not change (statistics count against the original one)."""
+    if not may_apologise(case):
+        raise ApologyRefused(f"Không thể xin lỗi, hẹn lại khi hồ sơ ở trạng thái {int(case.status)}",
+                             f"No apology can be issued in status {int(case.status)}")
+    floor = max(now, case.due_at, case.new_appointment_at or case.due_at)
+    if new_appointment_at <= floor:
+        raise ApologyRefused("Ngày hẹn mới phải sau hạn trả kết quả hiện tại và sau thời điểm hiện tại",
+                             "The new appointment must be later than the current due time and than now")
+    new = replace(case, new_appointment_at=new_appointment_at, apology_reason=reason, last_seq=case.last_seq + 1)
+    return Outcome(new, EventType.APOLOGY_ISSUED,
+                   ApologyPayload(actor=actor, reason=reason, new_appointment_at=new_appointment_at), actor=actor)

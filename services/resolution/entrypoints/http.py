@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.resolution.adapters import repository as repo
-from services.resolution.domain.case import Case
+from services.resolution.domain.case import Case, may_apologise
 from services.resolution.service import cases, export
 from shared.auth import Account, Role, require_role, staff
 from shared.http import ApiError
@@ -28,6 +28,11 @@ class ActionIn(BaseModel):
     reason: str | None = Field(None, max_length=2000, description="Why (shown on the control slip)")
 
 
+class ApologyIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the result will be late (form 04)")
+    new_appointment_at: AwareDatetime = Field(description="The new appointment, after the current due time")
+
+
 class CaseOut(BaseModel):
     code: str
     agency_id: str
@@ -38,26 +43,39 @@ class CaseOut(BaseModel):
     accepted_at: AwareDatetime
     due_at: AwareDatetime
     overdue: bool
+    due_soon: bool = Field(description="Running, not overdue, less than one working day left")
     paused_since: AwareDatetime | None
     resolved_at: AwareDatetime | None
     compliance: str | None
     rule_version: str
     rating: int | None
     allowed_actions: list[str]
+    may_apologise: bool = Field(description="Whether this account may issue an apology and new appointment now")
+    new_appointment_at: AwareDatetime | None = Field(description="Form 04's new appointment, if one was issued")
+    apology_reason: str | None
 
 
 def may(account: Account, action: Action) -> bool:
     return account.role in ACTION_ROLES.get(action, PROCESSING)
 
 
-def _out(case: Case, now, account: Account) -> CaseOut:
+WORKING_DAY_HOURS = 8
+
+
+def _out(case: Case, now, account: Account, soon=None) -> CaseOut:
+    """`soon`: one working day from now (DOMAIN.md's "due soon"), computed once per request."""
+    running = case.resolved_at is None and case.status in (2, 4, 5, 6)
+    overdue = running and case.due_at <= now
     return CaseOut(
         code=case.code, agency_id=case.agency_id, procedure_code=case.procedure_code, channel=case.channel,
         status=int(case.status), status_name=STATUS_NAMES_VI[case.status], accepted_at=case.accepted_at,
-        due_at=case.due_at, overdue=case.resolved_at is None and case.due_at <= now and case.status in (2, 4, 5, 6),
+        due_at=case.due_at, overdue=overdue,
+        due_soon=running and not overdue and soon is not None and case.due_at <= soon,
         paused_since=case.paused_at, resolved_at=case.resolved_at, compliance=case.compliance,
         rule_version=case.rule_version, rating=case.rating,
         allowed_actions=[a.value for a in case.actions() if may(account, a)],  # what this account may do now
+        may_apologise=may_apologise(case) and account.role in PROCESSING,
+        new_appointment_at=case.new_appointment_at, apology_reason=case.apology_reason,
     )
 
 
@@ -76,7 +94,8 @@ async def worklist(request: Request, agency: str | None = Query(None, max_length
     async with rt.db.acquire() as conn:
         found = await repo.worklist(conn, agency_id=agency, status=status, limit=limit, offset=offset)
     now = rt.clock()
-    return [_out(c, now, account) for c in found]
+    soon = rt.calendar.add_working_time(now, WORKING_DAY_HOURS)
+    return [_out(c, now, account, soon) for c in found]
 
 
 @router.get("/cases/{code}", tags=["cases"], summary="Hồ sơ và phiếu kiểm soát / case and control slip")
@@ -88,7 +107,9 @@ async def get_case(request: Request, code: str, account: Account = Depends(staff
             raise cases.not_found(code)
         account.ensure_agency(case.agency_id, code)
         history = await repo.history(conn, code)
-    return {"case": _out(case, rt.clock(), account).model_dump(mode="json"), "history": history}
+    now = rt.clock()
+    soon = rt.calendar.add_working_time(now, WORKING_DAY_HOURS)
+    return {"case": _out(case, now, account, soon).model_dump(mode="json"), "history": history}
 
 
 @router.get("/export/cases", tags=["export"], response_class=StreamingResponse,
@@ -97,6 +118,20 @@ async def get_case(request: Request, code: str, account: Account = Depends(staff
                         "status, last_seq, due_at, compliance, resolved_at, rating. No personal data.")
 async def export_cases(request: Request, agency: str | None = Query(None, max_length=40)) -> StreamingResponse:
     return StreamingResponse(export.export_cases(_rt(request).db, agency), media_type="application/x-ndjson")
+
+
+# Declared before the generic action route, which would otherwise take "apology" for an action.
+@router.post("/cases/{code}/apology", response_model=CaseOut, tags=["cases"],
+             summary="Xin lỗi và hẹn lại ngày trả kết quả (mẫu 04) / apology and new appointment",
+             description="Recorded on the case and published as `dossier.apology_issued`; the status and the "
+                         "due time do not change, so statistics still count against the original due time.")
+async def apology(request: Request, code: str, body: ApologyIn,
+                  account: Account = Depends(staff(*PROCESSING))) -> CaseOut:
+    rt = _rt(request)
+    correlation = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
+    case = await cases.apologise_for(rt.db, rt.clock(), code, staff=account, reason=body.reason,
+                                     new_appointment_at=body.new_appointment_at, correlation_id=correlation[:100])
+    return _out(case, rt.clock(), account)
 
 
 @router.post("/cases/{code}/{action}", response_model=CaseOut, tags=["cases"],

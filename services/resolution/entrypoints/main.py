@@ -6,6 +6,8 @@ import logging
 from pathlib import Path
 
 from services.resolution.entrypoints.http import router
+from services.resolution.web import routes as pages
+from shared.web import mount_assets
 from services.resolution.service import cases
 from shared.calendar import default_calendar
 from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
@@ -60,5 +62,7 @@ runtime = build()
 app = runtime.app("resolution: giải quyết hồ sơ",
                   "Processing workflow from acceptance to hand-over, control slips and the deadline watcher.")
 app.include_router(router)
+app.include_router(pages.router)
+mount_assets(app, pages.STATIC)
 
 ASYNCAPI_DESCRIPTION = "Processing workflow: consumes accepted dossiers and citizens' requests; publishes statuses 4-10 and overdue notices."

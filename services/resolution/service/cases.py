@@ -11,7 +11,8 @@ from datetime import datetime
 import asyncpg
 
 from services.resolution.adapters import repository as repo
-from services.resolution.domain.case import Case, Outcome, RatingRefused, act, overdue, rate
+from services.resolution.domain.case import (ApologyRefused, Case, Outcome, RatingRefused, act, apologise, overdue,
+                                             rate)
 from services.resolution.domain.replay import replay
 from shared import outbox
 from shared.auth import Account
@@ -61,6 +62,23 @@ async def perform(pool: asyncpg.Pool, calendar, now: datetime, code: str, action
         except TransitionRefused as exc:
             raise ApiError(409, exc.vi, exc.en, current_status=int(case.status),
                            allowed_actions=[a.value for a in exc.allowed]) from None
+        await _record(conn, outcome, now, correlation_id)
+        return outcome.case
+
+
+async def apologise_for(pool: asyncpg.Pool, now: datetime, code: str, *, staff: Account, reason: str,
+                        new_appointment_at: datetime, correlation_id: str) -> Case:
+    """Form 04, recorded on the case and its control slip and published as dossier.apology_issued."""
+    async with pool.acquire() as conn, conn.transaction():
+        case = await repo.lock_case(conn, code)
+        if case is None:
+            raise not_found(code)
+        staff.ensure_agency(case.agency_id, code)
+        try:
+            outcome = apologise(case, actor=staff.username, reason=reason, new_appointment_at=new_appointment_at,
+                                now=now)
+        except ApologyRefused as exc:
+            raise ApiError(409, exc.vi, exc.en, current_status=int(case.status)) from None
         await _record(conn, outcome, now, correlation_id)
         return outcome.case
 

@@ -11,6 +11,8 @@ from prometheus_client import Gauge
 from services.stats.adapters import generations
 from services.stats.adapters.changes import BoardChanges
 from services.stats.entrypoints.http import router
+from services.stats.web import routes as pages
+from shared.web import mount_assets
 from services.stats.service import ingest, reconcile
 from shared.calendar import default_calendar
 from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
@@ -61,5 +63,7 @@ async def reconciliation_job(rt: Runtime) -> None:
 runtime = build()
 app = runtime.app("stats: thống kê hồ sơ", "Live board and statistics built only from lifecycle events.")
 app.include_router(router)
+app.include_router(pages.router)
+mount_assets(app, pages.STATIC)
 
 ASYNCAPI_DESCRIPTION = "Statistics: consumes the lifecycle topic into facts and counters; publishes nothing but dead letters."

@@ -1,0 +1,1 @@
+"""intake's pages: the counter desk (/counter) and the citizen portal (/portal)."""

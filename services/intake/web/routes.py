@@ -1,0 +1,99 @@
+"""intake's pages: the counter desk, the citizen portal, and the printable forms 01 and 03."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from services.intake.adapters import repository as repo
+from services.intake.adapters.resolution_client import return_result
+from services.intake.service.dossiers import not_found
+from services.intake.web import slips
+from shared.auth import Account, Role, optional_staff, staff
+from shared.auth.sessions import COOKIE_NAME
+from shared.web import page
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1")
+PAGES = Path(__file__).parent / "pages"
+STATIC = Path(__file__).parent / "static"
+DESK = (Role.CLERK, Role.LEADER)
+
+
+@router.get("/")
+async def home() -> RedirectResponse:
+    return RedirectResponse("/portal")
+
+
+@router.get("/counter")
+async def counter():
+    return page(PAGES / "counter.html")
+
+
+@router.get("/portal")
+async def portal():
+    return page(PAGES / "portal.html")
+
+
+def tracking_url(request: Request, code: str) -> str:
+    # The address printed under the QR code: set PUBLIC_INTAKE_URL to the portal's public host.
+    base = os.environ.get("PUBLIC_INTAKE_URL") or str(request.base_url).rstrip("/")
+    return f"{base}/portal?code={quote(code, safe='')}#tra-cuu"
+
+
+async def _slip_data(request: Request, code: str, account: Account):
+    async with request.app.state.runtime.db.acquire() as conn:
+        row = await repo.get_dossier(conn, code)
+        if row is None:
+            raise not_found(code)
+        account.ensure_agency(row["agency_id"], code)
+        procedure = await repo.procedure_version(conn, row["procedure_code"], row["procedure_version"])
+        agency = await repo.agency_name(conn, row["agency_id"]) or row["agency_id"]
+    return row, procedure, agency
+
+
+def _to_sign_in(account: Account | None):
+    # Forms carry personal data: a page for staff only, who sign in on the counter page first.
+    if account is None or account.role not in DESK + (Role.OFFICER,):
+        return RedirectResponse("/counter", status_code=303)
+    return None
+
+
+@router.get("/counter/slip/{code}")
+async def appointment_slip(request: Request, code: str, account: Account | None = Depends(optional_staff)):
+    if (away := _to_sign_in(account)) is not None:
+        return away
+    row, procedure, agency = await _slip_data(request, code, account)
+    if row["due_at"] is None:
+        return RedirectResponse(f"/counter/refusal/{quote(code, safe='')}", status_code=303) \
+            if row["refusal_reason"] else HTMLResponse("Hồ sơ chưa được tiếp nhận", status_code=409)
+    return HTMLResponse(slips.appointment_slip(row, procedure, agency, tracking_url(request, code)),
+                        headers={"Cache-Control": "no-store"})
+
+
+@router.get("/counter/refusal/{code}")
+async def refusal_slip(request: Request, code: str, account: Account | None = Depends(optional_staff)):
+    if (away := _to_sign_in(account)) is not None:
+        return away
+    row, procedure, agency = await _slip_data(request, code, account)
+    if not row["refusal_reason"]:
+        return HTMLResponse("Hồ sơ không bị từ chối tiếp nhận", status_code=409)
+    return HTMLResponse(slips.refusal_slip(row, procedure, agency), headers={"Cache-Control": "no-store"})
+
+
+@api.post("/dossiers/{code}/return-result", tags=["dossiers"],
+          summary="Trả kết quả tại quầy / hand the result back (9 -> 10), done by resolution")
+async def hand_back(request: Request, code: str, account: Account = Depends(staff(*DESK))) -> JSONResponse:
+    """The counter page calls its own service; the clerk's credentials are passed on to resolution,
+    which owns statuses 4-10 and checks them again."""
+    credentials = {}
+    if request.headers.get("authorization"):
+        credentials["Authorization"] = request.headers["authorization"]
+    elif request.cookies.get(COOKIE_NAME):
+        credentials["Cookie"] = f"{COOKIE_NAME}={request.cookies[COOKIE_NAME]}"
+    status, body = await return_result(request.app.state.runtime.settings.resolution_url, quote(code, safe=""),
+                                       credentials)
+    return JSONResponse(body, status_code=status)

@@ -1,0 +1,162 @@
+// The counter desk: a clerk receives dossiers, checks online ones, hands results back.
+"use strict";
+const DESK_ROLES = ["clerk", "leader"];
+let account = null, procedures = [], byCode = {}, chosen = null;
+
+const fold = s => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase();
+const procName = code => (byCode[code] && byCode[code].name) || code;
+const codeLink = code => el("a", {href: `/counter/slip/${encodeURIComponent(code)}`}, code);
+
+async function start() {
+  $("#sign-out").addEventListener("click", signOut);
+  wireSignIn($("#sign-in"), a => enter(a));
+  document.querySelectorAll("nav.tabs button").forEach(b => b.addEventListener("click", () => openTab(b.dataset.tab)));
+  $("#proc-search").addEventListener("input", renderCatalogue);
+  $("#receive-form").addEventListener("submit", receive);
+  $("#refuse-cancel").addEventListener("click", () => $("#refuse-dialog").close());
+  $("#refuse-form").addEventListener("submit", refuse);
+  const a = await currentAccount();
+  if (a) enter(a);
+}
+
+async function enter(a) {
+  const msg = $("#sign-in .notice");
+  if (!DESK_ROLES.includes(a.role)) {
+    say(msg, `Tài khoản ${a.username} (${a.role_name}) không phải cán bộ tiếp nhận. Vui lòng đăng nhập bằng tài khoản khác.`);
+    return;
+  }
+  account = a;
+  show($("#sign-in-card"), false); show($("#desk"));
+  $("#who").textContent = `${a.full_name || a.username} — ${a.role_name}${a.agency_id ? " — " + a.agency_id : ""}`;
+  show($("#who")); show($("#sign-out"));
+  const cat = await api("GET", "/api/v1/procedures" + (a.agency_id ? `?agency=${encodeURIComponent(a.agency_id)}` : ""));
+  const agencies = Object.fromEntries(cat.agencies.map(x => [x.id, x.short_name || x.name]));
+  procedures = cat.procedures.map(p => ({...p, agency_name: agencies[p.agency_id] || p.agency_id}));
+  byCode = Object.fromEntries(procedures.map(p => [p.code, p]));
+  renderCatalogue();
+  refreshLists();
+}
+
+function openTab(name) {
+  document.querySelectorAll("nav.tabs button").forEach(b => b.setAttribute("aria-selected", b.dataset.tab === name));
+  document.querySelectorAll("[data-panel]").forEach(p => show(p, p.dataset.panel === name));
+  if (name !== "receive") refreshLists();
+}
+
+function renderCatalogue() {
+  // Every word typed must appear, with or without diacritics, in any order.
+  const words = fold($("#proc-search").value).split(/\s+/).filter(Boolean);
+  const list = $("#proc-list");
+  list.replaceChildren(...procedures
+    .filter(p => { const hay = fold(`${p.name} ${p.code} ${p.field || ""} ${p.agency_name}`);
+                   return words.every(w => hay.includes(w)); })
+    .map(p => el("li", {dataset: {code: p.code}, class: chosen && chosen.code === p.code ? "chosen" : null,
+                        onclick: () => choose(p), tabindex: "0", onkeydown: e => e.key === "Enter" && choose(p)},
+      el("strong", {}, p.name),
+      el("div", {class: "meta"}, `${p.code} · ${p.agency_name} · Thời hạn: ${fmtHours(p.processing_hours, p.time_type)}`
+        + ` · Lệ phí: ${fmtMoney(p.fee_vnd)}`))));
+  if (!list.children.length) list.append(el("li", {class: "muted"}, "Không tìm thấy thủ tục phù hợp."));
+}
+
+function choose(p) {
+  chosen = p;
+  renderCatalogue();
+  $("#proc-name").textContent = p.name;
+  $("#proc-meta").textContent = `Mã ${p.code} · ${p.agency_name} · Thời hạn giải quyết: ${fmtHours(p.processing_hours, p.time_type)}`
+    + ` · Phí, lệ phí: ${fmtMoney(p.fee_vnd)}${p.fee_note ? " (" + p.fee_note + ")" : ""}`;
+  $("#doc-checklist").replaceChildren(...(p.documents.length ? p.documents : ["Đơn đề nghị"]).map((d, i) =>
+    el("label", {class: "check"}, el("input", {type: "checkbox", name: "doc", value: d, id: `doc-${i}`}), d)));
+  show($("#receive-form"));
+  say($("#receive-msg"), "");
+  $("#a-name").focus();
+}
+
+async function receive(ev) {
+  ev.preventDefault();
+  const docs = [...document.querySelectorAll("#doc-checklist input:checked")].map(i => i.value);
+  if (!docs.length) { say($("#receive-msg"), "Vui lòng đánh dấu ít nhất một thành phần hồ sơ đã nhận."); return; }
+  const opt = id => $(id).value.trim() || null;
+  const button = $("#receive-button");
+  button.disabled = true;
+  try {
+    const d = await api("POST", "/api/v1/dossiers", {procedure_code: chosen.code, channel: $("#a-channel").value,
+      applicant: {name: $("#a-name").value.trim(), id_number: $("#a-id").value.trim(), phone: opt("#a-phone"),
+                  email: opt("#a-email"), address: opt("#a-address")}, documents: docs});
+    location.assign(`/counter/slip/${encodeURIComponent(d.code)}`);
+  } catch (e) { say($("#receive-msg"), e.message); button.disabled = false; }
+}
+
+async function refreshLists() {
+  const [queue, all, waiting] = await Promise.all([
+    api("GET", "/api/v1/dossiers?status=1&limit=200"), api("GET", "/api/v1/dossiers?limit=300"),
+    api("GET", "/api/v1/dossiers?status=9&limit=200")]);
+  $("#queue-count").textContent = queue.length;
+  $("#handback-count").textContent = waiting.length;
+  $("#queue-rows").replaceChildren(...queue.map(d => el("tr", {dataset: {code: d.code}},
+    el("td", {}, d.code), el("td", {}, procName(d.procedure_code)), el("td", {}, d.applicant_name),
+    el("td", {}, fmtShort(d.submitted_at)), el("td", {class: "files"}, "…"),
+    el("td", {}, el("div", {class: "actions"},
+      el("button", {type: "button", class: "accept", onclick: () => accept(d.code)}, "Tiếp nhận"),
+      el("button", {type: "button", class: "danger refuse", onclick: () => askRefusal(d.code)}, "Từ chối"))))));
+  queue.forEach(d => showFiles(d.code));
+  if (!queue.length) $("#queue-rows").append(el("tr", {}, el("td", {colspan: 6, class: "muted"}, "Không có hồ sơ chờ tiếp nhận.")));
+  const today = new Intl.DateTimeFormat("en-CA", {timeZone: TZ}).format(new Date());
+  const todays = all.filter(d => new Intl.DateTimeFormat("en-CA", {timeZone: TZ}).format(new Date(d.submitted_at)) === today);
+  $("#today-rows").replaceChildren(...todays.map(d => el("tr", {dataset: {code: d.code}},
+    el("td", {}, d.due_at ? codeLink(d.code) : d.code), el("td", {}, procName(d.procedure_code)),
+    el("td", {}, d.applicant_name), el("td", {}, CHANNEL_VI[d.channel] || d.channel),
+    el("td", {}, el("span", {class: "badge"}, d.status_name)), el("td", {}, fmtShort(d.new_appointment_at || d.due_at)),
+    el("td", {}, d.due_at ? el("a", {href: `/counter/slip/${encodeURIComponent(d.code)}`}, "Giấy hẹn")
+      : d.status === 3 ? el("a", {href: `/counter/refusal/${encodeURIComponent(d.code)}`}, "Phiếu từ chối") : ""))));
+  if (!todays.length) $("#today-rows").append(el("tr", {}, el("td", {colspan: 7, class: "muted"}, "Chưa có hồ sơ nào hôm nay.")));
+  $("#handback-rows").replaceChildren(...waiting.map(d => el("tr", {dataset: {code: d.code}},
+    el("td", {}, d.code), el("td", {}, procName(d.procedure_code)), el("td", {}, d.applicant_name),
+    el("td", {}, fmtShort(d.due_at)),
+    el("td", {}, el("button", {type: "button", class: "handback", onclick: () => handBack(d.code)}, "Trả kết quả")))));
+  if (!waiting.length) $("#handback-rows").append(el("tr", {}, el("td", {colspan: 5, class: "muted"}, "Không có kết quả chờ trả.")));
+}
+
+async function showFiles(code) {
+  const cell = $(`#queue-rows tr[data-code="${CSS.escape(code)}"] .files`);
+  try {
+    const files = await api("GET", `/api/v1/dossiers/${encodeURIComponent(code)}/attachments`);
+    cell.replaceChildren(...(files.length ? files.map(f => el("div", {}, el("a",
+      {href: `/api/v1/dossiers/${encodeURIComponent(code)}/attachments/${f.id}`}, f.filename))) : ["Không có tệp"]));
+  } catch (e) { cell.textContent = "—"; }
+}
+
+async function accept(code) {
+  try {
+    await api("POST", `/api/v1/dossiers/${encodeURIComponent(code)}/accept`, {});
+    location.assign(`/counter/slip/${encodeURIComponent(code)}`);
+  } catch (e) { say($("#queue-msg"), e.message); }
+}
+
+function askRefusal(code) {
+  $("#refuse-code").textContent = code;
+  $("#refuse-form").dataset.code = code;
+  $("#refuse-reason").value = "";
+  say($("#refuse-msg"), "");
+  $("#refuse-dialog").showModal();
+}
+
+async function refuse(ev) {
+  ev.preventDefault();
+  const code = $("#refuse-form").dataset.code, reason = $("#refuse-reason").value.trim();
+  if (!reason) { say($("#refuse-msg"), "Vui lòng nêu lý do từ chối."); return; }
+  try {
+    await api("POST", `/api/v1/dossiers/${encodeURIComponent(code)}/refuse`, {reason});
+    location.assign(`/counter/refusal/${encodeURIComponent(code)}`);
+  } catch (e) { say($("#refuse-msg"), e.message); }
+}
+
+async function handBack(code) {
+  try {
+    await api("POST", `/api/v1/dossiers/${encodeURIComponent(code)}/return-result`);
+    say($("#handback-msg"), `Đã trả kết quả hồ sơ ${code}.`, "ok");
+    const row = $(`#handback-rows tr[data-code="${CSS.escape(code)}"]`);
+    if (row) row.remove();
+  } catch (e) { say($("#handback-msg"), e.message); }
+}
+
+start();

@@ -1,0 +1,1 @@
+"""resolution's page: the officer desk (/desk)."""

@@ -1,0 +1,133 @@
+// The officer desk: the agency's worklist by due time, a case's control slip, the actions its
+// status allows (only those the API lists), and form 04.
+"use strict";
+const ROLES = ["officer", "leader"];
+const ACTIVE = [2, 4, 5, 6, 9];
+const ACTION_VI = {"start-processing": "Bắt đầu xử lý", "request-supplement": "Yêu cầu bổ sung",
+  "record-supplement": "Ghi nhận đã bổ sung", "request-fee": "Yêu cầu nộp phí, lệ phí",
+  "record-payment": "Ghi nhận đã nộp phí", "stop": "Dừng xử lý", "resolve": "Xử lý xong (có kết quả)",
+  "return-result": "Trả kết quả", "withdraw": "Ghi nhận rút hồ sơ"};
+const NEEDS_REASON = ["request-supplement", "request-fee", "stop", "withdraw"];
+const STEP_VI = {"dossier.accepted": "Tiếp nhận", "dossier.processing_started": "Xử lý",
+  "dossier.supplement_requested": "Yêu cầu bổ sung", "dossier.fee_requested": "Yêu cầu nộp phí",
+  "dossier.withdrawn": "Rút hồ sơ", "dossier.stopped": "Dừng xử lý", "dossier.resolved": "Xử lý xong",
+  "dossier.returned": "Trả kết quả", "dossier.overdue": "Quá hạn", "dossier.rated": "Công dân đánh giá",
+  "dossier.apology_issued": "Xin lỗi, hẹn lại (mẫu 04)"};
+let account = null, cases = [], openCode = null;
+
+function flag(c) {
+  if (c.overdue) return el("span", {class: "badge overdue"}, "Quá hạn");
+  if (c.due_soon) return el("span", {class: "badge soon"}, "Sắp đến hạn");
+  if (c.status === 9) return el("span", {class: "badge ok"}, "Chờ trả kết quả");
+  return el("span", {class: "badge ok"}, "Trong hạn");
+}
+
+async function enter(a) {
+  if (!ROLES.includes(a.role)) {
+    say($("#sign-in .notice"), `Tài khoản ${a.username} (${a.role_name}) không dùng bàn làm việc này. Vui lòng đăng nhập bằng tài khoản chuyên viên hoặc lãnh đạo.`);
+    return;
+  }
+  account = a;
+  show($("#sign-in-card"), false); show($("#worklist-card"));
+  $("#who").textContent = `${a.full_name || a.username} — ${a.role_name}${a.agency_id ? " — " + a.agency_id : ""}`;
+  $("#agency-line").textContent = a.agency_id ? `của cơ quan ${a.agency_id}` : "của tất cả cơ quan";
+  show($("#who")); show($("#sign-out"));
+  await loadWorklist();
+  const code = new URLSearchParams(location.search).get("code");
+  if (code) openCase(code);
+}
+
+async function loadWorklist() {
+  // The API limits the list to the account's agency; no other agency is offered.
+  const lists = await Promise.all(ACTIVE.map(s => api("GET", `/api/v1/cases?status=${s}&limit=200`)));
+  cases = lists.flat().sort((x, y) => x.due_at.localeCompare(y.due_at) || x.code.localeCompare(y.code));
+  renderWorklist();
+}
+
+function renderWorklist() {
+  const onlyLate = $("#only-late").checked;
+  const shown = cases.filter(c => !onlyLate || c.overdue || c.due_soon);
+  $("#work-rows").replaceChildren(...shown.map(c => el("tr", {dataset: {code: c.code},
+      class: c.overdue ? "overdue" : c.due_soon ? "soon" : null, onclick: () => openCase(c.code)},
+    el("td", {}, el("a", {href: `?code=${encodeURIComponent(c.code)}`, onclick: e => { e.preventDefault(); openCase(c.code); }}, c.code)),
+    el("td", {}, c.procedure_code), el("td", {}, c.status_name), el("td", {}, fmtShort(c.due_at)), el("td", {}, flag(c)))));
+  if (!shown.length) $("#work-rows").append(el("tr", {}, el("td", {colspan: 5, class: "muted"}, "Không có hồ sơ cần giải quyết.")));
+}
+
+async function openCase(code) {
+  openCode = code;
+  say($("#c-msg"), "");
+  try {
+    const r = await api("GET", `/api/v1/cases/${encodeURIComponent(code)}`);
+    renderCase(r.case, r.history);
+    show($("#worklist-card"), false); show($("#case-card"));
+    history.replaceState(null, "", `?code=${encodeURIComponent(code)}`);
+  } catch (e) { say($("#c-msg"), e.message); show($("#case-card")); }
+}
+
+function renderCase(c, steps) {
+  $("#c-code").textContent = c.code;
+  $("#c-proc").textContent = c.procedure_code;
+  $("#c-channel").textContent = CHANNEL_VI[c.channel] || c.channel;
+  $("#c-status").textContent = c.status_name;
+  $("#c-due").textContent = fmtDateTime(c.due_at);
+  $("#c-flag").replaceChildren(flag(c));
+  show($("#c-apology"), !!c.new_appointment_at);
+  $("#c-apology").textContent = c.new_appointment_at ? `Đã xin lỗi và hẹn lại: ${fmtDateTime(c.new_appointment_at)} — ${c.apology_reason || ""}` : "";
+  $("#c-history").replaceChildren(...steps.map(h => el("tr", {},
+    el("td", {}, h.seq), el("td", {}, fmtShort(h.occurred_at)),
+    el("td", {}, (STEP_VI[h.event_type] || h.event_type) + (h.to_status ? ` → ${STATUS_VI[h.to_status]}` : "")),
+    el("td", {}, h.actor || ""), el("td", {}, h.reason || ""))));
+  // Only what the status graph allows this account now: the API says which.
+  $("#c-actions").replaceChildren(...c.allowed_actions.map(a => el("button", {type: "button", dataset: {action: a},
+    class: a === "stop" || a === "withdraw" ? "danger" : null, onclick: () => act(a)}, ACTION_VI[a] || a)));
+  show($("#c-actions-box"), c.allowed_actions.length > 0);
+  show($("#apology-box"), c.may_apologise);
+  $("#c-reason").value = "";
+  show($("#form04"), !!c.new_appointment_at);
+  document.body.classList.toggle("printing-04", !!c.new_appointment_at);
+  if (c.new_appointment_at) {
+    $("#f-agency").textContent = c.agency_id; $("#f-code").textContent = c.code;
+    $("#f-accepted").textContent = fmtDateTime(c.accepted_at); $("#f-due").textContent = fmtDateTime(c.due_at);
+    $("#f-reason").textContent = c.apology_reason || ""; $("#f-new").textContent = fmtDateTime(c.new_appointment_at);
+  }
+}
+
+async function act(action) {
+  const reason = $("#c-reason").value.trim();
+  if (NEEDS_REASON.includes(action) && !reason) { say($("#c-msg"), "Vui lòng ghi nội dung, lý do cho thao tác này."); return; }
+  try {
+    await api("POST", `/api/v1/cases/${encodeURIComponent(openCode)}/${action}`, {reason: reason || null});
+    await openCase(openCode);
+    say($("#c-msg"), `Đã thực hiện: ${ACTION_VI[action] || action}.`, "ok");
+  } catch (e) { say($("#c-msg"), e.message); }
+}
+
+async function apologise() {
+  const reason = $("#ap-reason").value.trim(), local = $("#ap-date").value;
+  if (!reason || !local) { say($("#c-msg"), "Vui lòng ghi lý do và chọn ngày, giờ hẹn trả mới."); return; }
+  // The chosen time is Hà Nội time (UTC+7, no daylight saving), whatever the computer's zone.
+  const at = `${local.length === 16 ? local + ":00" : local}+07:00`;
+  try {
+    await api("POST", `/api/v1/cases/${encodeURIComponent(openCode)}/apology`, {reason, new_appointment_at: at});
+    await openCase(openCode);
+    say($("#c-msg"), "Đã ban hành phiếu xin lỗi và hẹn lại ngày trả kết quả.", "ok");
+  } catch (e) { say($("#c-msg"), e.message); }
+}
+
+async function start() {
+  $("#sign-out").addEventListener("click", signOut);
+  wireSignIn($("#sign-in"), enter);
+  $("#only-late").addEventListener("change", renderWorklist);
+  $("#reload").addEventListener("click", loadWorklist);
+  $("#ap-button").addEventListener("click", apologise);
+  $("#back").addEventListener("click", async () => {
+    show($("#case-card"), false); show($("#worklist-card")); history.replaceState(null, "", "/desk");
+    document.body.classList.remove("printing-04");
+    await loadWorklist();
+  });
+  const a = await currentAccount();
+  if (a) enter(a);
+}
+
+start();

@@ -1,0 +1,1 @@
+"""stats' page: the public monitoring dashboard (/dashboard), aggregates only."""
