@@ -9,7 +9,7 @@ from selenium.common.exceptions import (ElementNotInteractableException, NoSuchE
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -65,4 +65,4 @@ def sign_in(driver, username: str, password: str) -> None:
     driver.find_element(By.CSS_SELECTOR, "#sign-in-button").click()
 
 
-__all__ = ["By", "EC", "click", "screenshot", "sign_in", "start_browser", "text_in", "visible", "wait"]
+__all__ = ["By", "EC", "Select", "click", "screenshot", "sign_in", "start_browser", "text_in", "visible", "wait"]

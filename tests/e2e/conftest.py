@@ -70,7 +70,8 @@ def pytest_runtest_makereport(item, call):
     """A failed page test leaves its screen and the browser's console in test-artifacts/."""
     outcome = yield
     report = outcome.get_result()
-    driver = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
+    from selenium.webdriver.remote.webdriver import WebDriver
+    driver = next((v for v in getattr(item, "funcargs", {}).values() if isinstance(v, WebDriver)), None)
     if report.when == "call" and report.failed and driver is not None:
         from tests.e2e.browser import ARTIFACTS
         ARTIFACTS.mkdir(exist_ok=True)

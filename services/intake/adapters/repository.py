@@ -232,7 +232,8 @@ async def insert_attachments(conn, code: str, purpose: str, files: list, at: dat
     """files: Upload (filename, content_type, data); returns the new ids."""
     rows = await conn.fetch(
         """INSERT INTO attachments(code, purpose, filename, content_type, size_bytes, data, uploaded_at)
-           SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::int[], $6::bytea[]), (SELECT $7::timestamptz)
+           SELECT $1, $2, f.name, f.type, f.size, f.data, $7::timestamptz
+           FROM unnest($3::text[], $4::text[], $5::int[], $6::bytea[]) AS f(name, type, size, data)
            RETURNING id""",
         code, purpose, [f.filename for f in files], [f.content_type for f in files], [len(f.data) for f in files],
         [f.data for f in files], at,
