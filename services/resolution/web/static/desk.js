@@ -56,13 +56,13 @@ function renderWorklist() {
 
 async function openCase(code) {
   openCode = code;
-  say($("#c-msg"), "");
+  say($("#c-msg"), ""); say($("#work-msg"), "");
   try {
     const r = await api("GET", `/api/v1/cases/${encodeURIComponent(code)}`);
     renderCase(r.case, r.history);
     show($("#worklist-card"), false); show($("#case-card"));
     history.replaceState(null, "", `?code=${encodeURIComponent(code)}`);
-  } catch (e) { say($("#c-msg"), e.message); show($("#case-card")); }
+  } catch (e) { say($("#work-msg"), e.message); show($("#case-card"), false); show($("#worklist-card")); }
 }
 
 function renderCase(c, steps) {
