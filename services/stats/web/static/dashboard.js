@@ -71,7 +71,7 @@ async function loadGroups() {
 async function loadChart() {
   const {days} = await api("GET", "/api/v1/stats/daily?days=30");
   const W = 600, H = 220, pad = 28, max = Math.max(1, ...days.flatMap(d => [d.received, d.resolved]));
-  const slot = (W - pad) / days.length, bar = Math.max(2, slot / 2 - 1);
+  const slot = (W - pad - 4) / days.length, bar = Math.max(2, slot / 2 - 1);
   const y = v => H - 20 - (v / max) * (H - 40);
   const node = svg("svg", {viewBox: `0 0 ${W} ${H}`});
   for (const t of [0, .5, 1]) {

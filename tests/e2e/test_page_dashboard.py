@@ -1,0 +1,47 @@
+"""The monitoring dashboard in a real browser: the live figure moves within two seconds of a
+new dossier, pushed by server-sent events, without a reload; the tables, chart and links are there."""
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.browser import By, screenshot, visible, wait
+
+pytestmark = pytest.mark.e2e
+LAND = "1.013831"
+
+
+def _figure(driver, css: str) -> int | None:
+    text = driver.find_element(By.CSS_SELECTOR, css).text.replace(".", "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def test_the_received_figure_changes_on_screen_without_reload(services, staff, browser):
+    stats, intake = services["stats"], services["intake"]
+    browser.get(f"{stats}/dashboard")
+    wait(browser).until(lambda d: _figure(d, "#f-received") is not None)
+    wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "#live-dot").get_attribute("class") == "dot live")
+    # Quiet first: what other tests sent has been counted, so the next move is ours.
+    settled = httpx.get(f"{stats}/api/v1/stats/live").json()["received_today"]
+    wait(browser).until(lambda d: _figure(d, "#f-received") == settled)
+    browser.execute_script("window.__notReloaded = true")
+    before = _figure(browser, "#f-received")
+
+    sent = time.monotonic()
+    r = httpx.post(f"{intake}/api/v1/dossiers", auth=staff.auth("clerk"), json={
+        "procedure_code": LAND, "channel": "counter", "applicant": {"name": "Ngô Văn Hải", "id_number": "001170012121"}})
+    assert r.status_code == 201, r.text
+    wait(browser, 2.0).until(lambda d: (_figure(d, "#f-received") or 0) > before)
+    took = time.monotonic() - sent
+    assert browser.execute_script("return window.__notReloaded === true"), "the page was reloaded"
+    assert took <= 2.0
+
+    visible(browser, "#agency-table tbody tr")
+    assert "Văn phòng Đăng ký đất đai" in browser.find_element(By.CSS_SELECTOR, "#agency-table").text
+    visible(browser, "#chart svg rect")
+    assert "format=csv" in browser.find_element(By.CSS_SELECTOR, "#r-csv").get_attribute("href")
+    assert "format=xlsx" in browser.find_element(By.CSS_SELECTOR, "#r-xlsx").get_attribute("href")
+    assert "001170012121" not in browser.page_source and "Ngô Văn Hải" not in browser.page_source
+    screenshot(browser, "dashboard")
