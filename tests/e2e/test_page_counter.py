@@ -110,3 +110,15 @@ def test_clerk_hands_back_a_result(services, staff, browser):
     assert text_in(browser, "#handback-msg", f"Đã trả kết quả hồ sơ {code}")
     screenshot(browser, "counter-handback")
     assert httpx.get(f"{resolution}/api/v1/cases/{code}", auth=officer).json()["case"]["status"] == 10
+
+    # The citizen, result in hand, rates the service on the portal.
+    wait_for(lambda: httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": "001190099999"}).json(),
+             lambda t: t["dossier"]["status"] == 10, what="intake sees the hand-over")
+    browser.delete_all_cookies()
+    browser.get(f"{intake}/portal?code={code}#tra-cuu")
+    visible(browser, "#t-id").send_keys("001190099999")
+    click(browser, "#track-button")
+    click(browser, '#stars button[data-score="5"]')
+    click(browser, "#rate-button")
+    assert text_in(browser, "#action-msg", "Cảm ơn ông/bà đã đánh giá")
+    screenshot(browser, "portal-rating")
