@@ -70,6 +70,11 @@ BANNER = """
   intake      http://127.0.0.1:8001   (API docs: /docs, catalogue: /api/v1/procedures)
   resolution  http://127.0.0.1:8002   (API docs: /docs, worklist: /api/v1/cases)
   stats       http://127.0.0.1:8003   (API docs: /docs, live board: /api/v1/stats/live)
+
+  Screens     counter desk  http://127.0.0.1:8001/counter   (clerk)
+              citizen portal http://127.0.0.1:8001/portal   (public)
+              officer desk  http://127.0.0.1:8002/desk      (officer, leader)
+              dashboard     http://127.0.0.1:8003/dashboard (public, aggregates only)
   Kafka       {kafka}
   PostgreSQL  {pg}
 
