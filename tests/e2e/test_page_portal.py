@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.browser import By, Select, click, screenshot, start_browser, text_in, visible
+from tests.e2e.browser import EC, By, Select, click, screenshot, start_browser, text_in, visible, wait
 from tests.e2e.test_staff_access import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -44,6 +44,7 @@ def test_citizen_submits_online_with_a_document_then_tracks_it(services, staff, 
     intake = services["intake"]
     pdf, fake = scans
     phone.get(f"{intake}/portal")
+    wait(phone).until(EC.presence_of_element_located((By.CSS_SELECTOR, f'#proc-select option[value="{LAND}"]')))
     Select(visible(phone, "#proc-select")).select_by_value(LAND)
     visible(phone, "#s-name").send_keys("Vũ Thị Lan")
     phone.find_element(By.CSS_SELECTOR, "#s-id").send_keys(ID_NUMBER)

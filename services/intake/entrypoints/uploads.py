@@ -14,6 +14,8 @@ from shared.auth import Account, staff
 from shared.http import ApiError
 
 router = APIRouter(prefix="/api/v1")
+# Uploads have a prefix of their own, so a body-size cap per path prefix can give them their room.
+UPLOADS = "/api/v1/uploads/"
 IdNumber = Annotated[str, Form(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")]
 Files = Annotated[list[UploadFile], File(description=f"PDF, JPEG or PNG; at most {MAX_FILES} files of "
                                                      f"{MAX_FILE_BYTES // 1024 // 1024} MB")]
@@ -27,7 +29,7 @@ async def _read(files: list[UploadFile]) -> list[Upload]:
     return out
 
 
-@router.post("/dossiers/{code}/attachments", status_code=201, tags=["citizen"],
+@router.post("/uploads/{code}", status_code=201, tags=["citizen"],
              summary="Tải lên thành phần hồ sơ / upload an online dossier's documents (status 1)")
 async def upload(request: Request, code: str, id_number: IdNumber, files: Files) -> dict:
     rt = request.app.state.runtime
@@ -37,7 +39,7 @@ async def upload(request: Request, code: str, id_number: IdNumber, files: Files)
     return result
 
 
-@router.post("/dossiers/{code}/supplement", status_code=202, tags=["citizen"],
+@router.post("/uploads/{code}/supplement", status_code=202, tags=["citizen"],
              summary="Nộp bổ sung hồ sơ / supply the missing papers asked for (status 5)")
 async def supplement(request: Request, code: str, id_number: IdNumber, files: Files) -> dict:
     rt = request.app.state.runtime

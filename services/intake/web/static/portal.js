@@ -73,7 +73,7 @@ async function submit(ev) {
     const d = await api("POST", "/api/v1/dossiers", {procedure_code: p.code, channel: "online", documents: p.documents,
       applicant: {name: $("#s-name").value.trim(), id_number: idNumber, phone: opt("#s-phone"), email: opt("#s-email"),
                   address: opt("#s-address")}});
-    if (files.length) await api("POST", `/api/v1/dossiers/${encodeURIComponent(d.code)}/attachments`, undefined,
+    if (files.length) await api("POST", `/api/v1/uploads/${encodeURIComponent(d.code)}`, undefined,
                                 {form: filesForm(idNumber, files)});
     show($("#submit-form"), false); say(msg, "");
     const done = $("#submitted");
@@ -125,7 +125,8 @@ function render({dossier: d, history}) {
 async function act(method, path, body, opts, okText) {
   const msg = $("#action-msg");
   try {
-    const r = await api(method, `/api/v1/dossiers/${encodeURIComponent(current.code)}/${path}`, body, opts);
+    const url = path.startsWith("/") ? path : `/api/v1/dossiers/${encodeURIComponent(current.code)}/${path}`;
+    const r = await api(method, url, body, opts);
     say(msg, okText || (r && r.message) || "Đã ghi nhận.", "ok");
     return true;
   } catch (e) { say(msg, e.message); return false; }
@@ -135,7 +136,8 @@ async function supplement() {
   const files = [...$("#sup-files").files];
   const problem = checkFiles(files, true);
   if (problem) { say($("#action-msg"), problem); return; }
-  if (await act("POST", "supplement", undefined, {form: filesForm(current.idNumber, files)},
+  if (await act("POST", `/api/v1/uploads/${encodeURIComponent(current.code)}/supplement`, undefined,
+                {form: filesForm(current.idNumber, files)},
                 "Đã nộp bổ sung. Hồ sơ sẽ được tiếp tục giải quyết.")) show($("#r-supplement"), false);
 }
 
