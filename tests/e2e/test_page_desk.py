@@ -39,6 +39,7 @@ def test_officer_resolves_a_dossier_from_the_worklist(services, staff, browser, 
     screenshot(browser, "desk-worklist")
     click(browser, f'#work-rows tr[data-code="{land_case}"] a')
     assert text_in(browser, "#c-status", "Được tiếp nhận")
+    assert text_in(browser, "#c-proc", "Đăng ký biến động quyền sử dụng đất")
     assert _buttons(browser) == ["start-processing", "withdraw"]  # only what status 2 allows
     click(browser, '#c-actions button[data-action="start-processing"]')
     assert text_in(browser, "#c-status", "Đang xử lý")

@@ -8,10 +8,10 @@ from shared.lifecycle import Status
 
 _FIELDS = ("code", "agency_id", "procedure_code", "channel", "status", "accepted_at", "due_at", "processing_hours",
            "time_type", "clock_policy", "rule_version", "last_seq", "paused_at", "paused_hours", "overdue_notified",
-           "resolved_at", "compliance", "rating", "rated_at", "new_appointment_at", "apology_reason")
+           "resolved_at", "compliance", "rating", "rated_at", "new_appointment_at", "apology_reason", "procedure_name")
 _TYPES = ("text", "text", "text", "text", "smallint", "timestamptz", "timestamptz", "int", "text", "text", "text",
           "int", "timestamptz", "float8", "bool", "timestamptz", "text", "smallint", "timestamptz", "timestamptz",
-          "text")
+          "text", "text")
 
 
 def to_case(row) -> Case:

@@ -36,6 +36,7 @@ class Case:
     rated_at: datetime | None = None
     new_appointment_at: datetime | None = None  # form 04's new date; `due_at` stays the legal one
     apology_reason: str | None = None
+    procedure_name: str | None = None  # as the catalogue had it at acceptance (for people, not rules)
 
     def actions(self) -> list[Action]:
         return allowed_actions(self.status, accepted_before=True, among=RESOLUTION_ACTIONS)

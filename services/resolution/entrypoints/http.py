@@ -37,6 +37,7 @@ class CaseOut(BaseModel):
     code: str
     agency_id: str
     procedure_code: str
+    procedure_name: str | None
     channel: str
     status: int
     status_name: str
@@ -67,7 +68,8 @@ def _out(case: Case, now, account: Account, soon=None) -> CaseOut:
     running = case.resolved_at is None and case.status in (2, 4, 5, 6)
     overdue = running and case.due_at <= now
     return CaseOut(
-        code=case.code, agency_id=case.agency_id, procedure_code=case.procedure_code, channel=case.channel,
+        code=case.code, agency_id=case.agency_id, procedure_code=case.procedure_code,
+        procedure_name=case.procedure_name, channel=case.channel,
         status=int(case.status), status_name=STATUS_NAMES_VI[case.status], accepted_at=case.accepted_at,
         due_at=case.due_at, overdue=overdue,
         due_soon=running and not overdue and soon is not None and case.due_at <= soon,

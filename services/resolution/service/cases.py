@@ -101,6 +101,7 @@ async def open_cases(pool: asyncpg.Pool, items: list[Item], calendar=None) -> li
             channel=p.dimensions.channel.value, status=Status.ACCEPTED, accepted_at=p.accepted_at,
             due_at=p.deadline.due_at, processing_hours=p.deadline.processing_hours, time_type=p.deadline.time_type,
             clock_policy=p.deadline.clock_policy, rule_version=p.deadline.rule_version, last_seq=e.seq,
+            procedure_name=p.dimensions.procedure_name,
         )
         slips = [(e.dossier_code, e.seq, e.type, p.from_status, p.to_status, p.actor, p.reason, e.occurred_at)]
         events = []

@@ -50,7 +50,7 @@ function renderWorklist() {
   $("#work-rows").replaceChildren(...shown.map(c => el("tr", {dataset: {code: c.code},
       class: c.overdue ? "overdue" : c.due_soon ? "soon" : null, onclick: () => openCase(c.code)},
     el("td", {}, el("a", {href: `?code=${encodeURIComponent(c.code)}`, onclick: e => { e.preventDefault(); openCase(c.code); }}, c.code)),
-    el("td", {}, c.procedure_code), el("td", {}, c.status_name), el("td", {}, fmtShort(c.due_at)), el("td", {}, flag(c)))));
+    el("td", {}, c.procedure_name || c.procedure_code), el("td", {}, c.status_name), el("td", {}, fmtShort(c.due_at)), el("td", {}, flag(c)))));
   if (!shown.length) $("#work-rows").append(el("tr", {}, el("td", {colspan: 5, class: "muted"}, "Không có hồ sơ cần giải quyết.")));
 }
 
@@ -67,7 +67,7 @@ async function openCase(code) {
 
 function renderCase(c, steps) {
   $("#c-code").textContent = c.code;
-  $("#c-proc").textContent = c.procedure_code;
+  $("#c-proc").textContent = c.procedure_name ? `${c.procedure_name} (${c.procedure_code})` : c.procedure_code;
   $("#c-channel").textContent = CHANNEL_VI[c.channel] || c.channel;
   $("#c-status").textContent = c.status_name;
   $("#c-due").textContent = fmtDateTime(c.due_at);
