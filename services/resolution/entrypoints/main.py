@@ -39,7 +39,7 @@ def build(settings: Settings | None = None) -> Runtime:
                       description="Applies citizens' withdrawals, supplements and ratings")
 
     rt.jobs.append(deadline_watcher)
-    rt.document_publication(LIFECYCLE_TOPIC, LifecycleEvent, "Statuses 4-10, dossier.overdue and dossier.rated after acceptance, imported histories replayed (via the outbox)")
+    rt.document_publication(LIFECYCLE_TOPIC, LifecycleEvent, "Statuses 4-10, dossier.overdue, dossier.rated and dossier.apology_issued (form 04) after acceptance, imported histories replayed (via the outbox)")
     rt.document_publication(DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers")
     return rt
 
