@@ -62,6 +62,27 @@ def test_clerk_receives_and_the_slip_shows_code_due_time_and_qr(services, staff,
     visible(browser, f'#today-rows tr[data-code="{code}"]')
 
 
+def test_clerk_refuses_a_walk_in_and_form_03_prints(services, staff, browser):
+    intake, stats = services["intake"], services["stats"]
+    browser.get(f"{intake}/counter")
+    sign_in(browser, staff.username("clerk"), staff.password("clerk"))
+    visible(browser, "#proc-search").send_keys(LAND)
+    click(browser, f'#proc-list li[data-code="{LAND}"]')
+    visible(browser, "#a-name").send_keys("Lý Văn Phúc")
+    browser.find_element(By.CSS_SELECTOR, "#a-id").send_keys("001190077777")
+    click(browser, "#walk-in-refuse")
+    visible(browser, "#refuse-reason").send_keys("Không có bản chính Giấy chứng nhận để đối chiếu")
+    click(browser, "#refuse-confirm")
+    assert text_in(browser, "#slip-reason", "Không có bản chính")
+    code = browser.find_element(By.CSS_SELECTOR, "#slip-code").text
+    dossier = httpx.get(f"{intake}/api/v1/dossiers/{code}", auth=staff.auth("clerk")).json()
+    assert dossier["status"] == 3 and dossier["channel"] == "counter" and dossier["received_by"] == staff.username("clerk")
+    # Counted as received and refused, from its two events (submitted, refused).
+    wait_for(lambda: httpx.get(f"{intake}/api/v1/dossiers/{code}/history", auth=staff.auth("clerk")).json(),
+             lambda h: [r["status"] for r in h] == [1, 3], what="both events on the topic")
+    assert httpx.get(f"{stats}/api/v1/stats/live").status_code == 200
+
+
 def _online(intake: str, name: str) -> str:
     r = httpx.post(f"{intake}/api/v1/dossiers", json={"procedure_code": LAND, "channel": "online",
                    "applicant": {"name": name, "id_number": "001190054321"}, "documents": ["Đơn đăng ký"]})

@@ -10,9 +10,10 @@ from pydantic import AwareDatetime, BaseModel, Field
 from services.intake.adapters import repository as repo
 from services.intake.domain.codes import local_day
 from services.intake.domain.dossier import Applicant, masked_id, shown_status
-from services.intake.service import dossiers, rating
+from services.intake.service import counter_refusal, dossiers, rating
 from shared.auth import Account, Role, optional_staff, require_role, staff
 from shared.events import Channel
+from shared.http import ApiError
 from shared.lifecycle import STATUS_NAMES_VI, Action, Status
 
 router = APIRouter(prefix="/api/v1")
@@ -113,6 +114,26 @@ async def receive(request: Request, body: DossierIn,
     row = await dossiers.receive(rt.db, rt.calendar, rt.clock(), procedure_code=body.procedure_code,
                                  channel=body.channel, applicant=body.applicant, documents=body.documents,
                                  staff=clerk)
+    return _out(row)
+
+
+class CounterRefusalIn(DossierIn):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the papers are refused (form 03)")
+
+
+@router.post("/counter-refusals", status_code=201, response_model=DossierOut, tags=["dossiers"],
+             summary="Từ chối tiếp nhận tại quầy / refuse a walk-in dossier (form 03)",
+             description="Recorded as handed in and refused at once (statuses 1 then 3), so it is counted as "
+                         "received and refused. Counter and post only; online ones are refused from the queue.")
+async def refuse_walk_in(request: Request, body: CounterRefusalIn,
+                         account: Account = Depends(staff(*DESK))) -> DossierOut:
+    if body.channel is Channel.ONLINE:
+        raise ApiError(422, "Hồ sơ trực tuyến được từ chối từ hàng chờ, không phải tại quầy",
+                       "Online dossiers are refused from the queue, not at the counter", field="channel")
+    rt = _rt(request)
+    row = await counter_refusal.refuse_at_counter(rt.db, rt.clock(), procedure_code=body.procedure_code,
+                                                  channel=body.channel, applicant=body.applicant,
+                                                  documents=body.documents, staff=account, reason=body.reason)
     return _out(row)
 
 

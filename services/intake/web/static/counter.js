@@ -13,6 +13,7 @@ async function start() {
   document.querySelectorAll("nav.tabs button").forEach(b => b.addEventListener("click", () => openTab(b.dataset.tab)));
   $("#proc-search").addEventListener("input", renderCatalogue);
   $("#receive-form").addEventListener("submit", receive);
+  $("#walk-in-refuse").addEventListener("click", askWalkInRefusal);
   $("#refuse-cancel").addEventListener("click", () => $("#refuse-dialog").close());
   $("#refuse-form").addEventListener("submit", refuse);
   const a = await currentAccount();
@@ -71,17 +72,32 @@ function choose(p) {
   $("#a-name").focus();
 }
 
+function dossierBody() {
+  const opt = id => $(id).value.trim() || null;
+  return {procedure_code: chosen.code, channel: $("#a-channel").value,
+    applicant: {name: $("#a-name").value.trim(), id_number: $("#a-id").value.trim(), phone: opt("#a-phone"),
+                email: opt("#a-email"), address: opt("#a-address")},
+    documents: [...document.querySelectorAll("#doc-checklist input:checked")].map(i => i.value)};
+}
+
+function askWalkInRefusal() {
+  // The applicant's details are needed on form 03 too; the documents may be missing, that is the point.
+  if (!$("#receive-form").reportValidity()) return;
+  $("#refuse-code").textContent = "";
+  $("#refuse-form").dataset.code = "";
+  $("#refuse-reason").value = "";
+  say($("#refuse-msg"), "");
+  $("#refuse-dialog").showModal();
+}
+
 async function receive(ev) {
   ev.preventDefault();
-  const docs = [...document.querySelectorAll("#doc-checklist input:checked")].map(i => i.value);
-  if (!docs.length) { say($("#receive-msg"), "Vui lòng đánh dấu ít nhất một thành phần hồ sơ đã nhận."); return; }
-  const opt = id => $(id).value.trim() || null;
+  const body = dossierBody();
+  if (!body.documents.length) { say($("#receive-msg"), "Vui lòng đánh dấu ít nhất một thành phần hồ sơ đã nhận."); return; }
   const button = $("#receive-button");
   button.disabled = true;
   try {
-    const d = await api("POST", "/api/v1/dossiers", {procedure_code: chosen.code, channel: $("#a-channel").value,
-      applicant: {name: $("#a-name").value.trim(), id_number: $("#a-id").value.trim(), phone: opt("#a-phone"),
-                  email: opt("#a-email"), address: opt("#a-address")}, documents: docs});
+    const d = await api("POST", "/api/v1/dossiers", body);
     location.assign(`/counter/slip/${encodeURIComponent(d.code)}`);
   } catch (e) { say($("#receive-msg"), e.message); button.disabled = false; }
 }
@@ -145,8 +161,9 @@ async function refuse(ev) {
   const code = $("#refuse-form").dataset.code, reason = $("#refuse-reason").value.trim();
   if (!reason) { say($("#refuse-msg"), "Vui lòng nêu lý do từ chối."); return; }
   try {
-    await api("POST", `/api/v1/dossiers/${encodeURIComponent(code)}/refuse`, {reason});
-    location.assign(`/counter/refusal/${encodeURIComponent(code)}`);
+    const d = code ? await api("POST", `/api/v1/dossiers/${encodeURIComponent(code)}/refuse`, {reason})
+                   : await api("POST", "/api/v1/counter-refusals", {...dossierBody(), reason});
+    location.assign(`/counter/refusal/${encodeURIComponent(d.code)}`);
   } catch (e) { say($("#refuse-msg"), e.message); }
 }
 

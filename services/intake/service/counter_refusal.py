@@ -1,0 +1,47 @@
+"""A walk-in dossier refused at the counter (form 03): recorded as handed in and refused at once,
+so it is counted as received and as refused, like an online one the clerk refuses."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from services.intake.adapters import repository as repo
+from services.intake.domain.codes import format_code, local_day
+from services.intake.domain.dossier import Applicant
+from services.intake.service.dossiers import PRODUCER, _dimensions
+from shared import outbox
+from shared.auth import Account
+from shared.events import (LIFECYCLE_TOPIC, Channel, EventType, RefusedPayload, SubmittedPayload, make_event)
+from shared.http import ApiError
+from shared.lifecycle import Status
+
+
+async def refuse_at_counter(pool: asyncpg.Pool, now: datetime, *, procedure_code: str, channel: Channel,
+                            applicant: Applicant, documents: list[str], staff: Account, reason: str) -> dict:
+    async with pool.acquire() as conn, conn.transaction():
+        procedure = await repo.current_procedure(conn, procedure_code, local_day(now))
+        if procedure is None:
+            raise ApiError(422, f"Thủ tục {procedure_code} không có trong danh mục",
+                           f"Procedure {procedure_code} is not in the catalogue", field="procedure_code")
+        staff.ensure_agency(procedure.agency_id)
+        seq = await repo.next_sequence(conn, procedure.agency_id, local_day(now))
+        code = format_code(procedure.agency_id, local_day(now), seq)
+        dims = await _dimensions(conn, procedure, channel, applicant.type)
+        await repo.insert_dossier(conn, {
+            "code": code, "agency_id": procedure.agency_id, "procedure_code": procedure.code,
+            "procedure_version": procedure.version, "channel": channel.value, "status": int(Status.SUBMITTED),
+            "applicant": applicant.model_dump(), "documents": documents, "received_by": staff.username,
+            "submitted_at": now, "accepted_at": None, "due_at": None, "rule_version": None, "last_seq": 1,
+        })
+        await repo.record_transition(conn, code, status=int(Status.REFUSED), seq=2, at=now, refusal_reason=reason)
+        correlation = str(uuid.uuid4())
+        for seq_no, event_type, payload in (
+                (1, EventType.SUBMITTED, SubmittedPayload(to_status=1, actor=staff.username, dimensions=dims)),
+                (2, EventType.REFUSED, RefusedPayload(from_status=1, to_status=3, actor=staff.username, reason=reason,
+                                                      dimensions=dims))):
+            await outbox.append(conn, LIFECYCLE_TOPIC, code, make_event(
+                event_type, dossier_code=code, seq=seq_no, occurred_at=now, producer=PRODUCER,
+                correlation_id=correlation, payload=payload))
+        return dict(await repo.get_dossier(conn, code))
