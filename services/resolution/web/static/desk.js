@@ -47,7 +47,7 @@ async function loadWorklist() {
 function renderWorklist() {
   const onlyLate = $("#only-late").checked;
   const shown = cases.filter(c => !onlyLate || c.overdue || c.due_soon);
-  $("#work-rows").replaceChildren(...shown.map(c => el("tr", {dataset: {code: c.code},
+  $("#work-rows").replaceChildren(...shown.map(c => el("tr", {dataset: {code: c.code, due: c.due_at},
       class: c.overdue ? "overdue" : c.due_soon ? "soon" : null, onclick: () => openCase(c.code)},
     el("td", {}, el("a", {href: `?code=${encodeURIComponent(c.code)}`, onclick: e => { e.preventDefault(); openCase(c.code); }}, c.code)),
     el("td", {}, c.procedure_name || c.procedure_code), el("td", {}, c.status_name), el("td", {}, fmtShort(c.due_at)), el("td", {}, flag(c)))));
@@ -120,6 +120,8 @@ async function start() {
   wireSignIn($("#sign-in"), enter);
   $("#only-late").addEventListener("change", renderWorklist);
   $("#reload").addEventListener("click", loadWorklist);
+  // A dossier asked about by its code (the paper in hand) is opened directly, however long the list.
+  $("#open-form").addEventListener("submit", ev => { ev.preventDefault(); const code = $("#open-code").value.trim(); if (code) openCase(code); });
   $("#ap-button").addEventListener("click", apologise);
   $("#back").addEventListener("click", async () => {
     show($("#case-card"), false); show($("#worklist-card")); history.replaceState(null, "", "/desk");
