@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
@@ -20,8 +20,8 @@ from services.intake.domain.dossier import deadline_at_acceptance
 from services.intake.service.catalogue import DEMO_CATALOGUE, read_catalogue
 from services.resolution.domain.case import Case, act, overdue
 from shared.calendar import default_calendar
-from shared.events import (AcceptedPayload, Channel, ClosedPayload, Dimensions, EventType, RefusedPayload,
-                           SubmittedPayload, encode, make_event)
+from shared.events import (AcceptedPayload, Channel, ClosedPayload, Dimensions, EventType, RatedPayload,
+                           RefusedPayload, SubmittedPayload, encode, make_event)
 from shared.lifecycle import Action, Status
 
 START = datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=7)))  # one year of reception from here
@@ -36,13 +36,14 @@ class Catalogue:
     procedures: list[Procedure]
     weights: list[float]
     version: str
+    agency_names: dict[str, str]
 
 
 def catalogue() -> Catalogue:
     cat = read_catalogue(DEMO_CATALOGUE)
     # Same-day commune papers (certified copies, civil status) dominate a one-stop shop's counter.
     weights = [6.0 if p.processing_hours == 0 else 3.0 if p.processing_hours <= 24 else 1.0 for p in cat.procedures]
-    return Catalogue(cat.procedures, weights, cat.version)
+    return Catalogue(cat.procedures, weights, cat.version, {a.id: a.name for a in cat.agencies})
 
 
 def _pick(rng: random.Random, options) -> object:
@@ -78,7 +79,8 @@ class _Dossier:
         self.channel: Channel = _pick(rng, CHANNELS)
         self.catalogue_version = cat.version
         self.dims = Dimensions(agency_id=self.proc.agency_id, procedure_code=self.proc.code, channel=self.channel,
-                               applicant_type=_pick(rng, APPLICANT_TYPES))
+                               applicant_type=_pick(rng, APPLICANT_TYPES), procedure_name=self.proc.name,
+                               agency_name=cat.agency_names[self.proc.agency_id])
         if self.channel is not Channel.ONLINE:  # a clerk receives it while the counter is open
             arrival = calendar.add_working_time(calendar.clock_start(arrival), rng.uniform(0.01, 0.5))
         day = local_day(arrival)
@@ -172,6 +174,11 @@ class _Dossier:
         self._act(Action.RESOLVE, at, actor="lanhdao")
         if rng.random() < 0.92:
             self._act(Action.RETURN_RESULT, self._later(rng.uniform(0.5, 40)), actor="canbo.motcua")
+            if rng.random() < 0.3:  # some citizens rate the service afterwards
+                self.case = replace(self.case, last_seq=self.case.last_seq + 1)
+                score = rng.choices((5, 4, 3, 2, 1), (60, 25, 8, 4, 3))[0]
+                self._emit(EventType.RATED, self.case.last_seq, self.at + timedelta(hours=rng.uniform(0.1, 72)),
+                           RatedPayload(score=score), "resolution")
 
 
 def lifecycle_events(n_events: int, seed: int = 1, span: timedelta = YEAR) -> Iterator[tuple[str, int, bytes]]:
