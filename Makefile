@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test venv unit asyncapi clean
+.PHONY: run test venv unit asyncapi clean bench
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -21,10 +21,16 @@ test: venv
 unit: venv
 	$(PY) -m pytest tests/unit -q
 
+# Benchmarks (not tests): quick sizes, under 10 minutes; FULL=1 for the issue's sizes.
+# Own servers (profile bench), so it runs beside make run and make test. Results: bench-results/.
+bench: venv
+	$(PY) -m bench $(if $(FULL),--full)
+
 asyncapi: venv
 	$(PY) -m deploy.asyncapi write
 
 clean:
 	-$(PY) -m deploy.local.servers down --profile run
 	-$(PY) -m deploy.local.servers down --profile test
+	-$(PY) -m deploy.local.servers down --profile bench
 	rm -rf .local

@@ -181,18 +181,23 @@ class _Dossier:
                            RatedPayload(score=score), "resolution")
 
 
-def lifecycle_events(n_events: int, seed: int = 1, span: timedelta = YEAR) -> Iterator[tuple[str, int, bytes]]:
-    """(dossier code, seq, encoded event) for exactly `n_events` events in the order of their
-    instants, dossiers interleaved as on the real topic; the last dossiers are cut short
-    (still in progress), which is a valid state."""
+def lifecycle_events(n_events: int | None = None, seed: int = 1, span: timedelta = YEAR,
+                     n_dossiers: int | None = None) -> Iterator[tuple[str, int, bytes]]:
+    """(dossier code, seq, encoded event) in the order of their instants, dossiers interleaved
+    as on the real topic, until `n_events` events (the last dossiers are then cut short: still
+    in progress, a valid state) or the whole lives of `n_dossiers` dossiers."""
+    if (n_events is None) == (n_dossiers is None):
+        raise ValueError("give n_events or n_dossiers")
     rng, cat, cal = random.Random(seed), catalogue(), default_calendar()
-    mean_gap = span.total_seconds() / max(1.0, n_events / EVENTS_PER_DOSSIER)
+    expected = n_dossiers or n_events / EVENTS_PER_DOSSIER
+    mean_gap = span.total_seconds() / max(1.0, expected)
+    limit = n_events if n_events is not None else float("inf")
     heap: list[tuple[datetime, int, int, str, bytes]] = []
     code_seqs: dict = {}
     arrival, index, sent = START.astimezone(timezone.utc), 0, 0
-    while sent < n_events:
+    while sent < limit and (n_dossiers is None or index < n_dossiers):
         arrival += timedelta(seconds=rng.expovariate(1 / mean_gap))
-        while heap and heap[0][0] <= arrival and sent < n_events:
+        while heap and heap[0][0] <= arrival and sent < limit:
             _, _, seq, code, value = heapq.heappop(heap)
             yield code, seq, value
             sent += 1
@@ -200,6 +205,10 @@ def lifecycle_events(n_events: int, seed: int = 1, span: timedelta = YEAR) -> It
         for at, seq, value in dossier.events:
             heapq.heappush(heap, (at, index, seq, dossier.code, value))
         index += 1
+    while heap and sent < limit:
+        _, _, seq, code, value = heapq.heappop(heap)
+        yield code, seq, value
+        sent += 1
 
 
 def submission_bodies(n: int, seed: int = 3, channels=CHANNELS) -> list[dict]:

@@ -33,16 +33,18 @@ async def delete_topic(bootstrap: str, name: str) -> None:
         await admin.close()
 
 
-async def produce(bootstrap: str, topic: str, n_events: int, seed: int = 1) -> int:
+async def produce(bootstrap: str, topic: str, n_events: int | None = None, seed: int = 1,
+                  n_dossiers: int | None = None) -> int:
     """Send `n_events` generated events keyed by dossier code (so each dossier stays in order on
     one partition), as the services' idempotent producers do. Returns how many were sent."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
                                 linger_ms=20, max_batch_size=512 * 1024)
     await producer.start()
     progress = Progress(f"producing {topic}", n_events)
+    events = lifecycle_events(n_events, seed=seed, n_dossiers=n_dossiers)
     pending = []
     try:
-        for code, _seq, value in lifecycle_events(n_events, seed=seed):
+        for code, _seq, value in events:
             pending.append(await producer.send(topic, value, key=code.encode()))
             if len(pending) >= 5000:
                 await asyncio.gather(*pending)
