@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test venv unit asyncapi clean bench
+.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean bench
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -25,6 +25,14 @@ unit: venv
 # Own servers (profile bench), so it runs beside make run and make test. Results: bench-results/.
 bench: venv
 	$(PY) -m bench $(if $(FULL),--full)
+
+# Replay the lifecycle topic into new stats tables, then switch (the board stays up meanwhile).
+rebuild-stats: venv
+	$(PY) -m services.stats.entrypoints.commands rebuild
+
+# Counters vs facts vs resolution's statuses; exits 1 on any mismatch.
+reconcile: venv
+	$(PY) -m services.stats.entrypoints.commands reconcile
 
 asyncapi: venv
 	$(PY) -m deploy.asyncapi write
