@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry
 
 from bench.measure import Progress
 from bench.procs import peak_rss_mb
+from services.stats.adapters import generations
 from services.stats.service import ingest
 from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
 from shared.db import create_pool, migrate
@@ -35,6 +36,7 @@ MAX_RECORDS = 2000  # as in services/stats/entrypoints/main.py
 async def main(bootstrap: str, topic: str, expected: int, database_url: str) -> dict:
     pool = await create_pool(database_url, max_size=10)
     await migrate(pool, MIGRATIONS)
+    await generations.ensure_active(pool)  # as the service's start-up does
     registry = CollectorRegistry()
     broker = make_broker(bootstrap, "stats", registry)
     done = asyncio.Event()
@@ -65,7 +67,9 @@ async def main(bootstrap: str, topic: str, expected: int, database_url: str) -> 
     finally:
         progress.done()
         await broker.stop()
-    applied_seq = await pool.fetchval("SELECT coalesce(sum(last_seq), 0) FROM facts")
+    async with pool.acquire() as conn, conn.transaction():
+        await generations.use_active(conn)
+        applied_seq = await conn.fetchval("SELECT coalesce(sum(last_seq), 0) FROM facts")
     await pool.close()
     return {"events": state["applied"], "seconds": state["end"] - state["first"], "rejected": state["rejected"],
             "facts_last_seq_sum": applied_seq, "peak_rss_mb": peak_rss_mb(os.getpid())}
