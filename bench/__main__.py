@@ -9,12 +9,13 @@ table and writes it as JSON under bench-results/.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import time
 import traceback
 
-from bench import report
+from bench import procs, report
 from bench.measure import Figure, say
 from bench.sizes import FULL, QUICK, Sizes
 
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     endpoints = servers.up("bench")
     env = {**endpoints.env(), "DVC_BENCH": "1"}
+    if stale := asyncio.run(procs.drop_stale_databases(env["STATS_DATABASE_URL"])):
+        say(f"dropped {len(stale)} databases an interrupted run left: {', '.join(stale)}")
     figures: list[Figure] = []
     memory: dict[str, float] = {}
     try:

@@ -65,7 +65,8 @@ class Progress:
         # In a terminal the line is rewritten twice a second; in a log file, one line every 5 s.
         self.tty = sys.stderr.isatty()
         self.what, self.total, self.every = what, total, every or (0.5 if self.tty else 5.0)
-        self.count, self.started, self._shown = 0, time.monotonic(), 0.0
+        self.count, self.started = 0, time.monotonic()
+        self._shown = self.started
 
     def add(self, n: int = 1) -> None:
         self.count += n

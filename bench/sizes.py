@@ -17,5 +17,5 @@ class Sizes:
 
 QUICK = Sizes("quick", reps=3, deadline_inputs=200_000, ingest_events=100_000, intake_seconds=8,
               steady_seconds=10, scale_dossiers=50_000)
-FULL = Sizes("full", reps=5, deadline_inputs=1_000_000, ingest_events=1_000_000, intake_seconds=20,
+FULL = Sizes("full", reps=3, deadline_inputs=1_000_000, ingest_events=1_000_000, intake_seconds=20,
              steady_seconds=30, scale_dossiers=1_000_000)
