@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = [n for n in ORDER if not args.only or str(n) in args.only.split(",")]
 
     from deploy.local import servers
-    started = time.monotonic()
+    started, load_at_start = time.monotonic(), os.getloadavg()[0]
     endpoints = servers.up("bench")
     env = {**endpoints.env(), "DVC_BENCH": "1"}
     if stale := asyncio.run(procs.drop_stale_databases(env["STATS_DATABASE_URL"])):
@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if os.environ.get("KEEP_SERVERS") != "1":
             servers.down("bench")
-    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the end"
+    # The machine may be shared: say how busy it was, since absolute numbers move with it.
+    load = (f"load average {load_at_start:.1f} at the start and {os.getloadavg()[0]:.1f} at the end, "
+            f"on {os.cpu_count()} CPUs")
     path = report.write(figures, sizes.name, load)
     print(f"\nBenchmarks, {sizes.name} mode, {time.monotonic() - started:.0f} s; {load}\n")
     print(report.table(figures))
