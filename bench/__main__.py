@@ -9,6 +9,7 @@ table and writes it as JSON under bench-results/.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import asyncio
 import os
 import sys
@@ -48,8 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="the issue's sizes (1M events, 1M dossiers)")
     parser.add_argument("--only", default="", help="comma-separated figure numbers, e.g. 6,1")
+    parser.add_argument("--reps", type=int, default=0, help="repetitions of each measurement (default: the mode's)")
     args = parser.parse_args(argv)
     sizes = FULL if args.full or os.environ.get("FULL") == "1" else QUICK
+    if args.reps:
+        sizes = dataclasses.replace(sizes, reps=args.reps)
     wanted = [n for n in ORDER if not args.only or str(n) in args.only.split(",")]
 
     from deploy.local import servers
