@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean bench
+.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean import user bench
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -26,6 +26,12 @@ unit: venv
 bench: venv
 	$(PY) -m bench $(if $(FULL),--full)
 
+# Legacy dossiers as JSON lines into a running intake: make import FILE=old.jsonl [URL=http://host:8001]
+URL ?= http://127.0.0.1:8001
+import: venv
+	@test -n "$(FILE)" || { echo "usage: make import FILE=path.jsonl [URL=$(URL)]"; exit 2; }
+	$(PY) -m services.intake.importer "$(FILE)" --url "$(URL)" $(if $(USERNAME),--username "$(USERNAME)")
+
 # Replay the lifecycle topic into new stats tables, then switch (the board stays up meanwhile).
 rebuild-stats: venv
 	$(PY) -m services.stats.entrypoints.commands rebuild
@@ -42,3 +48,9 @@ clean:
 	-$(PY) -m deploy.local.servers down --profile test
 	-$(PY) -m deploy.local.servers down --profile bench
 	rm -rf .local
+
+# Create or update a staff account in every service's database, e.g.
+#   make user ROLE=officer USERNAME=cv.datdai AGENCY=000.00.31.H26 NAME="Nguyễn Văn A"
+# The password is asked for, or taken from PASSWORD=... (passed in the environment, never echoed).
+user: venv
+	$(PY) -m deploy.users --role "$(ROLE)" --username "$(USERNAME)" $(if $(AGENCY),--agency "$(AGENCY)") $(if $(NAME),--name "$(NAME)") $(if $(DISABLE),--disable)

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from services.stats.adapters import generations
 from services.stats.adapters import repository as repo
 from services.stats.service import ingest
 from shared.consumer import Item
 from shared.events import BadEvent, parse_event
+from shared.kafka import topic_partitions
 
 FETCH_RECORDS = 5000
 
@@ -38,18 +38,6 @@ class Progress:
     @property
     def rate(self) -> float:
         return self.applied / max(time.monotonic() - self.started, 1e-9)
-
-
-async def _partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        [described] = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    if described["error_code"] or not described["partitions"]:
-        raise RuntimeError(f"topic {topic} not found on {bootstrap}")
-    return [TopicPartition(topic, p["partition"]) for p in sorted(described["partitions"], key=lambda p: p["partition"])]
 
 
 async def _end_offsets(consumer: AIOKafkaConsumer, parts: list[TopicPartition]) -> dict[TopicPartition, int]:
@@ -91,7 +79,7 @@ async def rebuild(pool: asyncpg.Pool, bootstrap: str, topic: str,
     await consumer.start()
     progress = Progress()
     try:
-        parts = await _partitions(bootstrap, topic)
+        parts = await topic_partitions(bootstrap, topic)
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         starts = await consumer.beginning_offsets(parts)
