@@ -27,6 +27,8 @@ from shared.lifecycle import Action, Status
 START = datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=7)))  # one year of reception from here
 YEAR = timedelta(days=365)
 CHANNELS = ((Channel.ONLINE, 0.55), (Channel.COUNTER, 0.40), (Channel.POST, 0.05))
+# Online submission is public; counter and post need a clerk's sign-in, so HTTP load uses online.
+ONLINE_ONLY = ((Channel.ONLINE, 1.0),)
 APPLICANT_TYPES = ((0, 0.80), (1, 0.12), (2, 0.08))
 EVENTS_PER_DOSSIER = 4.7  # mean of the first N events of this generator (the last dossiers still open)
 

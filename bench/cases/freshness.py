@@ -6,7 +6,7 @@ import asyncio
 import bisect
 
 from bench.http_load import encode_bodies, open_loop, percentile
-from bench.load import submission_bodies
+from bench.load import ONLINE_ONLY, submission_bodies
 from bench.routes import stats_paths
 from bench.measure import Figure, Summary, say
 from bench.sse import read_board_events
@@ -57,7 +57,7 @@ def run(env: dict[str, str], sizes, memory: dict) -> Figure:
         return Figure(3, "Freshness", goal="p99 < 1 s", not_measured=f"stats has no {STREAM} on this branch yet")
     system = System(env).start()
     try:
-        bodies = encode_bodies(submission_bodies(5_000, seed=11))
+        bodies = encode_bodies(submission_bodies(5_000, seed=11, channels=ONLINE_ONLY))
         p50, p99, worst, achieved = [], [], [], []
         for rep in range(sizes.reps):
             lags, rate = asyncio.run(_one_run(system, bodies, sizes.steady_seconds))
