@@ -23,11 +23,18 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: str, body: bytes, headers: bytes = b"") -> tuple[int, bytes]:
-        if self.writer is None:
+        reused = self.writer is not None
+        if not reused:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         self.writer.write(b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
                           b"%s\r\n%s" % (path.encode(), self.host.encode(), len(body), headers, body))
-        status = int((await self.reader.readline()).split()[1])
+        first = await self.reader.readline()
+        if not first and reused:
+            # The server closed the idle connection (keep-alive timeout) before reading this
+            # request, so nothing was done: send it again on a new connection.
+            self.close()
+            return await self.post(path, body, headers)
+        status = int(first.split()[1])
         length, chunked = 0, False
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.partition(b":")
