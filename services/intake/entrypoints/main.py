@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from services.intake.service import catalogue, tracking
-from services.intake.entrypoints import imports, uploads
+from services.intake.entrypoints import bench_bare, imports, uploads
 from services.intake.entrypoints.http import router
 from services.intake.web import routes as pages
 from shared.web import mount_assets
@@ -52,3 +52,6 @@ app.include_router(pages.router)
 mount_assets(app, pages.STATIC)
 
 ASYNCAPI_DESCRIPTION = "Reception of dossiers: publishes the first lifecycle events and citizens' requests; consumes the lifecycle topic for tracking."
+
+if bench_bare.enabled():  # `make bench` only: the one-INSERT floor reception is compared with
+    bench_bare.install(app, runtime)
