@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test venv unit asyncapi clean
+.PHONY: run test venv unit asyncapi clean dlt
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -28,3 +28,7 @@ clean:
 	-$(PY) -m deploy.local.servers down --profile run
 	-$(PY) -m deploy.local.servers down --profile test
 	rm -rf .local
+
+# Dead letters: make dlt ARGS="list" | ARGS="show --offset N" | ARGS="replay --offset N"
+dlt: venv
+	$(PY) -m deploy.dlt $(ARGS)

@@ -1,0 +1,253 @@
+"""Poison on the lifecycle topic, put there by hand, against the three running services.
+
+Every partition gets messages that can never be applied; each must reach the dead-letter
+topic with its reason and origin in the headers, be counted on /metrics, and not stop the
+good events behind it. Then an operator fixes two of them and replays them with the
+`deploy.dlt` command. Fake dossiers belong to agency TEST.POISON, so no real figure moves.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from deploy import dlt
+from shared.events import LIFECYCLE_TOPIC, EventType, encode, make_event
+from tests.conftest import eventually
+from tests.e2e.conftest import REPO
+
+pytestmark = pytest.mark.e2e
+AGENCY = "TEST.POISON"
+RUN = uuid.uuid4().hex[:8]
+SERVICES = ("intake", "resolution", "stats")
+UNDECODABLE = ("notjson", "ctype", "deep", "schema", "type")  # every consumer dead-letters these
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+DUE = NOW + timedelta(days=60)  # far away: the deadline watcher leaves these cases alone
+
+
+def code(kind: str, partition: int) -> str:
+    return f"POISON-{RUN}-{kind}-{partition}"
+
+
+def event(type_: EventType, dossier: str, seq: int, **payload):
+    return make_event(type_, dossier_code=dossier, seq=seq, occurred_at=NOW, producer="test-poison",
+                      correlation_id="poison", payload=payload)
+
+
+def accepted(dossier: str):
+    return event(EventType.ACCEPTED, dossier, 1, to_status=2, actor="test", accepted_at=NOW,
+                 dimensions={"agency_id": AGENCY, "procedure_code": "P.POISON", "channel": "counter",
+                             "applicant_type": 0},
+                 deadline={"due_at": DUE, "processing_hours": 40, "time_type": "working", "clock_policy": "pause",
+                           "rule_version": "test"})
+
+
+def poison(kind: str, dossier: str) -> list[bytes]:
+    """The messages of one poison kind, in order (some kinds need a good first event)."""
+    valid = json.loads(encode(accepted(dossier)))
+    if kind == "notjson":
+        return [b"\xff\xfe{not json"]
+    if kind == "ctype":  # sent with content-type: application/json (see LYING_HEADERS)
+        return [b"{oops"]
+    if kind == "deep":
+        return [b"[" * 100_000]  # json.loads raises RecursionError, not ValueError
+    if kind == "schema":
+        return [json.dumps({**valid, "seq": "first", "payload": {"to_status": 42}}).encode()]
+    if kind == "type":
+        return [json.dumps({**valid, "type": "dossier.teleported"}).encode()]
+    if kind == "move":  # resolved from 4, but the dossier is in 2
+        return [encode(accepted(dossier)), encode(event(EventType.RESOLVED, dossier, 2, from_status=4, to_status=9,
+                                                        actor="test", due_at=DUE, compliance="early",
+                                                        working_hours_used=1.0))]
+    if kind == "gap":  # seq 3 after 1
+        return [encode(accepted(dossier)), encode(event(EventType.SUPPLEMENT_REQUESTED, dossier, 3, from_status=4,
+                                                        to_status=5, actor="test", due_at=DUE))]
+    raise ValueError(kind)
+
+
+LYING_HEADERS = [("content-type", b"application/json")]
+
+
+async def send(bootstrap: str, messages: list[tuple[str, int, bytes]]) -> dict[str, list[int]]:
+    """(key, partition, value) in order -> the offsets each key's messages got."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    offsets: dict[str, list[int]] = {}
+    try:
+        for key, partition, value in messages:
+            headers = LYING_HEADERS if "-ctype-" in key else None
+            meta = await producer.send_and_wait(LIFECYCLE_TOPIC, value, key=key.encode(), partition=partition,
+                                                headers=headers)
+            offsets.setdefault(key, []).append(meta.offset)
+    finally:
+        await producer.stop()
+    return offsets
+
+
+async def partitions(bootstrap: str) -> list[int]:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        return sorted(await producer.partitions_for(LIFECYCLE_TOPIC))
+    finally:
+        await producer.stop()
+
+
+def dead_letter_counts(services) -> dict[tuple[str, str], float]:
+    """(service, kind) -> dead_letters_total on the service's /metrics."""
+    out: dict[tuple[str, str], float] = {}
+    for name in SERVICES:
+        text = httpx.get(f"{services[name]}/metrics/", timeout=5, follow_redirects=True).text
+        for labels, value in re.findall(r'^dead_letters_total\{([^}]*)\} (\S+)$', text, re.M):
+            if f'topic="{LIFECYCLE_TOPIC}"' in labels:
+                kind = re.search(r'kind="([^"]+)"', labels).group(1)
+                out[(name, kind)] = out.get((name, kind), 0) + float(value)
+    return out
+
+
+async def ours(bootstrap: str, from_offset: int):
+    return [(lt, v) for lt, v in await dlt.read(bootstrap, from_offset=from_offset)
+            if lt.key and lt.key.startswith(f"POISON-{RUN}-")]
+
+
+@pytest.fixture(scope="module")
+async def poisoned(services, bootstrap):
+    """Poison on every partition, then a good dossier behind it on each; returns what was sent."""
+    parts = await partitions(bootstrap)
+    dlt_start = max([lt.offset + 1 for lt, _ in await dlt.read(bootstrap)], default=0)
+    metrics_before = dead_letter_counts(services)
+    messages = [(code(kind, p), p, value) for p in parts for kind in (*UNDECODABLE, "move", "gap")
+                for value in poison(kind, code(kind, p))]
+    messages += [(code("good", p), p, encode(accepted(code("good", p)))) for p in parts]
+    started = time.monotonic()
+    offsets = await send(bootstrap, messages)
+    return {"parts": parts, "dlt_start": dlt_start, "metrics_before": metrics_before, "offsets": offsets,
+            "started": started}
+
+
+async def test_poison_is_dead_lettered_with_its_origin_and_counted(services, bootstrap, poisoned):
+    parts = poisoned["parts"]
+    expected = Counter({(svc, "bad_event", code(k, p)): 1 for svc in SERVICES for k in UNDECODABLE for p in parts})
+    expected.update({("stats", "rejected", code(k, p)): 1 for k in ("move", "gap") for p in parts})
+
+    async def arrived():
+        got = await ours(bootstrap, poisoned["dlt_start"])
+        return got if Counter((lt.service, lt.kind, lt.key) for lt, _ in got) == expected else None
+
+    letters = await eventually(arrived, timeout=30, what=f"{sum(expected.values())} dead letters")
+    for lt, _ in letters:
+        kind, partition = lt.key.split("-")[2], int(lt.key.split("-")[3])
+        assert lt.original_topic == LIFECYCLE_TOPIC and lt.original_partition == partition
+        assert lt.original_offset == poisoned["offsets"][lt.key][-1], lt  # the poisoned message, not its good first
+        assert lt.reason, lt
+        words = {"notjson": "not JSON", "ctype": "not JSON", "deep": "RecursionError", "schema": "seq", "type": "teleported",
+                 "move": "from status 4", "gap": "expected 2"}
+        assert words[kind] in lt.reason, (kind, lt.reason)
+    took = time.monotonic() - poisoned["started"]
+
+    # The good dossier behind the poison on every partition reached every consumer.
+    async with _db("STATS_DATABASE_URL") as stats, _db("RESOLUTION_DATABASE_URL") as resolution:
+        goods = [code("good", p) for p in parts]
+        await eventually(lambda: _count(stats, "SELECT count(*) FROM facts WHERE code = ANY($1)", goods, len(parts)),
+                         what="good dossiers counted by stats")
+        await eventually(lambda: _count(resolution, "SELECT count(*) FROM cases WHERE code = ANY($1)", goods,
+                                        len(parts)), what="good dossiers opened in resolution")
+        # The first, valid events of the `move` and `gap` dossiers were applied; their poison was not.
+        rows = await stats.fetch("SELECT code, status, last_seq FROM facts WHERE code = ANY($1)",
+                                 [code(k, p) for k in ("move", "gap") for p in parts])
+        assert {(r["status"], r["last_seq"]) for r in rows} == {(2, 1)} and len(rows) == 2 * len(parts)
+    for name in SERVICES:
+        assert httpx.get(f"{services[name]}/health", timeout=5).status_code == 200, f"{name} unhealthy"
+
+    after = dead_letter_counts(services)
+    grew = {k: after.get(k, 0) - poisoned["metrics_before"].get(k, 0) for k in after}
+    assert {k: v for k, v in grew.items() if v} == {
+        ("intake", "bad_event"): 5 * len(parts), ("resolution", "bad_event"): 5 * len(parts),
+        ("stats", "bad_event"): 5 * len(parts), ("stats", "rejected"): 2 * len(parts)}
+    print(f"\npoison: {len(poisoned['offsets'])} keys on {len(parts)} partitions -> {len(letters)} dead letters "
+          f"(metric deltas {dict(sorted(grew.items()))}); all consumers past the poison in {took:.1f} s")
+
+
+async def test_operator_fixes_and_replays_dead_letters(services, bootstrap, poisoned):
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "deploy.dlt", *args], cwd=REPO, env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def letter(key: str) -> dict:
+        lines = [json.loads(x) for x in cli("list", "--service", "stats", "--key", key, "--json",
+                                            "--from-offset", str(poisoned["dlt_start"])).splitlines()]
+        assert len(lines) == 1, lines
+        return lines[0]
+
+    p = poisoned["parts"][0]
+    gap, move = code("gap", p), code("move", p)
+    await eventually(lambda: _has_letters(bootstrap, poisoned["dlt_start"], gap, move), what="dead letters listed")
+    assert gap in cli("list", "--from-offset", str(poisoned["dlt_start"]))
+
+    # gap: the missing seq 2 was late; once it is on the topic, the dead seq 3 is replayed as it was.
+    await send(bootstrap, [(gap, p, encode(event(EventType.PROCESSING_STARTED, gap, 2, from_status=2, to_status=4,
+                                                actor="test", due_at=DUE)))])
+    gap_letter = letter(gap)
+    out = cli("replay", "--offset", str(gap_letter["offset"]), "--partition", str(gap_letter["partition"]))
+    assert f"to {LIFECYCLE_TOPIC}[{p}]@" in out
+    # move: the event itself was wrong; the operator replays a corrected body in its place.
+    move_letter = letter(move)
+    fixed = encode(event(EventType.PROCESSING_STARTED, move, 2, from_status=2, to_status=4, actor="test", due_at=DUE))
+    body = REPO / ".local" / f"fixed-{RUN}.json"
+    body.parent.mkdir(exist_ok=True)
+    body.write_bytes(fixed)
+    try:
+        cli("replay", "--offset", str(move_letter["offset"]), "--partition", str(move_letter["partition"]),
+            "--body", str(body))
+    finally:
+        body.unlink()
+
+    async with _db("STATS_DATABASE_URL") as stats:
+        async def state():
+            rows = await stats.fetch("SELECT code, status, last_seq FROM facts WHERE code = ANY($1)", [gap, move])
+            return {r["code"]: (r["status"], r["last_seq"]) for r in rows}
+        await eventually(lambda: _equals(state, {gap: (5, 3), move: (4, 2)}), what="replayed events applied")
+    shown = json.loads(cli("show", "--offset", str(gap_letter["offset"]), "--partition", str(gap_letter["partition"])))
+    assert shown["key"] == gap and '"seq":3' in shown["value"]
+
+
+async def _has_letters(bootstrap, start, *keys) -> bool:
+    got = {lt.key for lt, _ in await ours(bootstrap, start) if lt.service == "stats"}
+    return set(keys) <= got
+
+
+async def _equals(fetch, expected) -> bool:
+    return await fetch() == expected
+
+
+async def _count(conn, sql, arg, n) -> bool:
+    return await conn.fetchval(sql, arg) == n
+
+
+class _db:
+    """A connection to one service's database, for checking what its consumer applied."""
+
+    def __init__(self, env_key: str):
+        self.url = os.environ[env_key]
+
+    async def __aenter__(self) -> asyncpg.Connection:
+        self.conn = await asyncpg.connect(self.url)
+        return self.conn
+
+    async def __aexit__(self, *exc) -> None:
+        await self.conn.close()
