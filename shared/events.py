@@ -38,6 +38,9 @@ class Dimensions(_Frozen):
     procedure_code: str
     channel: Channel
     applicant_type: int = Field(ge=0, le=2, description="0 citizen, 1 enterprise, 2 household business")
+    # Names as the catalogue had them, so reports need no lookup in another service's data.
+    agency_name: str | None = Field(None, max_length=300)
+    procedure_name: str | None = Field(None, max_length=500)
 
 
 class Deadline(_Frozen):
@@ -60,10 +63,28 @@ class SubmittedPayload(StatusChange):
     dimensions: Dimensions
 
 
+class ImportedStep(_Frozen):
+    """One status change of a legacy dossier after its acceptance, as the old system recorded it."""
+    to_status: int = Field(ge=1, le=10)
+    at: AwareDatetime
+    actor: str = Field(min_length=1, max_length=100)
+    reason: str | None = Field(None, max_length=2000)
+
+
+class ImportedHistory(_Frozen):
+    """What happened to an imported dossier after acceptance: resolution replays it through its
+    own rules (the seq owner after acceptance), so the later events are the ones it would have written."""
+    source: str = Field(max_length=200, description="The legacy system or file it came from")
+    steps: list[ImportedStep] = Field(default_factory=list, max_length=100)
+    rating: int | None = Field(None, ge=1, le=5)
+    rated_at: AwareDatetime | None = None
+
+
 class AcceptedPayload(StatusChange):
     dimensions: Dimensions
     accepted_at: AwareDatetime
     deadline: Deadline
+    imported: ImportedHistory | None = None
 
 
 class RefusedPayload(StatusChange):
@@ -75,8 +96,8 @@ class ProcessingStartedPayload(StatusChange):
 
 
 class PausedPayload(StatusChange):
-    """Supplement (5) or fee (6) requested: the clock stops."""
-    due_at: AwareDatetime
+    """Supplement (5) or fee (6) requested: the clock stops. No due time before acceptance."""
+    due_at: AwareDatetime | None
 
 
 class ClosedPayload(StatusChange):
@@ -94,6 +115,19 @@ class OverduePayload(_Frozen):
     status: int = Field(ge=1, le=10)
 
 
+class RatedPayload(_Frozen):
+    """The citizen's rating of the service (1-5), once, after the result was handed over."""
+    score: int = Field(ge=1, le=5)
+
+
+class ApologyPayload(_Frozen):
+    """Form 04: an apology and a new appointment for a dossier that will be late. Statistics
+    still count it against the original due time."""
+    actor: str
+    reason: str = Field(min_length=1, max_length=2000)
+    new_appointment_at: AwareDatetime
+
+
 class EventType(StrEnum):
     SUBMITTED = "dossier.submitted"
     ACCEPTED = "dossier.accepted"
@@ -106,6 +140,8 @@ class EventType(StrEnum):
     RESOLVED = "dossier.resolved"
     RETURNED = "dossier.returned"
     OVERDUE = "dossier.overdue"
+    RATED = "dossier.rated"
+    APOLOGY_ISSUED = "dossier.apology_issued"
 
 
 class _Envelope(_Frozen):
@@ -138,6 +174,8 @@ EVENT_CLASSES: dict[EventType, type[_Envelope]] = {
     EventType.RESOLVED: _event(EventType.RESOLVED, ResolvedPayload),
     EventType.RETURNED: _event(EventType.RETURNED, ClosedPayload),
     EventType.OVERDUE: _event(EventType.OVERDUE, OverduePayload),
+    EventType.RATED: _event(EventType.RATED, RatedPayload),
+    EventType.APOLOGY_ISSUED: _event(EventType.APOLOGY_ISSUED, ApologyPayload),
 }
 
 # The event for reaching each status, for the producers.
@@ -208,6 +246,7 @@ def encode(event: BaseModel) -> bytes:
 class RequestType(StrEnum):
     WITHDRAWAL = "request.withdrawal"
     SUPPLEMENT_PROVIDED = "request.supplement_provided"
+    RATING = "request.rating"
 
 
 class CitizenRequest(_Frozen):
@@ -219,6 +258,7 @@ class CitizenRequest(_Frozen):
     producer: str
     correlation_id: str
     reason: str | None = Field(None, max_length=2000)
+    score: int | None = Field(None, ge=1, le=5, description="For request.rating only")
 
 
 def parse_request(raw: bytes | str) -> CitizenRequest:

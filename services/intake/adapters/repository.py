@@ -62,6 +62,10 @@ async def procedure_version(conn, code: str, version: str) -> Procedure:
     return _procedure(row)
 
 
+async def agency_name(conn, agency_id: str) -> str | None:
+    return await conn.fetchval("SELECT name FROM agencies WHERE id = $1", agency_id)
+
+
 async def agencies(conn) -> list[dict]:
     return [dict(r) for r in await conn.fetch("SELECT id, name, short_name, level FROM agencies ORDER BY id")]
 

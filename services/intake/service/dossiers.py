@@ -24,6 +24,12 @@ PRODUCER = "intake"
 INTAKE_ACTIONS = frozenset({Action.ACCEPT, Action.REFUSE})
 
 
+async def _dimensions(conn, procedure, channel: Channel, applicant_type: int) -> Dimensions:
+    return Dimensions(agency_id=procedure.agency_id, procedure_code=procedure.code, channel=channel,
+                      applicant_type=applicant_type, procedure_name=procedure.name,
+                      agency_name=await repo.agency_name(conn, procedure.agency_id))
+
+
 def not_found(code: str) -> ApiError:
     return ApiError(404, f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
 
@@ -38,8 +44,7 @@ async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedure_code
         reception = reception_for(channel)
         seq = await repo.next_sequence(conn, procedure.agency_id, local_day(now))
         code = format_code(procedure.agency_id, local_day(now), seq)
-        dims = Dimensions(agency_id=procedure.agency_id, procedure_code=procedure.code, channel=channel,
-                          applicant_type=applicant.type)
+        dims = await _dimensions(conn, procedure, channel, applicant.type)
         deadline = deadline_at_acceptance(procedure, channel, now, calendar) if reception.accepted else None
         await repo.insert_dossier(conn, {
             "code": code, "agency_id": procedure.agency_id, "procedure_code": procedure.code,
@@ -75,12 +80,11 @@ async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action:
         except TransitionRefused as exc:
             raise ApiError(409, exc.vi, exc.en, current_status=int(current),
                            allowed_actions=[a.value for a in exc.allowed]) from None
-        dims = Dimensions(agency_id=row["agency_id"], procedure_code=row["procedure_code"],
-                          channel=Channel(row["channel"]), applicant_type=json.loads(row["applicant"])["type"])
+        # The catalogue version it was received under, so its rules never shift.
+        procedure = await repo.procedure_version(conn, row["procedure_code"], row["procedure_version"])
+        dims = await _dimensions(conn, procedure, Channel(row["channel"]), json.loads(row["applicant"])["type"])
         seq = row["last_seq"] + 1
         if to is Status.ACCEPTED:
-            # The catalogue version it was received under, so its rules never shift.
-            procedure = await repo.procedure_version(conn, row["procedure_code"], row["procedure_version"])
             deadline = deadline_at_acceptance(procedure, Channel(row["channel"]), now, calendar)
             payload = AcceptedPayload(from_status=int(current), to_status=2, actor=by, reason=reason,
                                       dimensions=dims, accepted_at=now, deadline=deadline)

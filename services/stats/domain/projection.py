@@ -18,6 +18,10 @@ DAILY_METRICS = ("received", "resolved_early", "resolved_on_time", "resolved_lat
 _CLOSING = {10: "returned", 7: "withdrawn", 3: "refused", 8: "stopped"}
 
 
+# Recorded by their owners; they move no count (an apology keeps the original due time).
+_NO_STATUS_CHANGE = {EventType.RATED.value, EventType.APOLOGY_ISSUED.value}
+
+
 class Rejected(Exception):
     """An event this projection can never apply (its reason goes to the dead-letter topic)."""
 
@@ -91,6 +95,8 @@ def project(fact: Fact | None, event) -> Change | None:
         new = replace(fact, last_seq=seq)
     if event.type == EventType.OVERDUE.value:
         new = replace(new, overdue=True)
+    elif event.type in _NO_STATUS_CHANGE:
+        pass
     else:
         new = _status_change(new, event)
         if new.status == 9 and new.compliance:
