@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 from shared.clock import Clock, clock_from_env
 from shared.db import create_pool, migrate
 from shared.http import database_check, install_error_handlers, install_health_and_metrics
+from shared.http_limits import BodySizeLimit
 from shared.kafka import bounded, make_broker
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
@@ -95,6 +96,7 @@ class Runtime:
 
         app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan)
         install_error_handlers(app)
+        app.add_middleware(BodySizeLimit)
         install_health_and_metrics(app, self.registry, {"database": self._db_check, **self.health_checks})
         app.state.runtime = self
         return app
