@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test venv unit asyncapi clean dlt
+.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean dlt
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -20,6 +20,14 @@ test: venv
 # Pure tests only: no servers needed.
 unit: venv
 	$(PY) -m pytest tests/unit -q
+
+# Replay the lifecycle topic into new stats tables, then switch (the board stays up meanwhile).
+rebuild-stats: venv
+	$(PY) -m services.stats.entrypoints.commands rebuild
+
+# Counters vs facts vs resolution's statuses; exits 1 on any mismatch.
+reconcile: venv
+	$(PY) -m services.stats.entrypoints.commands reconcile
 
 asyncapi: venv
 	$(PY) -m deploy.asyncapi write

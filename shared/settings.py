@@ -15,6 +15,8 @@ class Settings:
     http_host: str
     http_port: int
     instance: str
+    resolution_url: str  # where stats reaches resolution's export for reconciliation
+
 
     @classmethod
     def from_env(cls, service: str) -> "Settings":
@@ -26,4 +28,5 @@ class Settings:
             http_host=env.get(f"{service.upper()}_HOST", env.get("HTTP_HOST", "127.0.0.1")),
             http_port=int(env.get(f"{service.upper()}_PORT", DEFAULT_PORTS[service])),
             instance=env.get("INSTANCE_ID", f"{service}-{os.getpid()}"),
+            resolution_url=env.get("RESOLUTION_URL", f"http://127.0.0.1:{DEFAULT_PORTS['resolution']}"),
         )

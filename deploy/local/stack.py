@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -116,6 +117,10 @@ def _first_procedure() -> str:
 
 
 def test(pytest_args: list[str]) -> int:
+    if os.environ.get("KEEP_SERVERS") != "1":
+        # Every run starts from empty databases and topics, whatever an earlier run left.
+        servers.down("test")
+        shutil.rmtree(servers.PROFILES["test"].home, ignore_errors=True)
     endpoints = servers.up("test")
     env = {**os.environ, **endpoints.env(), "DVC_TEST_PROFILE": "test"}
     try:

@@ -23,7 +23,8 @@ def services(endpoints, tmp_path_factory):
     for name, port in PORTS.items():
         log = open(logs / f"{name}.log", "w")
         procs[name] = (subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=REPO,
-                                        env={**os.environ, **endpoints, f"{name.upper()}_PORT": str(port)},
+                                        env={**os.environ, **endpoints, f"{name.upper()}_PORT": str(port),
+                                             "RESOLUTION_URL": f"http://127.0.0.1:{PORTS['resolution']}"},
                                         stdout=log, stderr=subprocess.STDOUT), log)
     try:
         deadline = time.monotonic() + 90

@@ -30,7 +30,7 @@ def run(events):
         fact = change.fact
         for dims, bucket, n in change.buckets:
             board[bucket] = board.get(bucket, 0) + n
-        daily += [m for _, _, m in change.daily]
+        daily += [m for _, _, m, _ in change.daily if not m.startswith("stock_")]
     return fact, {k: v for k, v in board.items() if v}, daily
 
 
@@ -49,7 +49,7 @@ def test_online_dossier_through_every_status():
     ])
     assert fact.status == 10 and fact.compliance == "early"
     assert board == {"returned": 1}
-    assert daily == ["received", "resolved_early", "returned"]
+    assert daily == ["received", "resolved_early", "resolved_centihours", "returned"]
 
 
 def test_duplicate_is_a_no_op_and_gap_is_rejected():

@@ -1,20 +1,24 @@
-"""stats' SQL: set-based reads and writes of facts and counters, one round trip each."""
+"""stats' SQL for ingestion and the live board: set-based reads and writes, one round trip each.
+Unqualified table names resolve to the active generation (generations.use_active)."""
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
 
+from services.stats.adapters.generations import PARTITION_LOCK
 from services.stats.domain.projection import Fact
 
-_FACT_COLS = ("code", "agency_id", "procedure_code", "channel", "status", "overdue", "received_at", "accepted_at",
-              "due_at", "resolved_at", "compliance", "last_seq")
+_FACT_COLS = ("code", "agency_id", "procedure_code", "channel", "status", "overdue", "received_at", "state_since",
+              "accepted_at", "due_at", "resolved_at", "compliance", "working_hours", "rating", "last_seq")
+_FACT_TYPES = ("text", "text", "text", "text", "smallint", "bool", "timestamptz", "timestamptz", "timestamptz",
+               "timestamptz", "timestamptz", "text", "float8", "smallint", "int", "text")
 
 
 async def lock_partitions(conn, partitions: set[int]) -> None:
     # Two instances may hold one partition for a moment during a rebalance; this lock
     # makes the second wait and then see the first one's marks, so nothing is applied twice.
-    await conn.execute("SELECT pg_advisory_xact_lock(4242, p) FROM (SELECT unnest($1::int[]) AS p ORDER BY 1) s",
-                       sorted(partitions))
+    await conn.execute("SELECT pg_advisory_xact_lock($2, p) FROM (SELECT unnest($1::int[]) AS p ORDER BY 1) s",
+                       sorted(partitions), PARTITION_LOCK)
 
 
 async def load_facts(conn, codes: list[str]) -> dict[str, Fact]:
@@ -27,18 +31,35 @@ async def save_facts(conn, facts: list[Fact]) -> None:
         return
     cols = [[getattr(f, c) for f in facts] for c in _FACT_COLS] + [[f.bucket for f in facts]]
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _FACT_COLS[1:] + ("bucket",))
+    arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(_FACT_TYPES, 1))
     await conn.execute(
-        f"""INSERT INTO facts({', '.join(_FACT_COLS)}, bucket)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::bool[],
-                $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::int[],
-                $13::text[])
+        f"""INSERT INTO facts({', '.join(_FACT_COLS)}, bucket) SELECT * FROM unnest({arrays})
             ON CONFLICT (code) DO UPDATE SET {updates}""",
         *cols,
     )
 
 
+async def add_steps(conn, steps: list[tuple]) -> None:
+    """(code, seq, status, at, due_at) of each status change."""
+    if steps:
+        await conn.execute(
+            """INSERT INTO fact_steps (code, seq, status, at, due_at)
+               SELECT * FROM unnest($1::text[], $2::int[], $3::smallint[], $4::timestamptz[], $5::timestamptz[])
+               ON CONFLICT DO NOTHING""",
+            *[list(c) for c in zip(*steps)])
+
+
+async def save_names(conn, names: dict[tuple[str, str], str]) -> None:
+    if names:
+        rows = sorted((kind, id_, name) for (kind, id_), name in names.items())
+        await conn.execute(
+            """INSERT INTO dimension_names AS d (kind, id, name) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+               ON CONFLICT (kind, id) DO UPDATE SET name = EXCLUDED.name WHERE d.name <> EXCLUDED.name""",
+            *[list(c) for c in zip(*rows)])
+
+
 async def add_board(conn, deltas: Counter) -> None:
-    rows = [(*dims, bucket, n) for (dims, bucket), n in deltas.items() if n]
+    rows = [(*dims, bucket, n) for (dims, bucket), n in sorted(deltas.items()) if n]  # sorted: no deadlocks
     if not rows:
         return
     await conn.execute(
@@ -50,35 +71,72 @@ async def add_board(conn, deltas: Counter) -> None:
 
 
 async def add_daily(conn, deltas: Counter) -> None:
-    rows = [(day, *dims, metric, n) for (day, dims, metric), n in deltas.items()]
-    if not rows:
-        return
-    await conn.execute(
-        """INSERT INTO daily_counters AS d (day, agency_id, procedure_code, channel, metric, n)
-           SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
-           ON CONFLICT (day, agency_id, procedure_code, channel, metric) DO UPDATE SET n = d.n + EXCLUDED.n""",
-        *[list(c) for c in zip(*rows)],
-    )
+    """Adds to the daily counters and to the monthly ones that sum them."""
+    monthly: Counter = Counter()
+    for (day, dims, metric), n in deltas.items():
+        monthly[(day.replace(day=1), dims, metric)] += n
+    for table, key, counts in (("daily_counters", "day", deltas), ("monthly_counters", "month", monthly)):
+        rows = [(day, *dims, metric, n) for (day, dims, metric), n in sorted(counts.items()) if n]
+        if rows:
+            await conn.execute(
+                f"""INSERT INTO {table} AS d ({key}, agency_id, procedure_code, channel, metric, n)
+                    SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+                    ON CONFLICT ({key}, agency_id, procedure_code, channel, metric) DO UPDATE SET n = d.n + EXCLUDED.n""",
+                *[list(c) for c in zip(*rows)])
 
 
 _FILTER = "($1::text IS NULL OR agency_id = $1) AND ($2::text IS NULL OR procedure_code = $2) " \
           "AND ($3::text IS NULL OR channel = $3)"
+GROUP_COLUMNS = {None: "''", "agency": "agency_id", "procedure": "procedure_code", "channel": "channel"}
 
 
-async def board_totals(conn, agency: str | None, procedure: str | None, channel: str | None) -> dict[str, int]:
-    rows = await conn.fetch(f"SELECT bucket, sum(n)::bigint AS n FROM board_counters WHERE {_FILTER} GROUP BY bucket",
-                            agency, procedure, channel)
-    return {r["bucket"]: r["n"] for r in rows}
+def _grouped(rows, field: str) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        out.setdefault(r["k"], {})[r[field]] = r["n"]
+    return out
 
 
-async def daily_totals(conn, day: date, agency, procedure, channel) -> dict[str, int]:
+async def board_totals(conn, filters: tuple, group: str | None = None) -> dict[str, dict[str, int]]:
+    rows = await conn.fetch(f"SELECT {GROUP_COLUMNS[group]} AS k, bucket, sum(n)::bigint AS n FROM board_counters "
+                            f"WHERE {_FILTER} GROUP BY 1, 2", *filters)
+    return _grouped(rows, "bucket")
+
+
+async def daily_totals(conn, day: date, filters: tuple, group: str | None = None) -> dict[str, dict[str, int]]:
     rows = await conn.fetch(
-        f"SELECT metric, sum(n)::bigint AS n FROM daily_counters WHERE {_FILTER} AND day = $4 GROUP BY metric",
-        agency, procedure, channel, day)
-    return {r["metric"]: r["n"] for r in rows}
+        f"SELECT {GROUP_COLUMNS[group]} AS k, metric, sum(n)::bigint AS n FROM daily_counters "
+        f"WHERE {_FILTER} AND day = $4 GROUP BY 1, 2", *filters, day)
+    return _grouped(rows, "metric")
 
 
-async def due_soon(conn, before: datetime, agency, procedure, channel) -> int:
-    return await conn.fetchval(
-        f"SELECT count(*) FROM facts WHERE bucket = 'processing_within' AND due_at < $4 AND {_FILTER}",
-        agency, procedure, channel, before)
+async def due_soon(conn, before: datetime, filters: tuple, group: str | None = None) -> dict[str, int]:
+    rows = await conn.fetch(
+        f"SELECT {GROUP_COLUMNS[group]} AS k, count(*) AS n FROM facts "
+        f"WHERE bucket = 'processing_within' AND due_at < $4 AND {_FILTER} GROUP BY 1", *filters, before)
+    return {r["k"]: r["n"] for r in rows}
+
+
+async def days_series(conn, first: date, last: date, filters: tuple) -> dict[date, dict[str, int]]:
+    rows = await conn.fetch(
+        f"""SELECT day AS k, metric, sum(n)::bigint AS n FROM daily_counters
+            WHERE day BETWEEN $4 AND $5 AND metric IN ('received', 'resolved_early', 'resolved_on_time', 'resolved_late')
+              AND {_FILTER} GROUP BY 1, 2""", *filters, first, last)
+    return _grouped(rows, "metric")
+
+
+async def overdue_list(conn, filters: tuple, limit: int) -> tuple[int, list]:
+    where = f"bucket IN ('processing_overdue', 'paused_overdue') AND {_FILTER}"
+    total = await conn.fetchval(f"SELECT count(*) FROM facts WHERE {where}", *filters)
+    rows = await conn.fetch(
+        f"""SELECT f.code, f.agency_id, f.procedure_code, f.channel, f.status, f.due_at,
+                   a.name AS agency_name, p.name AS procedure_name
+            FROM facts f
+            LEFT JOIN dimension_names a ON a.kind = 'agency' AND a.id = f.agency_id
+            LEFT JOIN dimension_names p ON p.kind = 'procedure' AND p.id = f.procedure_code
+            WHERE {where} ORDER BY f.due_at, f.code LIMIT $4""", *filters, limit)
+    return total, rows
+
+
+async def names(conn, kind: str) -> dict[str, str]:
+    return {r["id"]: r["name"] for r in await conn.fetch("SELECT id, name FROM dimension_names WHERE kind = $1", kind)}

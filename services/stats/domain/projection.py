@@ -1,5 +1,12 @@
 """The stats projection: one fact row per dossier, moved by its events in seq order, and
-the counter changes each move makes. Pure: the same events always give the same rows."""
+the counter changes each move makes. Pure: the same events always give the same rows.
+
+Two kinds of counters come out of a move:
+- board buckets: where each dossier is *now* (the live board);
+- daily counters, per local day: flows (received, resolved early/on time/late, ...) and
+  signed stock deltas (`stock_*`), whose running sum up to a day is how many dossiers were in
+  that state at the end of that day. Period reports of any past period are sums of these.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -12,14 +19,17 @@ VN = timezone(timedelta(hours=7))
 # Board buckets: each dossier is in exactly one at any time.
 BUCKETS = ("awaiting", "processing_within", "processing_overdue", "paused_within", "paused_overdue",
            "waiting_handover", "returned", "withdrawn", "refused", "stopped")
-# Daily metrics: what happened on a local day.
+# Daily flows: what happened on a local day.
 DAILY_METRICS = ("received", "resolved_early", "resolved_on_time", "resolved_late", "returned", "withdrawn",
-                 "refused", "stopped")
+                 "refused", "stopped", "rated", "rated_satisfied", "rating_points", "resolved_centihours")
+# Unfinished states of the period report, each kept as a running stock of daily deltas.
+STOCKS = ("awaiting", "processing_within", "processing_overdue", "paused_within", "paused_overdue")
 _CLOSING = {10: "returned", 7: "withdrawn", 3: "refused", 8: "stopped"}
-
-
+SATISFIED_FROM = 4  # a rating of 4 or 5 out of 5 counts as satisfied
 # Recorded by their owners; they move no count (an apology keeps the original due time).
 _NO_STATUS_CHANGE = {EventType.RATED.value, EventType.APOLOGY_ISSUED.value}
+
+Dims = tuple[str, str, str]
 
 
 class Rejected(Exception):
@@ -33,12 +43,15 @@ class Fact:
     procedure_code: str
     channel: str
     status: int
-    overdue: bool
+    overdue: bool                 # the board's view: its running due time has passed
     received_at: datetime
+    state_since: datetime         # when the current status was reached
     accepted_at: datetime | None
-    due_at: datetime | None
+    due_at: datetime | None       # the running due time (moved by pauses, renewed by a restart)
     resolved_at: datetime | None
     compliance: str | None
+    working_hours: float | None   # working time used, when resolved
+    rating: int | None
     last_seq: int
 
     @property
@@ -46,7 +59,7 @@ class Fact:
         return bucket_of(self.status, self.overdue)
 
     @property
-    def dims(self) -> tuple[str, str, str]:
+    def dims(self) -> Dims:
         return (self.agency_id, self.procedure_code, self.channel)
 
 
@@ -66,60 +79,110 @@ def local_day(at: datetime) -> date:
     return at.astimezone(VN).date()
 
 
+def paused_overdue(due_at: datetime | None, paused_at: datetime) -> bool:
+    """A paused dossier is overdue when its due time had passed before the clock stopped."""
+    return due_at is not None and due_at <= paused_at
+
+
+def stock_entry(fact: Fact) -> list[tuple[date, str, int]]:
+    """The stock deltas of being in the fact's current status from `state_since` on, for good.
+
+    A running clock turns overdue on its due day: at the end of a day D a dossier is overdue
+    when its due time is not after the end of D, i.e. when the due day is D or earlier.
+    """
+    day = local_day(fact.state_since)
+    if fact.status == 1:
+        return [(day, "stock_awaiting", 1)]
+    if fact.status in (2, 4):
+        due_day = local_day(fact.due_at)
+        if due_day <= day:
+            return [(day, "stock_processing_overdue", 1)]
+        return [(day, "stock_processing_within", 1), (due_day, "stock_processing_within", -1),
+                (due_day, "stock_processing_overdue", 1)]
+    if fact.status in (5, 6):
+        kind = "overdue" if paused_overdue(fact.due_at, fact.state_since) else "within"
+        return [(day, f"stock_paused_{kind}", 1)]
+    return []
+
+
+def stock_exit(fact: Fact, at: datetime) -> list[tuple[date, str, int]]:
+    """Cancels `stock_entry(fact)` from the local day of `at` on; days before keep it."""
+    day = local_day(at)
+    return [(max(d, day), metric, -n) for d, metric, n in stock_entry(fact)]
+
+
 @dataclass
 class Change:
     fact: Fact
-    buckets: list[tuple[tuple[str, str, str], str, int]]   # (dims, bucket, +1/-1)
-    daily: list[tuple[date, tuple[str, str, str], str]]    # (day, dims, metric), each +1
+    buckets: list[tuple[Dims, str, int]]              # (dims, bucket, +1/-1)
+    daily: list[tuple[date, Dims, str, int]]          # (day, dims, metric, signed n)
+    step: tuple[int, int, datetime, datetime | None] | None  # (seq, status, at, due_at) of a status change
 
 
 def project(fact: Fact | None, event) -> Change | None:
     """Apply one event; None for a duplicate (already applied), Rejected for one that cannot be."""
-    seq, p = event.seq, event.payload
+    seq, p, at = event.seq, event.payload, event.occurred_at
     if fact is not None and seq <= fact.last_seq:
         return None
     expected = 1 if fact is None else fact.last_seq + 1
     if seq != expected:
         raise Rejected(f"seq {seq} of {event.dossier_code} breaks the sequence: expected {expected}")
-    at = event.occurred_at
     daily: list = []
+    step = None
     if fact is None:
         if not hasattr(p, "dimensions"):
             raise Rejected(f"{event.type} for unknown dossier {event.dossier_code}")
         d = p.dimensions
         new = Fact(code=event.dossier_code, agency_id=d.agency_id, procedure_code=d.procedure_code,
-                   channel=d.channel.value, status=p.to_status, overdue=False, received_at=at, accepted_at=None,
-                   due_at=None, resolved_at=None, compliance=None, last_seq=seq)
-        daily.append((local_day(at), new.dims, "received"))
-    else:
-        new = replace(fact, last_seq=seq)
-    if event.type == EventType.OVERDUE.value:
-        new = replace(new, overdue=True)
-    elif event.type in _NO_STATUS_CHANGE:
-        pass
-    else:
+                   channel=d.channel.value, status=p.to_status, overdue=False, received_at=at, state_since=at,
+                   accepted_at=None, due_at=None, resolved_at=None, compliance=None, working_hours=None,
+                   rating=None, last_seq=seq)
         new = _status_change(new, event)
+        daily.append((local_day(at), new.dims, "received", 1))
+        daily += [(day, new.dims, m, n) for day, m, n in stock_entry(new)]
+        step = (seq, new.status, at, new.due_at)
+    elif event.type == EventType.OVERDUE.value:
+        new = replace(fact, last_seq=seq, overdue=fact.overdue or fact.status in (2, 4))
+    elif event.type == EventType.RATED.value:
+        new = replace(fact, last_seq=seq, rating=p.score)
+        day = local_day(at)
+        daily += [(day, new.dims, "rated", 1), (day, new.dims, "rating_points", p.score)]
+        if p.score >= SATISFIED_FROM:
+            daily.append((day, new.dims, "rated_satisfied", 1))
+    elif event.type in _NO_STATUS_CHANGE:
+        new = replace(fact, last_seq=seq)
+    else:
+        if p.from_status is not None and p.from_status != fact.status:
+            raise Rejected(f"{event.type} from status {p.from_status} but {fact.code} is in {fact.status}")
+        new = _status_change(replace(fact, last_seq=seq, state_since=at), event)
+        daily += [(day, new.dims, m, n) for day, m, n in stock_exit(fact, at) + stock_entry(new)]
         if new.status == 9 and new.compliance:
-            daily.append((local_day(at), new.dims, "resolved_" + new.compliance))
+            daily.append((local_day(at), new.dims, "resolved_" + new.compliance, 1))
+            daily.append((local_day(at), new.dims, "resolved_centihours", round((new.working_hours or 0) * 100)))
         if new.status in _CLOSING:
-            daily.append((local_day(at), new.dims, _CLOSING[new.status]))
+            daily.append((local_day(at), new.dims, _CLOSING[new.status], 1))
+        step = (seq, new.status, at, new.due_at)
     buckets = []
     if fact is None:
         buckets.append((new.dims, new.bucket, 1))
     elif fact.bucket != new.bucket:
         buckets += [(fact.dims, fact.bucket, -1), (new.dims, new.bucket, 1)]
-    return Change(new, buckets, daily)
+    return Change(new, buckets, daily, step)
 
 
 def _status_change(fact: Fact, event) -> Fact:
     p, at = event.payload, event.occurred_at
-    if p.from_status is not None and p.from_status != fact.status:
-        raise Rejected(f"{event.type} from status {p.from_status} but {fact.code} is in {fact.status}")
     changes: dict = {"status": p.to_status}
     if event.type == EventType.ACCEPTED.value:
-        changes.update(accepted_at=p.accepted_at, due_at=p.deadline.due_at, overdue=False)
+        changes.update(accepted_at=p.accepted_at, due_at=p.deadline.due_at, overdue=p.deadline.due_at <= at)
     elif event.type == EventType.PROCESSING_STARTED.value:
         changes.update(due_at=p.due_at, overdue=p.due_at <= at)
+    elif event.type in (EventType.SUPPLEMENT_REQUESTED.value, EventType.FEE_REQUESTED.value):
+        due = p.due_at if p.due_at is not None else fact.due_at
+        changes.update(due_at=due, overdue=paused_overdue(due, at))
     elif event.type == EventType.RESOLVED.value:
-        changes.update(resolved_at=at, compliance=p.compliance, due_at=p.due_at)
+        changes.update(resolved_at=at, compliance=p.compliance, due_at=p.due_at, overdue=False,
+                       working_hours=p.working_hours_used)
+    else:
+        changes.update(overdue=False)
     return replace(fact, **changes)

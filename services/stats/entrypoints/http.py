@@ -1,17 +1,118 @@
-"""stats' HTTP API: the live board."""
+"""stats' HTTP API: the live board, its stream, period reports, the quality index and
+reconciliation. Routes only translate."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+import asyncio
+import json
+from datetime import date
+from typing import Annotated, Literal
 
-from services.stats.service.board import live_board
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from services.stats.service import board, reconcile, report_files, reports
 from shared.events import Channel
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+Code = Annotated[str | None, Query(max_length=40)]
+STREAM_HEARTBEAT_S = 15.0
+STREAM_RECHECK_S = 5.0  # due-soon counts move with the clock, not only with events
 
 
-@router.get("/stats/live", tags=["stats"], summary="Bảng theo dõi trực tuyến / the live board")
-async def live(request: Request, agency: str | None = Query(None, max_length=40),
-               procedure: str | None = Query(None, max_length=40), channel: Channel | None = None) -> dict:
-    rt = request.app.state.runtime
-    return await live_board(rt.db, rt.calendar, rt.clock(), agency=agency, procedure=procedure,
-                            channel=channel.value if channel else None)
+def _rt(request: Request):
+    return request.app.state.runtime
+
+
+def _filters(agency, procedure, channel) -> dict:
+    return {"agency": agency, "procedure": procedure, "channel": channel.value if channel else None}
+
+
+@router.get("/live", summary="Bảng theo dõi trực tuyến / the live board")
+async def live(request: Request, agency: Code = None, procedure: Code = None,
+               channel: Channel | None = None) -> dict:
+    rt = _rt(request)
+    return await board.live_board(rt.db, rt.calendar, rt.clock(), **_filters(agency, procedure, channel))
+
+
+@router.get("/live/groups", summary="Bảng theo dõi theo cơ quan, thủ tục hoặc kênh / the board per group")
+async def live_groups(request: Request, by: Literal["agency", "procedure", "channel"] = "agency",
+                      agency: Code = None, procedure: Code = None,
+                      channel: Channel | None = None) -> dict:
+    rt = _rt(request)
+    return await board.live_groups(rt.db, rt.calendar, rt.clock(), by, **_filters(agency, procedure, channel))
+
+
+@router.get("/live/stream", summary="Bảng theo dõi, cập nhật liên tục (SSE) / the live board as server-sent events",
+            response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}})
+async def live_stream(request: Request, agency: Code = None, procedure: Code = None,
+                      channel: Channel | None = None) -> StreamingResponse:
+    rt = _rt(request)
+    filters = _filters(agency, procedure, channel)
+
+    async def events():
+        last, idle = None, 0.0
+        while not await request.is_disconnected():
+            changed = rt.board_changes.wait_handle()
+            now_board = await board.live_board(rt.db, rt.calendar, rt.clock(), **filters)
+            content = {k: v for k, v in now_board.items() if k != "as_of"}
+            if content != last:
+                last, idle = content, 0.0
+                yield f"event: board\ndata: {json.dumps(now_board, ensure_ascii=False)}\n\n"
+            elif idle >= STREAM_HEARTBEAT_S:
+                idle = 0.0
+                yield ": still here\n\n"
+            try:
+                await asyncio.wait_for(changed.wait(), STREAM_RECHECK_S)
+            except asyncio.TimeoutError:
+                idle += STREAM_RECHECK_S
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.get("/daily", summary="Tiếp nhận và giải quyết theo ngày / received and resolved per day")
+async def daily(request: Request, days: int = Query(30, ge=1, le=366), agency: Code = None,
+                procedure: Code = None, channel: Channel | None = None) -> dict:
+    rt = _rt(request)
+    return await board.daily_series(rt.db, rt.clock(), days, **_filters(agency, procedure, channel))
+
+
+@router.get("/overdue", summary="Hồ sơ quá hạn / overdue dossiers (no personal data)")
+async def overdue(request: Request, limit: int = Query(100, ge=1, le=1000), agency: Code = None,
+                  procedure: Code = None, channel: Channel | None = None) -> dict:
+    rt = _rt(request)
+    return await board.overdue(rt.db, rt.calendar, rt.clock(), limit, **_filters(agency, procedure, channel))
+
+
+@router.get("/report", summary="Báo cáo định kỳ, Biểu số 06/VPCP/KSTT / the period report",
+            responses={200: {"content": {"application/json": {}, "text/csv": {},
+                                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+async def report(request: Request, from_: date = Query(..., alias="from"), to: date = Query(...),
+                 group_by: Literal["agency", "procedure", "channel"] = "agency",
+                 format: Literal["json", "csv", "xlsx"] = "json", agency: Code = None,
+                 procedure: Code = None, channel: Channel | None = None):
+    rt = _rt(request)
+    f = _filters(agency, procedure, channel)
+    answer = await reports.period_report(rt.db, rt.clock(), from_, to, group_by,
+                                         (f["agency"], f["procedure"], f["channel"]))
+    if format == "json":
+        return answer
+    name = f"bieu-06-{from_.isoformat()}-{to.isoformat()}-{group_by}.{format}"
+    body, media = ((report_files.to_csv(answer), "text/csv; charset=utf-8") if format == "csv" else
+                   (report_files.to_xlsx(answer),
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/quality", summary="Chỉ số chất lượng phục vụ (QĐ 766) / the service-quality index")
+async def quality(request: Request, from_: date = Query(..., alias="from"), to: date = Query(...)) -> dict:
+    rt = _rt(request)
+    return await reports.quality_index(rt.db, rt.clock(), from_, to)
+
+
+@router.get("/reconciliation", summary="Đối soát số liệu / reconcile counters, facts and resolution")
+async def reconciliation(request: Request, with_resolution: bool = True) -> dict:
+    rt = _rt(request)
+    result = await reconcile.reconcile(rt.db, rt.clock(), rt.settings.resolution_url if with_resolution else None)
+    rt.reconciliation_gauge.set(result["mismatches"])
+    return result

@@ -1,10 +1,17 @@
 """The stats process: the batch consumer of the lifecycle topic and the board's API."""
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
 from pathlib import Path
 
+from prometheus_client import Gauge
+
+from services.stats.adapters import generations
+from services.stats.adapters.changes import BoardChanges
 from services.stats.entrypoints.http import router
-from services.stats.service import ingest
+from services.stats.service import ingest, reconcile
 from shared.calendar import default_calendar
 from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
 from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, parse_event
@@ -13,11 +20,21 @@ from shared.runtime import Runtime
 from shared.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+RECONCILE_EVERY_S = float(os.environ.get("STATS_RECONCILE_INTERVAL_S", "900"))  # 0 turns it off
+log = logging.getLogger(__name__)
 
 
 def build(settings: Settings | None = None) -> Runtime:
     rt = Runtime(settings or Settings.from_env("stats"), MIGRATIONS, with_outbox=False)
     rt.calendar = default_calendar()
+    rt.board_changes = BoardChanges()
+    rt.on_started.append(lambda: generations.ensure_active(rt.db))
+    rt.jobs.append(lambda rt: rt.board_changes.listen(rt.settings.database_url))
+    rt.reconciliation_gauge = Gauge("stats_reconciliation_mismatches",
+                                    "Mismatches found by the last reconciliation (counters, facts, resolution)",
+                                    registry=rt.registry)
+    if RECONCILE_EVERY_S > 0:
+        rt.jobs.append(reconciliation_job)
     tracker = AssignmentTracker()
     rt.health_checks["kafka_consumer"] = consumer_check(tracker)
     processor = BatchProcessor("stats", rt.broker, rt.registry, parse_event,
@@ -28,6 +45,17 @@ def build(settings: Settings | None = None) -> Runtime:
 
     rt.document_publication(DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers")
     return rt
+
+
+async def reconciliation_job(rt: Runtime) -> None:
+    """Keeps the mismatch gauge current, so an alert can fire on it."""
+    while True:
+        await asyncio.sleep(RECONCILE_EVERY_S)
+        try:
+            result = await reconcile.reconcile(rt.db, rt.clock(), rt.settings.resolution_url)
+            rt.reconciliation_gauge.set(result["mismatches"])
+        except Exception as exc:  # the next round tries again; the gauge keeps its last value
+            log.warning("reconciliation failed: %s", exc)
 
 
 runtime = build()

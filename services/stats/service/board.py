@@ -1,30 +1,23 @@
-"""The live board of DOMAIN.md, "What is counted", read from the counters."""
+"""The live board of DOMAIN.md, "What is counted", read from the counters: in total, per
+agency, procedure or channel, the last days' series and the overdue list."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
+from services.stats.adapters import generations
 from services.stats.adapters import repository as repo
 from services.stats.domain.projection import BUCKETS, DAILY_METRICS, local_day
+from services.stats.domain.report import CHANNEL_NAMES_VI
 
 WORKING_DAY_HOURS = 8
 
 
-async def live_board(pool: asyncpg.Pool, calendar, now: datetime, *, agency: str | None = None,
-                     procedure: str | None = None, channel: str | None = None) -> dict:
-    today = local_day(now)
-    soon = calendar.add_working_time(now, WORKING_DAY_HOURS)
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        buckets = await repo.board_totals(conn, agency, procedure, channel)
-        daily = await repo.daily_totals(conn, today, agency, procedure, channel)
-        due_soon = await repo.due_soon(conn, soon, agency, procedure, channel)
+def _board(buckets: dict[str, int], daily: dict[str, int], due_soon: int) -> dict:
     b = {k: int(buckets.get(k, 0)) for k in BUCKETS}
     d = {k: int(daily.get(k, 0)) for k in DAILY_METRICS}
     return {
-        "as_of": now.isoformat(),
-        "day": today.isoformat(),
-        "filters": {"agency": agency, "procedure": procedure, "channel": channel},
         "received_today": d["received"],
         "awaiting_acceptance": b["awaiting"],
         "in_processing": {"within_deadline": b["processing_within"], "overdue": b["processing_overdue"],
@@ -44,3 +37,72 @@ async def live_board(pool: asyncpg.Pool, calendar, now: datetime, *, agency: str
                   "stopped": d["stopped"]},
         "total_dossiers": sum(b.values()),
     }
+
+
+async def _read(pool, calendar, now: datetime, filters: tuple, group: str | None):
+    soon = calendar.add_working_time(now, WORKING_DAY_HOURS)
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        await generations.use_active(conn)
+        buckets = await repo.board_totals(conn, filters, group)
+        daily = await repo.daily_totals(conn, local_day(now), filters, group)
+        due_soon = await repo.due_soon(conn, soon, filters, group)
+        names = await repo.names(conn, group) if group in ("agency", "procedure") else dict(CHANNEL_NAMES_VI)
+    return buckets, daily, due_soon, names
+
+
+def _header(now: datetime, filters: tuple) -> dict:
+    agency, procedure, channel = filters
+    return {"as_of": now.isoformat(), "day": local_day(now).isoformat(),
+            "filters": {"agency": agency, "procedure": procedure, "channel": channel}}
+
+
+async def live_board(pool: asyncpg.Pool, calendar, now: datetime, *, agency: str | None = None,
+                     procedure: str | None = None, channel: str | None = None) -> dict:
+    filters = (agency, procedure, channel)
+    buckets, daily, due_soon, _ = await _read(pool, calendar, now, filters, None)
+    return {**_header(now, filters), **_board(buckets.get("", {}), daily.get("", {}), due_soon.get("", 0))}
+
+
+async def live_groups(pool: asyncpg.Pool, calendar, now: datetime, by: str, *, agency: str | None = None,
+                      procedure: str | None = None, channel: str | None = None) -> dict:
+    """The board per agency, procedure or channel: the dashboard's table."""
+    filters = (agency, procedure, channel)
+    buckets, daily, due_soon, names = await _read(pool, calendar, now, filters, by)
+    rows = [{"key": k, "name": names.get(k, k), **_board(buckets.get(k, {}), daily.get(k, {}), due_soon.get(k, 0))}
+            for k in sorted(set(buckets) | set(daily))]
+    return {**_header(now, filters), "by": by, "rows": rows}
+
+
+async def daily_series(pool: asyncpg.Pool, now: datetime, days: int, *, agency: str | None = None,
+                       procedure: str | None = None, channel: str | None = None) -> dict:
+    """Received and resolved per local day for the last `days` days, oldest first, zeros included."""
+    filters = (agency, procedure, channel)
+    last = local_day(now)
+    first = last - timedelta(days=days - 1)
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        await generations.use_active(conn)
+        series = await repo.days_series(conn, first, last, filters)
+    out = []
+    for i in range(days):
+        day = first + timedelta(days=i)
+        m = series.get(day, {})
+        out.append({"day": day.isoformat(), "received": int(m.get("received", 0)),
+                    "resolved": int(sum(m.get(k, 0) for k in ("resolved_early", "resolved_on_time", "resolved_late"))),
+                    "resolved_late": int(m.get("resolved_late", 0))})
+    return {**_header(now, filters), "days": out}
+
+
+async def overdue(pool: asyncpg.Pool, calendar, now: datetime, limit: int, *, agency: str | None = None,
+                  procedure: str | None = None, channel: str | None = None) -> dict:
+    """Overdue dossiers, most overdue first: codes and procedures only, no personal data."""
+    filters = (agency, procedure, channel)
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        await generations.use_active(conn)
+        total, rows = await repo.overdue_list(conn, filters, limit)
+    return {**_header(now, filters), "total": total, "rows": [{
+        "code": r["code"], "agency_id": r["agency_id"], "agency_name": r["agency_name"],
+        "procedure_code": r["procedure_code"], "procedure_name": r["procedure_name"], "channel": r["channel"],
+        "status": r["status"], "due_at": r["due_at"].isoformat(),
+        # working days past the due time (the clock of a paused dossier stopped earlier)
+        "days_overdue": round(calendar.working_hours_between(r["due_at"], now) / WORKING_DAY_HOURS, 1),
+    } for r in rows]}

@@ -5,36 +5,62 @@ from collections import Counter
 
 import asyncpg
 
+from services.stats.adapters import changes, generations
 from services.stats.adapters import repository as repo
 from services.stats.domain.projection import Rejected, project
 from shared.consumer import Item
 
 
-async def apply_batch(pool: asyncpg.Pool, items: list[Item]) -> list[tuple[Item, str]]:
-    codes = sorted({i.message.dossier_code for i in items})
-    rejected: list[tuple[Item, str]] = []
+async def apply_batch(pool: asyncpg.Pool, items: list[Item], schema: str | None = None) -> list[tuple[Item, str]]:
+    """Into the active generation, or into `schema` (a rebuild)."""
     async with pool.acquire() as conn, conn.transaction():
-        await repo.lock_partitions(conn, {i.record.partition for i in items})
-        facts = await repo.load_facts(conn, codes)
-        changed: set[str] = set()
-        board: Counter = Counter()
-        daily: Counter = Counter()
-        for item in items:
-            event = item.message
-            try:
-                change = project(facts.get(event.dossier_code), event)
-            except Rejected as exc:
-                rejected.append((item, str(exc)))
-                continue
-            if change is None:
-                continue  # already applied: a redelivery
-            facts[event.dossier_code] = change.fact
-            changed.add(event.dossier_code)
-            for dims, bucket, n in change.buckets:
-                board[(dims, bucket)] += n
-            for day, dims, metric in change.daily:
-                daily[(day, dims, metric)] += 1
-        await repo.save_facts(conn, [facts[c] for c in sorted(changed)])
-        await repo.add_board(conn, board)
-        await repo.add_daily(conn, daily)
+        return await apply_in(conn, items, schema)
+
+
+async def apply_in(conn, items: list[Item], schema: str | None = None) -> list[tuple[Item, str]]:
+    """The batch inside the caller's transaction; returns the events that can never be applied."""
+    # The partition locks come first: a rebuild's switch holds them all, so after them
+    # this transaction sees which generation is active.
+    await repo.lock_partitions(conn, {i.record.partition for i in items})
+    if schema is None:
+        await generations.use_active(conn)
+    else:
+        await generations.use(conn, schema)
+    facts = await repo.load_facts(conn, sorted({i.message.dossier_code for i in items}))
+    rejected: list[tuple[Item, str]] = []
+    changed: set[str] = set()
+    board: Counter = Counter()
+    daily: Counter = Counter()
+    steps: list[tuple] = []
+    names: dict[tuple[str, str], str] = {}
+    for item in items:
+        event = item.message
+        try:
+            change = project(facts.get(event.dossier_code), event)
+        except Rejected as exc:
+            rejected.append((item, str(exc)))
+            continue
+        if change is None:
+            continue  # already applied: a redelivery
+        facts[event.dossier_code] = change.fact
+        changed.add(event.dossier_code)
+        for dims, bucket, n in change.buckets:
+            board[(dims, bucket)] += n
+        for day, dims, metric, n in change.daily:
+            daily[(day, dims, metric)] += n
+        if change.step:
+            steps.append((event.dossier_code, *change.step))
+        dims = getattr(event.payload, "dimensions", None)
+        if dims is not None:
+            if dims.agency_name:
+                names[("agency", dims.agency_id)] = dims.agency_name
+            if dims.procedure_name:
+                names[("procedure", dims.procedure_code)] = dims.procedure_name
+    await repo.save_facts(conn, [facts[c] for c in sorted(changed)])
+    await repo.add_steps(conn, steps)
+    await repo.add_board(conn, board)
+    await repo.add_daily(conn, daily)
+    await repo.save_names(conn, names)
+    if changed:
+        await changes.notify(conn)
     return rejected

@@ -1,0 +1,72 @@
+-- The tables of one projection generation; run with search_path set to its schema.
+CREATE TABLE facts (
+    code           text PRIMARY KEY,
+    agency_id      text NOT NULL,
+    procedure_code text NOT NULL,
+    channel        text NOT NULL,
+    status         smallint NOT NULL,
+    overdue        boolean NOT NULL,
+    bucket         text NOT NULL,
+    received_at    timestamptz NOT NULL,
+    state_since    timestamptz NOT NULL,
+    accepted_at    timestamptz,
+    due_at         timestamptz,
+    resolved_at    timestamptz,
+    compliance     text,
+    working_hours  double precision,
+    rating         smallint,
+    last_seq       integer NOT NULL     -- the idempotency mark: events with seq <= last_seq were applied
+);
+CREATE INDEX facts_running_due ON facts (due_at) WHERE bucket = 'processing_within';
+CREATE INDEX facts_overdue ON facts (due_at) WHERE bucket IN ('processing_overdue', 'paused_overdue');
+
+-- Every status a dossier reached, with its running due time: the raw history that reports
+-- and the board are recomputed from when they are reconciled.
+CREATE TABLE fact_steps (
+    code    text NOT NULL,
+    seq     integer NOT NULL,
+    status  smallint NOT NULL,
+    at      timestamptz NOT NULL,
+    due_at  timestamptz,
+    PRIMARY KEY (code, seq)
+);
+
+-- How many dossiers are in each board bucket now, per agency, procedure and channel.
+CREATE TABLE board_counters (
+    agency_id      text NOT NULL,
+    procedure_code text NOT NULL,
+    channel        text NOT NULL,
+    bucket         text NOT NULL,
+    n              bigint NOT NULL,
+    PRIMARY KEY (agency_id, procedure_code, channel, bucket)
+);
+
+-- Per local day: flows (received, resolved_*, ...) and signed stock deltas (stock_*).
+CREATE TABLE daily_counters (
+    day            date NOT NULL,
+    agency_id      text NOT NULL,
+    procedure_code text NOT NULL,
+    channel        text NOT NULL,
+    metric         text NOT NULL,
+    n              bigint NOT NULL,
+    PRIMARY KEY (day, agency_id, procedure_code, channel, metric)
+);
+
+-- The same per month, so a report over years sums months, not days.
+CREATE TABLE monthly_counters (
+    month          date NOT NULL,
+    agency_id      text NOT NULL,
+    procedure_code text NOT NULL,
+    channel        text NOT NULL,
+    metric         text NOT NULL,
+    n              bigint NOT NULL,
+    PRIMARY KEY (month, agency_id, procedure_code, channel, metric)
+);
+
+-- Agency and procedure names as the events carried them (the latest wins).
+CREATE TABLE dimension_names (
+    kind  text NOT NULL CHECK (kind IN ('agency', 'procedure')),
+    id    text NOT NULL,
+    name  text NOT NULL,
+    PRIMARY KEY (kind, id)
+);

@@ -1,0 +1,84 @@
+"""Operator commands of the stats service.
+
+    python -m services.stats.entrypoints.commands rebuild     replay the topic into new tables, then switch
+    python -m services.stats.entrypoints.commands reconcile   counters vs facts vs resolution; exit 1 on mismatch
+
+They use the same settings as the service (STATS_DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS,
+RESOLUTION_URL) and may run while it runs.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from services.stats.adapters import generations
+from services.stats.service import reconcile as reconcile_service
+from services.stats.service import rebuild as rebuild_service
+from shared.db import create_pool, migrate
+from shared.events import LIFECYCLE_TOPIC
+from shared.settings import Settings
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def _bar(p: rebuild_service.Progress) -> None:
+    total = max(p.total, p.applied, 1)
+    done = int(30 * p.applied / total)
+    print(f"\r  [{'#' * done}{'.' * (30 - done)}] {p.applied:,}/{total:,} events  {p.rate:,.0f}/s",
+          end="", file=sys.stderr, flush=True)
+
+
+async def _pool(settings: Settings):
+    pool = await create_pool(settings.database_url, max_size=4)
+    await migrate(pool, MIGRATIONS)
+    await generations.ensure_active(pool)
+    return pool
+
+
+async def rebuild(settings: Settings) -> int:
+    pool = await _pool(settings)
+    try:
+        print(f"rebuild: replaying {LIFECYCLE_TOPIC} from {settings.kafka_bootstrap} into new tables…",
+              file=sys.stderr)
+        result = await rebuild_service.rebuild(pool, settings.kafka_bootstrap, LIFECYCLE_TOPIC, _bar)
+    finally:
+        await pool.close()
+    print(file=sys.stderr)
+    print(f"rebuild: {result['events']:,} events in {result['seconds']} s ({result['events_per_second']:,}/s); "
+          f"now serving {result['generation']} (replaced {result['replaced']}); "
+          f"undecodable {result['skipped_bad']}, not applicable {result['rejected']}", file=sys.stderr)
+    print(json.dumps(result))
+    return 0
+
+
+async def reconcile(settings: Settings, resolution_url: str | None) -> int:
+    pool = await _pool(settings)
+    try:
+        result = await reconcile_service.reconcile(pool, datetime.now(timezone.utc), resolution_url)
+    finally:
+        await pool.close()
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    print(f"reconcile: {result['mismatches']} mismatches {result['by_check']}", file=sys.stderr)
+    return 1 if result["mismatches"] else 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.stats.entrypoints.commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("rebuild", help="rebuild the projections from the lifecycle topic, then switch")
+    rec = sub.add_parser("reconcile", help="compare counters, facts and resolution's statuses")
+    rec.add_argument("--resolution-url", default=Settings.from_env("stats").resolution_url,
+                     help="resolution's base URL; empty to skip the status comparison")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env("stats")
+    if args.command == "rebuild":
+        return asyncio.run(rebuild(settings))
+    return asyncio.run(reconcile(settings, args.resolution_url or None))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,113 @@
+"""Rebuild the projections from the lifecycle topic into a new generation, then switch.
+
+1. A new generation schema is created, empty, in state 'building'.
+2. The topic is replayed from its beginning into it, while the live consumer goes on
+   filling the active generation and the board is served from it.
+3. Close to the end, the rebuild takes every partition lock the live consumer takes for
+   each batch (so it pauses), reads what is left up to the topic's end, applies it, and
+   flips the active generation in the same transaction. The live consumer's next batch
+   goes to the new generation; what it re-applies is a no-op there (seq marks).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from services.stats.adapters import generations
+from services.stats.adapters import repository as repo
+from services.stats.service import ingest
+from shared.consumer import Item
+from shared.events import BadEvent, parse_event
+
+FETCH_RECORDS = 5000
+
+
+@dataclass
+class Progress:
+    total: int = 0          # events to replay as first measured (grows while the topic grows)
+    applied: int = 0
+    skipped_bad: int = 0    # could never be decoded: the live consumer dead-lettered them
+    rejected: int = 0       # decoded but not applicable (a gap, an impossible move)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def rate(self) -> float:
+        return self.applied / max(time.monotonic() - self.started, 1e-9)
+
+
+async def _end_offsets(consumer: AIOKafkaConsumer, parts: list[TopicPartition]) -> dict[TopicPartition, int]:
+    return await consumer.end_offsets(parts)
+
+
+async def _replay_until(consumer, ends: dict[TopicPartition, int], apply, progress: Progress,
+                        report: Callable[[Progress], None]) -> None:
+    """Read every partition up to `ends` and hand the decoded events to `apply`, batch by batch."""
+    while pending := [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+        batch = await consumer.getmany(*pending, timeout_ms=1000, max_records=FETCH_RECORDS)
+        items = []
+        for tp, records in batch.items():
+            for record in records:
+                if record.offset >= ends[tp]:
+                    continue  # beyond this pass; the next pass reads it again
+                try:
+                    items.append(Item(record, parse_event(record.value)))
+                except BadEvent:
+                    progress.skipped_bad += 1
+        for tp, records in batch.items():
+            past = [r for r in records if r.offset >= ends[tp]]
+            if past:
+                consumer.seek(tp, past[0].offset)
+        if items:
+            progress.rejected += len(await apply(items))
+            progress.applied += len(items)
+            report(progress)
+
+
+async def rebuild(pool: asyncpg.Pool, bootstrap: str, topic: str,
+                  report: Callable[[Progress], None] = lambda p: None) -> dict:
+    async with pool.acquire() as conn, conn.transaction():
+        for schema in await generations.abandoned(conn):
+            await generations.drop(conn, schema)
+        schema = await generations.create(conn)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+                                auto_offset_reset="earliest", max_partition_fetch_bytes=4 << 20)
+    await consumer.start()
+    progress = Progress()
+    try:
+        await consumer.topics()  # metadata, so the partitions are known
+        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not parts:
+            raise RuntimeError(f"topic {topic} not found on {bootstrap}")
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        starts = await consumer.beginning_offsets(parts)
+
+        async def into_new(items):
+            return await ingest.apply_batch(pool, items, schema)
+
+        for _ in range(2):  # a long pass, then a short one for what arrived during it
+            ends = await _end_offsets(consumer, parts)
+            progress.total = sum(ends[tp] - starts[tp] for tp in parts)
+            await _replay_until(consumer, ends, into_new, progress, report)
+        async with pool.acquire() as conn, conn.transaction():
+            await repo.lock_partitions(conn, {tp.partition for tp in parts})  # the live consumer waits here
+
+            async def in_switch(items):
+                return await ingest.apply_in(conn, items, schema)
+
+            ends = await _end_offsets(consumer, parts)
+            progress.total = sum(ends[tp] - starts[tp] for tp in parts)
+            await _replay_until(consumer, ends, in_switch, progress, report)
+            old = await generations.activate(conn, schema)
+    finally:
+        await consumer.stop()
+    if old:
+        async with pool.acquire() as conn, conn.transaction():
+            await generations.drop(conn, old)
+    return {"generation": schema, "replaced": old, "events": progress.applied, "skipped_bad": progress.skipped_bad,
+            "rejected": progress.rejected, "seconds": round(time.monotonic() - progress.started, 1),
+            "events_per_second": round(progress.rate)}

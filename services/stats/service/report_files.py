@@ -1,0 +1,102 @@
+"""The period report as the files an officer files: CSV and an XLSX workbook laid out like
+Biểu số 06/VPCP/KSTT (header rows, column numbers (1)-(13), then the product's extra columns)."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+
+from services.stats.domain.report import COLUMNS
+
+GROUP_TITLES = {"agency": "Tên cơ quan, đơn vị", "procedure": "Tên thủ tục hành chính", "channel": "Kênh tiếp nhận"}
+
+
+def _vn_date(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
+def _title_lines(report: dict) -> list[str]:
+    return [report["form"], report["title"].upper(),
+            f"Kỳ báo cáo: từ ngày {_vn_date(report['from'])} đến ngày {_vn_date(report['to'])}",
+            f"Số liệu tính đến: {report['as_of']}"]
+
+
+def _body(report: dict) -> list[list]:
+    rows = []
+    for i, row in enumerate(report["rows"], 1):
+        rows.append([i, row["name"]] + [row[k] for k, *_ in COLUMNS])
+    total = report["total"]
+    rows.append(["", "Tổng cộng"] + [total[k] for k, *_ in COLUMNS])
+    return rows
+
+
+def to_csv(report: dict) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    for line in _title_lines(report):
+        w.writerow([line])
+    w.writerow(["STT", GROUP_TITLES[report["group_by"]]] + [vi for _, _, vi, _ in COLUMNS])
+    w.writerow(["(1)", "(2)"] + [f"({n})" for _, n, _, _ in COLUMNS])
+    w.writerows(_body(report))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
+
+
+# The form's header: (first column, last column, text) for the top and middle rows;
+# columns are 1-based sheet columns (A = 1). Column n of the form is sheet column n.
+_TOP = [(3, 6, "Số hồ sơ nhận giải quyết"), (7, 13, "Kết quả giải quyết"),
+        (14, 20, "Theo dõi bổ sung (ngoài biểu mẫu)")]
+_MIDDLE = [(4, 5, "Trong kỳ"), (7, 10, "Số hồ sơ đã giải quyết"), (11, 13, "Số hồ sơ đang giải quyết")]
+_BOTTOM = {4: "Trực tuyến", 5: "Trực tiếp và dịch vụ bưu chính", 7: "Tổng số", 8: "Trước hạn", 9: "Đúng hạn",
+           10: "Quá hạn", 11: "Tổng số", 12: "Trong hạn", 13: "Quá hạn"}
+# Columns whose title spans the middle and bottom header rows.
+_TALL = {3: "Tổng số", 6: "Từ kỳ trước chuyển sang", **{n: vi for _, n, vi, _ in COLUMNS if n >= 14}}
+
+
+def to_xlsx(report: dict) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Bieu 06"
+    bold, centre = Font(bold=True), Alignment(horizontal="center", vertical="center", wrap_text=True)
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for i, line in enumerate(_title_lines(report), 1):
+        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=20)
+        ws.cell(i, 1, line).font = Font(bold=i <= 2)
+        ws.cell(i, 1).alignment = Alignment(horizontal="center")
+    top, mid, low, num = 6, 7, 8, 9
+    ws.merge_cells(start_row=top, start_column=1, end_row=low, end_column=1)
+    ws.cell(top, 1, "STT")
+    ws.merge_cells(start_row=top, start_column=2, end_row=low, end_column=2)
+    ws.cell(top, 2, GROUP_TITLES[report["group_by"]])
+    for first, last, text in _TOP:
+        ws.merge_cells(start_row=top, start_column=first, end_row=top, end_column=last)
+        ws.cell(top, first, text)
+    for first, last, text in _MIDDLE:
+        ws.merge_cells(start_row=mid, start_column=first, end_row=mid, end_column=last)
+        ws.cell(mid, first, text)
+    for col, text in _BOTTOM.items():
+        ws.cell(low, col, text)
+    for col, text in _TALL.items():
+        ws.merge_cells(start_row=mid, start_column=col, end_row=low, end_column=col)
+        ws.cell(mid, col, text)
+    for col in range(1, 21):
+        ws.cell(num, col, f"({col})")
+        for r in (top, mid, low, num):
+            cell = ws.cell(r, col)
+            cell.font, cell.alignment, cell.border = bold, centre, box
+    for r, values in enumerate(_body(report), num + 1):
+        for c, v in enumerate(values, 1):
+            cell = ws.cell(r, c, v)
+            cell.border = box
+        if values[1] == "Tổng cộng":
+            for c in range(1, 21):
+                ws.cell(r, c).font = bold
+    ws.column_dimensions["B"].width = 48
+    for col in "CDEFGHIJKLMNOPQRST":
+        ws.column_dimensions[col].width = 12
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
