@@ -247,6 +247,10 @@ class _db:
 
     async def __aenter__(self) -> asyncpg.Connection:
         self.conn = await asyncpg.connect(self.url)
+        if await self.conn.fetchval("SELECT to_regclass('projection_generations') IS NOT NULL"):
+            # stats keeps its projection in the active generation's schema
+            await self.conn.execute("SELECT set_config('search_path', schema_name || ', public', false) "
+                                    "FROM projection_generations WHERE state = 'active'")
         return self.conn
 
     async def __aexit__(self, *exc) -> None:
