@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean dlt
+.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean import dlt
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -20,6 +20,12 @@ test: venv
 # Pure tests only: no servers needed.
 unit: venv
 	$(PY) -m pytest tests/unit -q
+
+# Legacy dossiers as JSON lines into a running intake: make import FILE=old.jsonl [URL=http://host:8001]
+URL ?= http://127.0.0.1:8001
+import: venv
+	@test -n "$(FILE)" || { echo "usage: make import FILE=path.jsonl [URL=$(URL)]"; exit 2; }
+	$(PY) -m services.intake.importer "$(FILE)" --url "$(URL)"
 
 # Replay the lifecycle topic into new stats tables, then switch (the board stays up meanwhile).
 rebuild-stats: venv

@@ -4,7 +4,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
@@ -36,3 +37,16 @@ async def bounded(coro, seconds: float, what: str) -> None:
         log.warning("%s did not finish in %.0f s; going on", what, seconds)
     except Exception as exc:  # a failing close must not stop the shutdown of the rest
         log.warning("%s failed: %s", what, exc)
+
+
+async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
+    """The topic's partitions, asked of the broker (a consumer's cached metadata may not know them yet)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    if described["error_code"] or not described["partitions"]:
+        raise RuntimeError(f"topic {topic} not found on {bootstrap}")
+    return [TopicPartition(topic, p) for p in sorted(x["partition"] for x in described["partitions"])]

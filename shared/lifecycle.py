@@ -103,6 +103,17 @@ for _s in (Status.SUBMITTED, Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEME
     _MOVES[(Action.WITHDRAW, _s)] = Status.WITHDRAWN
 assert all(to in ALLOWED[frm] for (_, frm), to in _MOVES.items()), "an action leaves the graph"
 
+# Who may move a dossier in each phase. Before acceptance intake owns it: the clerk accepts or
+# refuses, asks for a supplement and records it, the citizen withdraws. After acceptance it is
+# resolution's, with these actions only (no refusal there: 5 -> 3 is an intake move).
+PRE_ACCEPTANCE_ACTIONS = frozenset({
+    Action.ACCEPT, Action.REFUSE, Action.REQUEST_SUPPLEMENT, Action.RECORD_SUPPLEMENT, Action.WITHDRAW,
+})
+RESOLUTION_ACTIONS = frozenset({
+    Action.START_PROCESSING, Action.REQUEST_SUPPLEMENT, Action.RECORD_SUPPLEMENT, Action.REQUEST_FEE,
+    Action.RECORD_PAYMENT, Action.STOP, Action.RESOLVE, Action.RETURN_RESULT, Action.WITHDRAW,
+})
+
 
 class TransitionRefused(Exception):
     """An action the status graph does not allow from the current status."""
@@ -144,3 +155,17 @@ def allowed_actions(current: Status, *, accepted_before: bool, among: frozenset[
         elif (action, current) in _MOVES:
             out.append(action)
     return out
+
+
+def action_for(current: Status, to: Status, *, accepted_before: bool) -> Action | None:
+    """The action that moves a dossier from `current` to `to` in its phase, or None when that
+    phase has no such move (for replaying a recorded history through the same rules).
+
+    The phase is `accepted_before`: intake's actions before acceptance, resolution's after.
+    At most one action fits any pair, so the answer is unambiguous.
+    """
+    among = RESOLUTION_ACTIONS if accepted_before else PRE_ACCEPTANCE_ACTIONS
+    for action in allowed_actions(current, accepted_before=accepted_before, among=among):
+        if target_status(action, current, accepted_before=accepted_before) is to:
+            return action
+    return None

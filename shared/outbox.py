@@ -26,6 +26,19 @@ async def append(conn: asyncpg.Connection, topic: str, key: str, message: BaseMo
     await conn.execute("NOTIFY outbox")  # delivered at commit; wakes the relay at once
 
 
+async def append_many(conn: asyncpg.Connection, rows: list[tuple[str, str, BaseModel]]) -> None:
+    """Queue many (topic, key, message) in one statement, in list order (ids follow it)."""
+    if not rows:
+        return
+    await conn.execute(
+        "INSERT INTO outbox(topic, key, payload) SELECT topic, key, payload "
+        "FROM unnest($1::text[], $2::text[], $3::bytea[]) "
+        "WITH ORDINALITY AS r(topic, key, payload, n) ORDER BY n",
+        [r[0] for r in rows], [r[1] for r in rows], [r[2].model_dump_json().encode() for r in rows],
+    )
+    await conn.execute("NOTIFY outbox")
+
+
 class OutboxRelay:
     def __init__(self, pool: asyncpg.Pool, database_url: str, bootstrap: str, client_id: str,
                  registry: CollectorRegistry, *, batch_size: int = 500, poll_seconds: float = 0.2):

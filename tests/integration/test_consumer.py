@@ -3,23 +3,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import asyncpg
-import pytest
-from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from prometheus_client import CollectorRegistry
 
-from services.stats.service import ingest
-from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
-from services.stats.adapters import generations
-from shared.db import migrate
-from shared.events import EventType, encode, make_event, parse_event
-from shared.kafka import make_broker
+from shared.events import EventType, make_event
 from tests.conftest import eventually
+from tests.integration.conftest import produce, start_stats_consumer
 
-STATS_MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "stats" / "migrations"
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
 
 
@@ -41,16 +32,6 @@ def lifecycle(code: str) -> list:
     ]
 
 
-async def produce(bootstrap: str, topic: str, events: list) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        for e in events:
-            await producer.send_and_wait(topic, encode(e), key=e.dossier_code.encode())
-    finally:
-        await producer.stop()
-
-
 async def committed_total(bootstrap: str, group: str) -> int:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -59,27 +40,6 @@ async def committed_total(bootstrap: str, group: str) -> int:
         return sum(max(0, o.offset) for o in offsets.values())
     finally:
         await admin.close()
-
-
-@pytest.fixture
-async def stats_db(fresh_database):
-    pool = await asyncpg.create_pool(fresh_database)
-    await migrate(pool, STATS_MIGRATIONS)
-    schema = await generations.ensure_active(pool)
-    await pool.close()
-    # The test reads the projection tables of the first generation without qualifying them.
-    pool = await asyncpg.create_pool(fresh_database, server_settings={"search_path": f"{schema}, public"})
-    yield pool
-    await pool.close()
-
-
-async def start_stats_consumer(bootstrap, topic, group, pool):
-    registry = CollectorRegistry()
-    broker = make_broker(bootstrap, "test-stats", registry)
-    processor = BatchProcessor("test", broker, registry, parse_event, lambda items: ingest.apply_batch(pool, items))
-    subscribe_batches(broker, topic, group, processor, AssignmentTracker())
-    await broker.start()
-    return broker
 
 
 async def snapshot(pool) -> tuple:

@@ -3,7 +3,7 @@ import itertools
 
 import pytest
 
-from shared.lifecycle import ALLOWED, Action, Status, TransitionRefused, allowed_actions, target_status
+from shared.lifecycle import ALLOWED, Action, Status, TransitionRefused, action_for, allowed_actions, target_status
 
 # DOMAIN.md, written out independently of the module: 1→2|3|5|7, 2→4|7, 4→5|6|8|9|7,
 # 5→2|4|3|7, 6→4|7, 9→10.
@@ -66,3 +66,30 @@ def test_among_limits_to_the_services_actions():
     assert allowed_actions(Status.SUBMITTED, accepted_before=False, among=frozenset({Action.ACCEPT})) == [Action.ACCEPT]
     with pytest.raises(TransitionRefused):
         target_status(Action.WITHDRAW, Status.SUBMITTED, accepted_before=False, among=frozenset({Action.ACCEPT}))
+
+
+@pytest.mark.parametrize("frm,to,accepted_before,action", [
+    (1, 2, False, Action.ACCEPT), (1, 3, False, Action.REFUSE), (1, 5, False, Action.REQUEST_SUPPLEMENT),
+    (5, 2, False, Action.RECORD_SUPPLEMENT), (5, 3, False, Action.REFUSE), (1, 7, False, Action.WITHDRAW),
+    (5, 7, False, Action.WITHDRAW), (2, 4, True, Action.START_PROCESSING), (2, 7, True, Action.WITHDRAW),
+    (4, 5, True, Action.REQUEST_SUPPLEMENT), (5, 4, True, Action.RECORD_SUPPLEMENT), (4, 6, True, Action.REQUEST_FEE),
+    (6, 4, True, Action.RECORD_PAYMENT), (4, 8, True, Action.STOP), (4, 9, True, Action.RESOLVE),
+    (9, 10, True, Action.RETURN_RESULT), (6, 7, True, Action.WITHDRAW), (5, 7, True, Action.WITHDRAW),
+])
+def test_action_for_finds_the_move(frm, to, accepted_before, action):
+    assert action_for(Status(frm), Status(to), accepted_before=accepted_before) is action
+
+
+@pytest.mark.parametrize("frm,to,accepted_before", [
+    (5, 3, True),   # refusal is intake's, before acceptance only
+    (5, 2, True), (5, 4, False), (2, 4, False), (1, 2, True), (4, 9, False), (9, 10, False), (10, 4, True),
+    (1, 4, False), (2, 2, True),
+])
+def test_action_for_refuses_moves_outside_the_phase(frm, to, accepted_before):
+    assert action_for(Status(frm), Status(to), accepted_before=accepted_before) is None
+
+
+def test_every_graph_edge_has_an_action_in_some_phase():
+    for frm, targets in GRAPH.items():
+        for to in targets:
+            assert any(action_for(Status(frm), Status(to), accepted_before=b) for b in (False, True)), (frm, to)

@@ -154,3 +154,74 @@ async def apply_tracking(conn, rows: list[tuple]) -> None:
                WHERE d.code = u.code AND d.tracked_seq < u.seq""",
             [v[0] for v in vals], [v[1] for v in vals], [v[3] for v in vals], [v[7] for v in vals],
         )
+
+
+async def procedure_versions(conn, codes: list[str]) -> dict[str, list[Procedure]]:
+    """Every catalogue version of these procedures, by code."""
+    out: dict[str, list[Procedure]] = {}
+    for row in await conn.fetch("SELECT code, version, effective_from, body FROM procedures WHERE code = ANY($1)",
+                                codes):
+        out.setdefault(row["code"], []).append(_procedure(row))
+    return out
+
+
+async def agency_names(conn, ids: list[str]) -> dict[str, str]:
+    return {r["id"]: r["name"] for r in await conn.fetch("SELECT id, name FROM agencies WHERE id = ANY($1)", ids)}
+
+
+async def raise_sequences(conn, floors: list[tuple[str, date, int]]) -> None:
+    """Lift each (agency, day) sequence to at least the given number, so a new dossier never takes
+    an imported code. One row per (agency, day), in key order (the lock order of every writer)."""
+    if floors:
+        rows = sorted(floors)
+        await conn.execute(
+            """INSERT INTO code_sequences(agency_id, local_day, last_seq)
+               SELECT * FROM unnest($1::text[], $2::date[], $3::int[])
+               ON CONFLICT (agency_id, local_day) DO UPDATE
+               SET last_seq = GREATEST(code_sequences.last_seq, EXCLUDED.last_seq)""",
+            [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+        )
+
+
+_IMPORTED = (("code", "text"), ("agency_id", "text"), ("procedure_code", "text"), ("procedure_version", "text"),
+             ("channel", "text"), ("status", "smallint"), ("applicant", "jsonb"), ("documents", "jsonb"),
+             ("received_by", "text"), ("submitted_at", "timestamptz"), ("accepted_at", "timestamptz"),
+             ("due_at", "timestamptz"), ("rule_version", "text"), ("refusal_reason", "text"), ("last_seq", "int"),
+             ("updated_at", "timestamptz"), ("import_source", "text"), ("rating", "smallint"),
+             ("rated_at", "timestamptz"))
+
+
+async def insert_imported(conn, dossiers: list[dict]) -> set[str]:
+    """Insert imported dossiers; returns the codes inserted (a code already present is left alone)."""
+    if not dossiers:
+        return set()
+    cols = []
+    for name, _ in _IMPORTED:
+        if name in ("applicant", "documents"):
+            cols.append([json.dumps(d[name], ensure_ascii=False) for d in dossiers])
+        else:
+            cols.append([d[name] for d in dossiers])
+    arrays = ", ".join(f"${i}::{t}[]" for i, (_, t) in enumerate(_IMPORTED, start=1))
+    rows = await conn.fetch(
+        f"""INSERT INTO dossiers({", ".join(n for n, _ in _IMPORTED)})
+            SELECT * FROM unnest({arrays}) ON CONFLICT (code) DO NOTHING RETURNING code""",
+        *cols,
+    )
+    return {r["code"] for r in rows}
+
+
+async def add_history(conn, rows: list[tuple]) -> None:
+    """rows: (code, seq, type, status, occurred_at, actor, reason), as the tracking consumer writes them."""
+    if rows:
+        await conn.execute(
+            """INSERT INTO dossier_history(code, seq, type, status, occurred_at, actor, reason)
+               SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::smallint[], $5::timestamptz[],
+                                    $6::text[], $7::text[])
+               ON CONFLICT DO NOTHING""",
+            *[list(col) for col in zip(*rows)],
+        )
+
+
+async def record_rating(conn, code: str, score: int, comment: str | None, at: datetime) -> None:
+    await conn.execute("UPDATE dossiers SET rating=$2, rating_comment=$3, rated_at=$4 WHERE code=$1",
+                       code, score, comment, at)

@@ -66,3 +66,13 @@ class Catalogue(BaseModel):
             if p.agency_id not in ids:
                 raise ValueError(f"{p.code}: unknown agency {p.agency_id}")
         return self
+
+
+def version_on(versions: list[Procedure], day: date) -> Procedure | None:
+    """The version of one procedure in force on `day`. For a day before its first version (an
+    imported dossier older than our catalogue), the earliest version: the first rules we know."""
+    if not versions:
+        return None
+    ordered = sorted(versions, key=lambda p: (p.effective_from or date.min, p.version))
+    in_force = [p for p in ordered if (p.effective_from or date.min) <= day]
+    return in_force[-1] if in_force else ordered[0]

@@ -29,6 +29,12 @@ class Applicant(BaseModel):
         return v.strip()
 
 
+def shown_status(status: int, last_seq: int, tracked_status: int | None, tracked_seq: int | None) -> int:
+    """The dossier's status as the citizen should see it: the topic's, once it has seen more
+    than intake wrote (resolution's events after acceptance), else intake's own."""
+    return tracked_status if (tracked_seq or 0) > last_seq and tracked_status is not None else status
+
+
 def masked_id(id_number: str) -> str:
     return "*" * 8 + id_number[-4:]
 

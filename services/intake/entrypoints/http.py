@@ -9,8 +9,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from services.intake.adapters import repository as repo
 from services.intake.domain.codes import local_day
-from services.intake.domain.dossier import Applicant, masked_id
-from services.intake.service import dossiers
+from services.intake.domain.dossier import Applicant, masked_id, shown_status
+from services.intake.service import dossiers, rating
 from shared.events import Channel
 from shared.lifecycle import STATUS_NAMES_VI, Action, Status
 
@@ -40,6 +40,12 @@ class WithdrawalIn(BaseModel):
     reason: str | None = Field(None, max_length=2000)
 
 
+class RatingIn(BaseModel):
+    id_number: str = Field(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")
+    score: int = Field(ge=1, le=5, description="1 (very dissatisfied) to 5 (very satisfied)")
+    comment: str | None = Field(None, max_length=1000, description="Kept at intake only, never published")
+
+
 class DossierOut(BaseModel):
     code: str
     status: int
@@ -61,7 +67,7 @@ class DossierOut(BaseModel):
 
 def _out(row) -> DossierOut:
     applicant = json.loads(row["applicant"])
-    status = row["tracked_status"] if (row["tracked_seq"] or 0) > row["last_seq"] else row["status"]
+    status = shown_status(row["status"], row["last_seq"], row["tracked_status"], row["tracked_seq"])
     return DossierOut(
         code=row["code"], status=status, status_name=STATUS_NAMES_VI[Status(status)], channel=row["channel"],
         agency_id=row["agency_id"], procedure_code=row["procedure_code"], procedure_version=row["procedure_version"],
@@ -144,4 +150,14 @@ async def withdraw(request: Request, code: str, body: WithdrawalIn) -> dict:
     result = await dossiers.withdraw_for_citizen(rt.db, rt.clock(), code, id_number=body.id_number,
                                                  reason=body.reason)
     result["message"] = ("Yêu cầu rút hồ sơ đã được ghi nhận / The withdrawal request has been recorded")
+    return result
+
+
+@router.post("/dossiers/{code}/rating", status_code=202, tags=["citizen"],
+             summary="Đánh giá mức độ hài lòng / rate the service once the result is handed over")
+async def rate(request: Request, code: str, body: RatingIn) -> dict:
+    rt = _rt(request)
+    result = await rating.rate_for_citizen(rt.db, rt.clock(), code, id_number=body.id_number, score=body.score,
+                                           comment=body.comment)
+    result["message"] = "Cảm ơn ông/bà đã đánh giá / Thank you for your rating"
     return result

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from services.intake.service import catalogue, tracking
+from services.intake.entrypoints import imports
 from services.intake.entrypoints.http import router
 from shared.calendar import default_calendar
 from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
@@ -32,8 +33,8 @@ def build(settings: Settings | None = None) -> Runtime:
         await catalogue.load(rt.db, Path(path))
 
     rt.on_started.append(load_catalogue)
-    rt.document_publication(LIFECYCLE_TOPIC, LifecycleEvent, "dossier.submitted, dossier.accepted, dossier.refused, dossier.withdrawn before acceptance (via the outbox)")
-    rt.document_publication(REQUESTS_TOPIC, CitizenRequest, "Citizens' withdrawals and supplements for dossiers resolution owns (via the outbox)")
+    rt.document_publication(LIFECYCLE_TOPIC, LifecycleEvent, "dossier.submitted, dossier.accepted, dossier.refused, and before acceptance dossier.supplement_requested (imports) and dossier.withdrawn (via the outbox)")
+    rt.document_publication(REQUESTS_TOPIC, CitizenRequest, "Citizens' withdrawals, supplements and ratings for dossiers resolution owns (via the outbox)")
     rt.document_publication(DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers")
     return rt
 
@@ -42,5 +43,6 @@ runtime = build()
 app = runtime.app("intake: tiếp nhận hồ sơ",
                   "Reception of administrative-procedure dossiers: catalogue, counter, online, post.")
 app.include_router(router)
+app.include_router(imports.router)
 
 ASYNCAPI_DESCRIPTION = "Reception of dossiers: publishes the first lifecycle events and citizens' requests; consumes the lifecycle topic for tracking."

@@ -102,6 +102,14 @@ async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action:
         return dict(await repo.get_dossier(conn, code))
 
 
+async def lock_for_applicant(conn, code: str, id_number: str):
+    """The dossier row, locked, when `id_number` is its applicant's; else the one 404 for both
+    cases, so a code cannot be probed without the ID number."""
+    row = await repo.lock_dossier(conn, code)
+    if row is None or json.loads(row["applicant"])["id_number"] != id_number:
+        raise ApiError(404, "Không tìm thấy hồ sơ với mã và số định danh đã nhập",
+                       "No dossier with this code and ID number")
+    return row
 
 
 async def withdraw_for_citizen(pool: asyncpg.Pool, now: datetime, code: str, *, id_number: str,
@@ -109,11 +117,7 @@ async def withdraw_for_citizen(pool: asyncpg.Pool, now: datetime, code: str, *, 
     """The applicant withdraws. Before acceptance intake records it; after, resolution owns the
     dossier's events, so the request goes to it on the requests topic."""
     async with pool.acquire() as conn, conn.transaction():
-        row = await repo.lock_dossier(conn, code)
-        if row is None or json.loads(row["applicant"])["id_number"] != id_number:
-            # Same answer for both, so a code cannot be probed without the ID number.
-            raise ApiError(404, "Không tìm thấy hồ sơ với mã và số định danh đã nhập",
-                           "No dossier with this code and ID number")
+        row = await lock_for_applicant(conn, code, id_number)
         current = Status(row["status"])
         if row["accepted_at"] is not None and current is not Status.REFUSED:
             request = CitizenRequest(type=RequestType.WITHDRAWAL, dossier_code=code, occurred_at=now,

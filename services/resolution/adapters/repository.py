@@ -8,7 +8,9 @@ from shared.lifecycle import Status
 
 _FIELDS = ("code", "agency_id", "procedure_code", "channel", "status", "accepted_at", "due_at", "processing_hours",
            "time_type", "clock_policy", "rule_version", "last_seq", "paused_at", "paused_hours", "overdue_notified",
-           "resolved_at", "compliance")
+           "resolved_at", "compliance", "rating", "rated_at")
+_TYPES = ("text", "text", "text", "text", "smallint", "timestamptz", "timestamptz", "int", "text", "text", "text",
+          "int", "timestamptz", "float8", "bool", "timestamptz", "text", "smallint", "timestamptz")
 
 
 def to_case(row) -> Case:
@@ -22,11 +24,10 @@ async def create_cases(conn, cases: list[Case], at: datetime) -> list[str]:
     if not cases:
         return []
     cols = [[getattr(c, f) if f != "status" else int(c.status) for c in cases] for f in _FIELDS]
+    arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(_TYPES, start=1))
     rows = await conn.fetch(
         f"""INSERT INTO cases({", ".join(_FIELDS)}, updated_at)
-            SELECT *, $18::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[],
-                $6::timestamptz[], $7::timestamptz[], $8::int[], $9::text[], $10::text[], $11::text[], $12::int[],
-                $13::timestamptz[], $14::float8[], $15::bool[], $16::timestamptz[], $17::text[])
+            SELECT *, ${len(_FIELDS) + 1}::timestamptz FROM unnest({arrays})
             ON CONFLICT (code) DO NOTHING RETURNING code""",
         *cols, at,
     )
@@ -46,9 +47,9 @@ async def get_case(conn, code: str) -> Case | None:
 async def save_case(conn, case: Case, at: datetime) -> None:
     await conn.execute(
         """UPDATE cases SET status=$2, due_at=$3, last_seq=$4, paused_at=$5, paused_hours=$6, overdue_notified=$7,
-                  resolved_at=$8, compliance=$9, updated_at=$10 WHERE code=$1""",
+                  resolved_at=$8, compliance=$9, rating=$10, rated_at=$11, updated_at=$12 WHERE code=$1""",
         case.code, int(case.status), case.due_at, case.last_seq, case.paused_at, case.paused_hours,
-        case.overdue_notified, case.resolved_at, case.compliance, at,
+        case.overdue_notified, case.resolved_at, case.compliance, case.rating, case.rated_at, at,
     )
 
 
@@ -86,3 +87,17 @@ async def mark_request(conn, request_id, code: str, outcome: str) -> bool:
         "INSERT INTO processed_requests(request_id, dossier_code, outcome) VALUES ($1,$2,$3) "
         "ON CONFLICT DO NOTHING RETURNING true", request_id, code, outcome)
     return bool(done)
+
+
+_EXPORT = """SELECT code, agency_id, procedure_code, channel, status, last_seq, due_at, compliance, resolved_at, rating
+             FROM cases WHERE ($1::text IS NULL OR agency_id = $1) ORDER BY code COLLATE "C"
+"""
+
+
+async def export_batches(conn, agency_id: str | None, batch: int):
+    """Every case ordered by code (byte order, as Python compares strings), `batch` rows at a time
+    from a server-side cursor, so millions of cases stream without being held in memory. Call
+    inside a transaction."""
+    cursor = await conn.cursor(_EXPORT, agency_id)
+    while rows := await cursor.fetch(batch):
+        yield rows

@@ -8,13 +8,9 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from shared.events import (ClosedPayload, EventType, OverduePayload, PausedPayload, ProcessingStartedPayload,
-                           ResolvedPayload, EVENT_FOR_STATUS)
-from shared.lifecycle import CLOCK_RUNNING, PAUSED, Action, Status, allowed_actions, target_status
-
-RESOLUTION_ACTIONS = frozenset({
-    Action.START_PROCESSING, Action.REQUEST_SUPPLEMENT, Action.RECORD_SUPPLEMENT, Action.REQUEST_FEE,
-    Action.RECORD_PAYMENT, Action.STOP, Action.RESOLVE, Action.RETURN_RESULT, Action.WITHDRAW,
-})
+                           RatedPayload, ResolvedPayload, EVENT_FOR_STATUS)
+from shared.lifecycle import (CLOCK_RUNNING, PAUSED, RESOLUTION_ACTIONS, Action, Status, allowed_actions,
+                              target_status)
 
 
 @dataclass(frozen=True)
@@ -36,6 +32,8 @@ class Case:
     overdue_notified: bool = False     # the overdue event for the current due time was published
     resolved_at: datetime | None = None
     compliance: str | None = None
+    rating: int | None = None          # the citizen's score (1-5), once, after the hand-over
+    rated_at: datetime | None = None
 
     def actions(self) -> list[Action]:
         return allowed_actions(self.status, accepted_before=True, among=RESOLUTION_ACTIONS)
@@ -46,6 +44,7 @@ class Outcome:
     case: Case
     event_type: EventType
     payload: BaseModel
+    actor: str = "system"  # for the control slip when the payload names no actor
 
 
 def act(case: Case, action: Action, *, actor: str, reason: str | None, now: datetime, calendar) -> Outcome:
@@ -88,3 +87,23 @@ def overdue(case: Case, now: datetime) -> Outcome | None:
         return None
     new = replace(case, overdue_notified=True, last_seq=case.last_seq + 1)
     return Outcome(new, EventType.OVERDUE, OverduePayload(due_at=case.due_at, status=int(case.status)))
+
+
+class RatingRefused(Exception):
+    """A rating for a dossier not handed over yet, or rated already."""
+
+    def __init__(self, vi: str, en: str):
+        self.vi, self.en = vi, en
+        super().__init__(en)
+
+
+def rate(case: Case, score: int, *, now: datetime) -> Outcome:
+    """The citizen's rating: once, and only after the result was handed over (10)."""
+    if case.status is not Status.RETURNED:
+        raise RatingRefused(f"Chỉ đánh giá được khi đã trả kết quả; hồ sơ đang ở trạng thái {int(case.status)}",
+                            f"A dossier can be rated only after its result was handed over; status is "
+                            f"{int(case.status)}")
+    if case.rating is not None:
+        raise RatingRefused("Hồ sơ đã được đánh giá", "The dossier has already been rated")
+    new = replace(case, rating=score, rated_at=now, last_seq=case.last_seq + 1)
+    return Outcome(new, EventType.RATED, RatedPayload(score=score), actor="citizen")

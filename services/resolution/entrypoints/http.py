@@ -4,13 +4,14 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.resolution.adapters import repository as repo
-from services.resolution.domain.case import RESOLUTION_ACTIONS, Case
-from services.resolution.service import cases
+from services.resolution.domain.case import Case
+from services.resolution.service import cases, export
 from shared.http import ApiError
-from shared.lifecycle import ACTION_NAMES_VI, STATUS_NAMES_VI, Action
+from shared.lifecycle import ACTION_NAMES_VI, RESOLUTION_ACTIONS, STATUS_NAMES_VI, Action
 
 router = APIRouter(prefix="/api/v1")
 
@@ -34,6 +35,7 @@ class CaseOut(BaseModel):
     resolved_at: AwareDatetime | None
     compliance: str | None
     rule_version: str
+    rating: int | None
     allowed_actions: list[str]
 
 
@@ -43,7 +45,7 @@ def _out(case: Case, now) -> CaseOut:
         status=int(case.status), status_name=STATUS_NAMES_VI[case.status], accepted_at=case.accepted_at,
         due_at=case.due_at, overdue=case.resolved_at is None and case.due_at <= now and case.status in (2, 4, 5, 6),
         paused_since=case.paused_at, resolved_at=case.resolved_at, compliance=case.compliance,
-        rule_version=case.rule_version, allowed_actions=[a.value for a in case.actions()],
+        rule_version=case.rule_version, rating=case.rating, allowed_actions=[a.value for a in case.actions()],
     )
 
 
@@ -72,6 +74,14 @@ async def get_case(request: Request, code: str) -> dict:
             raise cases.not_found(code)
         history = await repo.history(conn, code)
     return {"case": _out(case, rt.clock()).model_dump(mode="json"), "history": history}
+
+
+@router.get("/export/cases", tags=["export"], response_class=StreamingResponse,
+            summary="Trạng thái mọi hồ sơ (NDJSON) / every case's status, for reconciliation",
+            description="One JSON object per line, ordered by code: code, agency_id, procedure_code, channel, "
+                        "status, last_seq, due_at, compliance, resolved_at, rating. No personal data.")
+async def export_cases(request: Request, agency: str | None = Query(None, max_length=40)) -> StreamingResponse:
+    return StreamingResponse(export.export_cases(_rt(request).db, agency), media_type="application/x-ndjson")
 
 
 @router.post("/cases/{code}/{action}", response_model=CaseOut, tags=["cases"],

@@ -26,18 +26,18 @@ def build(settings: Settings | None = None) -> Runtime:
     rt.health_checks["lifecycle_consumer"] = consumer_check(lifecycle_tracker)
     rt.health_checks["requests_consumer"] = consumer_check(requests_tracker)
     accepted = BatchProcessor("resolution", rt.broker, rt.registry, parse_event,
-                              lambda items: cases.open_cases(rt.db, items))
+                              lambda items: cases.open_cases(rt.db, items, rt.calendar))
     requests = BatchProcessor("resolution", rt.broker, rt.registry, parse_request,
                               lambda items: cases.apply_requests(rt.db, rt.calendar, rt.clock, items))
 
     subscribe_batches(rt.broker, LIFECYCLE_TOPIC, "resolution-cases", accepted, lifecycle_tracker, max_records=500,
-                      description="Opens a case for every accepted dossier")
+                      description="Opens a case for every accepted dossier, replaying an imported one's later history")
 
     subscribe_batches(rt.broker, REQUESTS_TOPIC, "resolution-requests", requests, requests_tracker, max_records=100,
-                      description="Applies citizens' withdrawals and supplements")
+                      description="Applies citizens' withdrawals, supplements and ratings")
 
     rt.jobs.append(deadline_watcher)
-    rt.document_publication(LIFECYCLE_TOPIC, LifecycleEvent, "Statuses 4-10 and dossier.overdue, after acceptance (via the outbox)")
+    rt.document_publication(LIFECYCLE_TOPIC, LifecycleEvent, "Statuses 4-10, dossier.overdue and dossier.rated after acceptance, imported histories replayed (via the outbox)")
     rt.document_publication(DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers")
     return rt
 

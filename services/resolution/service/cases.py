@@ -11,8 +11,10 @@ from datetime import datetime
 import asyncpg
 
 from services.resolution.adapters import repository as repo
-from services.resolution.domain.case import Case, Outcome, act, overdue
+from services.resolution.domain.case import Case, Outcome, RatingRefused, act, overdue, rate
+from services.resolution.domain.replay import replay
 from shared import outbox
+from shared.calendar import default_calendar
 from shared.consumer import Item
 from shared.events import LIFECYCLE_TOPIC, EventType, RequestType, make_event
 from shared.http import ApiError
@@ -27,15 +29,23 @@ def not_found(code: str) -> ApiError:
                     f"Case {code} not found in resolution")
 
 
-async def _record(conn, outcome: Outcome, now: datetime, correlation_id: str) -> None:
+def _slip_row(outcome: Outcome, now: datetime) -> tuple:
+    """The control-slip row of one outcome: (code, seq, event_type, from, to, actor, reason, at)."""
     case, payload = outcome.case, outcome.payload
-    await repo.save_case(conn, case, now)
-    await repo.add_history(conn, [(case.code, case.last_seq, outcome.event_type.value, getattr(payload, "from_status", None),
-                                   getattr(payload, "to_status", None), getattr(payload, "actor", "system"),
-                                   getattr(payload, "reason", None), now)])
-    await outbox.append(conn, LIFECYCLE_TOPIC, case.code, make_event(
-        outcome.event_type, dossier_code=case.code, seq=case.last_seq, occurred_at=now, producer=PRODUCER,
-        correlation_id=correlation_id, payload=payload))
+    return (case.code, case.last_seq, outcome.event_type.value, getattr(payload, "from_status", None),
+            getattr(payload, "to_status", None), getattr(payload, "actor", outcome.actor),
+            getattr(payload, "reason", None), now)
+
+
+def _event(outcome: Outcome, now: datetime, correlation_id: str):
+    return make_event(outcome.event_type, dossier_code=outcome.case.code, seq=outcome.case.last_seq, occurred_at=now,
+                      producer=PRODUCER, correlation_id=correlation_id, payload=outcome.payload)
+
+
+async def _record(conn, outcome: Outcome, now: datetime, correlation_id: str) -> None:
+    await repo.save_case(conn, outcome.case, now)
+    await repo.add_history(conn, [_slip_row(outcome, now)])
+    await outbox.append(conn, LIFECYCLE_TOPIC, outcome.case.code, _event(outcome, now, correlation_id))
 
 
 async def perform(pool: asyncpg.Pool, calendar, now: datetime, code: str, action: Action, *, actor: str,
@@ -53,29 +63,59 @@ async def perform(pool: asyncpg.Pool, calendar, now: datetime, code: str, action
         return outcome.case
 
 
-async def open_cases(pool: asyncpg.Pool, items: list[Item]) -> list:
-    """From the lifecycle topic: every accepted dossier becomes a case. Others are not ours."""
-    cases, history = [], []
+async def open_cases(pool: asyncpg.Pool, items: list[Item], calendar=None) -> list:
+    """From the lifecycle topic: every accepted dossier becomes a case. Others are not ours.
+
+    An imported dossier's later history is replayed here through `act`, at the times it
+    happened, and written exactly as live actions would be (case, control slip, outbox), in the
+    same transaction as the case; so the watcher never sees a half-replayed case.
+    """
+    opened: dict[str, tuple[Case, list[tuple], list]] = {}  # code -> (final case, slip rows, events)
     for item in items:
         e = item.message
-        if e.type != EventType.ACCEPTED.value:
+        if e.type != EventType.ACCEPTED.value or e.dossier_code in opened:
             continue
         p = e.payload
-        cases.append(Case(
+        case = Case(
             code=e.dossier_code, agency_id=p.dimensions.agency_id, procedure_code=p.dimensions.procedure_code,
             channel=p.dimensions.channel.value, status=Status.ACCEPTED, accepted_at=p.accepted_at,
             due_at=p.deadline.due_at, processing_hours=p.deadline.processing_hours, time_type=p.deadline.time_type,
             clock_policy=p.deadline.clock_policy, rule_version=p.deadline.rule_version, last_seq=e.seq,
-        ))
-        history.append((e.dossier_code, e.seq, e.type, p.from_status, p.to_status, p.actor, p.reason, e.occurred_at))
-    if cases:
+        )
+        slips = [(e.dossier_code, e.seq, e.type, p.from_status, p.to_status, p.actor, p.reason, e.occurred_at)]
+        events = []
+        if p.imported is not None:
+            calendar = calendar or default_calendar()
+            done = replay(case, p.imported, calendar)
+            if done.refused:
+                log.warning("imported case %s replayed up to seq %d only: %s", case.code, done.case.last_seq,
+                            done.refused)
+            case = done.case
+            for outcome, at in done.outcomes:
+                slips.append(_slip_row(outcome, at))
+                events.append((LIFECYCLE_TOPIC, case.code, _event(outcome, at, e.correlation_id)))
+        opened[e.dossier_code] = (case, slips, events)
+    if opened:
         async with pool.acquire() as conn, conn.transaction():
-            await repo.create_cases(conn, cases, max(e.message.occurred_at for e in items))
-            await repo.add_history(conn, history)
+            new = set(await repo.create_cases(conn, [c for c, _, _ in opened.values()],
+                                              max(i.message.occurred_at for i in items)))
+            # Only the cases inserted now: a redelivered accepted event must not replay twice.
+            await repo.add_history(conn, [row for code, (_, slips, _) in opened.items() if code in new
+                                          for row in slips])
+            await outbox.append_many(conn, [ev for code, (_, _, evs) in opened.items() if code in new for ev in evs])
     return []
 
 
 _REQUEST_ACTIONS = {RequestType.WITHDRAWAL: Action.WITHDRAW, RequestType.SUPPLEMENT_PROVIDED: Action.RECORD_SUPPLEMENT}
+
+
+def _answer(case: Case, req, now: datetime, calendar) -> Outcome:
+    """What resolution does with a citizen request; TransitionRefused or RatingRefused when it cannot."""
+    if req.type is RequestType.RATING:
+        if req.score is None:
+            raise RatingRefused("Thiếu điểm đánh giá", "The rating request carries no score")
+        return rate(case, req.score, now=now)
+    return act(case, _REQUEST_ACTIONS[req.type], actor="citizen", reason=req.reason, now=now, calendar=calendar)
 
 
 async def apply_requests(pool: asyncpg.Pool, calendar, clock, items: list[Item]) -> list:
@@ -91,9 +131,8 @@ async def apply_requests(pool: asyncpg.Pool, calendar, clock, items: list[Item])
                 continue
             now = clock()
             try:
-                outcome = act(case, _REQUEST_ACTIONS[req.type], actor="citizen", reason=req.reason, now=now,
-                              calendar=calendar)
-            except TransitionRefused as exc:
+                outcome = _answer(case, req, now, calendar)
+            except (TransitionRefused, RatingRefused) as exc:
                 if await repo.mark_request(conn, req.request_id, req.dossier_code, f"refused: {exc.en}"):
                     log.info("request %s on %s refused: %s", req.type, req.dossier_code, exc.en)
                 continue

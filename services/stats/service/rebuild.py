@@ -22,6 +22,7 @@ from services.stats.adapters import repository as repo
 from services.stats.service import ingest
 from shared.consumer import Item
 from shared.events import BadEvent, parse_event
+from shared.kafka import topic_partitions
 
 FETCH_RECORDS = 5000
 
@@ -78,10 +79,7 @@ async def rebuild(pool: asyncpg.Pool, bootstrap: str, topic: str,
     await consumer.start()
     progress = Progress()
     try:
-        await consumer.topics()  # metadata, so the partitions are known
-        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        if not parts:
-            raise RuntimeError(f"topic {topic} not found on {bootstrap}")
+        parts = await topic_partitions(bootstrap, topic)
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         starts = await consumer.beginning_offsets(parts)

@@ -1,0 +1,201 @@
+"""A generated half-year of a district's dossiers in the shape of the seed meeting
+(about 21,000 received, about 20,300 resolved, the rest in processing, nearly all on
+time), as legacy import lines, with the generator's own tally of the period report.
+
+    python -m deploy.demo.halfyear --out history.jsonl [--count 21004] [--seed 2022]
+
+The tally is computed here, independently of the stats service, from each dossier's
+timeline: the oracle the import test compares the service's report with. Times are placed
+with the shared working calendar, and compliance is what the calendar says of them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+from shared.calendar import default_calendar
+
+VN = timezone(timedelta(hours=7))
+CATALOGUE = Path(__file__).resolve().parents[2] / "services" / "intake" / "data" / "demo_catalogue.json"
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
+MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thu", "Ngọc", "Quang", "Thanh", "Xuân"]
+GIVEN = ["An", "Bình", "Cường", "Dung", "Giang", "Hà", "Hải", "Hùng", "Lan", "Linh", "Mai", "Nam", "Phương", "Quân",
+         "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Vân", "Yến"]
+# (status, at, running due time after this step)
+Step = tuple[int, datetime, datetime | None]
+
+
+@dataclass
+class Dossier:
+    line: dict
+    channel: str
+    compliance: str | None = None
+    timeline: list[Step] = field(default_factory=list)
+
+
+class Generator:
+    def __init__(self, seed: int, start: date, end: date):
+        self.rng, self.cal, self.start, self.end = random.Random(seed), default_calendar(), start, end
+        catalogue = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+        self.procedures = catalogue["procedures"]
+        # Civil status and certification (same-day, commune) are the bulk of a district's dossiers.
+        self.weights = [6 if p["processing_hours"] == 0 else 3 if p["processing_hours"] <= 40 else 1
+                        for p in self.procedures]
+        self.days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        self.days = [d for d in self.days if self.cal.is_working_day(d)]
+        self.sequences: Counter = Counter()
+
+    def _instant(self, day: date) -> datetime:
+        minute = self.rng.randrange(0, 8 * 60)  # within office hours: 07:00-11:30, 13:30-17:00
+        clock = time(7) if minute < 270 else time(13, 30)
+        return datetime.combine(day, clock, VN) + timedelta(minutes=minute if minute < 270 else minute - 270)
+
+    def _later(self, at: datetime, lo: float, hi: float) -> datetime:
+        return self.cal.add_working_time(at, self.rng.uniform(lo, hi))
+
+    def _resolve_time(self, start: datetime, due: datetime) -> datetime:
+        """Early for most, on time for the rest, late for a few: the seed's 'nearly all on time'."""
+        due_morning = datetime.combine(due.astimezone(VN).date(), time(7), VN)
+        roll = self.rng.random()
+        if roll < 0.004:
+            return self._later(due, 0.5, 16)
+        if roll < 0.70 and start < due_morning:
+            return self.cal.add_working_time(start, self.rng.random() * self.cal.working_hours_between(start, due_morning))
+        base = max(start, due_morning)
+        return self.cal.add_working_time(base, self.rng.random() * self.cal.working_hours_between(base, due))
+
+    def dossier(self) -> Dossier:
+        rng, cal = self.rng, self.cal
+        p = rng.choices(self.procedures, self.weights)[0]
+        online_share = 0.55 if p.get("online_level") == "toan_trinh" else 0.15
+        channel = "online" if rng.random() < online_share else ("post" if rng.random() < 0.08 else "counter")
+        received = self._instant(rng.choice(self.days))
+        local = received.astimezone(VN).date()
+        self.sequences[(p["agency_id"], local)] += 1
+        code = f"{p['agency_id']}-{local:%y%m%d}-{self.sequences[(p['agency_id'], local)]:04d}"
+        d = Dossier({"code": code, "procedure_code": p["code"], "channel": channel, "applicant": self._applicant(),
+                     "history": []}, channel)
+        history = d.line["history"]
+
+        def step(status: int, at: datetime, due: datetime | None, actor: str, reason: str | None = None):
+            history.append({"status": status, "at": at.isoformat(), "actor": actor, "reason": reason})
+            d.timeline.append((status, at, due))
+
+        accepted = received
+        if channel == "online":
+            step(1, received, None, "citizen")
+            accepted = self._later(received, 0.2, 6)
+            if rng.random() < 0.012:
+                step(3, accepted, None, "canbo.motcua", "Hồ sơ không đúng thành phần theo quy định")
+                return d
+        hours = p["online_processing_hours"] if channel == "online" and p.get("online_processing_hours") else \
+            p["processing_hours"]
+        due = cal.due_time(accepted, hours, p.get("time_type", "working"))
+        step(2, accepted, due, "canbo.motcua")
+        if rng.random() < 0.004:
+            step(7, self._later(accepted, 0.5, 8), None, "citizen", "Công dân rút hồ sơ")
+            return d
+        started = self._later(accepted, 0.1, 1)
+        step(4, started, due, "chuyenvien")
+        if rng.random() < 0.003:
+            step(8, self._later(started, 1, 8), None, "lanhdao", "Không đủ điều kiện giải quyết")
+            return d
+        if rng.random() < 0.04 and hours > 0:  # a supplement: the clock pauses, the due time moves later
+            paused = self._later(started, 0.5, 4)
+            step(5, paused, due, "chuyenvien", "Bổ sung giấy tờ còn thiếu")
+            resumed = self._later(paused, 4, 24)
+            due = cal.extend_for_pause(due, paused, resumed)
+            step(4, resumed, due, "canbo.motcua")
+            started = resumed
+        resolved = self._resolve_time(started, due)
+        d.compliance = cal.compliance(resolved, due)
+        step(9, resolved, due, "lanhdao")
+        returned = self._later(resolved, 0.5, 16)
+        step(10, returned, None, "canbo.motcua")
+        if rng.random() < 0.3:
+            d.line["rating"] = rng.choices([5, 4, 3, 2, 1], [60, 28, 8, 3, 1])[0]
+            d.line["rated_at"] = self._later(returned, 0.1, 8).isoformat()
+        return d
+
+    def _applicant(self) -> dict:
+        rng = self.rng
+        return {"name": f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
+                "id_number": f"0{rng.randrange(10**10, 10**11)}", "phone": f"09{rng.randrange(10**7, 10**8)}"}
+
+
+def generate(count: int = 21_004, seed: int = 2022, start: date = date(2026, 1, 1),
+             end: date = date(2026, 6, 30)) -> list[Dossier]:
+    g = Generator(seed, start, end)
+    dossiers = [g.dossier() for _ in range(count)]
+    dossiers.sort(key=lambda d: d.timeline[0][1])
+    return dossiers
+
+
+def _state_at(d: Dossier, moment: datetime) -> Step | None:
+    last = None
+    for s in d.timeline:
+        if s[1] < moment:
+            last = s
+    return last
+
+
+def tally(dossiers: list[Dossier], start: date, end: date) -> dict[str, int]:
+    """The period report's columns, straight from the timelines (DOMAIN.md, 'What is counted')."""
+    t0, t1 = datetime.combine(start, time(0), VN), datetime.combine(end + timedelta(days=1), time(0), VN)
+    out: Counter = Counter()
+    for d in dossiers:
+        received_at = d.timeline[0][1]
+        if t0 <= received_at < t1:
+            out["received_online" if d.channel == "online" else "received_direct"] += 1
+        before = _state_at(d, t0)
+        if before and before[0] in (1, 2, 4, 5, 6):
+            out["carried_over"] += 1
+        for status, at, _ in d.timeline:
+            if t0 <= at < t1:
+                if status == 9:
+                    out[f"resolved_{d.compliance}"] += 1
+                elif status in (3, 7, 8):
+                    out[{3: "refused", 7: "withdrawn", 8: "stopped"}[status]] += 1
+        last = _state_at(d, t1)
+        if last is None:
+            continue
+        status, at, due = last
+        if status == 1:
+            out["awaiting"] += 1
+        elif status in (2, 4):
+            out["in_processing_overdue" if due < t1 else "in_processing_within"] += 1
+        elif status in (5, 6):
+            out["paused_total"] += 1
+            out["paused_overdue"] += due <= at
+    out["received_total"] = out["received_online"] + out["received_direct"] + out["carried_over"]
+    out["resolved_total"] = out["resolved_early"] + out["resolved_on_time"] + out["resolved_late"]
+    out["in_processing_total"] = out["in_processing_within"] + out["in_processing_overdue"]
+    return dict(out)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.demo.halfyear", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", required=True, help="the JSON-lines file to write")
+    parser.add_argument("--count", type=int, default=21_004)
+    parser.add_argument("--seed", type=int, default=2022)
+    args = parser.parse_args(argv)
+    dossiers = generate(args.count, args.seed)
+    with open(args.out, "w", encoding="utf-8") as f:
+        for i, d in enumerate(dossiers, 1):
+            f.write(json.dumps(d.line, ensure_ascii=False) + "\n")
+            if i % 1000 == 0 or i == len(dossiers):
+                print(f"\r  {i:,}/{len(dossiers):,} dossiers written", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    figures = tally(dossiers, date(2026, 1, 1), date(2026, 6, 30))
+    print(json.dumps({"file": args.out, "report_2026H1": figures}, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,47 @@
+"""POST /api/v1/imports: legacy dossiers as JSON lines. The body is read here, bounded, never
+through a pydantic body model, so a large file costs its bytes and no more."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+
+from services.intake.service import imports
+from shared.http import ApiError
+
+router = APIRouter(prefix="/api/v1")
+
+_TOO_BIG = ApiError(413, f"Tệp quá lớn: tối đa {imports.MAX_BYTES // (1024 * 1024)} MB mỗi lần gửi",
+                    f"Body too large: at most {imports.MAX_BYTES // (1024 * 1024)} MB per request")
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > imports.MAX_BYTES:
+        raise _TOO_BIG
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > imports.MAX_BYTES:
+            raise _TOO_BIG
+    return bytes(body)
+
+
+@router.post(
+    "/imports", tags=["imports"], summary="Nhập hồ sơ từ hệ thống cũ / import legacy dossiers (JSON lines)",
+    description="One legacy dossier per line (see the README, 'Importing history'); at most "
+                f"{imports.MAX_LINES} lines and {imports.MAX_BYTES // (1024 * 1024)} MB per request. A bad line is "
+                "reported with its number (first_line + index) and does not stop the others; a code already "
+                "present is skipped.",
+    openapi_extra={"requestBody": {"required": True,
+                                   "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+)
+async def import_history(request: Request, source: str = Query(min_length=1, max_length=200),
+                         first_line: int = Query(1, ge=1, le=1_000_000_000)) -> dict:
+    lines = (await _read_body(request)).split(b"\n")
+    if lines and not lines[-1].strip():
+        lines.pop()  # the file's final newline
+    if len(lines) > imports.MAX_LINES:
+        raise ApiError(413, f"Quá nhiều dòng: tối đa {imports.MAX_LINES} dòng mỗi lần gửi",
+                       f"Too many lines: at most {imports.MAX_LINES} per request")
+    rt = request.app.state.runtime
+    return await imports.import_lines(rt.db, rt.calendar, rt.clock(), source=source, first_line=first_line,
+                                      lines=lines)

@@ -1,0 +1,38 @@
+"""The citizen rates the service (1-5) once the result is handed over.
+
+Stored here with its optional comment (which may hold personal data and never leaves
+intake); the score goes to resolution on the requests topic, which records `dossier.rated`.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from services.intake.adapters import repository as repo
+from services.intake.domain.dossier import shown_status
+from services.intake.service.dossiers import PRODUCER, lock_for_applicant
+from shared import outbox
+from shared.events import REQUESTS_TOPIC, CitizenRequest, RequestType
+from shared.http import ApiError
+from shared.lifecycle import STATUS_NAMES_VI, Status
+
+
+async def rate_for_citizen(pool: asyncpg.Pool, now: datetime, code: str, *, id_number: str, score: int,
+                           comment: str | None) -> dict:
+    async with pool.acquire() as conn, conn.transaction():
+        row = await lock_for_applicant(conn, code, id_number)
+        status = Status(shown_status(row["status"], row["last_seq"], row["tracked_status"], row["tracked_seq"]))
+        if status is not Status.RETURNED:
+            raise ApiError(409, f"Chỉ đánh giá được sau khi đã trả kết quả; hồ sơ đang ở trạng thái {int(status)} "
+                                f"({STATUS_NAMES_VI[status]})",
+                           f"The service can be rated only after the result was handed over; the dossier is in "
+                           f"status {int(status)}", current_status=int(status))
+        if row["rating"] is not None:
+            raise ApiError(409, "Hồ sơ này đã được đánh giá", "This dossier has already been rated")
+        await repo.record_rating(conn, code, score, comment, now)
+        request = CitizenRequest(type=RequestType.RATING, dossier_code=code, occurred_at=now, producer=PRODUCER,
+                                 correlation_id=str(uuid.uuid4()), score=score)
+        await outbox.append(conn, REQUESTS_TOPIC, code, request)
+        return {"code": code, "request_id": str(request.request_id)}

@@ -1,0 +1,68 @@
+"""The three services as processes that a test may kill and start again."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class Fleet:
+    def __init__(self, ports: dict[str, int], env: dict[str, str], logs: Path):
+        self.ports, self.env, self.logs = ports, env, logs
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.kills, self.starts = 0, 0
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def start(self, name: str) -> None:
+        log = open(self.logs / f"{name}.log", "a")
+        env = {**os.environ, **self.env, f"{name.upper()}_PORT": str(self.ports[name]),
+               "RESOLUTION_URL": self.url("resolution")}
+        self.procs[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=REPO, env=env,
+                                            stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.starts += 1
+
+    def wait_healthy(self, name: str, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            proc = self.procs[name]
+            assert proc.poll() is None, f"{name} exited: {self.tail(name)}"
+            try:
+                if httpx.get(f"{self.url(name)}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, f"{name} not healthy in {timeout} s: {self.tail(name)}"
+            time.sleep(0.2)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no shutdown hook runs, whatever was in flight is cut."""
+        self.procs[name].send_signal(signal.SIGKILL)
+        self.procs[name].wait(10)
+        self.kills += 1
+
+    def stop_all(self, timeout: float = 30.0) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for name, proc in self.procs.items():
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise AssertionError(f"{name} did not stop within {timeout} s of SIGTERM")
+
+    def tail(self, name: str, lines: int = 60) -> str:
+        try:
+            return "\n".join((self.logs / f"{name}.log").read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"

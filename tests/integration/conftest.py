@@ -1,0 +1,51 @@
+"""Helpers of the integration tests: a stats database, a stats consumer, a producer."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaProducer
+from prometheus_client import CollectorRegistry
+
+from services.stats.adapters import generations
+from services.stats.service import ingest
+from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
+from shared.db import migrate
+from shared.events import encode, parse_event
+from shared.kafka import make_broker
+
+STATS_MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "stats" / "migrations"
+
+
+async def produce(bootstrap: str, topic: str, events: list) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        for e in events:
+            await producer.send_and_wait(topic, encode(e), key=e.dossier_code.encode())
+    finally:
+        await producer.stop()
+
+
+@pytest.fixture
+async def stats_db(fresh_database):
+    pool = await asyncpg.create_pool(fresh_database)
+    await migrate(pool, STATS_MIGRATIONS)
+    schema = await generations.ensure_active(pool)
+    await pool.close()
+    # The test reads the projection tables of the first generation without qualifying them.
+    pool = await asyncpg.create_pool(fresh_database, server_settings={"search_path": f"{schema}, public"})
+    yield pool
+    await pool.close()
+
+
+async def start_stats_consumer(bootstrap, topic, group, pool):
+    registry = CollectorRegistry()
+    broker = make_broker(bootstrap, "test-stats", registry)
+    processor = BatchProcessor("test", broker, registry, parse_event, lambda items: ingest.apply_batch(pool, items))
+    subscribe_batches(broker, topic, group, processor, AssignmentTracker())
+    await broker.start()
+    return broker
+
+

@@ -1,0 +1,63 @@
+"""Replaying an imported case: the same outcomes as live actions at those times, stopping at a refusal."""
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from services.resolution.domain.case import Case, RatingRefused, act, rate
+from services.resolution.domain.replay import replay
+from shared.calendar import default_calendar
+from shared.events import EventType, ImportedHistory, ImportedStep
+from shared.lifecycle import Action, Status
+
+CAL = default_calendar()
+ACCEPTED = datetime(2026, 1, 5, 1, 10, tzinfo=timezone.utc)  # Monday 08:10 in Hà Nội
+
+
+def case() -> Case:
+    return Case(code="X-1", agency_id="000.00.31.H26", procedure_code="1.013831", channel="counter",
+                status=Status.ACCEPTED, accepted_at=ACCEPTED, due_at=CAL.due_time(ACCEPTED, 40), processing_hours=40,
+                time_type="working", clock_policy="pause", rule_version="v", last_seq=1)
+
+
+def step(status, hours, actor="cb"):
+    return ImportedStep(to_status=status, at=ACCEPTED + timedelta(hours=hours), actor=actor)
+
+
+def test_replay_equals_live_actions_at_the_recorded_times():
+    steps = [step(4, 1), step(5, 2), step(4, 50), step(9, 60), step(10, 70)]
+    done = replay(case(), ImportedHistory(source="s", steps=steps, rating=5), CAL)
+    assert done.refused is None
+    live, c = [], case()
+    for action, s in zip([Action.START_PROCESSING, Action.REQUEST_SUPPLEMENT, Action.RECORD_SUPPLEMENT,
+                          Action.RESOLVE, Action.RETURN_RESULT], steps):
+        o = act(c, action, actor="cb", reason=None, now=s.at, calendar=CAL)
+        live.append(o)
+        c = o.case
+    assert [o for o, _ in done.outcomes[:-1]] == live
+    rated, at = done.outcomes[-1]
+    assert rated.event_type is EventType.RATED and rated.payload.score == 5 and at == steps[-1].at
+    assert done.case.status is Status.RETURNED and done.case.rating == 5 and done.case.last_seq == 7
+    assert done.case.due_at > case().due_at  # the supplement wait moved the due time (pause policy)
+
+
+def test_a_refused_step_ends_the_replay_there():
+    done = replay(case(), ImportedHistory(source="s", steps=[step(4, 1), step(10, 2), step(9, 3)]), CAL)
+    assert done.case.status is Status.PROCESSING and done.case.last_seq == 2 and len(done.outcomes) == 1
+    assert done.refused.startswith("step 2")
+
+
+def test_a_rating_before_the_hand_over_is_not_recorded():
+    done = replay(case(), ImportedHistory(source="s", steps=[step(4, 1)], rating=3), CAL)
+    assert done.case.rating is None and done.refused.startswith("rating")
+
+
+def test_rating_once_and_only_after_the_hand_over():
+    returned = replace(case(), status=Status.RETURNED, last_seq=4)
+    with pytest.raises(RatingRefused):
+        rate(case(), 5, now=ACCEPTED)
+    outcome = rate(returned, 5, now=ACCEPTED)
+    assert outcome.event_type is EventType.RATED and outcome.case.last_seq == 5 and outcome.actor == "citizen"
+    with pytest.raises(RatingRefused) as err:
+        rate(outcome.case, 4, now=ACCEPTED)
+    assert err.value.vi and "already" in err.value.en
