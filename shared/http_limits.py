@@ -39,17 +39,26 @@ def too_large_body(limit: int) -> bytes:
 
 
 class BodySizeLimit:
-    """ASGI middleware: 413 with a bilingual message for a body over `limit` bytes."""
+    """ASGI middleware: 413 with a bilingual message for a body over the limit.
 
-    def __init__(self, app, limit: int | None = None):
+    `per_path` maps a path prefix to its own limit (an import of a legacy file is larger than
+    a dossier); it is read at each request, so a service may fill it after building the app.
+    """
+
+    def __init__(self, app, limit: int | None = None, per_path: dict[str, int] | None = None):
         self.app, self.limit = app, limit if limit is not None else max_body_bytes()
+        self.per_path = per_path if per_path is not None else {}
+
+    def limit_for(self, path: str) -> int:
+        return next((n for prefix, n in self.per_path.items() if path.startswith(prefix)), self.limit)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.limit_for(scope.get("path", ""))
         declared = dict(scope.get("headers") or ()).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            return await self._refuse(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return await self._refuse(send, limit)
         seen = 0
 
         async def counted_receive():
@@ -57,14 +66,14 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise BodyTooLarge(self.limit)  # answered by the app's HTTPException handler
+                if seen > limit:
+                    raise BodyTooLarge(limit)  # answered by the app's HTTPException handler
             return message
 
         await self.app(scope, counted_receive, send)
 
-    async def _refuse(self, send) -> None:
-        body = too_large_body(self.limit)
+    async def _refuse(self, send, limit: int) -> None:
+        body = too_large_body(limit)
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})

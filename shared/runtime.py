@@ -42,6 +42,7 @@ class Runtime:
         self.calendar = None  # the shared working calendar, set by services that compute deadlines
         self.relay: OutboxRelay | None = None
         self.health_checks: dict = {}
+        self.body_limits: dict[str, int] = {}  # path prefix -> bytes, over the default of shared.http_limits
         self.jobs: list[BackgroundJob] = []
         self.on_started: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task] = []
@@ -96,7 +97,7 @@ class Runtime:
 
         app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan)
         install_error_handlers(app)
-        app.add_middleware(BodySizeLimit)
+        app.add_middleware(BodySizeLimit, per_path=self.body_limits)
         install_health_and_metrics(app, self.registry, {"database": self._db_check, **self.health_checks})
         app.state.runtime = self
         return app

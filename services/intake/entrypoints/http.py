@@ -1,10 +1,11 @@
 """intake's HTTP API: the catalogue and reception. Routes only translate."""
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.intake.adapters import repository as repo
@@ -15,6 +16,10 @@ from shared.events import Channel
 from shared.lifecycle import STATUS_NAMES_VI, Action, Status
 
 router = APIRouter(prefix="/api/v1")
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=8, max_length=200, pattern=r"^[\x21-\x7e]+$",
+    description="A key the client chooses per dossier (a UUID, say): resending the same request with it "
+                "returns the first answer instead of receiving the dossier twice")]
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]
 
 
@@ -92,12 +97,19 @@ async def list_procedures(request: Request, agency: str | None = Query(None, max
 
 @router.post("/dossiers", status_code=201, response_model=DossierOut, tags=["dossiers"],
              summary="Tiếp nhận hồ sơ / receive a dossier")
-async def receive(request: Request, body: DossierIn) -> DossierOut:
+async def receive(request: Request, response: Response, body: DossierIn,
+                  idempotency_key: IdempotencyKey = None) -> DossierOut:
     rt = _rt(request)
-    row = await dossiers.receive(rt.db, rt.calendar, rt.clock(), procedure_code=body.procedure_code,
-                                 channel=body.channel, applicant=body.applicant, documents=body.documents,
-                                 received_by=body.received_by)
-    return _out(row)
+    fields = dict(procedure_code=body.procedure_code, channel=body.channel, applicant=body.applicant,
+                  documents=body.documents, received_by=body.received_by)
+    if idempotency_key is None:
+        return _out(await dossiers.receive(rt.db, rt.calendar, rt.clock(), **fields))
+    once = dossiers.Once(idempotency_key, hashlib.sha256(body.model_dump_json().encode()).hexdigest(),
+                         lambda row: _out(row).model_dump(mode="json"))
+    answer, replayed = await dossiers.receive_once(rt.db, rt.calendar, rt.clock(), once, **fields)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return DossierOut.model_validate(answer)
 
 
 @router.get("/dossiers", response_model=list[DossierOut], tags=["dossiers"], summary="Danh sách hồ sơ / list")
