@@ -106,11 +106,14 @@ class Generator:
         if rng.random() < 0.003:
             step(8, self._later(started, 1, 8), None, "lanhdao", "Không đủ điều kiện giải quyết")
             return d
-        if rng.random() < 0.04 and hours > 0:  # a supplement: the clock pauses, the due time moves later
+        if rng.random() < 0.04 and hours > 0:  # a supplement: the procedure's clock policy moves the due time
             paused = self._later(started, 0.5, 4)
             step(5, paused, due, "chuyenvien", "Bổ sung giấy tờ còn thiếu")
             resumed = self._later(paused, 4, 24)
-            due = cal.extend_for_pause(due, paused, resumed)
+            if p.get("clock_policy") == "restart":
+                due = cal.restart(resumed, hours, p.get("time_type", "working"))
+            else:
+                due = cal.extend_for_pause(due, paused, resumed)
             step(4, resumed, due, "canbo.motcua")
             started = resumed
         resolved = self._resolve_time(started, due)
