@@ -33,7 +33,7 @@ RUN = uuid.uuid4().hex[:8]
 SERVICES = ("intake", "resolution", "stats")
 UNDECODABLE = ("notjson", "ctype", "deep", "schema", "type")  # every consumer dead-letters these
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
-DUE = NOW + timedelta(days=60)  # far away: the deadline watcher leaves these cases alone
+DUE = NOW + timedelta(days=60)
 
 
 def code(kind: str, partition: int) -> str:
@@ -45,17 +45,17 @@ def event(type_: EventType, dossier: str, seq: int, **payload):
                       correlation_id="poison", payload=payload)
 
 
-def accepted(dossier: str):
-    return event(EventType.ACCEPTED, dossier, 1, to_status=2, actor="test", accepted_at=NOW,
-                 dimensions={"agency_id": AGENCY, "procedure_code": "P.POISON", "channel": "counter",
-                             "applicant_type": 0},
-                 deadline={"due_at": DUE, "processing_hours": 40, "time_type": "working", "clock_policy": "pause",
-                           "rule_version": "test"})
+def submitted(dossier: str):
+    """An online dossier's first event. Not accepted, so resolution opens no case for it and
+    reconciliation (stats against resolution) has nothing to compare."""
+    return event(EventType.SUBMITTED, dossier, 1, to_status=1, actor="test",
+                 dimensions={"agency_id": AGENCY, "procedure_code": "P.POISON", "channel": "online",
+                             "applicant_type": 0})
 
 
 def poison(kind: str, dossier: str) -> list[bytes]:
     """The messages of one poison kind, in order (some kinds need a good first event)."""
-    valid = json.loads(encode(accepted(dossier)))
+    valid = json.loads(encode(submitted(dossier)))
     if kind == "notjson":
         return [b"\xff\xfe{not json"]
     if kind == "ctype":  # sent with content-type: application/json (see LYING_HEADERS)
@@ -66,14 +66,21 @@ def poison(kind: str, dossier: str) -> list[bytes]:
         return [json.dumps({**valid, "seq": "first", "payload": {"to_status": 42}}).encode()]
     if kind == "type":
         return [json.dumps({**valid, "type": "dossier.teleported"}).encode()]
-    if kind == "move":  # resolved from 4, but the dossier is in 2
-        return [encode(accepted(dossier)), encode(event(EventType.RESOLVED, dossier, 2, from_status=4, to_status=9,
-                                                        actor="test", due_at=DUE, compliance="early",
-                                                        working_hours_used=1.0))]
+    if kind == "move":  # resolved from 4, but the dossier is in 1
+        return [encode(submitted(dossier)), encode(event(EventType.RESOLVED, dossier, 2, from_status=4, to_status=9,
+                                                         actor="test", due_at=DUE, compliance="early",
+                                                         working_hours_used=1.0))]
     if kind == "gap":  # seq 3 after 1
-        return [encode(accepted(dossier)), encode(event(EventType.SUPPLEMENT_REQUESTED, dossier, 3, from_status=4,
-                                                        to_status=5, actor="test", due_at=DUE))]
+        return [encode(submitted(dossier)), encode(withdrawn_after_supplement(dossier))]
     raise ValueError(kind)
+
+
+def supplement_requested(dossier: str):
+    return event(EventType.SUPPLEMENT_REQUESTED, dossier, 2, from_status=1, to_status=5, actor="test", due_at=None)
+
+
+def withdrawn_after_supplement(dossier: str):
+    return event(EventType.WITHDRAWN, dossier, 3, from_status=5, to_status=7, actor="citizen")
 
 
 LYING_HEADERS = [("content-type", b"application/json")]
@@ -129,7 +136,7 @@ async def poisoned(services, bootstrap):
     metrics_before = dead_letter_counts(services)
     messages = [(code(kind, p), p, value) for p in parts for kind in (*UNDECODABLE, "move", "gap")
                 for value in poison(kind, code(kind, p))]
-    messages += [(code("good", p), p, encode(accepted(code("good", p)))) for p in parts]
+    messages += [(code("good", p), p, encode(submitted(code("good", p)))) for p in parts]
     started = time.monotonic()
     offsets = await send(bootstrap, messages)
     return {"parts": parts, "dlt_start": dlt_start, "metrics_before": metrics_before, "offsets": offsets,
@@ -157,16 +164,17 @@ async def test_poison_is_dead_lettered_with_its_origin_and_counted(services, boo
     took = time.monotonic() - poisoned["started"]
 
     # The good dossier behind the poison on every partition reached every consumer.
-    async with _db("STATS_DATABASE_URL") as stats, _db("RESOLUTION_DATABASE_URL") as resolution:
+    async with _db("STATS_DATABASE_URL") as stats, _db("INTAKE_DATABASE_URL") as intake:
         goods = [code("good", p) for p in parts]
         await eventually(lambda: _count(stats, "SELECT count(*) FROM facts WHERE code = ANY($1)", goods, len(parts)),
                          what="good dossiers counted by stats")
-        await eventually(lambda: _count(resolution, "SELECT count(*) FROM cases WHERE code = ANY($1)", goods,
-                                        len(parts)), what="good dossiers opened in resolution")
+        await eventually(lambda: _count(intake, "SELECT count(DISTINCT code) FROM dossier_history "
+                                                "WHERE code = ANY($1)", goods, len(parts)),
+                         what="good dossiers tracked by intake")
         # The first, valid events of the `move` and `gap` dossiers were applied; their poison was not.
         rows = await stats.fetch("SELECT code, status, last_seq FROM facts WHERE code = ANY($1)",
                                  [code(k, p) for k in ("move", "gap") for p in parts])
-        assert {(r["status"], r["last_seq"]) for r in rows} == {(2, 1)} and len(rows) == 2 * len(parts)
+        assert {(r["status"], r["last_seq"]) for r in rows} == {(1, 1)} and len(rows) == 2 * len(parts)
     for name in SERVICES:
         assert httpx.get(f"{services[name]}/health", timeout=5).status_code == 200, f"{name} unhealthy"
 
@@ -200,14 +208,15 @@ async def test_operator_fixes_and_replays_dead_letters(services, bootstrap, pois
     assert gap in cli("list", "--from-offset", str(poisoned["dlt_start"]))
 
     # gap: the missing seq 2 was late; once it is on the topic, the dead seq 3 is replayed as it was.
-    await send(bootstrap, [(gap, p, encode(event(EventType.PROCESSING_STARTED, gap, 2, from_status=2, to_status=4,
-                                                actor="test", due_at=DUE)))])
+    await send(bootstrap, [(gap, p, encode(supplement_requested(gap)))])
     gap_letter = letter(gap)
     out = cli("replay", "--offset", str(gap_letter["offset"]), "--partition", str(gap_letter["partition"]))
     assert f"to {LIFECYCLE_TOPIC}[{p}]@" in out
     # move: the event itself was wrong; the operator replays a corrected body in its place.
     move_letter = letter(move)
-    fixed = encode(event(EventType.PROCESSING_STARTED, move, 2, from_status=2, to_status=4, actor="test", due_at=DUE))
+    fixed = encode(event(EventType.REFUSED, move, 2, from_status=1, to_status=3, actor="test", reason="fixed",
+                         dimensions={"agency_id": AGENCY, "procedure_code": "P.POISON", "channel": "online",
+                                     "applicant_type": 0}))
     body = REPO / ".local" / f"fixed-{RUN}.json"
     body.parent.mkdir(exist_ok=True)
     body.write_bytes(fixed)
@@ -221,7 +230,7 @@ async def test_operator_fixes_and_replays_dead_letters(services, bootstrap, pois
         async def state():
             rows = await stats.fetch("SELECT code, status, last_seq FROM facts WHERE code = ANY($1)", [gap, move])
             return {r["code"]: (r["status"], r["last_seq"]) for r in rows}
-        await eventually(lambda: _equals(state, {gap: (5, 3), move: (4, 2)}), what="replayed events applied")
+        await eventually(lambda: _equals(state, {gap: (7, 3), move: (3, 2)}), what="replayed events applied")
     shown = json.loads(cli("show", "--offset", str(gap_letter["offset"]), "--partition", str(gap_letter["partition"])))
     assert shown["key"] == gap and '"seq":3' in shown["value"]
 
