@@ -56,8 +56,13 @@ def field_name(loc: tuple | list) -> str:
 
 def problem_vi(error: dict[str, Any]) -> str:
     template = _VI.get(error.get("type", ""), "giá trị không hợp lệ")
+    ctx = _Known({k: str(v).replace(" or ", " hoặc ") for k, v in (error.get("ctx") or {}).items()})
     try:
-        ctx = {k: str(v).replace(" or ", " hoặc ") for k, v in (error.get("ctx") or {}).items()}
-        return template.format(**ctx)
-    except (KeyError, IndexError, ValueError):
-        return template.split(" {")[0]
+        return template.format_map(ctx)
+    except (IndexError, ValueError):
+        return template
+
+
+class _Known(dict):
+    def __missing__(self, key: str) -> str:  # a detail pydantic did not give: the sentence still reads
+        return "?"
