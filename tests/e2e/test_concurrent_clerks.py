@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import eventually
 from tests.e2e.settle import settle
+from tests.e2e.signin import staff_credentials
 
 pytestmark = pytest.mark.e2e
 CASES = 12
@@ -33,11 +34,11 @@ def check_one_winner(answers: list[httpx.Response], outcomes: Counter) -> None:
     outcomes[next(a for a in answers if a.status_code == 200).json()["status"]] += 1
 
 
-async def test_two_clerks_at_once_one_wins_the_other_gets_a_conflict(services):
+async def test_two_clerks_at_once_one_wins_the_other_gets_a_conflict(services, request):
     intake, resolution = services["intake"], services["resolution"]
     procedure = httpx.get(f"{intake}/api/v1/procedures", timeout=5).json()["procedures"][0]["code"]
     outcomes: Counter = Counter()
-    async with httpx.AsyncClient(timeout=20) as client:
+    async with httpx.AsyncClient(timeout=20, auth=staff_credentials(request)) as client:
         codes = []
         for i in range(CASES):
             r = await client.post(f"{intake}/api/v1/dossiers", json={
