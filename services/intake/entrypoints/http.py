@@ -12,6 +12,7 @@ from services.intake.adapters import repository as repo
 from services.intake.domain.codes import local_day
 from services.intake.domain.dossier import Applicant, masked_id, shown_status
 from services.intake.service import dossiers, rating
+from services.intake.service.idempotent import Once
 from shared.events import Channel
 from shared.lifecycle import STATUS_NAMES_VI, Action, Status
 
@@ -100,16 +101,17 @@ async def list_procedures(request: Request, agency: str | None = Query(None, max
 async def receive(request: Request, response: Response, body: DossierIn,
                   idempotency_key: IdempotencyKey = None) -> DossierOut:
     rt = _rt(request)
-    fields = dict(procedure_code=body.procedure_code, channel=body.channel, applicant=body.applicant,
-                  documents=body.documents, received_by=body.received_by)
-    if idempotency_key is None:
-        return _out(await dossiers.receive(rt.db, rt.calendar, rt.clock(), **fields))
-    once = dossiers.Once(idempotency_key, hashlib.sha256(body.model_dump_json().encode()).hexdigest(),
-                         lambda row: _out(row).model_dump(mode="json"))
-    answer, replayed = await dossiers.receive_once(rt.db, rt.calendar, rt.clock(), once, **fields)
-    if replayed:
+    once = None if idempotency_key is None else Once(
+        idempotency_key, hashlib.sha256(body.model_dump_json().encode()).hexdigest(),
+        lambda row: _out(row).model_dump(mode="json"))
+    row = await dossiers.receive(rt.db, rt.calendar, rt.clock(), procedure_code=body.procedure_code,
+                                 channel=body.channel, applicant=body.applicant, documents=body.documents,
+                                 received_by=body.received_by, once=once)
+    if once is None:
+        return _out(row)
+    if once.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return DossierOut.model_validate(answer)
+    return DossierOut.model_validate(once.answer)
 
 
 @router.get("/dossiers", response_model=list[DossierOut], tags=["dossiers"], summary="Danh sách hồ sơ / list")

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 import asyncpg
 
-from services.intake.adapters import idempotency
 from services.intake.adapters import repository as repo
 from services.intake.domain.codes import format_code, local_day
 from services.intake.domain.dossier import Applicant, deadline_at_acceptance, reception_for
+from services.intake.service.idempotent import Once
 from shared import outbox
 from shared.events import (LIFECYCLE_TOPIC, REQUESTS_TOPIC, AcceptedPayload, Channel, CitizenRequest, ClosedPayload,
                            Dimensions, EventType, RefusedPayload, RequestType, SubmittedPayload, make_event)
@@ -38,68 +36,42 @@ def not_found(code: str) -> ApiError:
 
 
 async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedure_code: str, channel: Channel,
-                  applicant: Applicant, documents: list[str], received_by: str | None) -> dict:
+                  applicant: Applicant, documents: list[str], received_by: str | None,
+                  once: Once | None = None) -> dict:
+    """With `once` (an Idempotency-Key), the answer is rendered and kept in this transaction, and a
+    request that finds its key taken gets the first request's answer instead."""
     async with pool.acquire() as conn, conn.transaction():
-        return await _receive(conn, calendar, now, procedure_code=procedure_code, channel=channel,
-                              applicant=applicant, documents=documents, received_by=received_by)
-
-
-@dataclass(frozen=True)
-class Once:
-    """An Idempotency-Key: the key, a fingerprint of the request, and how an answer is rendered."""
-    key: str
-    fingerprint: str
-    render: Callable[[dict], dict]
-
-
-async def receive_once(pool: asyncpg.Pool, calendar, now: datetime, once: Once, **request) -> tuple[dict, bool]:
-    """`receive`, at most once per key: returns (answer, replayed). The key, the dossier and its
-    event are written in one transaction; a retry with the same key and request gets the first
-    answer, with another request a 422."""
-    async with pool.acquire() as conn, conn.transaction():
-        earlier = await idempotency.claim(conn, once.key, once.fingerprint, now)
-        if earlier is not None:
-            if earlier["fingerprint"] != once.fingerprint:
-                raise ApiError(422, "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác; "
-                                    "hãy dùng khóa mới cho hồ sơ mới",
-                               "This Idempotency-Key was already used with a different request; "
-                               "use a new key for a new dossier", field="Idempotency-Key")
-            return json.loads(earlier["response"]), True
-        answer = once.render(await _receive(conn, calendar, now, **request))
-        await idempotency.complete(conn, once.key, answer["code"], answer)
-        return answer, False
-
-
-async def _receive(conn, calendar, now: datetime, *, procedure_code: str, channel: Channel,
-                   applicant: Applicant, documents: list[str], received_by: str | None) -> dict:
-    procedure = await repo.current_procedure(conn, procedure_code, local_day(now))
-    if procedure is None:
-        raise ApiError(422, f"Thủ tục {procedure_code} không có trong danh mục",
-                       f"Procedure {procedure_code} is not in the catalogue", field="procedure_code")
-    reception = reception_for(channel)
-    seq = await repo.next_sequence(conn, procedure.agency_id, local_day(now))
-    code = format_code(procedure.agency_id, local_day(now), seq)
-    dims = await _dimensions(conn, procedure, channel, applicant.type)
-    deadline = deadline_at_acceptance(procedure, channel, now, calendar) if reception.accepted else None
-    await repo.insert_dossier(conn, {
-        "code": code, "agency_id": procedure.agency_id, "procedure_code": procedure.code,
-        "procedure_version": procedure.version, "channel": channel.value, "status": int(reception.status),
-        "applicant": applicant.model_dump(), "documents": documents, "received_by": received_by,
-        "submitted_at": now, "accepted_at": now if deadline else None,
-        "due_at": deadline.due_at if deadline else None,
-        "rule_version": deadline.rule_version if deadline else None, "last_seq": 1,
-    })
-    actor = received_by or ("citizen" if channel is Channel.ONLINE else "clerk")
-    if deadline:
-        payload = AcceptedPayload(to_status=2, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline)
-        event_type = EventType.ACCEPTED
-    else:
-        payload = SubmittedPayload(to_status=1, actor=actor, dimensions=dims)
-        event_type = EventType.SUBMITTED
-    await outbox.append(conn, LIFECYCLE_TOPIC, code, make_event(
-        event_type, dossier_code=code, seq=1, occurred_at=now, producer=PRODUCER,
-        correlation_id=str(uuid.uuid4()), payload=payload))
-    return dict(await repo.get_dossier(conn, code))
+        if once is not None and await once.claim(conn, now):
+            return once.answer
+        procedure = await repo.current_procedure(conn, procedure_code, local_day(now))
+        if procedure is None:
+            raise ApiError(422, f"Thủ tục {procedure_code} không có trong danh mục",
+                           f"Procedure {procedure_code} is not in the catalogue", field="procedure_code")
+        reception = reception_for(channel)
+        seq = await repo.next_sequence(conn, procedure.agency_id, local_day(now))
+        code = format_code(procedure.agency_id, local_day(now), seq)
+        dims = await _dimensions(conn, procedure, channel, applicant.type)
+        deadline = deadline_at_acceptance(procedure, channel, now, calendar) if reception.accepted else None
+        await repo.insert_dossier(conn, {
+            "code": code, "agency_id": procedure.agency_id, "procedure_code": procedure.code,
+            "procedure_version": procedure.version, "channel": channel.value, "status": int(reception.status),
+            "applicant": applicant.model_dump(), "documents": documents, "received_by": received_by,
+            "submitted_at": now, "accepted_at": now if deadline else None,
+            "due_at": deadline.due_at if deadline else None,
+            "rule_version": deadline.rule_version if deadline else None, "last_seq": 1,
+        })
+        actor = received_by or ("citizen" if channel is Channel.ONLINE else "clerk")
+        if deadline:
+            payload = AcceptedPayload(to_status=2, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline)
+            event_type = EventType.ACCEPTED
+        else:
+            payload = SubmittedPayload(to_status=1, actor=actor, dimensions=dims)
+            event_type = EventType.SUBMITTED
+        await outbox.append(conn, LIFECYCLE_TOPIC, code, make_event(
+            event_type, dossier_code=code, seq=1, occurred_at=now, producer=PRODUCER,
+            correlation_id=str(uuid.uuid4()), payload=payload))
+        row = dict(await repo.get_dossier(conn, code))
+        return await once.complete(conn, row) if once is not None else row
 
 
 async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action: Action, *, by: str,
