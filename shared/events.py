@@ -211,6 +211,8 @@ def parse_event(raw: bytes | str) -> _Envelope:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadEvent(f"not JSON: {exc}") from None
+    except RecursionError:  # nested deeper than the parser goes: poison, not a crash of every reader
+        raise BadEvent("not JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise BadEvent("not a JSON object")
     version = data.get("schema_version", 1)

@@ -160,7 +160,7 @@ async def test_poison_is_dead_lettered_with_its_origin_and_counted(services, boo
         assert lt.original_topic == LIFECYCLE_TOPIC and lt.original_partition == partition
         assert lt.original_offset == poisoned["offsets"][lt.key][-1], lt  # the poisoned message, not its good first
         assert lt.reason, lt
-        words = {"notjson": "not JSON", "ctype": "not JSON", "deep": "RecursionError", "schema": "seq", "type": "teleported",
+        words = {"notjson": "not JSON", "ctype": "not JSON", "deep": "nested too deeply", "schema": "seq", "type": "teleported",
                  "move": "from status 4", "gap": "expected 2"}
         assert words[kind] in lt.reason, (kind, lt.reason)
     took = time.monotonic() - poisoned["started"]

@@ -57,3 +57,4 @@ async def test_validation_errors_name_the_field_in_both_languages():
 def test_an_unknown_error_type_still_gets_a_sentence():
     assert problem_vi({"type": "something_new", "ctx": {}}) == "giá trị không hợp lệ"
     assert problem_vi({"type": "too_long", "ctx": {"max_length": 3}}) == "nhiều quá 3 phần tử (gửi ?)"  # a detail missing
+
