@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean import dlt
+.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean import user dlt
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -25,7 +25,7 @@ unit: venv
 URL ?= http://127.0.0.1:8001
 import: venv
 	@test -n "$(FILE)" || { echo "usage: make import FILE=path.jsonl [URL=$(URL)]"; exit 2; }
-	$(PY) -m services.intake.importer "$(FILE)" --url "$(URL)"
+	$(PY) -m services.intake.importer "$(FILE)" --url "$(URL)" $(if $(USERNAME),--username "$(USERNAME)")
 
 # Replay the lifecycle topic into new stats tables, then switch (the board stays up meanwhile).
 rebuild-stats: venv
@@ -46,3 +46,9 @@ clean:
 # Dead letters: make dlt ARGS="list" | ARGS="show --offset N" | ARGS="replay --offset N"
 dlt: venv
 	$(PY) -m deploy.dlt $(ARGS)
+
+# Create or update a staff account in every service's database, e.g.
+#   make user ROLE=officer USERNAME=cv.datdai AGENCY=000.00.31.H26 NAME="Nguyễn Văn A"
+# The password is asked for, or taken from PASSWORD=... (passed in the environment, never echoed).
+user: venv
+	$(PY) -m deploy.users --role "$(ROLE)" --username "$(USERNAME)" $(if $(AGENCY),--agency "$(AGENCY)") $(if $(NAME),--name "$(NAME)") $(if $(DISABLE),--disable)

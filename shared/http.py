@@ -32,7 +32,8 @@ def error_body(vi: str, en: str, **extra) -> dict:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.vi, exc.en, **exc.extra), status_code=exc.status)
+        return JSONResponse(error_body(exc.vi, exc.en, **exc.extra), status_code=exc.status,
+                            headers=getattr(exc, "headers", None))  # e.g. WWW-Authenticate on 401
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -16,6 +16,8 @@ from fastapi import FastAPI
 from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
 
+from shared import auth
+from shared.auth.routes import router as session_router
 from shared.clock import Clock, clock_from_env
 from shared.db import create_pool, migrate
 from shared.http import database_check, install_error_handlers, install_health_and_metrics
@@ -62,7 +64,8 @@ class Runtime:
 
     async def start(self) -> None:
         self.pool = await create_pool(self.settings.database_url, max_size=10)
-        dirs = [SHARED_MIGRATIONS, self.migrations] if self.with_outbox else [self.migrations]
+        # Every service keeps the staff accounts, so any of them can sign staff in.
+        dirs = [auth.MIGRATIONS, *([SHARED_MIGRATIONS] if self.with_outbox else []), self.migrations]
         for d in dirs:
             await migrate(self.pool, d)
         for hook in self.on_started:
@@ -100,6 +103,8 @@ class Runtime:
         app.add_middleware(BodySizeLimit, per_path=self.body_limits)
         install_health_and_metrics(app, self.registry, {"database": self._db_check, **self.health_checks})
         app.state.runtime = self
+        app.state.auth = auth.Authenticator(lambda: self.db)
+        app.include_router(session_router)
         return app
 
     async def _db_check(self):

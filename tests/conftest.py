@@ -71,3 +71,55 @@ async def eventually(check, timeout: float = 20.0, interval: float = 0.1, what: 
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"{what} not reached in {timeout:.0f} s (last value: {last!r})")
+
+
+# --- staff accounts -----------------------------------------------------------------------
+# Tests sign in like any API client: HTTP Basic with an account written to the three service
+# databases by the same code as `make user`. Passwords are fixed per name: accounts persist in
+# the test profile's databases, and writing them again is an update.
+TEST_AGENCIES = {"land": "000.00.31.H26", "police": "000.00.09.H26", "commune": "000.01.01.H26"}
+TEST_STAFF = {  # key: (role, agency key or None)
+    "clerk": ("clerk", None),
+    "clerk_commune": ("clerk", "commune"),
+    "officer_land": ("officer", "land"),
+    "officer_police": ("officer", "police"),
+    "leader": ("leader", None),
+    "monitor": ("monitor", None),
+}
+
+
+class StaffAccounts:
+    """`staff.auth("officer_land")` -> an httpx auth; `staff.username(...)`, `staff.password(...)`."""
+
+    def __init__(self, prefix: str = "t"):
+        self.prefix = prefix
+
+    def username(self, key: str) -> str:
+        return f"{self.prefix}.{key.replace('_', '.')}"
+
+    def password(self, key: str) -> str:
+        return f"pw-{key}-for-tests"
+
+    def agency(self, key: str) -> str | None:
+        agency = TEST_STAFF[key][1]
+        return TEST_AGENCIES[agency] if agency else None
+
+    def auth(self, key: str):
+        import httpx
+        return httpx.BasicAuth(self.username(key), self.password(key))
+
+
+@pytest.fixture(scope="session")
+def staff(endpoints) -> StaffAccounts:
+    """The TEST_STAFF accounts, present in the intake, resolution and stats databases."""
+    from deploy.local._common import run_coro
+    from deploy.users import write_accounts
+    from shared.auth import Account, Role
+    from shared.auth.passwords import hash_password
+
+    accounts = StaffAccounts()
+    urls = {s: endpoints[f"{s.upper()}_DATABASE_URL"] for s in ("intake", "resolution", "stats")}
+    run_coro(write_accounts(urls, [
+        (Account(accounts.username(k), Role(role), accounts.agency(k)), hash_password(accounts.password(k)), True)
+        for k, (role, _) in TEST_STAFF.items()]))
+    return accounts

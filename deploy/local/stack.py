@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import sys
 import time
 import urllib.request
 
+from deploy import users
 from deploy.local import servers
 
 SERVICES = {"intake": 8001, "resolution": 8002, "stats": 8003}
@@ -71,18 +73,41 @@ BANNER = """
   Kafka       {kafka}
   PostgreSQL  {pg}
 
+  Demo staff accounts (make user ROLE=... USERNAME=... AGENCY=... adds more):
+{accounts}
+
   Try:  curl -s :8001/api/v1/procedures | head -c 600
-        curl -s -XPOST :8001/api/v1/dossiers -H 'content-type: application/json' \\
-          -d '{{"procedure_code":"{proc}","channel":"counter","received_by":"canbo1",
+        curl -s -u {clerk} -XPOST :8001/api/v1/dossiers -H 'content-type: application/json' \\
+          -d '{{"procedure_code":"{proc}","channel":"counter",
                "applicant":{{"name":"Nguyễn Văn An","id_number":"001203004567"}}}}'
+        curl -s -u {officer} ':8002/api/v1/cases?status=2'
         curl -s :8003/api/v1/stats/live
   Ctrl-C stops everything.
 """
 
 
+def _want_demo_accounts() -> bool:
+    """Demo accounts (printed passwords) only on the local databases, unless DEMO_ACCOUNTS=1."""
+    chosen = os.environ.get("DEMO_ACCOUNTS")
+    if chosen in ("0", "1"):
+        return chosen == "1"
+    return not all(os.environ.get(f"{s.upper()}_DATABASE_URL") for s in SERVICES)
+
+
+def _accounts_table(demo) -> str:
+    if not demo:
+        return "    (none created: the databases are not local; DEMO_ACCOUNTS=1 creates them)"
+    return "\n".join(f"    {a.role.value:<8} {a.username:<24} {password:<14} {a.agency_id or '(all agencies)'}"
+                      for a, password in demo)
+
+
 def run() -> int:
     endpoints = servers.up("run")
     env = {**os.environ, **endpoints.env()}
+    demo = []
+    if _want_demo_accounts():
+        demo = asyncio.run(users.ensure_demo(endpoints.database_urls,
+                                             servers.PROFILES["run"].home / "demo-accounts.json"))
     procs = start_services(env, SERVICES)
     stopping = False
 
@@ -94,8 +119,12 @@ def run() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         wait_healthy(SERVICES, procs)
+        proc = _first_procedure()
+        clerk = next((f"{a.username}:{p}" for a, p in demo if a.role == "clerk"), "USER:PASSWORD")
+        officer = next((f"{a.username}:{p}" for a, p in demo if a.role == "officer" and a.agency_id == proc[1]),
+                       "USER:PASSWORD")
         print(BANNER.format(kafka=endpoints.kafka_bootstrap, pg=endpoints.database_urls["intake"].rsplit("/", 1)[0],
-                            proc=_first_procedure()), flush=True)
+                            proc=proc[0], accounts=_accounts_table(demo), clerk=clerk, officer=officer), flush=True)
         while not stopping:
             for name, proc in procs.items():
                 if proc.poll() is not None:
@@ -110,10 +139,12 @@ def run() -> int:
     return 0
 
 
-def _first_procedure() -> str:
+def _first_procedure() -> tuple[str, str]:
+    """(code, agency id) of the catalogue's first procedure, for the banner's examples."""
     import json
-    with urllib.request.urlopen("http://127.0.0.1:8001/api/v1/procedures", timeout=5) as r:
-        return json.load(r)["procedures"][0]["code"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{SERVICES['intake']}/api/v1/procedures", timeout=5) as r:
+        first = json.load(r)["procedures"][0]
+        return first["code"], first["agency_id"]
 
 
 def test(pytest_args: list[str]) -> int:

@@ -1,6 +1,9 @@
 """`make import FILE=path.jsonl [URL=http://127.0.0.1:8001]`: post a legacy file to intake.
 
-    python -m services.intake.importer FILE [--url URL] [--source NAME] [--chunk-lines N]
+    python -m services.intake.importer FILE --username LEADER [--url URL] [--source NAME] [--chunk-lines N]
+
+Importing needs a centre-wide leader's account: the password is taken from PASSWORD in the
+environment, or asked for.
 
 The file goes in chunks (whole lines, each under the endpoint's limits) with `first_line`,
 so every error names its line in the file. Shows a running count, then a summary with the
@@ -9,7 +12,10 @@ first errors; exit code 1 when a line failed, 2 when intake could not be reached
 from __future__ import annotations
 
 import argparse
+import base64
+import getpass
 import json
+import os
 import sys
 import urllib.error
 import urllib.parse
@@ -36,11 +42,17 @@ def chunks(path: Path, max_lines: int, max_bytes: int) -> Iterator[tuple[int, li
         yield first, lines
 
 
-def post(url: str, source: str, first_line: int, lines: list[bytes], timeout: float = 300) -> dict:
+def basic_auth(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def post(url: str, source: str, first_line: int, lines: list[bytes], timeout: float = 300,
+         authorization: str | None = None) -> dict:
     query = urllib.parse.urlencode({"source": source, "first_line": first_line})
     body = b"".join(line if line.endswith(b"\n") else line + b"\n" for line in lines)
+    headers = {"Content-Type": "application/x-ndjson", **({"Authorization": authorization} if authorization else {})}
     request = urllib.request.Request(f"{url.rstrip('/')}/api/v1/imports?{query}", data=body, method="POST",
-                                     headers={"Content-Type": "application/x-ndjson"})
+                                     headers=headers)
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.load(response)
 
@@ -51,14 +63,15 @@ def _progress(done: int, total: int, totals: dict, width: int = 30) -> str:
             f"already present {totals['already_present']}  errors {len(totals['errors'])}")
 
 
-def run(path: Path, url: str, source: str, chunk_lines: int = CHUNK_LINES, out=sys.stderr) -> int:
+def run(path: Path, url: str, source: str, chunk_lines: int = CHUNK_LINES, out=sys.stderr,
+        authorization: str | None = None) -> int:
     with path.open("rb") as f:
         total = sum(1 for _ in f)
     totals: dict = {"lines": 0, "imported": 0, "already_present": 0, "errors": []}
     done = 0
     for first, lines in chunks(path, chunk_lines, CHUNK_BYTES):
         try:
-            answer = post(url, source, first, lines)
+            answer = post(url, source, first, lines, authorization=authorization)
         except urllib.error.HTTPError as exc:
             print(f"\nintake refused lines {first}-{first + len(lines) - 1}: HTTP {exc.code} "
                   f"{exc.read()[:500].decode(errors='replace')}", file=out)
@@ -87,11 +100,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default="http://127.0.0.1:8001")
     parser.add_argument("--source", help="name of the legacy system (default: the file's name)")
     parser.add_argument("--chunk-lines", type=int, default=CHUNK_LINES)
+    parser.add_argument("--username", help="a centre-wide leader's account (password: PASSWORD or asked for)")
     args = parser.parse_args(argv)
     if not args.file.is_file():
         print(f"no such file: {args.file}", file=sys.stderr)
         return 2
-    return run(args.file, args.url, args.source or args.file.name, min(max(1, args.chunk_lines), 5000))
+    authorization = None
+    if args.username:
+        password = os.environ.get("PASSWORD") or (getpass.getpass("Password: ") if sys.stdin.isatty() else "")
+        authorization = basic_auth(args.username, password)
+    return run(args.file, args.url, args.source or args.file.name, min(max(1, args.chunk_lines), 5000),
+               authorization=authorization)
 
 
 if __name__ == "__main__":

@@ -228,7 +228,7 @@ async def topic_duplicates(bootstrap: str) -> tuple[int, int]:
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         ends = await consumer.end_offsets(parts)
-        while any(await consumer.position(tp) < end for tp, end in ends.items()):
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:  # a list: `any` takes no awaits
             for records in (await consumer.getmany(timeout_ms=1000, max_records=5000)).values():
                 for rec in records:
                     try:

@@ -6,6 +6,7 @@ Codes are unique per run: the test profile keeps its databases and topic between
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -40,9 +41,9 @@ def legacy(code, channel, steps, **extra) -> str:
                     for s, t in steps], **extra}, ensure_ascii=False)
 
 
-def import_file(services, text: str, first_line: int = 1) -> dict:
+def import_file(services, text: str, auth, first_line: int = 1) -> dict:
     r = httpx.post(f"{services['intake']}/api/v1/imports", params={"source": "e2e-legacy", "first_line": first_line},
-                   content=text.encode(), timeout=60)
+                   content=text.encode(), timeout=60, auth=auth)
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -54,8 +55,8 @@ def export(services, agency=AGENCY) -> list[dict]:
         return [json.loads(line) for line in r.iter_lines() if line]
 
 
-def intake_status(services, code):
-    return httpx.get(f"{services['intake']}/api/v1/dossiers/{code}", timeout=5).json()["status"]
+def intake_status(services, code, auth):
+    return httpx.get(f"{services['intake']}/api/v1/dossiers/{code}", timeout=5, auth=auth).json()["status"]
 
 
 async def outbox_count(url: str) -> int:
@@ -67,7 +68,8 @@ async def outbox_count(url: str) -> int:
 
 
 @pytest.mark.e2e
-async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_path):
+async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_path, staff):
+    leader = staff.auth("leader")  # importing needs a centre-wide leader
     run = uuid.uuid4().hex[:8].upper()
     c = {k: f"E2E-{run}-{k}" for k in "ABCDEFGH"}
     lines = [
@@ -87,7 +89,7 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
     text = "\n".join(lines) + "\n"
     before = figures(board(services, procedure=PROCEDURE))
 
-    first = import_file(services, text)
+    first = import_file(services, text, leader)
     assert (first["lines"], first["imported"], first["already_present"]) == (11, 8, 0), first
     assert [(e["line"], e["code"]) for e in first["errors"]] == [
         (7, "unknown_procedure"), (8, "impossible_transition"), (9, "bad_json")]
@@ -96,13 +98,13 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
     # Intake's tracking view follows resolution's replayed events.
     expected_status = {"A": 10, "B": 3, "C": 7, "D": 7, "E": 9, "F": 4, "G": 4, "H": 10}
     for k, status in expected_status.items():
-        wait_for(lambda: intake_status(services, c[k]), lambda s, status=status: s == status,
+        wait_for(lambda: intake_status(services, c[k], leader), lambda s, status=status: s == status,
                  what=f"{k} tracked at {status}")
     for k in "ADEFGH":
-        case = httpx.get(f"{services['resolution']}/api/v1/cases/{c[k]}", timeout=5).json()["case"]
+        case = httpx.get(f"{services['resolution']}/api/v1/cases/{c[k]}", timeout=5, auth=leader).json()["case"]
         assert case["status"] == expected_status[k]
     for k in "BC":
-        assert httpx.get(f"{services['resolution']}/api/v1/cases/{c[k]}", timeout=5).status_code == 404
+        assert httpx.get(f"{services['resolution']}/api/v1/cases/{c[k]}", timeout=5, auth=leader).status_code == 404
 
     # The export: statuses, seqs (F and G also got the watcher's overdue notice), compliance, rating.
     def mine():
@@ -121,7 +123,7 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
     # The same file again: nothing new, not even an event.
     intake_url = endpoints["INTAKE_DATABASE_URL"]
     events_before = await outbox_count(intake_url)
-    second = import_file(services, text)
+    second = import_file(services, text, leader)
     assert (second["lines"], second["imported"], second["already_present"]) == (11, 0, 8)
     assert len(second["errors"]) == 3
     assert await outbox_count(intake_url) == events_before
@@ -129,8 +131,9 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
     path = tmp_path / "legacy.jsonl"
     path.write_text(text, encoding="utf-8")
     cli = subprocess.run([sys.executable, "-m", "services.intake.importer", str(path), "--url", services["intake"],
-                          "--source", "e2e-legacy", "--chunk-lines", "4"], cwd=REPO, capture_output=True,
-                         text=True, timeout=60)
+                          "--source", "e2e-legacy", "--chunk-lines", "4", "--username", staff.username("leader")],
+                         cwd=REPO, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PASSWORD": staff.password("leader")})
     assert cli.returncode == 1, cli.stderr
     assert "11 lines, 0 imported, 8 already present, 3 errors" in cli.stderr
     assert "line 9: [bad_json]" in cli.stderr and "line 7: [unknown_procedure]" in cli.stderr

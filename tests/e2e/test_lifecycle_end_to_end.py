@@ -15,17 +15,17 @@ APPLICANT = {"name": "Trần Thị Bình", "id_number": "001190012345", "phone":
              "address": "12 Hàng Bạc, Hoàn Kiếm"}
 
 
-def post(url, body, status=200):
-    r = httpx.post(url, json=body, timeout=10)
+def post(url, body, status=200, auth=None):
+    r = httpx.post(url, json=body, timeout=10, auth=auth)
     assert r.status_code == status, r.text
     return r.json()
 
 
-def receive(services, channel):
+def receive(services, channel, clerk=None):
+    """Online submissions are anonymous; counter and post ones are entered by the signed-in clerk."""
     return post(f"{services['intake']}/api/v1/dossiers", {
         "procedure_code": PROCEDURE, "channel": channel, "applicant": APPLICANT,
-        "documents": ["Đơn đăng ký biến động đất đai", "Giấy chứng nhận đã cấp"],
-        "received_by": None if channel == "online" else "canbo.motcua"}, status=201)
+        "documents": ["Đơn đăng ký biến động đất đai", "Giấy chứng nhận đã cấp"]}, status=201, auth=clerk)
 
 
 def wait_for(fetch, predicate, timeout=15.0, what="condition"):
@@ -39,12 +39,12 @@ def wait_for(fetch, predicate, timeout=15.0, what="condition"):
         time.sleep(0.1)
 
 
-def case_exists(services, code):
-    return httpx.get(f"{services['resolution']}/api/v1/cases/{code}", timeout=5).status_code == 200
+def case_exists(services, code, auth):
+    return httpx.get(f"{services['resolution']}/api/v1/cases/{code}", timeout=5, auth=auth).status_code == 200
 
 
-def act(services, code, action, status=200):
-    return post(f"{services['resolution']}/api/v1/cases/{code}/{action}", {"by": "cb.xuly", "reason": "e2e"}, status)
+def act(services, code, action, auth, status=200):
+    return post(f"{services['resolution']}/api/v1/cases/{code}/{action}", {"reason": "e2e"}, status, auth=auth)
 
 
 def board(services, **filters):
@@ -73,7 +73,8 @@ def delta(after: dict, before: dict) -> dict:
 
 
 @pytest.mark.e2e
-def test_all_channels_and_every_status(services):
+def test_all_channels_and_every_status(services, staff):
+    clerk, officer = staff.auth("clerk"), staff.auth("officer_land")  # PROCEDURE is the land office's
     agency = httpx.get(f"{services['intake']}/api/v1/procedures", timeout=5).json()
     agency_id = next(p["agency_id"] for p in agency["procedures"] if p["code"] == PROCEDURE)
     before, before_post = figures(board(services, agency=agency_id)), figures(board(services, channel="post"))
@@ -81,47 +82,48 @@ def test_all_channels_and_every_status(services):
     # A: online, through every status from 1 to 10.
     a = receive(services, "online")
     assert a["status"] == 1 and a["due_at"] is None and a["code"].startswith(agency_id + "-")
-    a = post(f"{services['intake']}/api/v1/dossiers/{a['code']}/accept", {"by": "canbo.motcua"})
+    a = post(f"{services['intake']}/api/v1/dossiers/{a['code']}/accept", {}, auth=clerk)
     assert a["status"] == 2 and a["due_at"]
-    wait_for(lambda: case_exists(services, a["code"]), bool, what="case opened in resolution")
+    wait_for(lambda: case_exists(services, a["code"], officer), bool, what="case opened in resolution")
     for action, status in [("start-processing", 4), ("request-supplement", 5), ("record-supplement", 4),
                            ("request-fee", 6), ("record-payment", 4), ("resolve", 9)]:
-        assert act(services, a["code"], action)["status"] == status
-    refused = act(services, a["code"], "resolve", status=409)["error"]
+        assert act(services, a["code"], action, officer)["status"] == status
+    refused = act(services, a["code"], "resolve", officer, status=409)["error"]
     assert "9" in refused["message_vi"] and "return-result" in refused["message_en"]
-    assert act(services, a["code"], "return-result")["status"] == 10
+    assert act(services, a["code"], "return-result", officer)["status"] == 10
 
     # B: online, refused at intake (3).
     b = receive(services, "online")
-    b = post(f"{services['intake']}/api/v1/dossiers/{b['code']}/refuse", {"by": "canbo.motcua",
-                                                                           "reason": "Thiếu giấy tờ"})
+    b = post(f"{services['intake']}/api/v1/dossiers/{b['code']}/refuse", {"reason": "Thiếu giấy tờ"},
+             auth=clerk)
     assert b["status"] == 3
     # C: counter, accepted at once, withdrawn (7).
-    c = receive(services, "counter")
+    c = receive(services, "counter", clerk)
     assert c["status"] == 2 and c["due_at"]
-    wait_for(lambda: case_exists(services, c["code"]), bool, what="case C opened")
-    assert act(services, c["code"], "withdraw")["status"] == 7
+    wait_for(lambda: case_exists(services, c["code"], officer), bool, what="case C opened")
+    assert act(services, c["code"], "withdraw", officer)["status"] == 7
     # D: post, stopped in processing (8).
-    d = receive(services, "post")
-    wait_for(lambda: case_exists(services, d["code"]), bool, what="case D opened")
-    act(services, d["code"], "start-processing")
-    assert act(services, d["code"], "stop")["status"] == 8
+    d = receive(services, "post", clerk)
+    wait_for(lambda: case_exists(services, d["code"], officer), bool, what="case D opened")
+    act(services, d["code"], "start-processing", officer)
+    assert act(services, d["code"], "stop", officer)["status"] == 8
     # G: counter, then the citizen withdraws at intake: the request reaches resolution by
     # the requests topic, and resolution records 7. H: online, withdrawn before acceptance.
-    g = receive(services, "counter")
-    wait_for(lambda: case_exists(services, g["code"]), bool, what="case G opened")
+    g = receive(services, "counter", clerk)
+    wait_for(lambda: case_exists(services, g["code"], officer), bool, what="case G opened")
     wrong = httpx.post(f"{services['intake']}/api/v1/dossiers/{g['code']}/withdraw",
                        json={"id_number": "000000000000"}, timeout=5)
     assert wrong.status_code == 404
     assert post(f"{services['intake']}/api/v1/dossiers/{g['code']}/withdraw",
                 {"id_number": APPLICANT["id_number"], "reason": "Không còn nhu cầu"}, 202)["forwarded"] is True
-    wait_for(lambda: httpx.get(f"{services['resolution']}/api/v1/cases/{g['code']}").json()["case"]["status"],
+    wait_for(lambda: httpx.get(f"{services['resolution']}/api/v1/cases/{g['code']}",
+                               auth=officer).json()["case"]["status"],
              lambda s: s == 7, what="G withdrawn in resolution")
     h = receive(services, "online")
     assert post(f"{services['intake']}/api/v1/dossiers/{h['code']}/withdraw",
                 {"id_number": APPLICANT["id_number"]}, 202)["forwarded"] is False
     # E: counter, left in processing; F: online, left awaiting the clerk.
-    e = receive(services, "counter")
+    e = receive(services, "counter", clerk)
     f = receive(services, "online")
 
     expected = {"received_today": 8, "awaiting_acceptance": 1, "in_processing.within_deadline": 1,
@@ -134,10 +136,11 @@ def test_all_channels_and_every_status(services):
     assert post_delta == {"received_today": 1, "stopped": 1, "today.stopped": 1}
 
     # intake's tracking view follows resolution's events.
-    tracked = wait_for(lambda: httpx.get(f"{services['intake']}/api/v1/dossiers/{a['code']}").json(),
+    tracked = wait_for(lambda: httpx.get(f"{services['intake']}/api/v1/dossiers/{a['code']}", auth=clerk).json(),
                        lambda v: v["status"] == 10, what="tracking view at 10")
     assert tracked["applicant_id_masked"].endswith("2345") and "001190012345" not in str(tracked)
-    history = httpx.get(f"{services['intake']}/api/v1/dossiers/{a['code']}/history").json()
+    history = httpx.get(f"{services['intake']}/api/v1/dossiers/{a['code']}/history", auth=clerk).json()
     assert [h["status"] for h in history] == [1, 2, 4, 5, 4, 6, 4, 9, 10]
-    worklist = httpx.get(f"{services['resolution']}/api/v1/cases", params={"agency": agency_id, "status": 2}).json()
+    worklist = httpx.get(f"{services['resolution']}/api/v1/cases", params={"agency": agency_id, "status": 2},
+                         auth=officer).json()
     assert e["code"] in {w["code"] for w in worklist} and f["code"] not in {w["code"] for w in worklist}

@@ -27,7 +27,7 @@ def _stream_boards(url: str, out: queue.Queue, stop: threading.Event) -> None:
                 return
 
 
-def test_the_stream_shows_a_new_dossier_without_asking(services):
+def test_the_stream_shows_a_new_dossier_without_asking(services, staff):
     out, stop = queue.Queue(), threading.Event()
     reader = threading.Thread(target=_stream_boards, args=(f"{services['stats']}/api/v1/stats/live/stream", out, stop),
                               daemon=True)
@@ -35,7 +35,7 @@ def test_the_stream_shows_a_new_dossier_without_asking(services):
     try:
         assert out.get(timeout=10)[0:2] == ("status", 200)
         first = out.get(timeout=10)[1]
-        receive(services, "counter")
+        receive(services, "counter", staff.auth("clerk"))
         deadline = datetime.now() + timedelta(seconds=5)
         while True:
             remaining = (deadline - datetime.now()).total_seconds()
@@ -75,8 +75,8 @@ def test_report_files_and_bad_periods(services):
     assert quality["indicators"]["progress"]["max_points"] == 20 and quality["total"]["online"]["denominator"] >= 1
 
 
-def test_groups_series_and_overdue_list_carry_no_personal_data(services):
-    receive(services, "post")
+def test_groups_series_and_overdue_list_carry_no_personal_data(services, staff):
+    receive(services, "post", staff.auth("clerk"))
     groups = httpx.get(f"{services['stats']}/api/v1/stats/live/groups", params={"by": "agency"}, timeout=10).json()
     assert groups["rows"] and all(r["name"] for r in groups["rows"])
     series = httpx.get(f"{services['stats']}/api/v1/stats/daily", params={"days": 30}, timeout=10).json()["days"]

@@ -9,6 +9,7 @@ import asyncpg
 
 from services.intake.domain.dossier import Applicant
 from services.intake.service import catalogue, dossiers
+from shared.auth import Account, Role
 from shared.calendar import default_calendar
 from shared.db import migrate
 from shared.events import Channel
@@ -16,6 +17,8 @@ from shared.runtime import SHARED_MIGRATIONS
 
 INTAKE_MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "intake" / "migrations"
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
+
+CLERK = Account("clerk", Role.CLERK, None)
 
 
 async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database):
@@ -31,7 +34,8 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
     async def one(i: int) -> str:
         row = await dossiers.receive(pool, default_calendar(), NOW, procedure_code=procedure.code,
                                      channel=[Channel.COUNTER, Channel.ONLINE, Channel.POST][i % 3],
-                                     applicant=applicant, documents=[], received_by="clerk")
+                                     applicant=applicant, documents=[],
+                                     staff=None if i % 3 == 1 else CLERK)
         return row["code"]
 
     codes = await asyncio.gather(*(one(i) for i in range(60)))

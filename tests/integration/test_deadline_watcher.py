@@ -9,12 +9,15 @@ import asyncpg
 from aiokafka import ConsumerRecord
 
 from services.resolution.service import cases
+from shared.auth import Account, Role
 from shared.calendar import default_calendar
 from shared.consumer import Item
 from shared.db import migrate
 from shared.events import EventType, make_event
 from shared.lifecycle import Action
 from shared.runtime import SHARED_MIGRATIONS
+
+OFFICER = Account("cv.test", Role.OFFICER, "000.00.01.H26")
 
 RESOLUTION_MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "resolution" / "migrations"
 ACCEPTED_AT = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)   # Monday 08:00 in Hà Nội
@@ -56,10 +59,10 @@ async def test_overdue_noticed_once_and_again_after_a_new_due_time(fresh_databas
     # 07:00-09:00), a new due time that the watcher notices again only when it passes.
     calendar = default_calendar()
     t = DUE_AT + timedelta(minutes=10)
-    await cases.perform(pool, calendar, t, "W-1", Action.START_PROCESSING, actor="o", reason=None, correlation_id="c")
-    await cases.perform(pool, calendar, t, "W-1", Action.REQUEST_SUPPLEMENT, actor="o", reason=None, correlation_id="c")
+    await cases.perform(pool, calendar, t, "W-1", Action.START_PROCESSING, staff=OFFICER, reason=None, correlation_id="c")
+    await cases.perform(pool, calendar, t, "W-1", Action.REQUEST_SUPPLEMENT, staff=OFFICER, reason=None, correlation_id="c")
     resumed = datetime(2026, 3, 4, 2, 0, tzinfo=timezone.utc)  # Wednesday 09:00
-    case = await cases.perform(pool, calendar, resumed, "W-1", Action.RECORD_SUPPLEMENT, actor="o", reason=None,
+    case = await cases.perform(pool, calendar, resumed, "W-1", Action.RECORD_SUPPLEMENT, staff=OFFICER, reason=None,
                                correlation_id="c")
     assert case.due_at == calendar.extend_for_pause(DUE_AT, t, resumed) == resumed
     assert case.overdue_notified is False

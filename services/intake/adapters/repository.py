@@ -102,13 +102,14 @@ async def get_dossier(conn, code: str):
 
 
 async def record_transition(conn, code: str, *, status: int, seq: int, at: datetime, accepted_at=None,
-                            due_at=None, rule_version=None, refusal_reason=None) -> None:
+                            due_at=None, rule_version=None, refusal_reason=None, received_by=None) -> None:
     await conn.execute(
         """UPDATE dossiers SET status=$2, last_seq=$3, updated_at=$4,
                   accepted_at=COALESCE($5, accepted_at), due_at=COALESCE($6, due_at),
-                  rule_version=COALESCE($7, rule_version), refusal_reason=COALESCE($8, refusal_reason)
+                  rule_version=COALESCE($7, rule_version), refusal_reason=COALESCE($8, refusal_reason),
+                  received_by=COALESCE($9, received_by)
            WHERE code=$1""",
-        code, status, seq, at, accepted_at, due_at, rule_version, refusal_reason,
+        code, status, seq, at, accepted_at, due_at, rule_version, refusal_reason, received_by,
     )
 
 

@@ -5,7 +5,7 @@ import hashlib
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.intake.adapters import repository as repo
@@ -13,6 +13,7 @@ from services.intake.domain.codes import local_day
 from services.intake.domain.dossier import Applicant, masked_id, shown_status
 from services.intake.service import dossiers, rating
 from services.intake.service.idempotent import Once
+from shared.auth import Account, Role, optional_staff, require_role, staff
 from shared.events import Channel
 from shared.lifecycle import STATUS_NAMES_VI, Action, Status
 
@@ -21,6 +22,9 @@ IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=8, max_length=200, pattern=r"^[\x21-\x7e]+$",
     description="A key the client chooses per dossier (a UUID, say): resending the same request with it "
                 "returns the first answer instead of receiving the dossier twice")]
+# Who may do what at intake; an account with an agency sees only that agency's dossiers.
+DESK = (Role.CLERK, Role.LEADER)                    # receive at the counter or by post, accept, refuse
+READERS = (Role.CLERK, Role.OFFICER, Role.LEADER)   # see dossiers with the applicant's details
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]
 
 
@@ -29,16 +33,20 @@ class DossierIn(BaseModel):
     channel: Channel
     applicant: Applicant
     documents: list[ShortText] = Field(default_factory=list, max_length=50)
-    received_by: str | None = Field(None, max_length=100, description="Clerk account (counter and post)")
+    # The receiving clerk is the signed-in account; a `received_by` field sent by older clients is ignored.
 
 
 class DecisionIn(BaseModel):
-    by: str = Field(min_length=1, max_length=100, description="Clerk account")
+    # Who decides is the signed-in account; a `by` field sent by older clients is ignored.
     reason: str | None = Field(None, max_length=2000)
 
 
 class RefusalIn(DecisionIn):
     reason: str = Field(min_length=1, max_length=2000, description="Why the dossier is refused (form 03)")
+
+
+class CitizenIn(BaseModel):
+    id_number: str = Field(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")
 
 
 class WithdrawalIn(BaseModel):
@@ -63,6 +71,7 @@ class DossierOut(BaseModel):
     applicant_name: str
     applicant_id_masked: str
     documents: list[str]
+    received_by: str | None = Field(description="The clerk's account (counter, post, or who accepted online)")
     submitted_at: AwareDatetime
     accepted_at: AwareDatetime | None
     due_at: AwareDatetime | None
@@ -78,7 +87,8 @@ def _out(row) -> DossierOut:
         code=row["code"], status=status, status_name=STATUS_NAMES_VI[Status(status)], channel=row["channel"],
         agency_id=row["agency_id"], procedure_code=row["procedure_code"], procedure_version=row["procedure_version"],
         applicant_name=applicant["name"], applicant_id_masked=masked_id(applicant["id_number"]),
-        documents=json.loads(row["documents"]), submitted_at=row["submitted_at"], accepted_at=row["accepted_at"],
+        documents=json.loads(row["documents"]), received_by=row["received_by"], submitted_at=row["submitted_at"],
+        accepted_at=row["accepted_at"],
         due_at=row["tracked_due_at"] or row["due_at"], rule_version=row["rule_version"],
         refusal_reason=row["refusal_reason"], tracked_status=row["tracked_status"],
     )
@@ -97,16 +107,21 @@ async def list_procedures(request: Request, agency: str | None = Query(None, max
 
 
 @router.post("/dossiers", status_code=201, response_model=DossierOut, tags=["dossiers"],
-             summary="Tiếp nhận hồ sơ / receive a dossier")
+             summary="Tiếp nhận hồ sơ / receive a dossier",
+             description="Online submission (`channel: online`) is public; counter and post need a clerk's sign-in.")
 async def receive(request: Request, response: Response, body: DossierIn,
+                  account: Account | None = Depends(optional_staff),
                   idempotency_key: IdempotencyKey = None) -> DossierOut:
     rt = _rt(request)
+    clerk = None if body.channel is Channel.ONLINE else require_role(account, DESK)
+    # The fingerprint covers who sends it: another account reusing a key is refused, not answered.
+    request_print = f"{clerk.username if clerk else ''}|{body.model_dump_json()}"
     once = None if idempotency_key is None else Once(
-        idempotency_key, hashlib.sha256(body.model_dump_json().encode()).hexdigest(),
+        idempotency_key, hashlib.sha256(request_print.encode()).hexdigest(),
         lambda row: _out(row).model_dump(mode="json"))
     row = await dossiers.receive(rt.db, rt.calendar, rt.clock(), procedure_code=body.procedure_code,
                                  channel=body.channel, applicant=body.applicant, documents=body.documents,
-                                 received_by=body.received_by, once=once)
+                                 staff=clerk, once=once)
     if once is None:
         return _out(row)
     if once.replayed:
@@ -117,44 +132,64 @@ async def receive(request: Request, response: Response, body: DossierIn,
 @router.get("/dossiers", response_model=list[DossierOut], tags=["dossiers"], summary="Danh sách hồ sơ / list")
 async def list_dossiers(request: Request, status: int | None = Query(None, ge=1, le=10),
                         agency: str | None = Query(None, max_length=40), limit: int = Query(50, ge=1, le=500),
-                        offset: int = Query(0, ge=0, le=1_000_000)) -> list[DossierOut]:
+                        offset: int = Query(0, ge=0, le=1_000_000),
+                        account: Account = Depends(staff(*READERS))) -> list[DossierOut]:
+    agency = account.agency_filter(agency)
     async with _rt(request).db.acquire() as conn:
         rows = await repo.list_dossiers(conn, status=status, agency_id=agency, limit=limit, offset=offset)
     return [_out(r) for r in rows]
 
 
-@router.get("/dossiers/{code}", response_model=DossierOut, tags=["dossiers"])
-async def get_dossier(request: Request, code: str) -> DossierOut:
+async def _visible_dossier(request: Request, code: str, account: Account):
     async with _rt(request).db.acquire() as conn:
         row = await repo.get_dossier(conn, code)
     if row is None:
         raise dossiers.not_found(code)
-    return _out(row)
+    account.ensure_agency(row["agency_id"], code)
+    return row
+
+
+def _history_out(rows) -> list[dict]:
+    return [{**dict(r), "status_name": STATUS_NAMES_VI.get(r["status"]) if r["status"] else None} for r in rows]
+
+
+@router.get("/dossiers/{code}", response_model=DossierOut, tags=["dossiers"])
+async def get_dossier(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> DossierOut:
+    return _out(await _visible_dossier(request, code, account))
 
 
 @router.get("/dossiers/{code}/history", tags=["dossiers"], summary="Quá trình xử lý / status history")
-async def get_history(request: Request, code: str) -> list[dict]:
+async def get_history(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> list[dict]:
+    await _visible_dossier(request, code, account)
     async with _rt(request).db.acquire() as conn:
-        if await repo.get_dossier(conn, code) is None:
-            raise dossiers.not_found(code)
-        rows = await repo.history(conn, code)
-    return [{**dict(r), "status_name": STATUS_NAMES_VI.get(r["status"]) if r["status"] else None} for r in rows]
+        return _history_out(await repo.history(conn, code))
 
 
 @router.post("/dossiers/{code}/accept", response_model=DossierOut, tags=["dossiers"],
              summary="Tiếp nhận hồ sơ trực tuyến / accept an online dossier")
-async def accept(request: Request, code: str, body: DecisionIn) -> DossierOut:
+async def accept(request: Request, code: str, body: DecisionIn,
+                 account: Account = Depends(staff(*DESK))) -> DossierOut:
     rt = _rt(request)
-    return _out(await dossiers.decide(rt.db, rt.calendar, rt.clock(), code, Action.ACCEPT, by=body.by,
+    return _out(await dossiers.decide(rt.db, rt.calendar, rt.clock(), code, Action.ACCEPT, staff=account,
                                       reason=body.reason))
 
 
 @router.post("/dossiers/{code}/refuse", response_model=DossierOut, tags=["dossiers"],
              summary="Từ chối tiếp nhận / refuse a dossier")
-async def refuse(request: Request, code: str, body: RefusalIn) -> DossierOut:
+async def refuse(request: Request, code: str, body: RefusalIn,
+                 account: Account = Depends(staff(*DESK))) -> DossierOut:
     rt = _rt(request)
-    return _out(await dossiers.decide(rt.db, rt.calendar, rt.clock(), code, Action.REFUSE, by=body.by,
+    return _out(await dossiers.decide(rt.db, rt.calendar, rt.clock(), code, Action.REFUSE, staff=account,
                                       reason=body.reason))
+
+
+@router.post("/dossiers/{code}/track", tags=["citizen"],
+             summary="Tra cứu hồ sơ / track a dossier by its code and the applicant's ID number",
+             description="Public. The ID number travels in the body, never in the URL, so it stays out of "
+                         "access logs.")
+async def track(request: Request, code: str, body: CitizenIn) -> dict:
+    row, history = await dossiers.find_for_citizen(_rt(request).db, code, body.id_number)
+    return {"dossier": _out(row).model_dump(mode="json"), "history": _history_out(history)}
 
 
 @router.post("/dossiers/{code}/withdraw", status_code=202, tags=["citizen"],

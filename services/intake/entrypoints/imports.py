@@ -2,9 +2,10 @@
 through a pydantic body model, so a large file costs its bytes and no more."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from services.intake.service import imports
+from shared.auth import Account, Role, staff
 from shared.http import ApiError
 
 router = APIRouter(prefix="/api/v1")
@@ -28,7 +29,7 @@ async def _read_body(request: Request) -> bytes:
 
 @router.post(
     "/imports", tags=["imports"], summary="Nhập hồ sơ từ hệ thống cũ / import legacy dossiers (JSON lines)",
-    description="One legacy dossier per line (see the README, 'Importing history'); at most "
+    description="Needs a centre-wide leader's sign-in. One legacy dossier per line (see the README, 'Importing history'); at most "
                 f"{imports.MAX_LINES} lines and {imports.MAX_BYTES // (1024 * 1024)} MB per request. A bad line is "
                 "reported with its number (first_line + index) and does not stop the others; a code already "
                 "present is skipped.",
@@ -36,7 +37,13 @@ async def _read_body(request: Request) -> bytes:
                                    "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
 )
 async def import_history(request: Request, source: str = Query(min_length=1, max_length=200),
-                         first_line: int = Query(1, ge=1, le=1_000_000_000)) -> dict:
+                         first_line: int = Query(1, ge=1, le=1_000_000_000),
+                         account: Account = Depends(staff(Role.LEADER))) -> dict:
+    if account.agency_id is not None:  # lines may be of any agency and carry applicants' personal data
+        raise ApiError(403, f"Tài khoản {account.username} chỉ thuộc cơ quan {account.agency_id}; nhập hồ sơ cần "
+                            "lãnh đạo toàn Trung tâm",
+                       f"Account {account.username} belongs to agency {account.agency_id}; importing needs a "
+                       "centre-wide leader")
     lines = (await _read_body(request)).split(b"\n")
     if lines and not lines[-1].strip():
         lines.pop()  # the file's final newline

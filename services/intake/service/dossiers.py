@@ -16,6 +16,7 @@ from services.intake.domain.codes import format_code, local_day
 from services.intake.domain.dossier import Applicant, deadline_at_acceptance, reception_for
 from services.intake.service.idempotent import Once
 from shared import outbox
+from shared.auth import Account
 from shared.events import (LIFECYCLE_TOPIC, REQUESTS_TOPIC, AcceptedPayload, Channel, CitizenRequest, ClosedPayload,
                            Dimensions, EventType, RefusedPayload, RequestType, SubmittedPayload, make_event)
 from shared.http import ApiError
@@ -36,10 +37,12 @@ def not_found(code: str) -> ApiError:
 
 
 async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedure_code: str, channel: Channel,
-                  applicant: Applicant, documents: list[str], received_by: str | None,
+                  applicant: Applicant, documents: list[str], staff: Account | None,
                   once: Once | None = None) -> dict:
-    """With `once` (an Idempotency-Key), the answer is rendered and kept in this transaction, and a
+    """`staff` is the clerk who received it (counter, post); None for an online submission.
+    With `once` (an Idempotency-Key), the answer is rendered and kept in this transaction, and a
     request that finds its key taken gets the first request's answer instead."""
+    received_by = staff.username if staff else None
     async with pool.acquire() as conn, conn.transaction():
         if once is not None and await once.claim(conn, now):
             return once.answer
@@ -47,6 +50,8 @@ async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedure_code
         if procedure is None:
             raise ApiError(422, f"Thủ tục {procedure_code} không có trong danh mục",
                            f"Procedure {procedure_code} is not in the catalogue", field="procedure_code")
+        if staff:  # a commune desk's clerk receives only for the commune
+            staff.ensure_agency(procedure.agency_id)
         reception = reception_for(channel)
         seq = await repo.next_sequence(conn, procedure.agency_id, local_day(now))
         code = format_code(procedure.agency_id, local_day(now), seq)
@@ -74,13 +79,15 @@ async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedure_code
         return await once.complete(conn, row) if once is not None else row
 
 
-async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action: Action, *, by: str,
+async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action: Action, *, staff: Account,
                  reason: str | None) -> dict:
     """Accept (1 or pre-acceptance 5 -> 2) or refuse (-> 3) an online dossier."""
+    by = staff.username
     async with pool.acquire() as conn, conn.transaction():
         row = await repo.lock_dossier(conn, code)
         if row is None:
             raise not_found(code)
+        staff.ensure_agency(row["agency_id"], code)
         current = Status(row["status"])
         try:
             to = target_status(action, current, accepted_before=row["accepted_at"] is not None, among=INTAKE_ACTIONS)
@@ -95,7 +102,8 @@ async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action:
             deadline = deadline_at_acceptance(procedure, Channel(row["channel"]), now, calendar)
             payload = AcceptedPayload(from_status=int(current), to_status=2, actor=by, reason=reason,
                                       dimensions=dims, accepted_at=now, deadline=deadline)
-            await repo.record_transition(conn, code, status=2, seq=seq, at=now, accepted_at=now,
+            # the clerk who accepts an online dossier is the one who received it (slip, form 01)
+            await repo.record_transition(conn, code, status=2, seq=seq, at=now, accepted_at=now, received_by=by,
                                          due_at=deadline.due_at, rule_version=deadline.rule_version)
             event_type = EventType.ACCEPTED
         else:
@@ -109,14 +117,30 @@ async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action:
         return dict(await repo.get_dossier(conn, code))
 
 
+def _no_such_dossier_for_citizen() -> ApiError:
+    # Same answer for an unknown code and a wrong ID number, so a code cannot be probed.
+    return ApiError(404, "Không tìm thấy hồ sơ với mã và số định danh đã nhập", "No dossier with this code and ID number")
+
+
+def _is_applicants(row, id_number: str) -> bool:
+    return row is not None and json.loads(row["applicant"])["id_number"] == id_number
+
+
 async def lock_for_applicant(conn, code: str, id_number: str):
-    """The dossier row, locked, when `id_number` is its applicant's; else the one 404 for both
-    cases, so a code cannot be probed without the ID number."""
+    """The dossier row, locked, when `id_number` is its applicant's; else the one 404 for both."""
     row = await repo.lock_dossier(conn, code)
-    if row is None or json.loads(row["applicant"])["id_number"] != id_number:
-        raise ApiError(404, "Không tìm thấy hồ sơ với mã và số định danh đã nhập",
-                       "No dossier with this code and ID number")
+    if not _is_applicants(row, id_number):
+        raise _no_such_dossier_for_citizen()
     return row
+
+
+async def find_for_citizen(pool: asyncpg.Pool, code: str, id_number: str) -> tuple[dict, list]:
+    """Tracking by code plus the applicant's ID number, never by code alone: the row and its history."""
+    async with pool.acquire() as conn:
+        row = await repo.get_dossier(conn, code)
+        if not _is_applicants(row, id_number):
+            raise _no_such_dossier_for_citizen()
+        return dict(row), list(await repo.history(conn, code))
 
 
 async def withdraw_for_citizen(pool: asyncpg.Pool, now: datetime, code: str, *, id_number: str,

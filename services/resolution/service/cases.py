@@ -14,6 +14,7 @@ from services.resolution.adapters import repository as repo
 from services.resolution.domain.case import Case, Outcome, RatingRefused, act, overdue, rate
 from services.resolution.domain.replay import replay
 from shared import outbox
+from shared.auth import Account
 from shared.calendar import default_calendar
 from shared.consumer import Item
 from shared.events import LIFECYCLE_TOPIC, EventType, RequestType, make_event
@@ -48,14 +49,15 @@ async def _record(conn, outcome: Outcome, now: datetime, correlation_id: str) ->
     await outbox.append(conn, LIFECYCLE_TOPIC, outcome.case.code, _event(outcome, now, correlation_id))
 
 
-async def perform(pool: asyncpg.Pool, calendar, now: datetime, code: str, action: Action, *, actor: str,
+async def perform(pool: asyncpg.Pool, calendar, now: datetime, code: str, action: Action, *, staff: Account,
                   reason: str | None, correlation_id: str) -> Case:
     async with pool.acquire() as conn, conn.transaction():
         case = await repo.lock_case(conn, code)  # a second clerk waits here, then sees the new status
         if case is None:
             raise not_found(code)
+        staff.ensure_agency(case.agency_id, code)
         try:
-            outcome = act(case, action, actor=actor, reason=reason, now=now, calendar=calendar)
+            outcome = act(case, action, actor=staff.username, reason=reason, now=now, calendar=calendar)
         except TransitionRefused as exc:
             raise ApiError(409, exc.vi, exc.en, current_status=int(case.status),
                            allowed_actions=[a.value for a in exc.allowed]) from None

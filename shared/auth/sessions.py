@@ -1,0 +1,91 @@
+"""Signed session cookies: `base64url(json claims).base64url(HMAC-SHA256)`, stateless.
+
+The cookie names the account and carries a fingerprint of its password hash, so changing
+the password ends every session of that account; expiry is inside the signed part.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+COOKIE_NAME = "dvc_session"
+DEFAULT_TTL_SECONDS = 8 * 3600  # one working day
+SECRET_FILE = Path(__file__).resolve().parents[2] / ".local" / "session-secret"
+
+
+@dataclass(frozen=True)
+class SessionClaims:
+    username: str
+    fingerprint: str
+    expires_at: int  # unix seconds
+
+
+def fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class SessionSigner:
+    def __init__(self, secret: bytes, ttl_seconds: int = DEFAULT_TTL_SECONDS):
+        if len(secret) < 16:
+            raise ValueError("the session secret needs at least 16 bytes")
+        self._key = hashlib.sha256(b"dvc-session-v1:" + secret).digest()
+        self.ttl_seconds = ttl_seconds
+
+    def _mac(self, body: str) -> str:
+        return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+
+    def issue(self, username: str, password_hash: str, now: float) -> tuple[str, SessionClaims]:
+        claims = SessionClaims(username, fingerprint(password_hash), int(now) + self.ttl_seconds)
+        body = _b64(json.dumps({"u": claims.username, "f": claims.fingerprint, "e": claims.expires_at},
+                               separators=(",", ":")).encode())
+        return f"{body}.{self._mac(body)}", claims
+
+    def verify(self, token: str, now: float) -> SessionClaims | None:
+        """The claims of a well-signed, unexpired token; None for anything else."""
+        body, dot, mac = token.partition(".")
+        if not dot or not hmac.compare_digest(mac, self._mac(body)):
+            return None
+        try:
+            data = json.loads(_unb64(body))
+            claims = SessionClaims(str(data["u"]), str(data["f"]), int(data["e"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+        return claims if now < claims.expires_at else None
+
+
+def load_secret(path: Path = SECRET_FILE) -> bytes:
+    """`SESSION_SECRET` from the environment; for local runs a random one kept in `.local/`.
+
+    Every instance of every service must use the same secret, so a sign-in on one page holds on
+    the others (cookies are per host, not per port). Created atomically: the three services
+    start together and must not each write their own.
+    """
+    env = os.environ.get("SESSION_SECRET")
+    if env:
+        return env.encode()
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp.write_text(secrets.token_urlsafe(48))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # fails if another process won the race; then its secret is used
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip().encode()
