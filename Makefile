@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean import user dlt
+.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean import user bench dlt
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -20,6 +20,11 @@ test: venv
 # Pure tests only: no servers needed.
 unit: venv
 	$(PY) -m pytest tests/unit -q
+
+# Benchmarks (not tests): quick sizes, under 10 minutes; FULL=1 for the issue's sizes.
+# Own servers (profile bench), so it runs beside make run and make test. Results: bench-results/.
+bench: venv
+	$(PY) -m bench $(if $(FULL),--full)
 
 # Legacy dossiers as JSON lines into a running intake: make import FILE=old.jsonl [URL=http://host:8001]
 URL ?= http://127.0.0.1:8001
@@ -41,6 +46,7 @@ asyncapi: venv
 clean:
 	-$(PY) -m deploy.local.servers down --profile run
 	-$(PY) -m deploy.local.servers down --profile test
+	-$(PY) -m deploy.local.servers down --profile bench
 	rm -rf .local
 
 # Dead letters: make dlt ARGS="list" | ARGS="show --offset N" | ARGS="replay --offset N"

@@ -2,9 +2,10 @@
 
     python -m deploy.local.servers up|down|status [--profile run|test]
 
-Two profiles with their own ports and data folders, so both can run at once:
-  run:  .local/run/,  PostgreSQL 127.0.0.1:54320, Kafka 127.0.0.1:9092 (controller 9093)
-  test: .local/test/, PostgreSQL 127.0.0.1:54321, Kafka 127.0.0.1:9192 (controller 9193)
+Three profiles with their own ports and data folders, so all can run at once:
+  run:   .local/run/,   PostgreSQL 127.0.0.1:54320, Kafka 127.0.0.1:9092 (controller 9093)
+  test:  .local/test/,  PostgreSQL 127.0.0.1:54321, Kafka 127.0.0.1:9192 (controller 9193)
+  bench: .local/bench/, PostgreSQL 127.0.0.1:54330, Kafka 127.0.0.1:9072 (controller 9073)
 `up` prints `export KEY=value` lines on stdout (progress goes to stderr). Every function is
 idempotent: starting what already runs just returns its endpoints.
 PostgreSQL refuses to run as root, so as root initdb/pg_ctl run as the `postgres` OS user
@@ -57,10 +58,14 @@ class Profile:
 
 # Two checkouts may test side by side on one machine: DVC_TEST_PORT_SHIFT moves every test port.
 TEST_PORT_SHIFT = int(os.environ.get("DVC_TEST_PORT_SHIFT", "0"))
+# `make bench` beside `make run` and `make test`; ports away from the test profile's shifts.
+BENCH_PORT_SHIFT = int(os.environ.get("DVC_BENCH_PORT_SHIFT", "0"))
 PROFILES = {
     "run": Profile("run", pg_port=54320, kafka_port=9092, controller_port=9093),
     "test": Profile("test", pg_port=54321 + TEST_PORT_SHIFT, kafka_port=9192 + TEST_PORT_SHIFT,
                     controller_port=9193 + TEST_PORT_SHIFT),
+    "bench": Profile("bench", pg_port=54330 + BENCH_PORT_SHIFT, kafka_port=9072 + BENCH_PORT_SHIFT,
+                     controller_port=9073 + BENCH_PORT_SHIFT),
 }
 
 

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from services.intake.service import catalogue, tracking
-from services.intake.entrypoints import imports
+from services.intake.entrypoints import bench_bare, imports
 from services.intake.entrypoints.http import router
 from shared.calendar import default_calendar
 from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
@@ -47,3 +47,6 @@ app.include_router(router)
 app.include_router(imports.router)
 
 ASYNCAPI_DESCRIPTION = "Reception of dossiers: publishes the first lifecycle events and citizens' requests; consumes the lifecycle topic for tracking."
+
+if bench_bare.enabled():  # `make bench` only: the one-INSERT floor reception is compared with
+    bench_bare.install(app, runtime)

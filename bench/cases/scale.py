@@ -1,0 +1,190 @@
+"""Figures 5 and 4 on one data set: rebuild the stats projections from the events of many
+dossiers (a year of them), then ask for the period report over that year.
+
+Figure 5 times the rebuild command; figure 4 compares the report endpoint with a naive
+GROUP BY over the fact rows in the same database.
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import asyncpg
+import httpx
+
+from bench import procs, topics
+from bench.routes import stats_paths
+from bench.measure import Figure, Summary, ratios, say
+from bench.system import PORTS, _recreate_topics
+from shared.events import LIFECYCLE_TOPIC
+
+REBUILD_MODULE = "services.stats.entrypoints.commands"  # `rebuild`, as `make rebuild-stats` runs it
+REPORT = "/api/v1/stats/report"
+PERIOD = ("2025-01-01", "2025-12-31")  # the generator's year of reception
+GOAL_REBUILD_S, GOAL_REPORT_MS, GOAL_SPEEDUP = 300, 300, 10
+
+_prepared: dict = {}
+
+
+def _rebuild_available() -> bool:
+    return importlib.util.find_spec(REBUILD_MODULE) is not None
+
+
+def _run_rebuild(env: dict[str, str], database_url: str) -> tuple[float, float | None]:
+    """Wall time of the rebuild command and its peak memory (polled VmHWM)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", REBUILD_MODULE, "rebuild"], cwd=procs.REPO,
+                            env={**os.environ, **env, "STATS_DATABASE_URL": database_url},
+                            stdout=subprocess.DEVNULL)
+    peak: list[float] = []
+
+    def watch():
+        while proc.poll() is None:
+            mb = procs.peak_rss_mb(proc.pid)
+            if mb:
+                peak.append(mb)
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    code = proc.wait()
+    elapsed = time.perf_counter() - started
+    watcher.join()
+    if code != 0:
+        raise RuntimeError(f"{REBUILD_MODULE} exited with code {code}")
+    return elapsed, max(peak) if peak else None
+
+
+def _prepare(env: dict[str, str], sizes, memory: dict) -> dict:
+    """The topic of `scale_dossiers` dossiers' lives, rebuilt `reps` times into fresh databases."""
+    if _prepared:
+        return _prepared
+    bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
+    asyncio.run(_recreate_topics(bootstrap))
+    n_events = asyncio.run(topics.produce(bootstrap, LIFECYCLE_TOPIC, n_dossiers=sizes.scale_dossiers))
+    _prepared.update(events=n_events, dossiers=sizes.scale_dossiers)
+    urls = []
+    if _rebuild_available():
+        seconds, ceiling = [], []
+        for rep in range(sizes.reps):
+            bare = procs.run_worker("ceiling", [bootstrap, LIFECYCLE_TOPIC, str(n_events)], env, timeout=3600)
+            ceiling.append(bare["seconds"])
+            urls.append(asyncio.run(procs.create_database(env["STATS_DATABASE_URL"], "bench_rebuild")))
+            elapsed, peak = _run_rebuild(env, urls[-1])
+            seconds.append(elapsed)
+            if peak:
+                memory["stats (rebuild)"] = max(memory.get("stats (rebuild)", 0.0), peak)
+            say(f"  rebuild: repetition {rep + 1}/{sizes.reps}: {elapsed:.1f} s for {n_events:,} events "
+                f"({n_events / elapsed:,.0f}/s); bare read {bare['seconds']:.1f} s")
+        _prepared["rebuild"] = (seconds, ceiling)
+    else:  # no rebuild command yet: the service's own ingestion fills the database for figure 4
+        urls.append(asyncio.run(procs.create_database(env["STATS_DATABASE_URL"], "bench_rebuild")))
+        procs.run_worker("stats_ingest", [bootstrap, LIFECYCLE_TOPIC, str(n_events), urls[-1]], env, timeout=7200)
+    for url in urls[:-1]:
+        asyncio.run(procs.drop_database(url))
+    _prepared["database_url"] = urls[-1]
+    return _prepared
+
+
+def figure5(env, sizes, memory) -> Figure:
+    if not _rebuild_available():
+        return Figure(5, "Rebuild", goal=f"< {GOAL_REBUILD_S // 60} min",
+                      not_measured=f"no rebuild command ({REBUILD_MODULE}) on this branch yet")
+    prepared = _prepare(env, sizes, memory)
+    seconds, ceiling = prepared["rebuild"]
+    value = Summary.of(seconds)
+    return Figure(5, "Rebuild of the stats projections", "s", value=value, reference=Summary.of(ceiling),
+                  reference_name="bare read of the topic", ratio=ratios(seconds, ceiling),
+                  goal=f"< {GOAL_REBUILD_S} s", met=value.median < GOAL_REBUILD_S,
+                  extra={"data": f"{prepared['dossiers']:,} dossiers, {prepared['events']:,} events, one year",
+                         "events/s": {"median": prepared["events"] / value.median, "unit": "events/s"}})
+
+
+NAIVE = """
+SELECT {key} AS key,
+  count(*) FILTER (WHERE received_at >= $1 AND received_at < $2 AND channel = 'online') AS received_online,
+  count(*) FILTER (WHERE received_at >= $1 AND received_at < $2 AND channel <> 'online') AS received_counter_post,
+  count(*) FILTER (WHERE received_at < $1 AND (resolved_at IS NULL OR resolved_at >= $1)
+                   AND status NOT IN (3, 7, 8, 10)) AS carried_over,
+  count(*) FILTER (WHERE resolved_at >= $1 AND resolved_at < $2 AND compliance = 'early') AS resolved_early,
+  count(*) FILTER (WHERE resolved_at >= $1 AND resolved_at < $2 AND compliance = 'on_time') AS resolved_on_time,
+  count(*) FILTER (WHERE resolved_at >= $1 AND resolved_at < $2 AND compliance = 'late') AS resolved_late,
+  count(*) FILTER (WHERE received_at < $2 AND status IN (2, 4) AND due_at >= $2) AS processing_within,
+  count(*) FILTER (WHERE received_at < $2 AND status IN (2, 4) AND due_at < $2) AS processing_overdue
+FROM facts GROUP BY 1 ORDER BY 1"""
+
+
+async def _naive_ms(url: str, group_by: str, times: int) -> float:
+    from datetime import datetime, timedelta, timezone
+    vn = timezone(timedelta(hours=7))
+    lo = datetime.fromisoformat(PERIOD[0]).replace(tzinfo=vn)
+    hi = datetime.fromisoformat(PERIOD[1]).replace(tzinfo=vn) + timedelta(days=1)
+    sql = NAIVE.format(key="agency_id" if group_by == "agency" else "procedure_code")
+    conn = await asyncpg.connect(url)
+    try:
+        schema = await conn.fetchval("SELECT schema_name FROM projection_generations WHERE state = 'active'")
+        await conn.execute(f"SET search_path TO {schema}, public")  # the facts the report reads
+        samples = []
+        for _ in range(times):
+            started = time.perf_counter()
+            await conn.fetch(sql, lo, hi)
+            samples.append((time.perf_counter() - started) * 1000)
+        return statistics.median(samples)
+    finally:
+        await conn.close()
+
+
+def figure4(env, sizes, memory) -> Figure:
+    if REPORT not in stats_paths():
+        return Figure(4, "Reports at scale", goal=f"< {GOAL_REPORT_MS} ms and >= {GOAL_SPEEDUP}x naive",
+                      not_measured=f"stats has no {REPORT} on this branch yet")
+    prepared = _prepare(env, sizes, memory)
+    asyncio.run(_recreate_topics(env["KAFKA_BOOTSTRAP_SERVERS"]))  # nothing to replay while reporting
+    stats = procs.Service("stats", PORTS["stats"], {**env, "STATS_DATABASE_URL": prepared["database_url"]})
+    try:
+        stats.wait_healthy()
+        results = {}
+        with httpx.Client(base_url=stats.url, timeout=120) as client:
+            for group_by in ("agency", "procedure"):
+                params = {"from": PERIOD[0], "to": PERIOD[1], "group_by": group_by}
+                client.get(REPORT, params=params).raise_for_status()  # warm: plans, caches
+                report_ms, naive_ms = [], []
+                for _ in range(sizes.reps):
+                    samples = []
+                    for _ in range(5):
+                        started = time.perf_counter()
+                        client.get(REPORT, params=params).raise_for_status()
+                        samples.append((time.perf_counter() - started) * 1000)
+                    report_ms.append(statistics.median(samples))
+                    naive_ms.append(asyncio.run(_naive_ms(prepared["database_url"], group_by, 5)))
+                results[group_by] = (report_ms, naive_ms)
+                say(f"  report by {group_by}: {statistics.median(report_ms):.1f} ms, "
+                    f"naive GROUP BY {statistics.median(naive_ms):.1f} ms")
+        stats.sample_memory()
+    finally:
+        stats.stop()
+        if stats.peak_mb:
+            memory["stats (reporting)"] = stats.peak_mb
+        asyncio.run(procs.drop_database(prepared["database_url"]))
+    worst = max(results, key=lambda g: statistics.median(results[g][0]))
+    report_ms, naive_ms = results[worst]
+    value, speedup = Summary.of(report_ms), ratios(naive_ms, report_ms)
+    other = "procedure" if worst == "agency" else "agency"
+    return Figure(4, f"Report over a year (slower grouping: by {worst})", "ms", value=value,
+                  reference=Summary.of(naive_ms), reference_name="naive GROUP BY over facts", ratio=speedup,
+                  goal=f"< {GOAL_REPORT_MS} ms and >= {GOAL_SPEEDUP}x faster than naive",
+                  met=value.median < GOAL_REPORT_MS and speedup.median >= GOAL_SPEEDUP,
+                  extra={f"by {other}": {**Summary.of(results[other][0]).__dict__, "unit": "ms"},
+                         f"naive by {other}": {**Summary.of(results[other][1]).__dict__, "unit": "ms"},
+                         "data": f"{prepared['dossiers']:,} dossiers over one year; HTTP round trip vs "
+                                 "SQL round trip, ratio = naive / report"})
+
+
+def run(number: int, env, sizes, memory) -> Figure:
+    return figure5(env, sizes, memory) if number == 5 else figure4(env, sizes, memory)

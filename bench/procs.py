@@ -1,0 +1,137 @@
+"""Processes and databases the benchmarks start: the services, workers, fresh databases."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+from bench.measure import say
+
+REPO = Path(__file__).resolve().parents[1]
+LOGS = REPO / ".local" / "bench" / "logs"
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The kernel's high-water mark of the process's resident memory (VmHWM), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+class Service:
+    """One service as `python -m services.<name>` on its own port, logging to a file."""
+
+    def __init__(self, name: str, port: int, env: dict[str, str]):
+        self.name, self.port = name, port
+        LOGS.mkdir(parents=True, exist_ok=True)
+        self.log_path = LOGS / f"{name}.log"
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=REPO,
+                                     env={**os.environ, **env, f"{name.upper()}_PORT": str(port)},
+                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.peak_mb: float | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_healthy(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited during start-up; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} not healthy after {timeout:.0f} s; see {self.log_path}")
+            time.sleep(0.3)
+
+    def sample_memory(self) -> float | None:
+        peak = peak_rss_mb(self.proc.pid)
+        if peak is not None:
+            self.peak_mb = max(self.peak_mb or 0.0, peak)
+        return self.peak_mb
+
+    def stop(self, timeout: float = 30) -> None:
+        self.sample_memory()  # the high-water mark is gone once the process exits
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                say(f"{self.name} did not stop in {timeout:.0f} s; killing it")
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def start_services(names_ports: dict[str, int], env: dict[str, str]) -> dict[str, Service]:
+    services = {name: Service(name, port, env) for name, port in names_ports.items()}
+    try:
+        for s in services.values():
+            s.wait_healthy()
+    except BaseException:
+        for s in services.values():
+            s.stop()
+        raise
+    return services
+
+
+def run_worker(module: str, args: list[str], env: dict[str, str], timeout: float) -> dict:
+    """`python -m bench.workers.<module>`: its last stdout line is its JSON result; its peak
+    memory is read by the worker itself just before it exits."""
+    proc = subprocess.run([sys.executable, "-m", f"bench.workers.{module}", *args], cwd=REPO,
+                          env={**os.environ, **env}, stdout=subprocess.PIPE, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"worker {module} failed with code {proc.returncode}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+async def create_database(any_url: str, prefix: str) -> str:
+    """A new empty database beside the one of `any_url`; returns its URL."""
+    base = any_url.rsplit("/", 1)[0]
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return f"{base}/{name}"
+
+
+async def drop_database(url: str) -> None:
+    base, name = url.rsplit("/", 1)
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def drop_stale_databases(any_url: str) -> list[str]:
+    """Databases an interrupted earlier run left on the bench server (all named bench_*)."""
+    base = any_url.rsplit("/", 1)[0]
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        names = [r["datname"] for r in await admin.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'")]
+        for name in names:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+    return names
