@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Callable, Literal, Union
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 LIFECYCLE_TOPIC = "dossier.lifecycle.v1"
 REQUESTS_TOPIC = "dossier.requests.v1"
@@ -218,6 +218,8 @@ def parse_event(raw: bytes | str) -> _Envelope:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadEvent(f"not JSON: {exc}") from None
+    except RecursionError:  # nested deeper than the parser goes: poison, not a crash of every reader
+        raise BadEvent("not JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise BadEvent("not a JSON object")
     version = data.get("schema_version", 1)
@@ -236,7 +238,11 @@ def parse_event(raw: bytes | str) -> _Envelope:
 
 
 def _short(exc: Exception, limit: int = 500) -> str:
-    text = " ".join(str(exc).split())
+    if isinstance(exc, ValidationError):  # without the input values: they may be personal data (logs, DLT headers)
+        text = "; ".join(": ".join(filter(None, [".".join(map(str, e["loc"])), e["msg"]]))
+                         for e in exc.errors(include_input=False))
+    else:
+        text = " ".join(str(exc).split())
     return text if len(text) <= limit else text[:limit] + "…"
 
 

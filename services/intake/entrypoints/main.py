@@ -40,6 +40,7 @@ def build(settings: Settings | None = None) -> Runtime:
 
 
 runtime = build()
+runtime.body_limits["/api/v1/imports"] = imports.BODY_LIMIT
 app = runtime.app("intake: tiếp nhận hồ sơ",
                   "Reception of administrative-procedure dossiers: catalogue, counter, online, post.")
 app.include_router(router)
