@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean import user bench
+.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean import user bench dlt
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -48,6 +48,10 @@ clean:
 	-$(PY) -m deploy.local.servers down --profile test
 	-$(PY) -m deploy.local.servers down --profile bench
 	rm -rf .local
+
+# Dead letters: make dlt ARGS="list" | ARGS="show --offset N" | ARGS="replay --offset N"
+dlt: venv
+	$(PY) -m deploy.dlt $(ARGS)
 
 # Create or update a staff account in every service's database, e.g.
 #   make user ROLE=officer USERNAME=cv.datdai AGENCY=000.00.31.H26 NAME="Nguyễn Văn A"

@@ -84,6 +84,8 @@ class BatchProcessor(Generic[T]):
                 items.append(Item(record, self.decode(record.value or b"")))
             except BadEvent as exc:
                 await self._dead_letter(record, "bad_event", str(exc))
+            except Exception as exc:  # e.g. RecursionError on deeply nested JSON: still poison, never retried
+                await self._dead_letter(record, "bad_event", f"undecodable: {type(exc).__name__}: {exc}"[:1000])
         if not items:
             return
         try:
@@ -116,10 +118,18 @@ class BatchProcessor(Generic[T]):
         headers: dict[str, Any] = {
             "dlt-reason": reason[:1000], "dlt-kind": kind, "dlt-service": self.service,
             "dlt-original-topic": record.topic, "dlt-original-partition": str(record.partition),
-            "dlt-original-offset": str(record.offset),
+            "dlt-original-offset": str(record.offset), "dlt-original-timestamp": str(record.timestamp),
         }
         await self.broker.publish(record.value or b"", topic=DEAD_LETTER_TOPIC, key=record.key, headers=headers)
         self.dead_letters.labels(record.topic, kind).inc()
+
+
+async def _records_undecoded(msg):
+    """The raw records, bodies untouched: `processor.decode` judges them. FastStream's own
+    decoder parses every body as JSON before the handler runs, and a body it cannot parse
+    (nested too deep, or a lying content-type header) failed the whole batch, uncommitted
+    but skipped: good events behind the poison were lost."""
+    return msg.raw_message
 
 
 def subscribe_batches(broker: KafkaBroker, topic: str, group_id: str, processor: BatchProcessor,
@@ -128,6 +138,7 @@ def subscribe_batches(broker: KafkaBroker, topic: str, group_id: str, processor:
 
     @broker.subscriber(topic, group_id=group_id, batch=True, max_records=max_records, batch_timeout_ms=100,
                        auto_offset_reset="earliest", ack_policy=AckPolicy.MANUAL, listener=tracker,
+                       decoder=_records_undecoded,
                        title=f"{group_id}:{topic}", description=description)
     async def handle(msg: KafkaMessage) -> None:
         records = msg.raw_message

@@ -20,6 +20,10 @@ TRANSIENT_DB_ERRORS = (
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.InterfaceError,
+    # Raised by asyncpg when the server went away mid-operation ("cannot switch to state …");
+    # taken for permanent, it dead-lettered good events during a PostgreSQL restart.
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.SerializationError,
     asyncpg.exceptions.DeadlockDetectedError,
 )

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Callable, Literal, Union
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 LIFECYCLE_TOPIC = "dossier.lifecycle.v1"
 REQUESTS_TOPIC = "dossier.requests.v1"
@@ -144,9 +144,13 @@ class EventType(StrEnum):
     APOLOGY_ISSUED = "dossier.apology_issued"
 
 
+CURRENT_SCHEMA_VERSION = 1
+
+
 class _Envelope(_Frozen):
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
-    schema_version: int = 1
+    # Only the current version validates as is; older ones take parse_event's upcasting path.
+    schema_version: int = Field(CURRENT_SCHEMA_VERSION, ge=CURRENT_SCHEMA_VERSION, le=CURRENT_SCHEMA_VERSION)
     dossier_code: str = Field(min_length=1, max_length=64)
     seq: int = Field(ge=1, description="This dossier's event number: 1, 2, 3 ... with no gaps")
     occurred_at: AwareDatetime
@@ -188,7 +192,6 @@ EVENT_FOR_STATUS: dict[int, EventType] = {
 LifecycleEvent = Annotated[Union[tuple(EVENT_CLASSES.values())], Field(discriminator="type")]  # type: ignore[valid-type]
 _LIFECYCLE = TypeAdapter(LifecycleEvent)
 
-CURRENT_SCHEMA_VERSION = 1
 # (type, version) -> function turning that version's dict into the next version's dict.
 UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
@@ -207,10 +210,16 @@ def make_event(type_: EventType, *, dossier_code: str, seq: int, occurred_at: da
 
 def parse_event(raw: bytes | str) -> _Envelope:
     """Decode one lifecycle message, upcasting old versions; BadEvent says why it cannot be."""
+    try:  # the hot path: a current event, validated straight from its bytes (twice as fast)
+        return _LIFECYCLE.validate_json(raw)
+    except ValueError:
+        pass  # an old version, or a bad message: the slow path upcasts or says what is wrong
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadEvent(f"not JSON: {exc}") from None
+    except RecursionError:  # nested deeper than the parser goes: poison, not a crash of every reader
+        raise BadEvent("not JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise BadEvent("not a JSON object")
     version = data.get("schema_version", 1)
@@ -229,7 +238,11 @@ def parse_event(raw: bytes | str) -> _Envelope:
 
 
 def _short(exc: Exception, limit: int = 500) -> str:
-    text = " ".join(str(exc).split())
+    if isinstance(exc, ValidationError):  # without the input values: they may be personal data (logs, DLT headers)
+        text = "; ".join(": ".join(filter(None, [".".join(map(str, e["loc"])), e["msg"]]))
+                         for e in exc.errors(include_input=False))
+    else:
+        text = " ".join(str(exc).split())
     return text if len(text) <= limit else text[:limit] + "…"
 
 

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Awaitable, Callable
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, make_asgi_app
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.validation_vi import field_name, problem_vi
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -30,15 +37,43 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": e.get("msg", "")}
-            for e in exc.errors()
-        ]
-        where = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
+        errors = exc.errors()
+        problems = [{"field": field_name(e.get("loc", ())), "problem": e.get("msg", ""), "problem_vi": problem_vi(e)}
+                    for e in errors]
+        where_vi = "; ".join(f"{p['field']}: {p['problem_vi']}" for p in problems[:5])
+        where_en = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
         return JSONResponse(
-            error_body(f"Dữ liệu gửi lên không hợp lệ ({where})", f"Invalid request ({where})", problems=problems),
+            error_body(f"Dữ liệu gửi lên không hợp lệ ({where_vi})", f"Invalid request ({where_en})",
+                       problems=problems),
             status_code=422,
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Routing and framework errors (unknown path, wrong method, unreadable body) in both languages.
+        vi, en = getattr(exc, "vi", None), getattr(exc, "en", None)
+        if not vi and exc.status_code == 400:  # FastAPI's answer to a body it could not parse
+            vi, en = "Không đọc được nội dung yêu cầu (JSON hỏng hoặc lồng quá sâu)", f"Bad request: {exc.detail}"
+        elif not vi:
+            vi, en = _HTTP_MESSAGES.get(exc.status_code, ("Yêu cầu không hợp lệ", str(exc.detail)))
+        return JSONResponse(error_body(vi, en, **getattr(exc, "extra", {})), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(asyncpg.exceptions.DataError)
+    async def _data(request: Request, exc: asyncpg.exceptions.DataError) -> JSONResponse:
+        # PostgreSQL refused a value the models let through (a NUL character, a number out of range).
+        log.warning("%s %s: database refused a value (%s)", request.method, request.url.path, type(exc).__name__)
+        return JSONResponse(error_body("Dữ liệu chứa ký tự không lưu được (như ký tự NUL \\u0000) "
+                                       "hoặc giá trị ngoài giới hạn",
+                                       "The request contains a character that cannot be stored (such as NUL, "
+                                       "\\u0000) or a value out of range"),
+                            status_code=422)
+
+
+_HTTP_MESSAGES = {
+    404: ("Không tìm thấy đường dẫn", "No such path"),
+    405: ("Phương thức không được hỗ trợ cho đường dẫn này", "Method not allowed on this path"),
+}
 
 
 HealthCheck = Callable[[], Awaitable[tuple[bool, str]]]

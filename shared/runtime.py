@@ -21,6 +21,7 @@ from shared.auth.routes import router as session_router
 from shared.clock import Clock, clock_from_env
 from shared.db import create_pool, migrate
 from shared.http import database_check, install_error_handlers, install_health_and_metrics
+from shared.http_limits import BodySizeLimit
 from shared.kafka import bounded, make_broker
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
@@ -43,6 +44,7 @@ class Runtime:
         self.calendar = None  # the shared working calendar, set by services that compute deadlines
         self.relay: OutboxRelay | None = None
         self.health_checks: dict = {}
+        self.body_limits: dict[str, int] = {}  # path prefix -> bytes, over the default of shared.http_limits
         self.jobs: list[BackgroundJob] = []
         self.on_started: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task] = []
@@ -98,6 +100,7 @@ class Runtime:
 
         app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan)
         install_error_handlers(app)
+        app.add_middleware(BodySizeLimit, per_path=self.body_limits)
         install_health_and_metrics(app, self.registry, {"database": self._db_check, **self.health_checks})
         app.state.runtime = self
         app.state.auth = auth.Authenticator(lambda: self.db)

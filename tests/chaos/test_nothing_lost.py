@@ -215,15 +215,16 @@ async def snapshot(endpoints) -> dict:
 
 
 def differences(s: dict) -> list[str]:
+    """Each dossier in stats with the status and seq of its owner: resolution once accepted
+    (its seq also counts events that move no status, such as overdue notices), intake before."""
     out = []
     for code, d in s["intake"].items():
-        fact = s["stats"].get(code)
-        if fact is None or fact["status"] != d["status"] or fact["last_seq"] != d["seq"]:
-            out.append(f"{code}: intake {d['status']}/{d['seq']}, stats {fact and (fact['status'], fact['last_seq'])}")
-        if d["accepted"]:
-            case = s["resolution"].get(code)
-            if case is None or case["status"] != d["status"]:
-                out.append(f"{code}: intake {d['status']}, resolution {case and case['status']}")
+        fact, case = s["stats"].get(code), s["resolution"].get(code)
+        owner = (case["status"], case["last_seq"]) if d["accepted"] and case else (d["status"], d["seq"])
+        if d["accepted"] and (case is None or case["status"] != d["status"]):
+            out.append(f"{code}: intake {d['status']}, resolution {case and case['status']}")
+        if fact is None or (fact["status"], fact["last_seq"]) != owner:
+            out.append(f"{code}: owner {owner}, stats {fact and (fact['status'], fact['last_seq'])}")
     out += [f"{c}: in stats only" for c in s["stats"].keys() - s["intake"].keys()]
     out += [f"{c}: in resolution only" for c in s["resolution"].keys() - s["intake"].keys()]
     return out

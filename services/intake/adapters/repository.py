@@ -127,6 +127,18 @@ async def history(conn, code: str):
     return await conn.fetch("SELECT * FROM dossier_history WHERE code = $1 ORDER BY seq", code)
 
 
+async def tracking_positions(conn, codes: list[str]) -> dict[str, tuple[int, int | None]]:
+    """For the dossiers intake holds among `codes`: (last seq recorded, last status recorded).
+    No row lock: the counter desk locks these rows, and one partition has one consumer."""
+    rows = await conn.fetch(
+        """SELECT d.code,
+                  COALESCE((SELECT max(h.seq) FROM dossier_history h WHERE h.code = d.code), 0) AS seq,
+                  (SELECT h.status FROM dossier_history h WHERE h.code = d.code AND h.status IS NOT NULL
+                   ORDER BY h.seq DESC LIMIT 1) AS status
+           FROM dossiers d WHERE d.code = ANY($1)""", codes)
+    return {r["code"]: (r["seq"], r["status"]) for r in rows}
+
+
 async def apply_tracking(conn, rows: list[tuple]) -> None:
     """rows: (code, seq, type, status, occurred_at, actor, reason, due_at), in topic order.
 

@@ -1,22 +1,28 @@
 """intake's HTTP API: the catalogue and reception. Routes only translate."""
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.intake.adapters import repository as repo
 from services.intake.domain.codes import local_day
 from services.intake.domain.dossier import Applicant, masked_id, shown_status
 from services.intake.service import counter_refusal, dossiers, rating
+from services.intake.service.idempotent import Once
 from shared.auth import Account, Role, optional_staff, require_role, staff
 from shared.events import Channel
 from shared.http import ApiError
 from shared.lifecycle import STATUS_NAMES_VI, Action, Status
 
 router = APIRouter(prefix="/api/v1")
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=8, max_length=200, pattern=r"^[\x21-\x7e]+$",
+    description="A key the client chooses per dossier (a UUID, say): resending the same request with it "
+                "returns the first answer instead of receiving the dossier twice")]
 # Who may do what at intake; an account with an agency sees only that agency's dossiers.
 DESK = (Role.CLERK, Role.LEADER)                    # receive at the counter or by post, accept, refuse
 READERS = (Role.CLERK, Role.OFFICER, Role.LEADER)   # see dossiers with the applicant's details
@@ -107,14 +113,24 @@ async def list_procedures(request: Request, agency: str | None = Query(None, max
 @router.post("/dossiers", status_code=201, response_model=DossierOut, tags=["dossiers"],
              summary="Tiếp nhận hồ sơ / receive a dossier",
              description="Online submission (`channel: online`) is public; counter and post need a clerk's sign-in.")
-async def receive(request: Request, body: DossierIn,
-                  account: Account | None = Depends(optional_staff)) -> DossierOut:
+async def receive(request: Request, response: Response, body: DossierIn,
+                  account: Account | None = Depends(optional_staff),
+                  idempotency_key: IdempotencyKey = None) -> DossierOut:
     rt = _rt(request)
     clerk = None if body.channel is Channel.ONLINE else require_role(account, DESK)
+    # The fingerprint covers who sends it: another account reusing a key is refused, not answered.
+    request_print = f"{clerk.username if clerk else ''}|{body.model_dump_json()}"
+    once = None if idempotency_key is None else Once(
+        idempotency_key, hashlib.sha256(request_print.encode()).hexdigest(),
+        lambda row: _out(row).model_dump(mode="json"))
     row = await dossiers.receive(rt.db, rt.calendar, rt.clock(), procedure_code=body.procedure_code,
                                  channel=body.channel, applicant=body.applicant, documents=body.documents,
-                                 staff=clerk)
-    return _out(row)
+                                 staff=clerk, once=once)
+    if once is None:
+        return _out(row)
+    if once.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return DossierOut.model_validate(once.answer)
 
 
 class CounterRefusalIn(DossierIn):

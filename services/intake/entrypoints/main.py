@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from services.intake.service import catalogue, tracking
+from services.intake.domain.uploads import MAX_TOTAL_BYTES
 from services.intake.entrypoints import bench_bare, imports, uploads
 from services.intake.entrypoints.http import router
 from services.intake.web import routes as pages
@@ -42,6 +43,9 @@ def build(settings: Settings | None = None) -> Runtime:
 
 
 runtime = build()
+runtime.body_limits["/api/v1/imports"] = imports.BODY_LIMIT
+# A citizen's scans: the upload's own cap plus room for the multipart framing.
+runtime.body_limits[uploads.UPLOADS] = MAX_TOTAL_BYTES + 1024 * 1024
 app = runtime.app("intake: tiếp nhận hồ sơ",
                   "Reception of administrative-procedure dossiers: catalogue, counter, online, post.")
 app.include_router(router)

@@ -14,6 +14,7 @@ import asyncpg
 from services.intake.adapters import repository as repo
 from services.intake.domain.codes import format_code, local_day
 from services.intake.domain.dossier import Applicant, deadline_at_acceptance, reception_for
+from services.intake.service.idempotent import Once
 from shared import outbox
 from shared.auth import Account
 from shared.events import (LIFECYCLE_TOPIC, REQUESTS_TOPIC, AcceptedPayload, Channel, CitizenRequest, ClosedPayload,
@@ -36,10 +37,15 @@ def not_found(code: str) -> ApiError:
 
 
 async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedure_code: str, channel: Channel,
-                  applicant: Applicant, documents: list[str], staff: Account | None) -> dict:
-    """`staff` is the clerk who received it (counter, post); None for an online submission."""
+                  applicant: Applicant, documents: list[str], staff: Account | None,
+                  once: Once | None = None) -> dict:
+    """`staff` is the clerk who received it (counter, post); None for an online submission.
+    With `once` (an Idempotency-Key), the answer is rendered and kept in this transaction, and a
+    request that finds its key taken gets the first request's answer instead."""
     received_by = staff.username if staff else None
     async with pool.acquire() as conn, conn.transaction():
+        if once is not None and await once.claim(conn, now):
+            return once.answer
         procedure = await repo.current_procedure(conn, procedure_code, local_day(now))
         if procedure is None:
             raise ApiError(422, f"Thủ tục {procedure_code} không có trong danh mục",
@@ -69,7 +75,8 @@ async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedure_code
         await outbox.append(conn, LIFECYCLE_TOPIC, code, make_event(
             event_type, dossier_code=code, seq=1, occurred_at=now, producer=PRODUCER,
             correlation_id=str(uuid.uuid4()), payload=payload))
-        return dict(await repo.get_dossier(conn, code))
+        row = dict(await repo.get_dossier(conn, code))
+        return await once.complete(conn, row) if once is not None else row
 
 
 async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action: Action, *, staff: Account,

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from shared.consumer import Item
 from shared.events import BadEvent, parse_event
 from shared.kafka import topic_partitions
 
-FETCH_RECORDS = 5000
+FETCH_RECORDS = 10000
 
 
 @dataclass
@@ -46,7 +47,22 @@ async def _end_offsets(consumer: AIOKafkaConsumer, parts: list[TopicPartition]) 
 
 async def _replay_until(consumer, ends: dict[TopicPartition, int], apply, progress: Progress,
                         report: Callable[[Progress], None]) -> None:
-    """Read every partition up to `ends` and hand the decoded events to `apply`, batch by batch."""
+    """Read every partition up to `ends` and hand the decoded events to `apply`, batch by batch.
+
+    Batches are applied one after another (a dossier's events may span two), but the next one
+    is fetched and decoded while PostgreSQL works on the previous one.
+    """
+    applying: asyncio.Task | None = None
+
+    async def finish() -> None:
+        rejected, count = await applying
+        progress.rejected += len(rejected)
+        progress.applied += count
+        report(progress)
+
+    async def run(items: list[Item]):
+        return await apply(items), len(items)
+
     while pending := [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
         batch = await consumer.getmany(*pending, timeout_ms=1000, max_records=FETCH_RECORDS)
         items = []
@@ -62,10 +78,13 @@ async def _replay_until(consumer, ends: dict[TopicPartition, int], apply, progre
             past = [r for r in records if r.offset >= ends[tp]]
             if past:
                 consumer.seek(tp, past[0].offset)
+        if applying is not None:
+            await finish()
+            applying = None
         if items:
-            progress.rejected += len(await apply(items))
-            progress.applied += len(items)
-            report(progress)
+            applying = asyncio.create_task(run(items))
+    if applying is not None:
+        await finish()
 
 
 async def rebuild(pool: asyncpg.Pool, bootstrap: str, topic: str,

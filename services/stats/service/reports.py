@@ -13,12 +13,16 @@ from services.stats.domain.projection import local_day
 from shared.http import ApiError
 
 MAX_DAYS = 366 * 10
+EARLIEST = date(2000, 1, 1)  # no one-stop-shop record is older; and day 1 minus a day overflowed into a 500
 
 
 def check_period(start: date, end: date, today: date) -> None:
     if end < start:
         raise ApiError(422, f"Kỳ báo cáo không hợp lệ: ngày kết thúc {end} trước ngày bắt đầu {start}",
                        f"Invalid period: 'to' ({end}) is before 'from' ({start})", field="to")
+    if start < EARLIEST:
+        raise ApiError(422, f"Kỳ báo cáo không thể bắt đầu trước {EARLIEST}",
+                       f"The period cannot start before {EARLIEST}", field="from")
     if start > today:
         raise ApiError(422, f"Kỳ báo cáo bắt đầu sau ngày hôm nay ({today})",
                        f"The period starts after today ({today})", field="from")
