@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test venv unit asyncapi rebuild-stats reconcile clean import user bench dlt
+.PHONY: run test chaos venv unit asyncapi rebuild-stats reconcile clean import user bench dlt
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -16,6 +16,10 @@ run: venv
 
 test: venv
 	$(PY) -m deploy.local.stack test $(PYTEST_ARGS)
+
+# Only the fault tests (kills, restarts, outage, rebalance); make test runs them too.
+chaos: venv
+	$(PY) -m deploy.local.stack test -q tests/chaos
 
 # Pure tests only: no servers needed.
 unit: venv

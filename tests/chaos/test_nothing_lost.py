@@ -128,9 +128,9 @@ class Driver:
             assert r.status_code == 201, r.text
             figures["accepted_during_outage"] += 1
 
-    async def run(self) -> None:
+    async def run(self, dossiers: int = DOSSIERS) -> None:
         queue = asyncio.Queue()
-        for i in range(DOSSIERS):
+        for i in range(dossiers):
             queue.put_nowait(i)
 
         async def worker():
