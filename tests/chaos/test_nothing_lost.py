@@ -254,6 +254,25 @@ async def topic_duplicates(bootstrap: str) -> tuple[int, int]:
     return total, total - len(seen)
 
 
+async def all_agree(endpoints, stats_url: str, settle_s: float) -> tuple[dict, int, int]:
+    """Once the system settles: every dossier agrees in every service, reconciliation finds
+    nothing, and each (code, seq) on the topic was applied once. Returns (snapshot, events,
+    duplicates delivered and ignored)."""
+    deadline, diffs = time.monotonic() + settle_s, ["not compared yet"]
+    while diffs and time.monotonic() < deadline:
+        diffs = differences(await snapshot(endpoints))
+        if diffs:
+            await asyncio.sleep(1.0)
+    assert not diffs, f"{len(diffs)} differences, first: {diffs[:10]}"
+    async with httpx.AsyncClient(timeout=300) as client:
+        rec = (await client.get(f"{stats_url}/api/v1/stats/reconciliation")).json()
+    assert rec["mismatches"] == 0, rec
+    final = await snapshot(endpoints)
+    events, duplicates = await topic_duplicates(endpoints["KAFKA_BOOTSTRAP_SERVERS"])
+    assert events - duplicates == sum(f["last_seq"] for f in final["stats"].values())
+    return final, events, duplicates
+
+
 async def test_nothing_lost_nothing_counted_twice(endpoints, staff, tmp_path, capsys):
     rng = random.Random(int(os.environ.get("CHAOS_SEED", "26")))
     fleet = Fleet(PORTS, dict(endpoints), tmp_path)
@@ -269,19 +288,7 @@ async def test_nothing_lost_nothing_counted_twice(endpoints, staff, tmp_path, ca
         faults = asyncio.create_task(chaos(fleet, driver, figures, rng, lambda: figures["dossiers"] / DOSSIERS))
         await asyncio.gather(load, faults)
 
-        deadline, diffs = time.monotonic() + 240, ["not compared yet"]
-        while diffs and time.monotonic() < deadline:
-            diffs = differences(await snapshot(endpoints))
-            if diffs:
-                await asyncio.sleep(1.0)
-        assert not diffs, f"{len(diffs)} differences, first: {diffs[:10]}"
-
-        async with httpx.AsyncClient(timeout=300) as client:
-            rec = (await client.get(f"{fleet.url('stats')}/api/v1/stats/reconciliation")).json()
-        assert rec["mismatches"] == 0, rec
-        final = await snapshot(endpoints)
-        events, duplicates = await topic_duplicates(endpoints["KAFKA_BOOTSTRAP_SERVERS"])
-        assert events - duplicates == sum(f["last_seq"] for f in final["stats"].values())
+        final, events, duplicates = await all_agree(endpoints, fleet.url("stats"), settle_s=240)
     finally:
         fleet.stop_all()
     figures.update(events_on_topic=events, duplicates_delivered_and_ignored=duplicates,

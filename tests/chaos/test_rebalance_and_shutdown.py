@@ -9,12 +9,11 @@ import signal
 import time
 from collections import Counter
 
-import httpx
 import pytest
 
 from deploy.local import servers
 from tests.chaos.fleet import Fleet
-from tests.chaos.test_nothing_lost import PORTS, SHIFT, Driver, differences, snapshot, topic_duplicates
+from tests.chaos.test_nothing_lost import PORTS, SHIFT, Driver, all_agree
 
 pytestmark = pytest.mark.chaos
 DOSSIERS = 400
@@ -61,18 +60,7 @@ async def test_second_instances_join_and_leave_and_shutdowns_are_bounded(endpoin
 
     try:
         await asyncio.gather(driver.run(DOSSIERS), choreography())
-        deadline, diffs = time.monotonic() + 180, ["not compared yet"]
-        while diffs and time.monotonic() < deadline:
-            diffs = differences(await snapshot(endpoints))
-            if diffs:
-                await asyncio.sleep(1.0)
-        assert not diffs, f"{len(diffs)} differences, first: {diffs[:10]}"
-        async with httpx.AsyncClient(timeout=300) as client:
-            rec = (await client.get(f"{first.url('stats')}/api/v1/stats/reconciliation")).json()
-        assert rec["mismatches"] == 0, rec
-        final = await snapshot(endpoints)
-        events, duplicates = await topic_duplicates(endpoints["KAFKA_BOOTSTRAP_SERVERS"])
-        assert events - duplicates == sum(f["last_seq"] for f in final["stats"].values())
+        _, events, duplicates = await all_agree(endpoints, first.url("stats"), settle_s=180)
     finally:
         first.stop_all(STOP_BOUND_S)
         second.stop_all(STOP_BOUND_S)
