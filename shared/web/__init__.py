@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 ASSETS = Path(__file__).parent / "static"
@@ -24,3 +24,12 @@ def mount_assets(app: FastAPI, service_static: Path) -> None:
 
 def page(path: Path) -> FileResponse:
     return FileResponse(path, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+
+
+def page_router(pages: Path, *names: str) -> APIRouter:
+    """GET /<name> serves pages/<name>.html; GET / goes to the first one."""
+    router = APIRouter(include_in_schema=False)
+    router.add_api_route("/", lambda: RedirectResponse(f"/{names[0]}"), methods=["GET"])
+    for name in names:
+        router.add_api_route(f"/{name}", lambda name=name: page(pages / f"{name}.html"), methods=["GET"])
+    return router

@@ -28,7 +28,7 @@ from aiokafka import AIOKafkaConsumer
 from deploy.local import servers
 from shared.events import LIFECYCLE_TOPIC, BadEvent, parse_event
 from shared.kafka import topic_partitions
-from tests.chaos.fleet import Fleet
+from tests.fleet import Fleet
 
 pytestmark = pytest.mark.chaos
 DOSSIERS = int(os.environ.get("CHAOS_DOSSIERS", "2000"))

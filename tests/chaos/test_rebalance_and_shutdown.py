@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from deploy.local import servers
-from tests.chaos.fleet import Fleet
+from tests.fleet import Fleet
 from tests.chaos.test_nothing_lost import PORTS, SHIFT, Driver, all_agree
 
 pytestmark = pytest.mark.chaos

@@ -1,25 +1,15 @@
 """Staff sign-in through the real services: who may call what, and an officer stays in their agency."""
 from __future__ import annotations
 
-import time
 
 import httpx
 import pytest
 
+from tests.e2e.test_lifecycle_end_to_end import wait_for
+
 LAND_PROCEDURE = "1.013831"  # Văn phòng Đăng ký đất đai Hà Nội, 000.00.31.H26
 APPLICANT = {"name": "Phạm Thị Dung", "id_number": "001185054321", "phone": "0911222333"}
 pytestmark = pytest.mark.e2e
-
-
-def wait_for(fetch, predicate, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if predicate(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached in {timeout} s; last: {value}")
-        time.sleep(0.1)
 
 
 def new_dossier(services, channel, auth=None, procedure=LAND_PROCEDURE) -> httpx.Response:

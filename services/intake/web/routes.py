@@ -14,28 +14,13 @@ from services.intake.service.dossiers import not_found
 from services.intake.web import slips
 from shared.auth import Account, Role, optional_staff, staff
 from shared.auth.sessions import COOKIE_NAME
-from shared.web import page
+from shared.web import page_router
 
-router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1")
 PAGES = Path(__file__).parent / "pages"
 STATIC = Path(__file__).parent / "static"
 DESK = (Role.CLERK, Role.LEADER)
-
-
-@router.get("/")
-async def home() -> RedirectResponse:
-    return RedirectResponse("/portal")
-
-
-@router.get("/counter")
-async def counter():
-    return page(PAGES / "counter.html")
-
-
-@router.get("/portal")
-async def portal():
-    return page(PAGES / "portal.html")
+router = page_router(PAGES, "portal", "counter")
 
 
 def tracking_url(request: Request, code: str) -> str:
