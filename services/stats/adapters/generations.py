@@ -68,3 +68,9 @@ async def abandoned(conn) -> list[str]:
     """Generations left 'building' by a rebuild that did not finish."""
     return [r["schema_name"] for r in await conn.fetch(
         "SELECT schema_name FROM projection_generations WHERE state = 'building' ORDER BY id")]
+
+
+async def analyze(conn, schema: str) -> None:
+    tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", schema)
+    for t in tables:
+        await conn.execute(f'ANALYZE {schema}."{t["tablename"]}"')

@@ -110,6 +110,10 @@ async def rebuild(pool: asyncpg.Pool, bootstrap: str, topic: str,
             ends = await _end_offsets(consumer, parts)
             progress.total = sum(ends[tp] - starts[tp] for tp in parts)
             await _replay_until(consumer, ends, into_new, progress, report)
+        async with pool.acquire() as conn:
+            # Fresh tables have no planner statistics yet: without them the first reports and
+            # reconciliations on the new generation get plans that take minutes.
+            await generations.analyze(conn, schema)
         async with pool.acquire() as conn, conn.transaction():
             await repo.lock_partitions(conn, {tp.partition for tp in parts})  # the live consumer waits here
 

@@ -127,6 +127,9 @@ async def _check_statuses(conn, resolution_url: str, found: Findings) -> int:
 
 async def reconcile(pool: asyncpg.Pool, now: datetime, resolution_url: str | None) -> dict:
     found = Findings()
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await generations.analyze(conn, await generations.use_active(conn))  # fresh statistics: sane plans
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         schema = await generations.use_active(conn)
         await _check_board(conn, found)
