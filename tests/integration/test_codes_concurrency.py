@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import asyncpg
 
+from services.intake.domain.codes import format_code
 from services.intake.domain.dossier import Applicant
 from services.intake.service import catalogue, dossiers
 from shared.auth import Account, Role
 from shared.calendar import default_calendar
 from shared.db import migrate
-from shared.events import Channel
+from shared.events import Channel, parse_event
 from shared.runtime import SHARED_MIGRATIONS
 
 INTAKE_MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "intake" / "migrations"
@@ -31,8 +32,10 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
     procedure = demo.procedures[0]
     applicant = Applicant(name="Lê Văn Cường", id_number="001099000111")
 
+    procedures = catalogue.CurrentProcedures()
+
     async def one(i: int) -> str:
-        row = await dossiers.receive(pool, default_calendar(), NOW, procedure_code=procedure.code,
+        row = await dossiers.receive(pool, default_calendar(), NOW, procedures=procedures, procedure_code=procedure.code,
                                      channel=[Channel.COUNTER, Channel.ONLINE, Channel.POST][i % 3],
                                      applicant=applicant, documents=[],
                                      staff=None if i % 3 == 1 else CLERK)
@@ -41,6 +44,17 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
     codes = await asyncio.gather(*(one(i) for i in range(60)))
     prefix = f"{procedure.agency_id}-260302-"
     assert sorted(codes) == [f"{prefix}{n:04d}" for n in range(1, 61)]
-    # one first event per dossier in the outbox, none lost
-    assert await pool.fetchval("SELECT count(DISTINCT key) FROM outbox") == 60
+    # one first event per dossier in the outbox, none lost, each naming its own dossier
+    queued = await pool.fetch("SELECT key, payload FROM outbox ORDER BY id")
+    assert len(queued) == 60
+    for row in queued:
+        event = parse_event(row["payload"])
+        assert (event.dossier_code, event.seq) == (row["key"], 1)
+    assert sorted(r["key"] for r in queued) == sorted(codes)
+
+    # The 10,000th dossier of a day gets a five-digit number, as format_code writes it.
+    await pool.execute("UPDATE code_sequences SET last_seq = 9999")
+    row = await dossiers.receive(pool, default_calendar(), NOW, procedures=procedures, procedure_code=procedure.code,
+                                 channel=Channel.ONLINE, applicant=applicant, documents=[], staff=None)
+    assert row["code"] == format_code(procedure.agency_id, date(2026, 3, 2), 10_000) == f"{prefix}10000"
     await pool.close()

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import asyncpg
 
 from services.intake.domain.catalogue import Catalogue, Procedure
+from services.intake.domain.codes import SEQ_DIGITS
 
 
 async def load_catalogue(conn: asyncpg.Connection, catalogue: Catalogue) -> int:
@@ -81,16 +82,47 @@ async def next_sequence(conn, agency_id: str, day: date) -> int:
     )
 
 
+_DOSSIER_COLUMNS = ("agency_id, procedure_code, procedure_version, channel, status, applicant, documents, "
+                    "received_by, submitted_at, accepted_at, due_at, rule_version, last_seq")
+
+
+def _dossier_values(d: dict) -> tuple:
+    return (d["agency_id"], d["procedure_code"], d["procedure_version"], d["channel"], d["status"],
+            json.dumps(d["applicant"], ensure_ascii=False), json.dumps(d["documents"], ensure_ascii=False),
+            d["received_by"], d["submitted_at"], d["accepted_at"], d["due_at"], d["rule_version"], d["last_seq"])
+
+
 async def insert_dossier(conn, d: dict) -> None:
     await conn.execute(
-        """INSERT INTO dossiers(code, agency_id, procedure_code, procedure_version, channel, status, applicant,
-                                documents, received_by, submitted_at, accepted_at, due_at, rule_version, last_seq,
-                                updated_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$10)""",
-        d["code"], d["agency_id"], d["procedure_code"], d["procedure_version"], d["channel"], d["status"],
-        json.dumps(d["applicant"], ensure_ascii=False), json.dumps(d["documents"], ensure_ascii=False),
-        d["received_by"], d["submitted_at"], d["accepted_at"], d["due_at"], d["rule_version"], d["last_seq"],
-    )
+        f"""INSERT INTO dossiers(code, {_DOSSIER_COLUMNS}, updated_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$10)""", d["code"], *_dossier_values(d))
+
+
+async def receive_numbered(conn, d: dict, day: date, prefix: str, topic: str, event_json: str):
+    """Numbers, stores and queues a received dossier in one statement; returns its row.
+
+    The day's number is taken with a row lock held until commit (no gaps, no repeats). One
+    statement keeps that lock for a single round trip: run outside a transaction, for none at
+    all on our side, so receptions of a busy agency do not queue behind each other's awaits.
+    The event goes to the outbox with the code the number gave (`event_json` has a placeholder),
+    and the relay is woken at commit, as outbox.append does.
+    """
+    return await conn.fetchrow(
+        f"""WITH number AS (
+                INSERT INTO code_sequences(agency_id, local_day, last_seq) VALUES ($1, $14, 1)
+                ON CONFLICT (agency_id, local_day) DO UPDATE SET last_seq = code_sequences.last_seq + 1
+                RETURNING last_seq),
+            dossier AS (
+                INSERT INTO dossiers(code, {_DOSSIER_COLUMNS}, updated_at)
+                SELECT $15 || lpad(last_seq::text, greatest($16, length(last_seq::text)), '0'),
+                       $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$9 FROM number
+                RETURNING *),
+            queued AS (
+                INSERT INTO outbox(topic, key, payload)
+                SELECT $17, code, convert_to(jsonb_set($18::jsonb, '{{dossier_code}}', to_jsonb(code))::text, 'UTF8')
+                FROM dossier)
+            SELECT dossier.* FROM dossier, pg_notify('outbox', '')""",
+        *_dossier_values(d), day, prefix, SEQ_DIGITS, topic, event_json)
 
 
 async def lock_dossier(conn, code: str):

@@ -10,7 +10,14 @@ def local_day(at: datetime) -> date:
     return at.astimezone(VN).date()
 
 
+SEQ_DIGITS = 4  # at least; the 10,000th dossier of a day gets five
+
+
+def code_prefix(agency_id: str, day: date) -> str:
+    return f"{agency_id}-{day:%y%m%d}-"
+
+
 def format_code(agency_id: str, day: date, seq: int) -> str:
     if seq < 1:
         raise ValueError("sequence starts at 1")
-    return f"{agency_id}-{day:%y%m%d}-{seq:04d}"
+    return f"{code_prefix(agency_id, day)}{seq:0{SEQ_DIGITS}d}"

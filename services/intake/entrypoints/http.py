@@ -123,7 +123,8 @@ async def receive(request: Request, response: Response, body: DossierIn,
     once = None if idempotency_key is None else Once(
         idempotency_key, hashlib.sha256(request_print.encode()).hexdigest(),
         lambda row: _out(row).model_dump(mode="json"))
-    row = await dossiers.receive(rt.db, rt.calendar, rt.clock(), procedure_code=body.procedure_code,
+    row = await dossiers.receive(rt.db, rt.calendar, rt.clock(), procedures=rt.procedures,
+                                 procedure_code=body.procedure_code,
                                  channel=body.channel, applicant=body.applicant, documents=body.documents,
                                  staff=clerk, once=once)
     if once is None:

@@ -23,6 +23,7 @@ MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 def build(settings: Settings | None = None) -> Runtime:
     rt = Runtime(settings or Settings.from_env("intake"), MIGRATIONS, with_outbox=True)
     rt.calendar = default_calendar()
+    rt.procedures = catalogue.CurrentProcedures()
     tracker = AssignmentTracker()
     rt.health_checks["kafka_consumer"] = consumer_check(tracker)
     processor = BatchProcessor("intake", rt.broker, rt.registry, parse_event,

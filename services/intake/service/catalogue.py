@@ -1,13 +1,16 @@
-"""Loading a catalogue file (data, not code) into intake's database."""
+"""The catalogue: loading a file (data, not code) into intake's database, and reading what is in force."""
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import asyncpg
 
 from services.intake.adapters import repository as repo
-from services.intake.domain.catalogue import Catalogue
+from services.intake.domain.catalogue import Catalogue, Procedure
 
 DEMO_CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "demo_catalogue.json"
 
@@ -21,3 +24,28 @@ async def load(pool: asyncpg.Pool, path: Path) -> int:
     catalogue = read_catalogue(path)
     async with pool.acquire() as conn, conn.transaction():
         return await repo.load_catalogue(conn, catalogue)
+
+
+class CurrentProcedures:
+    """The procedure in force on a day, with its agency's name, read through a short cache:
+    every reception needs it, and it changes only when a catalogue version is loaded (at an
+    instance's start; another instance sees a new version within `ttl_s`)."""
+
+    MAX_ENTRIES = 10_000  # codes x days; unknown codes are never cached, so this is a safety net
+
+    def __init__(self, ttl_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
+        self.ttl_s, self.clock = ttl_s, clock
+        self._entries: dict[tuple[str, date], tuple[float, Procedure, str | None]] = {}
+
+    async def get(self, conn, code: str, day: date) -> tuple[Procedure, str | None] | None:
+        entry = self._entries.get((code, day))
+        if entry is not None and entry[0] > self.clock():
+            return entry[1], entry[2]
+        procedure = await repo.current_procedure(conn, code, day)
+        if procedure is None:
+            return None
+        agency_name = await repo.agency_name(conn, procedure.agency_id)
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[(code, day)] = (self.clock() + self.ttl_s, procedure, agency_name)
+        return procedure, agency_name

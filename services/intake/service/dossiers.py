@@ -12,8 +12,9 @@ from datetime import datetime
 import asyncpg
 
 from services.intake.adapters import repository as repo
-from services.intake.domain.codes import format_code, local_day
+from services.intake.domain.codes import code_prefix, local_day
 from services.intake.domain.dossier import Applicant, deadline_at_acceptance, reception_for
+from services.intake.service.catalogue import CurrentProcedures
 from services.intake.service.idempotent import Once
 from shared import outbox
 from shared.auth import Account
@@ -24,6 +25,7 @@ from shared.lifecycle import Action, Status, TransitionRefused, target_status
 
 PRODUCER = "intake"
 INTAKE_ACTIONS = frozenset({Action.ACCEPT, Action.REFUSE})
+CODE_PLACEHOLDER = "-"  # replaced by the numbered code in the outbox row
 
 
 async def _dimensions(conn, procedure, channel: Channel, applicant_type: int) -> Dimensions:
@@ -36,47 +38,55 @@ def not_found(code: str) -> ApiError:
     return ApiError(404, f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
 
 
-async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedure_code: str, channel: Channel,
-                  applicant: Applicant, documents: list[str], staff: Account | None,
+async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedures: CurrentProcedures, procedure_code: str,
+                  channel: Channel, applicant: Applicant, documents: list[str], staff: Account | None,
                   once: Once | None = None) -> dict:
     """`staff` is the clerk who received it (counter, post); None for an online submission.
     With `once` (an Idempotency-Key), the answer is rendered and kept in this transaction, and a
     request that finds its key taken gets the first request's answer instead."""
+    async with pool.acquire() as conn:
+        if once is None:  # one statement, its own transaction
+            return dict(await _store_received(conn, calendar, now, procedures, procedure_code, channel, applicant, documents, staff))
+        async with conn.transaction():
+            if await once.claim(conn, now):
+                return once.answer
+            row = await _store_received(conn, calendar, now, procedures, procedure_code, channel, applicant, documents, staff)
+            return await once.complete(conn, dict(row))
+
+
+async def _store_received(conn, calendar, now: datetime, procedures: CurrentProcedures, procedure_code: str,
+                          channel: Channel, applicant: Applicant, documents: list[str], staff: Account | None):
+    day = local_day(now)
+    current = await procedures.get(conn, procedure_code, day)
+    if current is None:
+        raise ApiError(422, f"Thủ tục {procedure_code} không có trong danh mục",
+                       f"Procedure {procedure_code} is not in the catalogue", field="procedure_code")
+    procedure, agency_name = current
+    if staff:  # a commune desk's clerk receives only for the commune
+        staff.ensure_agency(procedure.agency_id)
     received_by = staff.username if staff else None
-    async with pool.acquire() as conn, conn.transaction():
-        if once is not None and await once.claim(conn, now):
-            return once.answer
-        procedure = await repo.current_procedure(conn, procedure_code, local_day(now))
-        if procedure is None:
-            raise ApiError(422, f"Thủ tục {procedure_code} không có trong danh mục",
-                           f"Procedure {procedure_code} is not in the catalogue", field="procedure_code")
-        if staff:  # a commune desk's clerk receives only for the commune
-            staff.ensure_agency(procedure.agency_id)
-        reception = reception_for(channel)
-        seq = await repo.next_sequence(conn, procedure.agency_id, local_day(now))
-        code = format_code(procedure.agency_id, local_day(now), seq)
-        dims = await _dimensions(conn, procedure, channel, applicant.type)
-        deadline = deadline_at_acceptance(procedure, channel, now, calendar) if reception.accepted else None
-        await repo.insert_dossier(conn, {
-            "code": code, "agency_id": procedure.agency_id, "procedure_code": procedure.code,
-            "procedure_version": procedure.version, "channel": channel.value, "status": int(reception.status),
-            "applicant": applicant.model_dump(), "documents": documents, "received_by": received_by,
-            "submitted_at": now, "accepted_at": now if deadline else None,
-            "due_at": deadline.due_at if deadline else None,
-            "rule_version": deadline.rule_version if deadline else None, "last_seq": 1,
-        })
-        actor = received_by or ("citizen" if channel is Channel.ONLINE else "clerk")
-        if deadline:
-            payload = AcceptedPayload(to_status=2, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline)
-            event_type = EventType.ACCEPTED
-        else:
-            payload = SubmittedPayload(to_status=1, actor=actor, dimensions=dims)
-            event_type = EventType.SUBMITTED
-        await outbox.append(conn, LIFECYCLE_TOPIC, code, make_event(
-            event_type, dossier_code=code, seq=1, occurred_at=now, producer=PRODUCER,
-            correlation_id=str(uuid.uuid4()), payload=payload))
-        row = dict(await repo.get_dossier(conn, code))
-        return await once.complete(conn, row) if once is not None else row
+    dims = Dimensions(agency_id=procedure.agency_id, procedure_code=procedure.code, channel=channel,
+                      applicant_type=applicant.type, procedure_name=procedure.name, agency_name=agency_name)
+    reception = reception_for(channel)
+    deadline = deadline_at_acceptance(procedure, channel, now, calendar) if reception.accepted else None
+    actor = received_by or ("citizen" if channel is Channel.ONLINE else "clerk")
+    if deadline:
+        payload = AcceptedPayload(to_status=2, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline)
+        event_type = EventType.ACCEPTED
+    else:
+        payload = SubmittedPayload(to_status=1, actor=actor, dimensions=dims)
+        event_type = EventType.SUBMITTED
+    # The code exists once the day's number is taken, in the statement that stores the dossier.
+    event = make_event(event_type, dossier_code=CODE_PLACEHOLDER, seq=1, occurred_at=now, producer=PRODUCER,
+                       correlation_id=str(uuid.uuid4()), payload=payload)
+    return await repo.receive_numbered(conn, {
+        "agency_id": procedure.agency_id, "procedure_code": procedure.code,
+        "procedure_version": procedure.version, "channel": channel.value, "status": int(reception.status),
+        "applicant": applicant.model_dump(), "documents": documents, "received_by": received_by,
+        "submitted_at": now, "accepted_at": now if deadline else None,
+        "due_at": deadline.due_at if deadline else None,
+        "rule_version": deadline.rule_version if deadline else None, "last_seq": 1,
+    }, day, code_prefix(procedure.agency_id, day), LIFECYCLE_TOPIC, event.model_dump_json())
 
 
 async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action: Action, *, staff: Account,
