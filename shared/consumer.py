@@ -6,6 +6,7 @@ service's database transaction committed (manual acknowledgement, DESIGN.md).
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import weakref
 from dataclasses import dataclass
@@ -100,8 +101,8 @@ class BatchProcessor(Generic[T]):
                     rejected.append((item, f"{type(exc).__name__}: {exc}"))
         for item, reason in rejected:
             await self._dead_letter(item.record, "rejected", reason)
-        for item in items:
-            self.applied.labels(item.record.topic).inc()
+        for topic, n in collections.Counter(item.record.topic for item in items).items():
+            self.applied.labels(topic).inc(n)
 
     async def _with_retry(self, items: list[Item[T]]) -> list[tuple[Item[T], str]]:
         delay = 0.2

@@ -6,6 +6,7 @@ background jobs; this module owns start-up order and a bounded, clean shutdown.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -76,6 +77,9 @@ class Runtime:
             self.relay.start()
         await self.broker.start()
         self._tasks = [asyncio.create_task(job(self), name=job.__name__) for job in self.jobs]
+        # What start-up built (modules, schemas, the app) lives as long as the process: keep it out
+        # of the garbage collector's full passes, which otherwise walk it again every few batches.
+        gc.freeze()
         log.info("%s started", self.settings.service)
 
     async def stop(self) -> None:

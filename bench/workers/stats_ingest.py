@@ -9,6 +9,7 @@ transaction committed; seconds run from the first record decoded.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -30,7 +31,6 @@ from shared.kafka import make_broker
 import services.stats
 
 MIGRATIONS = Path(services.stats.__file__).parent / "migrations"
-MAX_RECORDS = 2000  # as in services/stats/entrypoints/main.py
 
 
 async def main(bootstrap: str, topic: str, expected: int, database_url: str) -> dict:
@@ -60,8 +60,9 @@ async def main(bootstrap: str, topic: str, expected: int, database_url: str) -> 
 
     processor = BatchProcessor("stats", broker, registry, decode, apply)
     subscribe_batches(broker, topic, f"bench-stats-{uuid.uuid4().hex[:8]}", processor, AssignmentTracker(),
-                      max_records=MAX_RECORDS)
+                      max_records=ingest.BATCH_RECORDS)
     await broker.start()
+    gc.freeze()  # as shared/runtime.py does once a service has started
     try:
         await done.wait()
     finally:

@@ -40,13 +40,11 @@ async def save_facts(conn, facts: list[Fact]) -> None:
 
 
 async def add_steps(conn, steps: list[tuple]) -> None:
-    """(code, seq, status, at, due_at) of each status change."""
+    """(code, seq, status, at, due_at) of each status change. Binary COPY, several times faster
+    than INSERT for thousands of rows; a step is new by construction (it comes only from an
+    event past its fact's seq mark, in the transaction that moves the mark)."""
     if steps:
-        await conn.execute(
-            """INSERT INTO fact_steps (code, seq, status, at, due_at)
-               SELECT * FROM unnest($1::text[], $2::int[], $3::smallint[], $4::timestamptz[], $5::timestamptz[])
-               ON CONFLICT DO NOTHING""",
-            *[list(c) for c in zip(*steps)])
+        await conn.copy_records_to_table("fact_steps", records=steps, columns=("code", "seq", "status", "at", "due_at"))
 
 
 async def save_names(conn, names: dict[tuple[str, str], str]) -> None:
@@ -58,31 +56,45 @@ async def save_names(conn, names: dict[tuple[str, str], str]) -> None:
             *[list(c) for c in zip(*rows)])
 
 
+def _columns(deltas: Counter) -> list[list]:
+    """{(day, (agency, procedure, channel), metric): n} as one list per column, zeros left out."""
+    days, agencies, procedures, channels, metrics, counts = [], [], [], [], [], []
+    for (day, (agency, procedure, channel), metric), n in deltas.items():
+        if n:
+            days.append(day), agencies.append(agency), procedures.append(procedure), channels.append(channel)
+            metrics.append(metric), counts.append(n)
+    return [days, agencies, procedures, channels, metrics, counts]
+
+
+# ORDER BY: concurrent batches (two instances) lock the counter rows they share in one order, so
+# they wait for each other instead of deadlocking.
 async def add_board(conn, deltas: Counter) -> None:
-    rows = [(*dims, bucket, n) for (dims, bucket), n in sorted(deltas.items()) if n]  # sorted: no deadlocks
-    if not rows:
-        return
-    await conn.execute(
-        """INSERT INTO board_counters AS b (agency_id, procedure_code, channel, bucket, n)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
-           ON CONFLICT (agency_id, procedure_code, channel, bucket) DO UPDATE SET n = b.n + EXCLUDED.n""",
-        *[list(c) for c in zip(*rows)],
-    )
+    """{(dims, bucket): n}"""
+    rows = [(*dims, bucket, n) for (dims, bucket), n in deltas.items() if n]
+    if rows:
+        await conn.execute(
+            """INSERT INTO board_counters AS b (agency_id, procedure_code, channel, bucket, n)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) ORDER BY 1, 2, 3, 4
+               ON CONFLICT (agency_id, procedure_code, channel, bucket) DO UPDATE SET n = b.n + EXCLUDED.n""",
+            *[list(c) for c in zip(*rows)])
 
 
 async def add_daily(conn, deltas: Counter) -> None:
-    """Adds to the daily counters and to the monthly ones that sum them."""
-    monthly: Counter = Counter()
-    for (day, dims, metric), n in deltas.items():
-        monthly[(day.replace(day=1), dims, metric)] += n
-    for table, key, counts in (("daily_counters", "day", deltas), ("monthly_counters", "month", monthly)):
-        rows = [(day, *dims, metric, n) for (day, dims, metric), n in sorted(counts.items()) if n]
-        if rows:
-            await conn.execute(
-                f"""INSERT INTO {table} AS d ({key}, agency_id, procedure_code, channel, metric, n)
-                    SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
-                    ON CONFLICT ({key}, agency_id, procedure_code, channel, metric) DO UPDATE SET n = d.n + EXCLUDED.n""",
-                *[list(c) for c in zip(*rows)])
+    """{(day, dims, metric): n} added to the daily counters and, summed per month, to the monthly ones."""
+    if deltas:
+        await conn.execute(
+            """WITH input AS (
+                   SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+                       AS u(day, agency_id, procedure_code, channel, metric, n)),
+               daily AS (
+                   INSERT INTO daily_counters AS d (day, agency_id, procedure_code, channel, metric, n)
+                   SELECT * FROM input ORDER BY 1, 2, 3, 4, 5
+                   ON CONFLICT (day, agency_id, procedure_code, channel, metric) DO UPDATE SET n = d.n + EXCLUDED.n)
+               INSERT INTO monthly_counters AS m (month, agency_id, procedure_code, channel, metric, n)
+               SELECT date_trunc('month', day)::date, agency_id, procedure_code, channel, metric, sum(n)
+               FROM input GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+               ON CONFLICT (month, agency_id, procedure_code, channel, metric) DO UPDATE SET n = m.n + EXCLUDED.n""",
+            *_columns(deltas))
 
 
 _FILTER = "($1::text IS NULL OR agency_id = $1) AND ($2::text IS NULL OR procedure_code = $2) " \

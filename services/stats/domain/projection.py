@@ -143,29 +143,31 @@ def project(fact: Fact | None, event) -> Change | None:
                    accepted_at=None, due_at=None, resolved_at=None, compliance=None, working_hours=None,
                    rating=None, last_seq=seq)
         new = _status_change(new, event)
-        daily.append((local_day(at), new.dims, "received", 1))
-        daily += [(day, new.dims, m, n) for day, m, n in stock_entry(new)]
+        dims = new.dims
+        daily.append((local_day(at), dims, "received", 1))
+        daily += [(day, dims, m, n) for day, m, n in stock_entry(new)]
         step = (seq, new.status, at, new.due_at)
     elif event.type == _OVERDUE:
         new = fact._replace(last_seq=seq, overdue=fact.overdue or fact.status in (2, 4))
     elif event.type == _RATED:
         new = fact._replace(last_seq=seq, rating=p.score)
-        day = local_day(at)
-        daily += [(day, new.dims, "rated", 1), (day, new.dims, "rating_points", p.score)]
+        day, dims = local_day(at), fact.dims
+        daily += [(day, dims, "rated", 1), (day, dims, "rating_points", p.score)]
         if p.score >= SATISFIED_FROM:
-            daily.append((day, new.dims, "rated_satisfied", 1))
+            daily.append((day, dims, "rated_satisfied", 1))
     elif event.type in _NO_STATUS_CHANGE:
         new = fact._replace(last_seq=seq)
     else:
         if p.from_status is not None and p.from_status != fact.status:
             raise Rejected(f"{event.type} from status {p.from_status} but {fact.code} is in {fact.status}")
-        new = _status_change(fact._replace(last_seq=seq, state_since=at), event)
-        daily += [(day, new.dims, m, n) for day, m, n in stock_exit(fact, at) + stock_entry(new)]
+        new = _status_change(fact, event, last_seq=seq, state_since=at)
+        dims, today = fact.dims, local_day(at)  # a dossier's dimensions never change
+        daily += [(day, dims, m, n) for day, m, n in stock_exit(fact, at) + stock_entry(new)]
         if new.status == 9 and new.compliance:
-            daily.append((local_day(at), new.dims, "resolved_" + new.compliance, 1))
-            daily.append((local_day(at), new.dims, "resolved_centihours", round((new.working_hours or 0) * 100)))
+            daily.append((today, dims, "resolved_" + new.compliance, 1))
+            daily.append((today, dims, "resolved_centihours", round((new.working_hours or 0) * 100)))
         if new.status in _CLOSING:
-            daily.append((local_day(at), new.dims, _CLOSING[new.status], 1))
+            daily.append((today, dims, _CLOSING[new.status], 1))
         step = (seq, new.status, at, new.due_at)
     buckets = []
     if fact is None:
@@ -175,9 +177,10 @@ def project(fact: Fact | None, event) -> Change | None:
     return Change(new, buckets, daily, step)
 
 
-def _status_change(fact: Fact, event) -> Fact:
+def _status_change(fact: Fact, event, **changes) -> Fact:
+    """The fact after a status change, with `changes` besides (one _replace: it is not cheap)."""
     p, at = event.payload, event.occurred_at
-    changes: dict = {"status": p.to_status}
+    changes["status"] = p.to_status
     kind = event.type
     if kind == _ACCEPTED:
         changes.update(accepted_at=p.accepted_at, due_at=p.deadline.due_at, overdue=p.deadline.due_at <= at)

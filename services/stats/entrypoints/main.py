@@ -42,7 +42,8 @@ def build(settings: Settings | None = None) -> Runtime:
     processor = BatchProcessor("stats", rt.broker, rt.registry, parse_event,
                                lambda items: ingest.apply_batch(rt.db, items))
 
-    subscribe_batches(rt.broker, LIFECYCLE_TOPIC, "stats-projections", processor, tracker, max_records=5000,
+    subscribe_batches(rt.broker, LIFECYCLE_TOPIC, "stats-projections", processor, tracker,
+                      max_records=ingest.BATCH_RECORDS,
                       description="Facts and counters, one transaction per batch")
 
     rt.document_publication(DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers")

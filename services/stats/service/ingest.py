@@ -10,6 +10,10 @@ from services.stats.adapters import repository as repo
 from services.stats.domain.projection import Rejected, project
 from shared.consumer import Item
 
+# Records a live batch takes at most, in one transaction: the fixed cost of a transaction
+# (locks, round trips, commit) is spread over more events.
+BATCH_RECORDS = 5000
+
 
 async def apply_batch(pool: asyncpg.Pool, items: list[Item], schema: str | None = None) -> list[tuple[Item, str]]:
     """Into the active generation, or into `schema` (a rebuild)."""
