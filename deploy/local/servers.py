@@ -175,7 +175,11 @@ def _pg_configure(p: Profile, user: str | None) -> None:
     _pg_write(user, p.pg_home / "data" / "dvc-local.conf",
               "# Written by deploy/local/servers.py on every start.\n"
               f"listen_addresses = '127.0.0.1'\nport = {p.pg_port}\n"
-              f"unix_socket_directories = '{sockets}'\nmax_connections = 200\n")
+              f"unix_socket_directories = '{sockets}'\nmax_connections = 200\n"
+              # Sized for a machine that holds a year of a province: the defaults (128 MB of buffers,
+              # a checkpoint every 1 GB of WAL) make a rebuild of millions of events write every
+              # page again after each checkpoint.
+              "shared_buffers = 512MB\nmax_wal_size = 4GB\ncheckpoint_timeout = 15min\n")
 
 
 def _pg_running(p: Profile, bin_dir: Path, user: str | None) -> bool:
