@@ -9,7 +9,6 @@ transaction committed; seconds run from the first record decoded.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import os
 import sys
@@ -27,6 +26,7 @@ from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
 from shared.db import create_pool, migrate
 from shared.events import parse_event
 from shared.kafka import make_broker
+from shared.runtime import tune_gc
 
 import services.stats
 
@@ -62,7 +62,7 @@ async def main(bootstrap: str, topic: str, expected: int, database_url: str) -> 
     subscribe_batches(broker, topic, f"bench-stats-{uuid.uuid4().hex[:8]}", processor, AssignmentTracker(),
                       max_records=ingest.BATCH_RECORDS)
     await broker.start()
-    gc.freeze()  # as shared/runtime.py does once a service has started
+    tune_gc()  # as a service does once started
     try:
         await done.wait()
     finally:

@@ -20,6 +20,7 @@ from services.stats.service import reconcile as reconcile_service
 from services.stats.service import rebuild as rebuild_service
 from shared.db import create_pool, migrate
 from shared.events import LIFECYCLE_TOPIC
+from shared.runtime import tune_gc
 from shared.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -41,6 +42,7 @@ async def _pool(settings: Settings):
 
 async def rebuild(settings: Settings) -> int:
     pool = await _pool(settings)
+    tune_gc()
     try:
         print(f"rebuild: replaying {LIFECYCLE_TOPIC} from {settings.kafka_bootstrap} into new tables…",
               file=sys.stderr)

@@ -15,14 +15,39 @@ from shared.consumer import Item
 BATCH_RECORDS = 5000
 
 
-async def apply_batch(pool: asyncpg.Pool, items: list[Item], schema: str | None = None) -> list[tuple[Item, str]]:
+class HeldCounters:
+    """Counter changes held back across batches, then written in one pass (a rebuild): a counter
+    row that many batches touch is written once per pass instead of once per batch. Only for a
+    generation nobody reads yet: until `write`, its counters lag its facts."""
+
+    def __init__(self) -> None:
+        self.board: Counter = Counter()
+        self.daily: Counter = Counter()
+
+    def __len__(self) -> int:
+        return len(self.board) + len(self.daily)
+
+    def add(self, board: Counter, daily: Counter) -> None:
+        self.board.update(board)
+        self.daily.update(daily)
+
+    async def write(self, conn) -> None:
+        await repo.add_board(conn, self.board)
+        await repo.add_daily(conn, self.daily)
+        self.board, self.daily = Counter(), Counter()
+
+
+async def apply_batch(pool: asyncpg.Pool, items: list[Item], schema: str | None = None,
+                      held: HeldCounters | None = None) -> list[tuple[Item, str]]:
     """Into the active generation, or into `schema` (a rebuild)."""
     async with pool.acquire() as conn, conn.transaction():
-        return await apply_in(conn, items, schema)
+        return await apply_in(conn, items, schema, held)
 
 
-async def apply_in(conn, items: list[Item], schema: str | None = None) -> list[tuple[Item, str]]:
-    """The batch inside the caller's transaction; returns the events that can never be applied."""
+async def apply_in(conn, items: list[Item], schema: str | None = None,
+                   held: HeldCounters | None = None) -> list[tuple[Item, str]]:
+    """The batch inside the caller's transaction; returns the events that can never be applied.
+    With `held`, the counter changes are added to it rather than written."""
     # The partition locks come first: a rebuild's switch holds them all, so after them
     # this transaction sees which generation is active.
     await repo.lock_partitions(conn, {i.record.partition for i in items})
@@ -62,8 +87,11 @@ async def apply_in(conn, items: list[Item], schema: str | None = None) -> list[t
                 names[("procedure", dims.procedure_code)] = dims.procedure_name
     await repo.save_facts(conn, [facts[c] for c in sorted(changed)])
     await repo.add_steps(conn, steps)
-    await repo.add_board(conn, board)
-    await repo.add_daily(conn, daily)
+    if held is None:
+        await repo.add_board(conn, board)
+        await repo.add_daily(conn, daily)
+    else:
+        held.add(board, daily)
     await repo.save_names(conn, names)
     if changed:
         await changes.notify(conn)
