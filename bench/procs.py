@@ -30,6 +30,14 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (e.g. the rebuild's workers)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 class Service:
     """One service as `python -m services.<name>` on its own port, logging to a file."""
 

@@ -36,19 +36,22 @@ def _rebuild_available() -> bool:
     return importlib.util.find_spec(REBUILD_MODULE) is not None
 
 
-def _run_rebuild(env: dict[str, str], database_url: str) -> tuple[float, float | None]:
-    """Wall time of the rebuild command and its peak memory (polled VmHWM)."""
+def _run_rebuild(env: dict[str, str], database_url: str) -> tuple[float, float | None, float | None]:
+    """Wall time of the rebuild command, its peak memory and its largest worker's (polled VmHWM)."""
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", REBUILD_MODULE, "rebuild"], cwd=procs.REPO,
                             env={**os.environ, **env, "STATS_DATABASE_URL": database_url},
                             stdout=subprocess.DEVNULL)
     peak: list[float] = []
+    workers: dict[int, float] = {}
 
     def watch():
         while proc.poll() is None:
-            mb = procs.peak_rss_mb(proc.pid)
-            if mb:
+            if mb := procs.peak_rss_mb(proc.pid):
                 peak.append(mb)
+            for child in procs.children(proc.pid):
+                if mb := procs.peak_rss_mb(child):
+                    workers[child] = mb
             time.sleep(0.2)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -58,7 +61,7 @@ def _run_rebuild(env: dict[str, str], database_url: str) -> tuple[float, float |
     watcher.join()
     if code != 0:
         raise RuntimeError(f"{REBUILD_MODULE} exited with code {code}")
-    return elapsed, max(peak) if peak else None
+    return elapsed, max(peak) if peak else None, max(workers.values()) if workers else None
 
 
 def _prepare(env: dict[str, str], sizes, memory: dict) -> dict:
@@ -76,10 +79,11 @@ def _prepare(env: dict[str, str], sizes, memory: dict) -> dict:
             bare = procs.run_worker("ceiling", [bootstrap, LIFECYCLE_TOPIC, str(n_events)], env, timeout=3600)
             ceiling.append(bare["seconds"])
             urls.append(asyncio.run(procs.create_database(env["STATS_DATABASE_URL"], "bench_rebuild")))
-            elapsed, peak = _run_rebuild(env, urls[-1])
+            elapsed, peak, worker_peak = _run_rebuild(env, urls[-1])
             seconds.append(elapsed)
-            if peak:
-                memory["stats (rebuild)"] = max(memory.get("stats (rebuild)", 0.0), peak)
+            for name, mb in (("stats (rebuild)", peak), ("stats (rebuild worker)", worker_peak)):
+                if mb:
+                    memory[name] = max(memory.get(name, 0.0), mb)
             say(f"  rebuild: repetition {rep + 1}/{sizes.reps}: {elapsed:.1f} s for {n_events:,} events "
                 f"({n_events / elapsed:,.0f}/s); bare read {bare['seconds']:.1f} s")
         _prepared["rebuild"] = (seconds, ceiling)

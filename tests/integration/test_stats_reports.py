@@ -229,7 +229,7 @@ async def test_channels_and_files(loaded):
 
 
 async def test_reconciliation_finds_nothing_and_rebuild_gives_the_same_report_byte_for_byte(loaded, bootstrap,
-                                                                                            fresh_topic):
+                                                                                            fresh_topic, fresh_database):
     result = await reconcile.reconcile(loaded, NOW, None)
     assert result["mismatches"] == 0 and result["periods_checked"] >= 4, result
 
@@ -241,7 +241,7 @@ async def test_reconciliation_finds_nothing_and_rebuild_gives_the_same_report_by
         return out
 
     before = await files()
-    summary = await rebuild(loaded, bootstrap, fresh_topic)
+    summary = await rebuild(loaded, fresh_database, bootstrap, fresh_topic, workers=2)
     assert summary["generation"] == "g2" and summary["replaced"] == "g1" and summary["events"] == sum(len(d.events) for d in history())
     async with loaded.acquire() as conn, conn.transaction():
         assert await generations.use_active(conn) == "g2"

@@ -46,7 +46,8 @@ async def rebuild(settings: Settings) -> int:
     try:
         print(f"rebuild: replaying {LIFECYCLE_TOPIC} from {settings.kafka_bootstrap} into new tables…",
               file=sys.stderr)
-        result = await rebuild_service.rebuild(pool, settings.kafka_bootstrap, LIFECYCLE_TOPIC, _bar)
+        result = await rebuild_service.rebuild(pool, settings.database_url, settings.kafka_bootstrap, LIFECYCLE_TOPIC,
+                                               _bar)
     finally:
         await pool.close()
     print(file=sys.stderr)

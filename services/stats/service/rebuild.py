@@ -2,7 +2,10 @@
 
 1. A new generation schema is created, empty, in state 'building'.
 2. The topic is replayed from its beginning into it, while the live consumer goes on
-   filling the active generation and the board is served from it.
+   filling the active generation and the board is served from it. Replaying is Python-bound
+   (decoding and projecting; PostgreSQL idles at a tenth of a core), so worker processes share
+   the partitions, one per CPU: a dossier's events are all on one partition, so each worker
+   owns its facts, and the counters they share are added to in a sorted order (no deadlock).
 3. Close to the end, the rebuild takes every partition lock the live consumer takes for
    each batch (so it pauses), reads what is left up to the topic's end, applies it, and
    flips the active generation in the same transaction. The live consumer's next batch
@@ -11,8 +14,11 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -23,12 +29,15 @@ from services.stats.adapters import repository as repo
 from services.stats.service import ingest
 from shared.consumer import Item
 from shared.events import BadEvent, parse_event
+from shared.db import create_pool
 from shared.kafka import topic_partitions
+from shared.runtime import tune_gc
 
 FETCH_RECORDS = 10000
 # Distinct counter rows held in memory before they are written (about 250 bytes each). The topic
 # runs roughly in time order, so the batches of a few weeks share most of their day rows.
 HOLD_COUNTERS = 200_000
+WORKERS = int(os.environ.get("STATS_REBUILD_WORKERS", "0")) or os.cpu_count() or 1
 
 
 @dataclass
@@ -90,40 +99,112 @@ async def _replay_until(consumer, ends: dict[TopicPartition, int], apply, progre
         await finish()
 
 
-async def rebuild(pool: asyncpg.Pool, bootstrap: str, topic: str,
-                  report: Callable[[Progress], None] = lambda p: None) -> dict:
+def _consumer(bootstrap: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+                            auto_offset_reset="earliest", max_partition_fetch_bytes=4 << 20)
+
+
+async def _replay_into(pool: asyncpg.Pool, schema: str, consumer, ends: dict[TopicPartition, int],
+                       progress: Progress, report: Callable[[Progress], None]) -> None:
+    """Replay up to `ends` into the building generation, its counters held and written in passes."""
+    held = ingest.HeldCounters()
+
+    async def write_held():
+        async with pool.acquire() as conn, conn.transaction():
+            await generations.use(conn, schema)
+            await held.write(conn)
+
+    async def into_new(items):
+        rejected = await ingest.apply_batch(pool, items, schema, held)
+        if len(held) >= HOLD_COUNTERS:
+            await write_held()
+        return rejected
+
+    await _replay_until(consumer, ends, into_new, progress, report)
+    await write_held()
+
+
+_shared_applied = None  # in a worker process: its slot of the parent's progress counters
+
+
+def _init_worker(applied) -> None:
+    global _shared_applied
+    _shared_applied = applied
+
+
+def _replay_share(database_url: str, bootstrap: str, schema: str, slot: int,
+                  ends: list[tuple[str, int, int]]) -> tuple[int, int, int]:
+    """A worker process: its partitions, from their beginning up to `ends` [(topic, partition,
+    offset)], into `schema`. Returns (applied, skipped_bad, rejected)."""
+    async def run() -> Progress:
+        pool = await create_pool(database_url, max_size=2)
+        consumer = _consumer(bootstrap)
+        await consumer.start()
+        tune_gc()
+        try:
+            limits = {TopicPartition(topic, partition): offset for topic, partition, offset in ends}
+            consumer.assign(list(limits))
+            await consumer.seek_to_beginning(*limits)
+            progress = Progress()
+
+            def report(p: Progress) -> None:
+                _shared_applied[slot] = p.applied
+
+            await _replay_into(pool, schema, consumer, limits, progress, report)
+            return progress
+        finally:
+            await consumer.stop()
+            await pool.close()
+
+    done = asyncio.run(run())
+    return done.applied, done.skipped_bad, done.rejected
+
+
+async def _replay_in_workers(database_url: str, bootstrap: str, schema: str, ends: dict[TopicPartition, int],
+                             workers: int, progress: Progress, report: Callable[[Progress], None]) -> None:
+    """The long pass: the partitions dealt out to worker processes; progress summed as they go."""
+    parts = sorted(ends, key=lambda tp: tp.partition)
+    shares = [parts[i::workers] for i in range(min(workers, len(parts)))]
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited event loop or sockets
+    applied = context.Array("q", len(shares), lock=False)
+    before = progress.applied
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(len(shares), mp_context=context, initializer=_init_worker,
+                             initargs=(applied,)) as pool:
+        running = [loop.run_in_executor(pool, _replay_share, database_url, bootstrap, schema, slot,
+                                        [(tp.topic, tp.partition, ends[tp]) for tp in share])
+                   for slot, share in enumerate(shares)]
+        while not all(f.done() for f in running):
+            await asyncio.wait(running, timeout=0.5)
+            progress.applied = before + sum(applied)
+            report(progress)
+        results = [f.result() for f in running]  # a worker's failure fails the rebuild
+    progress.applied = before + sum(r[0] for r in results)
+    progress.skipped_bad += sum(r[1] for r in results)
+    progress.rejected += sum(r[2] for r in results)
+
+
+async def rebuild(pool: asyncpg.Pool, database_url: str, bootstrap: str, topic: str,
+                  report: Callable[[Progress], None] = lambda p: None, workers: int = WORKERS) -> dict:
     async with pool.acquire() as conn, conn.transaction():
         for schema in await generations.abandoned(conn):
             await generations.drop(conn, schema)
         schema = await generations.create(conn)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                                auto_offset_reset="earliest", max_partition_fetch_bytes=4 << 20)
+    consumer = _consumer(bootstrap)
     await consumer.start()
     progress = Progress()
     try:
         parts = await topic_partitions(bootstrap, topic)
         consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
         starts = await consumer.beginning_offsets(parts)
-
-        held = ingest.HeldCounters()
-
-        async def write_held():
-            async with pool.acquire() as conn, conn.transaction():
-                await generations.use(conn, schema)
-                await held.write(conn)
-
-        async def into_new(items):
-            rejected = await ingest.apply_batch(pool, items, schema, held)
-            if len(held) >= HOLD_COUNTERS:
-                await write_held()
-            return rejected
-
-        for _ in range(2):  # a long pass, then a short one for what arrived during it
-            ends = await _end_offsets(consumer, parts)
-            progress.total = sum(ends[tp] - starts[tp] for tp in parts)
-            await _replay_until(consumer, ends, into_new, progress, report)
-        await write_held()
+        ends = await _end_offsets(consumer, parts)
+        progress.total = sum(ends[tp] - starts[tp] for tp in parts)
+        await _replay_in_workers(database_url, bootstrap, schema, ends, workers, progress, report)
+        for tp in parts:  # the short pass, for what arrived during the long one, starts where it ended
+            consumer.seek(tp, ends[tp])
+        ends = await _end_offsets(consumer, parts)
+        progress.total = sum(ends[tp] - starts[tp] for tp in parts)
+        await _replay_into(pool, schema, consumer, ends, progress, report)
         async with pool.acquire() as conn:
             # Fresh tables have no planner statistics yet: without them the first reports and
             # reconciliations on the new generation get plans that take minutes.
