@@ -11,8 +11,10 @@ from services.stats.domain.projection import Rejected, project
 from shared.consumer import Item
 
 # Records a live batch takes at most, in one transaction: the fixed cost of a transaction
-# (locks, round trips, commit) is spread over more events.
-BATCH_RECORDS = 5000
+# (locks, round trips, commit) is spread over more events. Measured on the bench topic:
+# 5,000 gave 18.8-20.4k events/s, 10,000 gave 21.6-23.0k/s. Under light load batches are
+# small anyway (whatever arrived within 100 ms), so the board stays as fresh.
+BATCH_RECORDS = 10000
 
 
 class HeldCounters:
