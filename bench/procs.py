@@ -111,6 +111,27 @@ def run_worker(module: str, args: list[str], env: dict[str, str], timeout: float
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def start_workers(module: str, args: list[list[str]], env: dict[str, str]) -> list[subprocess.Popen]:
+    """Several `python -m bench.workers.<module>` running at once, one per argument list."""
+    return [subprocess.Popen([sys.executable, "-m", f"bench.workers.{module}", *a], cwd=REPO,
+                             env={**os.environ, **env}, stdout=subprocess.PIPE, text=True) for a in args]
+
+
+def stop_workers(workers: list[subprocess.Popen], timeout: float = 60) -> list[dict]:
+    """SIGTERM each, then their JSON results (the last stdout line)."""
+    for w in workers:
+        w.send_signal(signal.SIGTERM)
+    try:
+        outs = [w.communicate(timeout=timeout)[0] for w in workers]
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+    if failed := [w.returncode for w in workers if w.returncode != 0]:
+        raise RuntimeError(f"workers failed with codes {failed}")
+    return [json.loads(out.strip().splitlines()[-1]) for out in outs]
+
+
 async def create_database(any_url: str, prefix: str) -> str:
     """A new empty database beside the one of `any_url`; returns its URL."""
     base = any_url.rsplit("/", 1)[0]

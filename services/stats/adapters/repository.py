@@ -8,8 +8,7 @@ from datetime import date, datetime
 from services.stats.adapters.generations import PARTITION_LOCK
 from services.stats.domain.projection import Fact
 
-_FACT_COLS = ("code", "agency_id", "procedure_code", "channel", "status", "overdue", "received_at", "state_since",
-              "accepted_at", "due_at", "resolved_at", "compliance", "working_hours", "rating", "last_seq")
+_FACT_COLS = Fact._fields  # one column per field, in order: rows map to facts without names
 _FACT_TYPES = ("text", "text", "text", "text", "smallint", "bool", "timestamptz", "timestamptz", "timestamptz",
                "timestamptz", "timestamptz", "text", "float8", "smallint", "int", "text")
 
@@ -23,13 +22,13 @@ async def lock_partitions(conn, partitions: set[int]) -> None:
 
 async def load_facts(conn, codes: list[str]) -> dict[str, Fact]:
     rows = await conn.fetch(f"SELECT {', '.join(_FACT_COLS)} FROM facts WHERE code = ANY($1::text[])", codes)
-    return {r["code"]: Fact(**dict(r)) for r in rows}
+    return {r["code"]: Fact._make(r) for r in rows}
 
 
 async def save_facts(conn, facts: list[Fact]) -> None:
     if not facts:
         return
-    cols = [[getattr(f, c) for f in facts] for c in _FACT_COLS] + [[f.bucket for f in facts]]
+    cols = [list(c) for c in zip(*facts)] + [[f.bucket for f in facts]]
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _FACT_COLS[1:] + ("bucket",))
     arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(_FACT_TYPES, 1))
     await conn.execute(
