@@ -101,9 +101,9 @@ async def insert_dossier(conn, d: dict) -> None:
 async def receive_numbered(conn, d: dict, day: date, prefix: str, topic: str, event_json: str):
     """Numbers, stores and queues a received dossier in one statement; returns its row.
 
-    The day's number is taken with a row lock held until commit (no gaps, no repeats). One
-    statement keeps that lock for a single round trip: run outside a transaction, for none at
-    all on our side, so receptions of a busy agency do not queue behind each other's awaits.
+    The day's number is taken with a row lock held until commit (no gaps, no repeats). Run as
+    its own transaction, the lock lasts for this statement and its commit only, so receptions
+    of a busy agency do not queue behind each other's awaited round trips.
     The event goes to the outbox with the code the number gave (`event_json` has a placeholder),
     and the relay is woken at commit, as outbox.append does.
     """

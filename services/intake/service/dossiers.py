@@ -44,14 +44,14 @@ async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedures: Cu
     """`staff` is the clerk who received it (counter, post); None for an online submission.
     With `once` (an Idempotency-Key), the answer is rendered and kept in this transaction, and a
     request that finds its key taken gets the first request's answer instead."""
+    reception = (calendar, now, procedures, procedure_code, channel, applicant, documents, staff)
     async with pool.acquire() as conn:
         if once is None:  # one statement, its own transaction
-            return dict(await _store_received(conn, calendar, now, procedures, procedure_code, channel, applicant, documents, staff))
+            return dict(await _store_received(conn, *reception))
         async with conn.transaction():
             if await once.claim(conn, now):
                 return once.answer
-            row = await _store_received(conn, calendar, now, procedures, procedure_code, channel, applicant, documents, staff)
-            return await once.complete(conn, dict(row))
+            return await once.complete(conn, dict(await _store_received(conn, *reception)))
 
 
 async def _store_received(conn, calendar, now: datetime, procedures: CurrentProcedures, procedure_code: str,
