@@ -15,9 +15,6 @@ from shared.kafka import bounded, make_producer
 
 log = logging.getLogger(__name__)
 RELAY_LOCK_ID = 727275  # one active relay per database, so rows leave in order
-# Woken from idle, the relay waits this long for the commits right behind the first: under load,
-# a wake-up per commit sent one-row requests and took the broker 0.4 of a core (0.2 with it).
-LINGER_S = 0.01
 
 
 async def append(conn: asyncpg.Connection, topic: str, key: str, message: BaseModel) -> None:
@@ -103,7 +100,6 @@ class OutboxRelay:
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-                    await asyncio.sleep(LINGER_S)
                 except asyncio.TimeoutError:
                     pass
                 continue
