@@ -151,7 +151,8 @@ async def refuse_walk_in(request: Request, body: CounterRefusalIn,
         raise ApiError(422, "Hồ sơ trực tuyến được từ chối từ hàng chờ, không phải tại quầy",
                        "Online dossiers are refused from the queue, not at the counter", field="channel")
     rt = _rt(request)
-    row = await counter_refusal.refuse_at_counter(rt.db, rt.clock(), procedure_code=body.procedure_code,
+    row = await counter_refusal.refuse_at_counter(rt.db, rt.clock(), procedures=rt.procedures,
+                                                  procedure_code=body.procedure_code,
                                                   channel=body.channel, applicant=body.applicant,
                                                   documents=body.documents, staff=account, reason=body.reason)
     return _out(row)

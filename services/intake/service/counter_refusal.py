@@ -10,25 +10,22 @@ import asyncpg
 from services.intake.adapters import repository as repo
 from services.intake.domain.codes import format_code, local_day
 from services.intake.domain.dossier import Applicant
-from services.intake.service.dossiers import PRODUCER, _dimensions
+from services.intake.service.catalogue import CurrentProcedures
+from services.intake.service.dossiers import PRODUCER, in_force
 from shared import outbox
 from shared.auth import Account
 from shared.events import (LIFECYCLE_TOPIC, Channel, EventType, RefusedPayload, SubmittedPayload, make_event)
-from shared.http import ApiError
 from shared.lifecycle import Status
 
 
-async def refuse_at_counter(pool: asyncpg.Pool, now: datetime, *, procedure_code: str, channel: Channel,
-                            applicant: Applicant, documents: list[str], staff: Account, reason: str) -> dict:
+async def refuse_at_counter(pool: asyncpg.Pool, now: datetime, *, procedures: CurrentProcedures, procedure_code: str,
+                            channel: Channel, applicant: Applicant, documents: list[str], staff: Account,
+                            reason: str) -> dict:
+    day = local_day(now)
     async with pool.acquire() as conn, conn.transaction():
-        procedure = await repo.current_procedure(conn, procedure_code, local_day(now))
-        if procedure is None:
-            raise ApiError(422, f"Thủ tục {procedure_code} không có trong danh mục",
-                           f"Procedure {procedure_code} is not in the catalogue", field="procedure_code")
-        staff.ensure_agency(procedure.agency_id)
-        seq = await repo.next_sequence(conn, procedure.agency_id, local_day(now))
-        code = format_code(procedure.agency_id, local_day(now), seq)
-        dims = await _dimensions(conn, procedure, channel, applicant.type)
+        procedure, dims = await in_force(conn, procedures, procedure_code, day, channel, applicant, staff)
+        seq = await repo.next_sequence(conn, procedure.agency_id, day)
+        code = format_code(procedure.agency_id, day, seq)
         await repo.insert_dossier(conn, {
             "code": code, "agency_id": procedure.agency_id, "procedure_code": procedure.code,
             "procedure_version": procedure.version, "channel": channel.value, "status": int(Status.SUBMITTED),

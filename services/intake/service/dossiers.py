@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
@@ -54,9 +54,10 @@ async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedures: Cu
             return await once.complete(conn, dict(await _store_received(conn, *reception)))
 
 
-async def _store_received(conn, calendar, now: datetime, procedures: CurrentProcedures, procedure_code: str,
-                          channel: Channel, applicant: Applicant, documents: list[str], staff: Account | None):
-    day = local_day(now)
+async def in_force(conn, procedures: CurrentProcedures, procedure_code: str, day: date, channel: Channel,
+                   applicant: Applicant, staff: Account | None):
+    """The procedure a reception is for, and the event dimensions it gives; a 422 when the
+    catalogue has no such procedure, a 403 when a commune clerk receives for another agency."""
     current = await procedures.get(conn, procedure_code, day)
     if current is None:
         raise ApiError(422, f"Thủ tục {procedure_code} không có trong danh mục",
@@ -64,9 +65,15 @@ async def _store_received(conn, calendar, now: datetime, procedures: CurrentProc
     procedure, agency_name = current
     if staff:  # a commune desk's clerk receives only for the commune
         staff.ensure_agency(procedure.agency_id)
+    return procedure, Dimensions(agency_id=procedure.agency_id, procedure_code=procedure.code, channel=channel,
+                                 applicant_type=applicant.type, procedure_name=procedure.name, agency_name=agency_name)
+
+
+async def _store_received(conn, calendar, now: datetime, procedures: CurrentProcedures, procedure_code: str,
+                          channel: Channel, applicant: Applicant, documents: list[str], staff: Account | None):
+    day = local_day(now)
+    procedure, dims = await in_force(conn, procedures, procedure_code, day, channel, applicant, staff)
     received_by = staff.username if staff else None
-    dims = Dimensions(agency_id=procedure.agency_id, procedure_code=procedure.code, channel=channel,
-                      applicant_type=applicant.type, procedure_name=procedure.name, agency_name=agency_name)
     reception = reception_for(channel)
     deadline = deadline_at_acceptance(procedure, channel, now, calendar) if reception.accepted else None
     actor = received_by or ("citizen" if channel is Channel.ONLINE else "clerk")

@@ -54,8 +54,12 @@ class Progress:
         return self.applied / max(time.monotonic() - self.started, 1e-9)
 
 
-async def _end_offsets(consumer: AIOKafkaConsumer, parts: list[TopicPartition]) -> dict[TopicPartition, int]:
-    return await consumer.end_offsets(parts)
+async def _ends(consumer: AIOKafkaConsumer, starts: dict[TopicPartition, int],
+                progress: Progress) -> dict[TopicPartition, int]:
+    """Where each partition ends now; the progress total grows to match."""
+    ends = await consumer.end_offsets(list(starts))
+    progress.total = sum(ends[tp] - starts[tp] for tp in starts)
+    return ends
 
 
 async def _replay_until(consumer, ends: dict[TopicPartition, int], apply, progress: Progress,
@@ -198,13 +202,11 @@ async def rebuild(pool: asyncpg.Pool, database_url: str, bootstrap: str, topic: 
         parts = await topic_partitions(bootstrap, topic)
         consumer.assign(parts)
         starts = await consumer.beginning_offsets(parts)
-        ends = await _end_offsets(consumer, parts)
-        progress.total = sum(ends[tp] - starts[tp] for tp in parts)
+        ends = await _ends(consumer, starts, progress)
         await _replay_in_workers(database_url, bootstrap, schema, ends, workers, progress, report)
         for tp in parts:  # the short pass, for what arrived during the long one, starts where it ended
             consumer.seek(tp, ends[tp])
-        ends = await _end_offsets(consumer, parts)
-        progress.total = sum(ends[tp] - starts[tp] for tp in parts)
+        ends = await _ends(consumer, starts, progress)
         await _replay_into(pool, schema, consumer, ends, progress, report)
         async with pool.acquire() as conn:
             # Fresh tables have no planner statistics yet: without them the first reports and
@@ -216,8 +218,7 @@ async def rebuild(pool: asyncpg.Pool, database_url: str, bootstrap: str, topic: 
             async def in_switch(items):
                 return await ingest.apply_in(conn, items, schema)
 
-            ends = await _end_offsets(consumer, parts)
-            progress.total = sum(ends[tp] - starts[tp] for tp in parts)
+            ends = await _ends(consumer, starts, progress)
             await _replay_until(consumer, ends, in_switch, progress, report)
             old = await generations.activate(conn, schema)
     finally:
