@@ -16,6 +16,7 @@ import urllib.request
 
 from deploy import users
 from deploy.local import servers
+from deploy.local._common import REPO_ROOT
 
 SERVICES = {"intake": 8001, "resolution": 8002, "stats": 8003}
 
@@ -178,10 +179,36 @@ def test(pytest_args: list[str]) -> int:
     env = {**os.environ, **endpoints.env(), "DVC_TEST_PROFILE": "test"}
     try:
         # pytest exits 5 when no test ran: that is a failure, and it is passed on as such.
-        return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], env=env)
+        return _pytest_kept(pytest_args, env)
     finally:
         if os.environ.get("KEEP_SERVERS") != "1":
             servers.down("test")
+
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+def _pytest_kept(pytest_args: list[str], env: dict[str, str]) -> int:
+    """pytest, its whole output shown and kept in test-artifacts/run-<time>/pytest.log, with the
+    services' logs of that run (pytest's temporary folders) and a JUnit report beside it, so a
+    failure can be diagnosed without running it again. The summary of failures comes last."""
+    run_dir = ARTIFACTS / time.strftime("run-%Y%m%d-%H%M%S")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    log_path = run_dir / "pytest.log"
+    command = [sys.executable, "-m", "pytest", "-rfE", f"--basetemp={run_dir / 'tmp'}",
+               f"--junitxml={run_dir / 'junit.xml'}", *pytest_args]
+    with open(log_path, "wb") as log, subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                                       stderr=subprocess.STDOUT) as proc:
+        output = proc.stdout
+        assert output is not None
+        while chunk := output.read1(65536):
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            log.write(chunk)
+        code = proc.wait()
+    servers.say(f"pytest exited with {code}; its whole output: {log_path.relative_to(REPO_ROOT)}, "
+                f"the services' logs: {(run_dir / 'tmp').relative_to(REPO_ROOT)}/")
+    return code
 
 
 def main(argv: list[str]) -> int:

@@ -28,6 +28,7 @@ from aiokafka import AIOKafkaConsumer
 from deploy.local import servers
 from shared.events import LIFECYCLE_TOPIC, BadEvent, parse_event
 from shared.kafka import topic_partitions
+from tests.e2e.settle import settle
 from tests.fleet import Fleet
 
 pytestmark = pytest.mark.chaos
@@ -259,6 +260,9 @@ async def all_agree(endpoints, stats_url: str, settle_s: float) -> tuple[dict, i
     nothing, and each (code, seq) on the topic was applied once. Returns (snapshot, events,
     duplicates delivered and ignored)."""
     deadline, diffs = time.monotonic() + settle_s, ["not compared yet"]
+    # First nothing in flight (outboxes sent, every consumer group caught up, the requests topic
+    # included: a withdrawal waiting there moves no service's status until it is applied).
+    await settle(endpoints, timeout=settle_s)
     while diffs and time.monotonic() < deadline:
         diffs = differences(await snapshot(endpoints))
         if diffs:

@@ -1,12 +1,15 @@
 """Every endpoint of the three running services, fuzzed from its own OpenAPI with schemathesis.
 
-Valid and invalid requests alike: no answer may be a 5xx, and every 4xx must say what is
-wrong in Vietnamese and in English. Bounded: FUZZ_EXAMPLES cases per operation and mode.
+Valid and invalid requests alike: no answer may be a 5xx or a cut one, and every 4xx must say
+what is wrong in Vietnamese and in English. Bounded: FUZZ_EXAMPLES cases per operation and mode.
+Reproducible: the run's seed is printed (FUZZ_SEED=N replays it), and a failing request is
+printed as a curl command.
 """
 from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from collections import Counter
 
@@ -14,7 +17,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import strategies as st
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
@@ -30,11 +33,13 @@ def _json_lines(ctx, value) -> bytes:
     """intake's import takes JSON lines; the schema calls its body a string."""
     return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else json.dumps(value).encode()
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
+SEED = int(os.environ.get("FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 
 
 def check_answer(case, response) -> None:
     where = f"{case.method} {case.formatted_path} -> {response.status_code}"
-    assert response.status_code < 500, f"{where}: {response.text[:500]}\nreproduce: {case.as_curl_command()}"
+    assert response.status_code < 500, (f"{where}: {response.text[:500]}\nseed: FUZZ_SEED={SEED}\n"
+                                        f"reproduce: {case.as_curl_command()}")
     if 400 <= response.status_code < 500:
         try:
             error = response.json()["error"]
@@ -83,19 +88,24 @@ def fuzz_operation(operation, base_url: str, session: requests.Session, seen: Co
                    timing: Counter) -> None:
     streaming = "text/event-stream" in json.dumps(operation.definition.raw.get("responses", {}))
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=False,
+        @seed(SEED)
+        @settings(max_examples=EXAMPLES, deadline=None, database=None,
                   phases=[Phase.explicit, Phase.generate, Phase.shrink],
                   suppress_health_check=list(HealthCheck))
         @given(case=with_real_values(operation.as_strategy(generation_mode=mode), real))
         def run(case):
             t = time.monotonic()
-            if streaming:  # an event stream never ends: judge its status and first bytes, then hang up
-                with session.request(**case.as_transport_kwargs(base_url=base_url), stream=True,
-                                     timeout=10) as response:
-                    if response.status_code >= 400:
-                        response._content = response.raw.read(10_000)  # noqa: SLF001 - an error body is short
-            else:
-                response = case.call(base_url=base_url, session=session, timeout=10)
+            try:
+                if streaming:  # an event stream never ends: judge its status and first bytes, then hang up
+                    with session.request(**case.as_transport_kwargs(base_url=base_url), stream=True,
+                                         timeout=10) as response:
+                        if response.status_code >= 400:
+                            response._content = response.raw.read(10_000)  # noqa: SLF001 - an error body is short
+                else:
+                    response = case.call(base_url=base_url, session=session, timeout=10)
+            except requests.RequestException as exc:  # e.g. an answer cut in the middle
+                raise AssertionError(f"{case.method} {case.formatted_path}: {type(exc).__name__}: {exc}\n"
+                                     f"seed: FUZZ_SEED={SEED}\nreproduce: {case.as_curl_command()}") from None
             timing[operation.label] += time.monotonic() - t
             seen[(operation.label, response.status_code)] += 1
             check_answer(case, response)
@@ -107,7 +117,9 @@ def fuzz_operation(operation, base_url: str, session: requests.Session, seen: Co
 
 
 @pytest.mark.parametrize("service", ["intake", "resolution", "stats"])
-def test_fuzz_every_endpoint(services, endpoints, service, request):
+def test_fuzz_every_endpoint(services, endpoints, service, request, capsys):
+    with capsys.disabled():  # in the CI log whatever happens, so a failure can be replayed
+        print(f"\nfuzz {service}: seed {SEED} (FUZZ_SEED={SEED} replays this run)")
     base_url = services[service]
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
     seen: Counter = Counter()

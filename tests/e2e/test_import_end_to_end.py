@@ -49,10 +49,13 @@ def import_file(services, text: str, auth, first_line: int = 1) -> dict:
 
 
 def export(services, agency=AGENCY) -> list[dict]:
+    """The export's cases; it must end with a complete trailer that counts them."""
     with httpx.stream("GET", f"{services['resolution']}/api/v1/export/cases", params={"agency": agency} if agency else {},
                       timeout=30) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
-        return [json.loads(line) for line in r.iter_lines() if line]
+        *cases, trailer = [json.loads(line) for line in r.iter_lines() if line]
+    assert trailer == {"end": {"complete": True, "cases": len(cases)}}, trailer
+    return cases
 
 
 def intake_status(services, code, auth):

@@ -92,9 +92,8 @@ async def mark_request(conn, request_id, code: str, outcome: str) -> bool:
     return bool(done)
 
 
-_EXPORT = """SELECT code, agency_id, procedure_code, channel, status, last_seq, due_at, compliance, resolved_at, rating
-             FROM cases WHERE ($1::text IS NULL OR agency_id = $1) ORDER BY code COLLATE "C"
-"""
+_EXPORT_COLUMNS = "code, agency_id, procedure_code, channel, status, last_seq, due_at, compliance, resolved_at, rating"
+_EXPORT = f"""SELECT {_EXPORT_COLUMNS} FROM cases WHERE ($1::text IS NULL OR agency_id = $1) ORDER BY code COLLATE "C" """
 
 
 async def export_batches(conn, agency_id: str | None, batch: int):
@@ -104,3 +103,7 @@ async def export_batches(conn, agency_id: str | None, batch: int):
     cursor = await conn.cursor(_EXPORT, agency_id)
     while rows := await cursor.fetch(batch):
         yield rows
+
+
+async def export_lookup(conn, codes: list[str]) -> list:
+    return await conn.fetch(f"SELECT {_EXPORT_COLUMNS} FROM cases WHERE code = ANY($1::text[]) ORDER BY code", codes)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
@@ -117,9 +118,25 @@ async def get_case(request: Request, code: str, account: Account = Depends(staff
 @router.get("/export/cases", tags=["export"], response_class=StreamingResponse,
             summary="Trạng thái mọi hồ sơ (NDJSON) / every case's status, for reconciliation",
             description="One JSON object per line, ordered by code: code, agency_id, procedure_code, channel, "
-                        "status, last_seq, due_at, compliance, resolved_at, rating. No personal data.")
+                        "status, last_seq, due_at, compliance, resolved_at, rating. No personal data. The last "
+                        'line is a trailer, `{"end": {"complete": true, "cases": N}}`; `complete: false` (with '
+                        "`message_vi` and `message_en`) when the export had to stop after it started, and no "
+                        "trailer at all when the connection was cut: either way the list is short.")
 async def export_cases(request: Request, agency: str | None = Query(None, max_length=40)) -> StreamingResponse:
-    return StreamingResponse(export.export_cases(_rt(request).db, agency), media_type="application/x-ndjson")
+    chunks = await export.export_cases(_rt(request).db, agency)  # a failure before the first byte is an error answer
+    return StreamingResponse(chunks, media_type="application/x-ndjson")
+
+
+class LookupIn(BaseModel):
+    codes: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(max_length=export.LOOKUP_MAX)
+
+
+@router.post("/export/cases/lookup", tags=["export"],
+             summary="Trạng thái một số hồ sơ / the status of some cases now, for reconciliation's recheck",
+             description="The same fields as the export, for the codes asked (at most "
+                         f"{export.LOOKUP_MAX}); codes without a case are left out. No personal data.")
+async def lookup_cases(request: Request, body: LookupIn) -> dict:
+    return {"cases": await export.lookup(_rt(request).db, body.codes)}
 
 
 # Declared before the generic action route, which would otherwise take "apology" for an action.

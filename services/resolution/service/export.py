@@ -1,28 +1,98 @@
-"""The status of every case as NDJSON, for stats' reconciliation (no personal data is in a case)."""
+"""The status of every case as NDJSON, for stats' reconciliation (no personal data is in a case).
+
+The export never ends silently short. Its snapshot is opened and its first batch read before
+the answer starts, so a problem found then is an ordinary error answer with its status code;
+every export ends with a trailer line, `{"end": {"complete": true, "cases": N}}`, or
+`{"end": {"complete": false, ...}}` with the reason when it had to stop after the answer had
+started. A client that does not find a complete trailer knows the list is short.
+"""
 from __future__ import annotations
 
 import json
-from typing import AsyncIterator
+import logging
+import time
+from collections.abc import AsyncIterator
 
 import asyncpg
 
 from services.resolution.adapters import repository as repo
 
+log = logging.getLogger(__name__)
 BATCH = 2000
+# How long one export may hold its snapshot (a transaction) open. Two million cases stream in
+# well under a minute; a client that reads slower than this is cut off with an incomplete
+# trailer rather than keep a transaction open for hours. PostgreSQL enforces the same bound on
+# a client that stops reading altogether (the generator is then parked in `yield`).
+MAX_SECONDS = 600
+LOOKUP_MAX = 1000
 
 
-def _line(row) -> str:
-    return json.dumps({
+def case_line(row) -> dict:
+    return {
         "code": row["code"], "agency_id": row["agency_id"], "procedure_code": row["procedure_code"],
         "channel": row["channel"], "status": row["status"], "last_seq": row["last_seq"],
         "due_at": row["due_at"].isoformat() if row["due_at"] else None, "compliance": row["compliance"],
         "resolved_at": row["resolved_at"].isoformat() if row["resolved_at"] else None, "rating": row["rating"],
-    }, ensure_ascii=False) + "\n"
+    }
 
 
-async def export_cases(pool: asyncpg.Pool, agency_id: str | None = None) -> AsyncIterator[bytes]:
-    """One line per case, ordered by code, one chunk per cursor batch. One repeatable-read
-    snapshot, so the export is consistent even while cases move."""
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        async for rows in repo.export_batches(conn, agency_id, BATCH):
-            yield "".join(_line(r) for r in rows).encode()
+def _chunk(rows) -> bytes:
+    return "".join(json.dumps(case_line(r), ensure_ascii=False) + "\n" for r in rows).encode()
+
+
+def _trailer(cases: int, problem: tuple[str, str] | None = None) -> bytes:
+    end: dict = {"complete": problem is None, "cases": cases}
+    if problem:
+        end["message_vi"], end["message_en"] = problem
+    return (json.dumps({"end": end}, ensure_ascii=False) + "\n").encode()
+
+
+async def export_cases(pool: asyncpg.Pool, agency_id: str | None = None, *, batch: int = BATCH,
+                       max_seconds: float = MAX_SECONDS) -> AsyncIterator[bytes]:
+    """Opens the export and reads its first batch (raising as any use case would), then returns
+    the stream of its chunks: one per cursor batch, in code order, from one repeatable-read
+    snapshot, then the trailer."""
+    chunks = _export(pool, agency_id, batch, max_seconds)
+    first = await anext(chunks)
+    return _starting_with(first, chunks)
+
+
+async def _starting_with(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
+        yield chunk
+
+
+async def _export(pool: asyncpg.Pool, agency_id: str | None, batch: int, max_seconds: float) -> AsyncIterator[bytes]:
+    started = time.monotonic()
+    sent: int | None = None  # None until the first chunk is out: until then a failure is the request's error
+    problem = None
+    try:
+        async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            await conn.execute(f"SET LOCAL idle_in_transaction_session_timeout = {int(max_seconds * 1000)}")
+            batches = repo.export_batches(conn, agency_id, batch)
+            rows = await anext(batches, [])
+            yield _chunk(rows)
+            sent = len(rows)
+            while rows:
+                if time.monotonic() - started > max_seconds:
+                    problem = (f"Xuất dữ liệu dừng sau {max_seconds:.0f} giây; danh sách chưa đầy đủ",
+                               f"The export stopped after {max_seconds:.0f} s; the list is incomplete")
+                    break
+                rows = await anext(batches, [])
+                yield _chunk(rows)
+                sent += len(rows)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        if sent is None:
+            raise
+        log.warning("export cut after %d cases: %s", sent, type(exc).__name__)
+        problem = ("Lỗi cơ sở dữ liệu khi xuất; danh sách chưa đầy đủ",
+                   f"Database error during the export ({type(exc).__name__}); the list is incomplete")
+    yield _trailer(sent or 0, problem)
+
+
+async def lookup(pool: asyncpg.Pool, codes: list[str]) -> list[dict]:
+    """The cases among `codes` (at most LOOKUP_MAX), now: reconciliation rechecks its few
+    differences with this instead of reading every case again."""
+    async with pool.acquire() as conn:
+        return [case_line(r) for r in await repo.export_lookup(conn, codes)]
