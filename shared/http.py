@@ -12,13 +12,16 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, make_asgi_app
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import (Conflict, DomainError, Forbidden, InvalidRequest, NotFound, TooLarge, Unavailable,
+                           UpstreamFailed)
 from shared.validation_vi import field_name, problem_vi
 
 log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    """An answer for people: what is wrong, in Vietnamese and in English."""
+    """A refusal of the HTTP edge itself (sign-in, routing, request size), with its status code.
+    Use cases raise `shared.errors` instead; STATUS_OF maps those."""
 
     def __init__(self, status: int, vi: str, en: str, **extra):
         super().__init__(en)
@@ -29,7 +32,22 @@ def error_body(vi: str, en: str, **extra) -> dict:
     return {"error": {"message": f"{vi} / {en}", "message_vi": vi, "message_en": en, **extra}}
 
 
+# The one place where a kind of refusal becomes a status code (the most specific kind wins).
+STATUS_OF: dict[type[DomainError], int] = {
+    NotFound: 404, Forbidden: 403, TooLarge: 413, InvalidRequest: 422, Conflict: 409, Unavailable: 503,
+    UpstreamFailed: 502,
+}
+
+
+def status_of(exc: DomainError) -> int:
+    return next((STATUS_OF[kind] for kind in type(exc).__mro__ if kind in STATUS_OF), 400)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(error_body(exc.vi, exc.en, **exc.detail), status_code=status_of(exc))
+
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.vi, exc.en, **exc.extra), status_code=exc.status,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
+from shared.errors import Conflict
+
 
 class Status(IntEnum):
     SUBMITTED = 1
@@ -115,16 +117,16 @@ RESOLUTION_ACTIONS = frozenset({
 })
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Conflict):
     """An action the status graph does not allow from the current status."""
 
     def __init__(self, action: Action, current: Status, allowed: list[Action]):
         self.action, self.current, self.allowed = action, current, allowed
         names = ", ".join(a.value for a in allowed) or "—"
-        self.vi = (f"Không thể '{ACTION_NAMES_VI[action]}' khi hồ sơ đang ở trạng thái "
-                   f"{int(current)} ({STATUS_NAMES_VI[current]}); thao tác được phép: {names}")
-        self.en = f"Action '{action.value}' is not allowed in status {int(current)}; allowed actions: {names}"
-        super().__init__(self.en)
+        super().__init__(f"Không thể '{ACTION_NAMES_VI[action]}' khi hồ sơ đang ở trạng thái "
+                         f"{int(current)} ({STATUS_NAMES_VI[current]}); thao tác được phép: {names}",
+                         f"Action '{action.value}' is not allowed in status {int(current)}; allowed actions: {names}",
+                         current_status=int(current), allowed_actions=[a.value for a in allowed])
 
 
 def target_status(action: Action, current: Status, *, accepted_before: bool,

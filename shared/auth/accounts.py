@@ -8,7 +8,7 @@ from pathlib import Path
 
 import asyncpg
 
-from shared.http import ApiError
+from shared.errors import Forbidden
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
@@ -40,14 +40,14 @@ class Account:
         return self.agency_id is None or self.agency_id == agency_id
 
     def ensure_agency(self, agency_id: str, code: str | None = None) -> None:
-        """403 unless this account may see and act on `agency_id`'s dossiers."""
+        """Forbidden unless this account may see and act on `agency_id`'s dossiers."""
         if self.sees(agency_id):
             return
         what_vi, what_en = (f"Hồ sơ {code}", f"Dossier {code}") if code else ("Dữ liệu", "The data")
-        raise ApiError(403, f"{what_vi} thuộc cơ quan {agency_id}; tài khoản {self.username} chỉ được xem và xử lý "
-                            f"hồ sơ của cơ quan {self.agency_id}",
-                       f"{what_en} belongs to agency {agency_id}; account {self.username} may only see and act on "
-                       f"agency {self.agency_id}'s dossiers", agency_id=agency_id)
+        raise Forbidden(f"{what_vi} thuộc cơ quan {agency_id}; tài khoản {self.username} chỉ được xem và xử lý "
+                        f"hồ sơ của cơ quan {self.agency_id}",
+                        f"{what_en} belongs to agency {agency_id}; account {self.username} may only see and act on "
+                        f"agency {self.agency_id}'s dossiers", agency_id=agency_id)
 
     def agency_filter(self, requested: str | None) -> str | None:
         """The agency a list is limited to: the account's own, or what was asked if centre-wide."""

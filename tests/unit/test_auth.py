@@ -11,7 +11,8 @@ from shared.auth import Account, Role
 from shared.auth.accounts import USERNAME, validate
 from shared.auth.passwords import hash_password, needs_rehash, verify_password
 from shared.auth.sessions import SessionSigner, _b64, load_secret
-from shared.http import ApiError
+from shared.errors import Forbidden
+from shared.http import status_of
 
 SECRET = b"0123456789abcdef-test-secret"
 
@@ -100,14 +101,14 @@ def test_agency_scope():
     assert officer.sees("000.00.31.H26") and not officer.sees("000.00.09.H26")
     assert leader.sees("000.00.09.H26")
     officer.ensure_agency("000.00.31.H26", "X")
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(Forbidden) as refused:
         officer.ensure_agency("000.00.09.H26", "000.00.09.H26-261126-0001")
-    assert refused.value.status == 403
+    assert status_of(refused.value) == 403
     assert "Hồ sơ 000.00.09.H26-261126-0001 thuộc cơ quan" in refused.value.vi
     assert "belongs to agency 000.00.09.H26" in refused.value.en
     assert officer.agency_filter(None) == "000.00.31.H26", "an officer's lists are their agency's"
     assert leader.agency_filter(None) is None and leader.agency_filter("000.00.09.H26") == "000.00.09.H26"
-    with pytest.raises(ApiError):
+    with pytest.raises(Forbidden):
         officer.agency_filter("000.00.09.H26")
 
 

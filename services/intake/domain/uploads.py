@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.errors import InvalidRequest
+
 MAX_FILE_BYTES = 5 * 1024 * 1024     # one scanned document
 MAX_FILES = 10                       # per upload
 MAX_TOTAL_BYTES = 20 * 1024 * 1024   # per upload
@@ -22,10 +24,9 @@ class Upload:
     data: bytes
 
 
-class UploadRefused(ValueError):
+class UploadRefused(InvalidRequest):
     def __init__(self, vi: str, en: str):
-        self.vi, self.en = vi, en
-        super().__init__(en)
+        super().__init__(vi, en, field="files")
 
 
 def _mb(n: int) -> str:

@@ -10,23 +10,16 @@ import asyncpg
 
 from services.intake.adapters import repository as repo
 from services.intake.domain.dossier import shown_status
-from services.intake.domain.uploads import Upload, UploadRefused, check
+from services.intake.domain.uploads import Upload, check
 from services.intake.service.dossiers import PRODUCER, lock_for_applicant
 from shared import outbox
 from shared.events import REQUESTS_TOPIC, CitizenRequest, RequestType
-from shared.http import ApiError
+from shared.errors import Conflict
 from shared.lifecycle import STATUS_NAMES_VI, Status
 
 
-def _checked(files: list[Upload]) -> list[Upload]:
-    try:
-        return check(files)
-    except UploadRefused as exc:
-        raise ApiError(422, exc.vi, exc.en, field="files") from None
-
-
-def _wrong_status(status: Status, wanted: Status) -> ApiError:
-    return ApiError(409, f"Hồ sơ đang ở trạng thái {int(status)} ({STATUS_NAMES_VI[status]}); chỉ tải tệp lên được "
+def _wrong_status(status: Status, wanted: Status) -> Conflict:
+    return Conflict(f"Hồ sơ đang ở trạng thái {int(status)} ({STATUS_NAMES_VI[status]}); chỉ tải tệp lên được "
                          f"khi hồ sơ ở trạng thái {int(wanted)} ({STATUS_NAMES_VI[wanted]})",
                     f"The dossier is in status {int(status)}; files can be uploaded only in status {int(wanted)}",
                     current_status=int(status))
@@ -39,7 +32,7 @@ def _status(row) -> Status:
 async def attach_for_citizen(pool: asyncpg.Pool, now: datetime, code: str, *, id_number: str,
                              files: list[Upload]) -> dict:
     """The documents of an online dossier, while it waits for the counter's check (status 1)."""
-    files = _checked(files)
+    files = check(files)
     async with pool.acquire() as conn, conn.transaction():
         row = await lock_for_applicant(conn, code, id_number)
         if _status(row) is not Status.SUBMITTED:
@@ -51,7 +44,7 @@ async def attach_for_citizen(pool: asyncpg.Pool, now: datetime, code: str, *, id
 async def supplement_for_citizen(pool: asyncpg.Pool, now: datetime, code: str, *, id_number: str,
                                  files: list[Upload]) -> dict:
     """Missing papers supplied (status 5). The files stay here; resolution is told they came."""
-    files = _checked(files)
+    files = check(files)
     async with pool.acquire() as conn, conn.transaction():
         row = await lock_for_applicant(conn, code, id_number)
         if _status(row) is not Status.SUPPLEMENT_REQUESTED:

@@ -20,8 +20,8 @@ from shared import outbox
 from shared.auth import Account
 from shared.events import (LIFECYCLE_TOPIC, REQUESTS_TOPIC, AcceptedPayload, Channel, CitizenRequest, ClosedPayload,
                            Dimensions, EventType, RefusedPayload, RequestType, SubmittedPayload, make_event)
-from shared.http import ApiError
-from shared.lifecycle import Action, Status, TransitionRefused, target_status
+from shared.errors import InvalidRequest, NotFound
+from shared.lifecycle import Action, Status, target_status
 
 PRODUCER = "intake"
 INTAKE_ACTIONS = frozenset({Action.ACCEPT, Action.REFUSE})
@@ -34,8 +34,8 @@ async def _dimensions(conn, procedure, channel: Channel, applicant_type: int) ->
                       agency_name=await repo.agency_name(conn, procedure.agency_id))
 
 
-def not_found(code: str) -> ApiError:
-    return ApiError(404, f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
+def not_found(code: str) -> NotFound:
+    return NotFound(f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
 
 
 async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedures: CurrentProcedures, procedure_code: str,
@@ -56,12 +56,12 @@ async def receive(pool: asyncpg.Pool, calendar, now: datetime, *, procedures: Cu
 
 async def in_force(conn, procedures: CurrentProcedures, procedure_code: str, day: date, channel: Channel,
                    applicant: Applicant, staff: Account | None):
-    """The procedure a reception is for, and the event dimensions it gives; a 422 when the
-    catalogue has no such procedure, a 403 when a commune clerk receives for another agency."""
+    """The procedure a reception is for, and the event dimensions it gives; InvalidRequest when
+    the catalogue has no such procedure, Forbidden when a commune clerk receives for another agency."""
     current = await procedures.get(conn, procedure_code, day)
     if current is None:
-        raise ApiError(422, f"Thủ tục {procedure_code} không có trong danh mục",
-                       f"Procedure {procedure_code} is not in the catalogue", field="procedure_code")
+        raise InvalidRequest(f"Thủ tục {procedure_code} không có trong danh mục",
+                             f"Procedure {procedure_code} is not in the catalogue", field="procedure_code")
     procedure, agency_name = current
     if staff:  # a commune desk's clerk receives only for the commune
         staff.ensure_agency(procedure.agency_id)
@@ -106,11 +106,7 @@ async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action:
             raise not_found(code)
         staff.ensure_agency(row["agency_id"], code)
         current = Status(row["status"])
-        try:
-            to = target_status(action, current, accepted_before=row["accepted_at"] is not None, among=INTAKE_ACTIONS)
-        except TransitionRefused as exc:
-            raise ApiError(409, exc.vi, exc.en, current_status=int(current),
-                           allowed_actions=[a.value for a in exc.allowed]) from None
+        to = target_status(action, current, accepted_before=row["accepted_at"] is not None, among=INTAKE_ACTIONS)
         # The catalogue version it was received under, so its rules never shift.
         procedure = await repo.procedure_version(conn, row["procedure_code"], row["procedure_version"])
         dims = await _dimensions(conn, procedure, Channel(row["channel"]), json.loads(row["applicant"])["type"])
@@ -134,9 +130,9 @@ async def decide(pool: asyncpg.Pool, calendar, now: datetime, code: str, action:
         return dict(await repo.get_dossier(conn, code))
 
 
-def _no_such_dossier_for_citizen() -> ApiError:
+def _no_such_dossier_for_citizen() -> NotFound:
     # Same answer for an unknown code and a wrong ID number, so a code cannot be probed.
-    return ApiError(404, "Không tìm thấy hồ sơ với mã và số định danh đã nhập", "No dossier with this code and ID number")
+    return NotFound("Không tìm thấy hồ sơ với mã và số định danh đã nhập", "No dossier with this code and ID number")
 
 
 def _is_applicants(row, id_number: str) -> bool:
@@ -172,10 +168,7 @@ async def withdraw_for_citizen(pool: asyncpg.Pool, now: datetime, code: str, *, 
                                      producer=PRODUCER, correlation_id=str(uuid.uuid4()), reason=reason)
             await outbox.append(conn, REQUESTS_TOPIC, code, request)
             return {"code": code, "request_id": str(request.request_id), "forwarded": True}
-        try:
-            to = target_status(Action.WITHDRAW, current, accepted_before=False)
-        except TransitionRefused as exc:
-            raise ApiError(409, exc.vi, exc.en, current_status=int(current)) from None
+        to = target_status(Action.WITHDRAW, current, accepted_before=False)
         seq = row["last_seq"] + 1
         await repo.record_transition(conn, code, status=int(to), seq=seq, at=now)
         await outbox.append(conn, LIFECYCLE_TOPIC, code, make_event(

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Callable
 
 from services.intake.adapters import idempotency
-from shared.http import ApiError
+from shared.errors import InvalidRequest
 
 
 class Once:
@@ -20,14 +20,14 @@ class Once:
 
     async def claim(self, conn, now: datetime) -> bool:
         """True when the key was taken by an earlier request with the same fingerprint: `answer`
-        is then that request's answer. A different request under the key is a 422."""
+        is then that request's answer. A different request under the key is refused."""
         earlier = await idempotency.claim(conn, self.key, self.fingerprint, now)
         if earlier is None:
             return False
         if earlier["fingerprint"] != self.fingerprint:
-            raise ApiError(422, "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác; "
-                                "hãy dùng khóa mới cho hồ sơ mới",
-                           "This Idempotency-Key was already used with a different request; "
+            raise InvalidRequest("Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác; "
+                                 "hãy dùng khóa mới cho hồ sơ mới",
+                                 "This Idempotency-Key was already used with a different request; "
                            "use a new key for a new dossier", field="Idempotency-Key")
         self.answer, self.replayed = json.loads(earlier["response"]), True
         return True

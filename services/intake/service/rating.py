@@ -15,7 +15,7 @@ from services.intake.domain.dossier import shown_status
 from services.intake.service.dossiers import PRODUCER, lock_for_applicant
 from shared import outbox
 from shared.events import REQUESTS_TOPIC, CitizenRequest, RequestType
-from shared.http import ApiError
+from shared.errors import Conflict
 from shared.lifecycle import STATUS_NAMES_VI, Status
 
 
@@ -25,12 +25,12 @@ async def rate_for_citizen(pool: asyncpg.Pool, now: datetime, code: str, *, id_n
         row = await lock_for_applicant(conn, code, id_number)
         status = Status(shown_status(row["status"], row["last_seq"], row["tracked_status"], row["tracked_seq"]))
         if status is not Status.RETURNED:
-            raise ApiError(409, f"Chỉ đánh giá được sau khi đã trả kết quả; hồ sơ đang ở trạng thái {int(status)} "
-                                f"({STATUS_NAMES_VI[status]})",
+            raise Conflict(f"Chỉ đánh giá được sau khi đã trả kết quả; hồ sơ đang ở trạng thái {int(status)} "
+                           f"({STATUS_NAMES_VI[status]})",
                            f"The service can be rated only after the result was handed over; the dossier is in "
                            f"status {int(status)}", current_status=int(status))
         if row["rating"] is not None:
-            raise ApiError(409, "Hồ sơ này đã được đánh giá", "This dossier has already been rated")
+            raise Conflict("Hồ sơ này đã được đánh giá", "This dossier has already been rated")
         await repo.record_rating(conn, code, score, comment, now)
         request = CitizenRequest(type=RequestType.RATING, dossier_code=code, occurred_at=now, producer=PRODUCER,
                                  correlation_id=str(uuid.uuid4()), score=score)

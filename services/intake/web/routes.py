@@ -5,15 +5,16 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from services.intake.adapters import repository as repo
-from services.intake.adapters.resolution_client import return_result
 from services.intake.service.dossiers import not_found
 from services.intake.web import slips
 from shared.auth import Account, Role, optional_staff, staff
 from shared.auth.sessions import COOKIE_NAME
+from shared.errors import Unavailable
 from shared.web import page_router
 
 api = APIRouter(prefix="/api/v1")
@@ -79,6 +80,15 @@ async def hand_back(request: Request, code: str, account: Account = Depends(staf
         credentials["Authorization"] = request.headers["authorization"]
     elif request.cookies.get(COOKIE_NAME):
         credentials["Cookie"] = f"{COOKIE_NAME}={request.cookies[COOKIE_NAME]}"
-    status, body = await return_result(request.app.state.runtime.settings.resolution_url, quote(code, safe=""),
-                                       credentials)
-    return JSONResponse(body, status_code=status)
+    try:
+        async with httpx.AsyncClient(base_url=request.app.state.runtime.settings.resolution_url, timeout=10) as client:
+            answer = await client.post(f"/api/v1/cases/{quote(code, safe='')}/return-result", headers=credentials,
+                                       json={"reason": "Trả kết quả tại Bộ phận Một cửa"})
+    except httpx.HTTPError:
+        raise Unavailable("Chưa kết nối được bộ phận giải quyết, vui lòng thử lại",
+                          "Resolution cannot be reached; try again") from None
+    try:
+        body = answer.json()
+    except ValueError:
+        body = {}
+    return JSONResponse(body, status_code=answer.status_code)  # resolution's answer, as it gave it

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from shared.errors import Conflict
+
 from shared.events import (ApologyPayload, ClosedPayload, EventType, OverduePayload, PausedPayload, ProcessingStartedPayload,
                            RatedPayload, ResolvedPayload, EVENT_FOR_STATUS)
 from shared.lifecycle import (CLOCK_RUNNING, PAUSED, RESOLUTION_ACTIONS, Action, Status, allowed_actions,
@@ -92,12 +94,8 @@ def overdue(case: Case, now: datetime) -> Outcome | None:
     return Outcome(new, EventType.OVERDUE, OverduePayload(due_at=case.due_at, status=int(case.status)))
 
 
-class RatingRefused(Exception):
+class RatingRefused(Conflict):
     """A rating for a dossier not handed over yet, or rated already."""
-
-    def __init__(self, vi: str, en: str):
-        self.vi, self.en = vi, en
-        super().__init__(en)
 
 
 def rate(case: Case, score: int, *, now: datetime) -> Outcome:
@@ -116,10 +114,8 @@ def rate(case: Case, score: int, *, now: datetime) -> Outcome:
 APOLOGY_STATUSES = frozenset({Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.FEE_REQUESTED})
 
 
-class ApologyRefused(Exception):
-    def __init__(self, vi: str, en: str):
-        self.vi, self.en = vi, en
-        super().__init__(en)
+class ApologyRefused(Conflict):
+    """Form 04 at a status that owes no apology, or with a new appointment that is not later."""
 
 
 def may_apologise(case: Case) -> bool:
@@ -131,11 +127,12 @@ def apologise(case: Case, *, actor: str, reason: str, new_appointment_at: dateti
     The status and the due time do not change (statistics count against the original one)."""
     if not may_apologise(case):
         raise ApologyRefused(f"Không thể xin lỗi, hẹn lại khi hồ sơ ở trạng thái {int(case.status)}",
-                             f"No apology can be issued in status {int(case.status)}")
+                             f"No apology can be issued in status {int(case.status)}", current_status=int(case.status))
     floor = max(now, case.due_at, case.new_appointment_at or case.due_at)
     if new_appointment_at <= floor:
         raise ApologyRefused("Ngày hẹn mới phải sau hạn trả kết quả hiện tại và sau thời điểm hiện tại",
-                             "The new appointment must be later than the current due time and than now")
+                             "The new appointment must be later than the current due time and than now",
+                             current_status=int(case.status))
     new = replace(case, new_appointment_at=new_appointment_at, apology_reason=reason, last_seq=case.last_seq + 1)
     return Outcome(new, EventType.APOLOGY_ISSUED,
                    ApologyPayload(actor=actor, reason=reason, new_appointment_at=new_appointment_at), actor=actor)

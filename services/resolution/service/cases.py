@@ -11,24 +11,22 @@ from datetime import datetime
 import asyncpg
 
 from services.resolution.adapters import repository as repo
-from services.resolution.domain.case import (ApologyRefused, Case, Outcome, RatingRefused, act, apologise, overdue,
-                                             rate)
+from services.resolution.domain.case import Case, Outcome, RatingRefused, act, apologise, overdue, rate
 from services.resolution.domain.replay import replay
 from shared import outbox
 from shared.auth import Account
 from shared.calendar import default_calendar
 from shared.consumer import Item
 from shared.events import LIFECYCLE_TOPIC, EventType, RequestType, make_event
-from shared.http import ApiError
+from shared.errors import NotFound
 from shared.lifecycle import Action, Status, TransitionRefused
 
 log = logging.getLogger(__name__)
 PRODUCER = "resolution"
 
 
-def not_found(code: str) -> ApiError:
-    return ApiError(404, f"Không tìm thấy hồ sơ {code} tại bộ phận giải quyết",
-                    f"Case {code} not found in resolution")
+def not_found(code: str) -> NotFound:
+    return NotFound(f"Không tìm thấy hồ sơ {code} tại bộ phận giải quyết", f"Case {code} not found in resolution")
 
 
 def _slip_row(outcome: Outcome, now: datetime) -> tuple:
@@ -57,11 +55,7 @@ async def perform(pool: asyncpg.Pool, calendar, now: datetime, code: str, action
         if case is None:
             raise not_found(code)
         staff.ensure_agency(case.agency_id, code)
-        try:
-            outcome = act(case, action, actor=staff.username, reason=reason, now=now, calendar=calendar)
-        except TransitionRefused as exc:
-            raise ApiError(409, exc.vi, exc.en, current_status=int(case.status),
-                           allowed_actions=[a.value for a in exc.allowed]) from None
+        outcome = act(case, action, actor=staff.username, reason=reason, now=now, calendar=calendar)
         await _record(conn, outcome, now, correlation_id)
         return outcome.case
 
@@ -74,11 +68,7 @@ async def apologise_for(pool: asyncpg.Pool, now: datetime, code: str, *, staff: 
         if case is None:
             raise not_found(code)
         staff.ensure_agency(case.agency_id, code)
-        try:
-            outcome = apologise(case, actor=staff.username, reason=reason, new_appointment_at=new_appointment_at,
-                                now=now)
-        except ApologyRefused as exc:
-            raise ApiError(409, exc.vi, exc.en, current_status=int(case.status)) from None
+        outcome = apologise(case, actor=staff.username, reason=reason, new_appointment_at=new_appointment_at, now=now)
         await _record(conn, outcome, now, correlation_id)
         return outcome.case
 

@@ -27,7 +27,7 @@ import httpx
 from services.stats.adapters import generations, recompute, reports
 from services.stats.domain.projection import local_day
 from services.stats.domain.report import COUNT_KEYS, row_for
-from shared.http import ApiError
+from shared.errors import UpstreamFailed
 
 MAX_MONTHS = 24
 EXAMPLES = 20
@@ -252,9 +252,9 @@ async def reconcile(pool: asyncpg.Pool, now: datetime, resolution_url: str | Non
             if survey.differing and resolution_url:
                 await confirm(pool, client, resolution_url, survey, settle_s)
         except (httpx.HTTPError, ExportIncomplete) as exc:
-            raise ApiError(502, f"Không đọc được danh sách hồ sơ của bộ phận giải quyết ({resolution_url})",
-                           f"Could not read resolution's export at {resolution_url}: {type(exc).__name__}: {exc}"
-                           ) from None
+            raise UpstreamFailed(f"Không đọc được danh sách hồ sơ của bộ phận giải quyết ({resolution_url})",
+                                 f"Could not read resolution's export at {resolution_url}: {type(exc).__name__}: {exc}"
+                                 ) from None
     return survey.report(now)
 
 

@@ -10,7 +10,7 @@ from services.stats.adapters import repository as repo
 from services.stats.domain import quality as quality_domain
 from services.stats.domain import report as report_domain
 from services.stats.domain.projection import local_day
-from shared.http import ApiError
+from shared.errors import InvalidRequest
 
 MAX_DAYS = 366 * 10
 EARLIEST = date(2000, 1, 1)  # no one-stop-shop record is older; and day 1 minus a day overflowed into a 500
@@ -18,16 +18,16 @@ EARLIEST = date(2000, 1, 1)  # no one-stop-shop record is older; and day 1 minus
 
 def check_period(start: date, end: date, today: date) -> None:
     if end < start:
-        raise ApiError(422, f"Kỳ báo cáo không hợp lệ: ngày kết thúc {end} trước ngày bắt đầu {start}",
-                       f"Invalid period: 'to' ({end}) is before 'from' ({start})", field="to")
+        raise InvalidRequest(f"Kỳ báo cáo không hợp lệ: ngày kết thúc {end} trước ngày bắt đầu {start}",
+                             f"Invalid period: 'to' ({end}) is before 'from' ({start})", field="to")
     if start < EARLIEST:
-        raise ApiError(422, f"Kỳ báo cáo không thể bắt đầu trước {EARLIEST}",
-                       f"The period cannot start before {EARLIEST}", field="from")
+        raise InvalidRequest(f"Kỳ báo cáo không thể bắt đầu trước {EARLIEST}",
+                             f"The period cannot start before {EARLIEST}", field="from")
     if start > today:
-        raise ApiError(422, f"Kỳ báo cáo bắt đầu sau ngày hôm nay ({today})",
-                       f"The period starts after today ({today})", field="from")
+        raise InvalidRequest(f"Kỳ báo cáo bắt đầu sau ngày hôm nay ({today})",
+                             f"The period starts after today ({today})", field="from")
     if (end - start).days > MAX_DAYS:
-        raise ApiError(422, "Kỳ báo cáo dài quá 10 năm", "The period is longer than 10 years", field="to")
+        raise InvalidRequest("Kỳ báo cáo dài quá 10 năm", "The period is longer than 10 years", field="to")
 
 
 async def _sums(conn, start: date, end: date, group_by: str, filters: tuple, now: datetime):
