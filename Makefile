@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test chaos venv unit asyncapi rebuild-stats reconcile clean import user bench dlt
+.PHONY: run test lint chaos venv unit asyncapi settings-doc rebuild-stats reconcile clean import user bench dlt
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -14,8 +14,14 @@ $(STAMP): requirements.txt
 run: venv
 	$(PY) -m deploy.local.stack run
 
-test: venv
+test: venv lint
 	$(PY) -m deploy.local.stack test $(PYTEST_ARGS)
+
+# Style and types: ruff (lint, and the format every file must have) and mypy on shared/ and services/.
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 # Only the fault tests (kills, restarts, outage, rebalance); make test runs them too.
 chaos: venv
@@ -34,7 +40,7 @@ bench: venv
 URL ?= http://127.0.0.1:8001
 import: venv
 	@test -n "$(FILE)" || { echo "usage: make import FILE=path.jsonl [URL=$(URL)]"; exit 2; }
-	$(PY) -m services.intake.importer "$(FILE)" --url "$(URL)" $(if $(USERNAME),--username "$(USERNAME)")
+	$(PY) -m deploy.importer "$(FILE)" --url "$(URL)" $(if $(USERNAME),--username "$(USERNAME)")
 
 # Replay the lifecycle topic into new stats tables, then switch (the board stays up meanwhile).
 rebuild-stats: venv
@@ -46,6 +52,10 @@ reconcile: venv
 
 asyncapi: venv
 	$(PY) -m deploy.asyncapi write
+
+# The README's configuration table, from the settings classes.
+settings-doc: venv
+	$(PY) -m deploy.settings_doc write
 
 clean:
 	-$(PY) -m deploy.local.servers down --profile run

@@ -9,8 +9,8 @@ table and writes it as JSON under bench-results/.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import asyncio
+import dataclasses
 import os
 import sys
 import time
@@ -51,12 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated figure numbers, e.g. 6,1")
     parser.add_argument("--reps", type=int, default=0, help="repetitions of each measurement (default: the mode's)")
     args = parser.parse_args(argv)
-    sizes = FULL if args.full or os.environ.get("FULL") == "1" else QUICK
+    sizes = FULL if args.full else QUICK
     if args.reps:
         sizes = dataclasses.replace(sizes, reps=args.reps)
     wanted = [n for n in ORDER if not args.only or str(n) in args.only.split(",")]
 
     from deploy.local import servers
+    from deploy.settings import ToolSettings
     started, load_at_start = time.monotonic(), os.getloadavg()[0]
     endpoints = servers.up("bench")
     env = {**endpoints.env(), "DVC_BENCH": "1"}
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                 figures.append(Figure(number, TITLES[number], not_measured=f"failed: {type(exc).__name__}: {exc}"))
             say(f"   ({time.monotonic() - t0:.0f} s)")
     finally:
-        if os.environ.get("KEEP_SERVERS") != "1":
+        if not ToolSettings().keep_servers:
             servers.down("bench")
     # The machine may be shared: say how busy it was, since absolute numbers move with it.
     load = (f"load average {load_at_start:.1f} at the start and {os.getloadavg()[0]:.1f} at the end, "

@@ -15,14 +15,25 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
 from services.intake.domain.catalogue import Procedure
-from services.intake.domain.codes import format_code, local_day
+from services.intake.domain.codes import format_code
 from services.intake.domain.dossier import deadline_at_acceptance
 from services.intake.service.catalogue import DEMO_CATALOGUE, read_catalogue
 from services.resolution.domain.case import Case, act, overdue
 from shared.calendar import default_calendar
-from shared.events import (AcceptedPayload, Channel, ClosedPayload, Dimensions, EventType, RatedPayload,
-                           RefusedPayload, SubmittedPayload, encode, make_event)
+from shared.events import (
+    AcceptedPayload,
+    Channel,
+    ClosedPayload,
+    Dimensions,
+    EventType,
+    RatedPayload,
+    RefusedPayload,
+    SubmittedPayload,
+    encode,
+    make_event,
+)
 from shared.lifecycle import Action, Status
+from shared.local_time import local_day
 
 START = datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=7)))  # one year of reception from here
 YEAR = timedelta(days=365)

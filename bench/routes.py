@@ -6,5 +6,5 @@ import functools
 
 @functools.cache
 def stats_paths() -> frozenset[str]:
-    from services.stats.entrypoints.main import app  # builds the app object only; nothing starts
-    return frozenset(app.openapi().get("paths", {}))
+    from services.stats.entrypoints.main import create_app
+    return frozenset(create_app().openapi().get("paths", {}))  # builds the app only; nothing starts

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
 
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bench import procs
 from bench.measure import say
 from deploy.local import servers
+from deploy.settings import ToolSettings
 
-SHIFT = int(os.environ.get("DVC_BENCH_PORT_SHIFT", "0"))
+SHIFT = ToolSettings().bench_port_shift
 PORTS = {"intake": 8701 + SHIFT, "resolution": 8702 + SHIFT, "stats": 8703 + SHIFT}
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -18,9 +17,12 @@ SERVICES = ("intake", "resolution", "stats")
 def generate(service: str) -> str:
     # The document names the default local broker, whatever this shell points at; keys are sorted
     # because FastStream lists publishers in set order, which changes between runs.
-    os.environ["KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:9092"
     main = importlib.import_module(f"services.{service}.entrypoints.main")
-    return json.dumps(json.loads(main.runtime.asyncapi(main.ASYNCAPI_DESCRIPTION)), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    settings = importlib.import_module(f"services.{service}.settings")
+    defaults = getattr(settings, f"{service.capitalize()}Settings")(kafka_bootstrap="127.0.0.1:9092")
+    runtime = main.create_runtime(defaults)
+    document = json.loads(runtime.asyncapi(main.ASYNCAPI_DESCRIPTION))
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def main(argv: list[str]) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from deploy.settings import ToolSettings
 from shared.events import DEAD_LETTER_TOPIC
 
 
@@ -117,7 +117,7 @@ async def replay(bootstrap: str, offset: int, partition: int = 0, body: bytes | 
 
 
 def _bootstrap() -> str:
-    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    return ToolSettings().kafka_bootstrap or "127.0.0.1:9092"
 
 
 def main(argv: list[str] | None = None) -> int:

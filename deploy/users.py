@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
-import os
 import re
 import secrets
 import sys
@@ -22,8 +20,8 @@ from pathlib import Path
 
 import asyncpg
 
-from shared.auth import MIGRATIONS, Account, Role
-from shared.auth import accounts
+from deploy.settings import ToolSettings, password_or_ask
+from shared.auth import MIGRATIONS, Account, Role, accounts
 from shared.auth.passwords import MIN_LENGTH, hash_password, verify_password
 from shared.db import migrate
 
@@ -101,9 +99,9 @@ async def ensure_demo(urls: dict[str, str], password_file: Path) -> list[tuple[A
 
 def database_urls() -> tuple[dict[str, str], bool]:
     """The three database URLs, and whether a local PostgreSQL was started for this command."""
-    env = {s: os.environ.get(f"{s.upper()}_DATABASE_URL", "") for s in SERVICES}
+    env = ToolSettings().database_urls()
     if all(env.values()):
-        return env, False
+        return {s: url or "" for s, url in env.items()}, False
     from deploy.local import servers
     was_running = servers.status("run")["postgresql"].startswith("running")
     local = servers.start_postgres("run")
@@ -123,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         accounts.validate(account.username, account.role, account.agency_id)
     except ValueError as exc:
         parser.error(str(exc))
-    password = os.environ.get("PASSWORD") or (getpass.getpass("Password: ") if sys.stdin.isatty() else "")
+    password = password_or_ask()
     if len(password) < MIN_LENGTH:
         parser.error(f"a password of at least {MIN_LENGTH} characters is needed (PASSWORD=... or typed)")
     urls, started = database_urls()

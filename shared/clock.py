@@ -1,7 +1,6 @@
 """'Now' as an injectable dependency, so tests and the deadline watcher can be driven."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -12,9 +11,9 @@ def system_clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def clock_from_env() -> Clock:
-    """CLOCK_OFFSET_SECONDS shifts the service's 'now' (demo and end-to-end tests only)."""
-    offset = float(os.environ.get("CLOCK_OFFSET_SECONDS", "0") or 0)
+def clock_with_offset(offset: float) -> Clock:
+    """The system clock shifted by `offset` seconds (the setting CLOCK_OFFSET_SECONDS: demos and
+    end-to-end tests only)."""
     if not offset:
         return system_clock
     delta = timedelta(seconds=offset)

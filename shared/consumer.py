@@ -1,7 +1,7 @@
 """Idempotent batch consumption: decode, dead-letter the poison, apply with retries.
 
 The subscriber commits offsets only after `process_batch` returns, i.e. after the
-service's database transaction committed (manual acknowledgement, DESIGN.md).
+service's database transaction committed (manual acknowledgement, docs/design.md).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The event contract of DESIGN.md: one envelope, payloads as a union discriminated on `type`.
+"""The event contract of docs/design.md: one envelope, payloads as a union discriminated on `type`.
 
 Events carry what consumers need to count and never personal data (no ID number, phone,
 e-mail, address or name). Old schema versions are upcast on read (`UPCASTERS`), never
@@ -12,11 +12,25 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Callable, Literal, Union
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 
 LIFECYCLE_TOPIC = "dossier.lifecycle.v1"
 REQUESTS_TOPIC = "dossier.requests.v1"
 DEAD_LETTER_TOPIC = "dossier.lifecycle.v1.dlt"
+
+# The consumer groups, part of the contract: stats' reconciliation waits for the two that build
+# what it compares (its own projection and resolution's cases) before it counts a difference.
+INTAKE_TRACKING_GROUP = "intake-tracking"
+RESOLUTION_CASES_GROUP = "resolution-cases"
+RESOLUTION_REQUESTS_GROUP = "resolution-requests"
+STATS_GROUP = "stats-projections"
 
 
 class Channel(StrEnum):

@@ -10,10 +10,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, make_asgi_app
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import (Conflict, DomainError, Forbidden, InvalidRequest, NotFound, TooLarge, Unavailable,
-                           UpstreamFailed)
+from shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    TooLarge,
+    Unavailable,
+    UpstreamFailed,
+)
 from shared.validation_vi import field_name, problem_vi
 
 log = logging.getLogger(__name__)
@@ -97,10 +106,21 @@ _HTTP_MESSAGES = {
 HealthCheck = Callable[[], Awaitable[tuple[bool, str]]]
 
 
+class CheckOut(BaseModel):
+    ok: bool
+    detail: str
+
+
+class HealthOut(BaseModel):
+    status: str = Field(description="ok, or failing when any check fails (then the answer is a 503)")
+    checks: dict[str, CheckOut]
+
+
 def install_health_and_metrics(app: FastAPI, registry: CollectorRegistry, checks: dict[str, HealthCheck]) -> None:
     app.mount("/metrics", make_asgi_app(registry=registry))
 
-    @app.get("/health", tags=["ops"], summary="Liveness of the database and the Kafka consumer")
+    @app.get("/health", tags=["ops"], summary="Liveness of the database and the Kafka consumer",
+             response_model=HealthOut, responses={503: {"model": HealthOut, "description": "A check failed"}})
     async def health() -> JSONResponse:
         results = {}
         for name, check in checks.items():

@@ -6,17 +6,10 @@ cannot get past the cap by leaving the length out.
 from __future__ import annotations
 
 import json
-import os
 
 from starlette.exceptions import HTTPException
 
 from shared.http import error_body
-
-DEFAULT_MAX_BODY_BYTES = 256 * 1024  # a dossier's JSON is a few KiB; uploads have their own limit
-
-
-def max_body_bytes() -> int:
-    return int(os.environ.get("HTTP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
 
 
 def _messages(limit: int) -> tuple[str, str]:
@@ -45,8 +38,8 @@ class BodySizeLimit:
     a dossier); it is read at each request, so a service may fill it after building the app.
     """
 
-    def __init__(self, app, limit: int | None = None, per_path: dict[str, int] | None = None):
-        self.app, self.limit = app, limit if limit is not None else max_body_bytes()
+    def __init__(self, app, limit: int, per_path: dict[str, int] | None = None):
+        self.app, self.limit = app, limit
         self.per_path = per_path if per_path is not None else {}
 
     def limit_for(self, path: str) -> int:

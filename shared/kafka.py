@@ -1,10 +1,13 @@
-"""Kafka clients set up the way DESIGN.md asks: idempotent producers, bounded stops."""
+"""Kafka clients set up the way docs/design.md asks: idempotent producers, bounded stops."""
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+import time
+from collections.abc import Mapping
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -50,3 +53,41 @@ async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
     if described["error_code"] or not described["partitions"]:
         raise RuntimeError(f"topic {topic} not found on {bootstrap}")
     return [TopicPartition(topic, p) for p in sorted(x["partition"] for x in described["partitions"])]
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    """Where each partition of `topic` ends now."""
+    parts = await topic_partitions(bootstrap, topic)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return await consumer.end_offsets(parts)
+    finally:
+        await consumer.stop()
+
+
+async def wait_for_groups(bootstrap: str, groups: Mapping[str, str], deadline: float, *,
+                          targets: Mapping[TopicPartition, int] | None = None, interval: float = 0.2) -> int:
+    """Wait until every consumer group ({group: topic}) has committed up to `targets` (default:
+    its topic's ends when called), or `deadline` (time.monotonic()) passes. Returns the records
+    still to commit past: 0 when they caught up."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await admin.start()
+    await consumer.start()
+    try:
+        goals: dict[TopicPartition, int] = dict(targets or {})
+        for topic in {t for t in groups.values() if not any(tp.topic == t for tp in goals)}:
+            goals.update(await consumer.end_offsets(await topic_partitions(bootstrap, topic)))
+        while True:
+            behind = 0
+            for group, topic in groups.items():
+                committed = await admin.list_consumer_group_offsets(group)
+                behind += sum(max(0, end - (committed[tp].offset if tp in committed else 0))
+                              for tp, end in goals.items() if tp.topic == topic)
+            if behind == 0 or time.monotonic() >= deadline:
+                return behind
+            await asyncio.sleep(interval)
+    finally:
+        await bounded(consumer.stop(), 10, "consumer stop")
+        await bounded(admin.close(), 10, "admin close")

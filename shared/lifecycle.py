@@ -1,4 +1,4 @@
-"""The dossier status graph of DOMAIN.md: statuses, actions and the transitions they make.
+"""The dossier status graph of docs/domain.md: statuses, actions and the transitions they make.
 
 Pure: no I/O. Used by intake (statuses 1-3) and resolution (4-10) so both refuse the
 same moves with the same words.
@@ -41,7 +41,7 @@ PAUSED = frozenset({Status.SUPPLEMENT_REQUESTED, Status.FEE_REQUESTED})
 # The clock runs in these: they are "in processing" on the board.
 CLOCK_RUNNING = frozenset({Status.ACCEPTED, Status.PROCESSING})
 
-# DOMAIN.md, "Statuses": the only moves there are.
+# docs/domain.md, "Statuses": the only moves there are.
 ALLOWED: dict[Status, frozenset[Status]] = {
     Status.SUBMITTED: frozenset({Status.ACCEPTED, Status.REFUSED, Status.SUPPLEMENT_REQUESTED, Status.WITHDRAWN}),
     Status.ACCEPTED: frozenset({Status.PROCESSING, Status.WITHDRAWN}),
@@ -171,3 +171,20 @@ def action_for(current: Status, to: Status, *, accepted_before: bool) -> Action 
         if target_status(action, current, accepted_before=accepted_before) is to:
             return action
     return None
+
+
+class OutOfSequence(Exception):
+    """An event that breaks its dossier's sequence or status graph (the message says how)."""
+
+
+def is_next(code: str, last_seq: int, status: int | None, seq: int, event_type: str, from_status: int | None) -> bool:
+    """Whether an event of `code` is the next one for a reader that has applied up to `last_seq`,
+    the dossier being in `status` (None: unknown): False for one already applied (a redelivery),
+    OutOfSequence for one that skips a seq or moves from another status than the dossier's."""
+    if seq <= last_seq:
+        return False
+    if seq != last_seq + 1:
+        raise OutOfSequence(f"seq {seq} of {code} breaks the sequence: expected {last_seq + 1}")
+    if from_status is not None and status is not None and from_status != status:
+        raise OutOfSequence(f"{event_type} from status {from_status} but {code} is in {status}")
+    return True

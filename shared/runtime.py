@@ -1,36 +1,50 @@
-"""The process of one service: pool, migrations, outbox relay, Kafka broker, HTTP app.
+"""The process of one service: settings, clock, calendar, pool, migrations, outbox relay, Kafka
+consumers, background jobs and the HTTP app, started in order and stopped within bounds.
 
-Each service's entry point fills a `Runtime` with its routes, subscribers and
-background jobs; this module owns start-up order and a bounded, clean shutdown.
+Each service's `create_app()` (services/<name>/entrypoints/main.py) builds its runtime (a subclass
+that declares what else the service holds), wires its consumers, jobs and routes onto it, and
+asks it for the app. Building starts nothing: the pool, the relay, the consumers and the jobs
+start in the app's lifespan.
 """
 from __future__ import annotations
 
 import asyncio
 import gc
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Any, TypeVar
 
 import asyncpg
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
 
 from shared import auth
 from shared.auth.routes import router as session_router
-from shared.clock import Clock, clock_from_env
+from shared.calendar import WorkingCalendar, default_calendar
+from shared.clock import Clock, clock_with_offset
+from shared.consumer import AssignmentTracker, BatchProcessor, Item, subscribe_batches
 from shared.db import create_pool, migrate
-from shared.http import database_check, install_error_handlers, install_health_and_metrics
+from shared.docs import install_offline_docs
+from shared.http import (
+    HealthCheck,
+    consumer_check,
+    database_check,
+    install_error_handlers,
+    install_health_and_metrics,
+)
 from shared.http_limits import BodySizeLimit
 from shared.kafka import bounded, make_broker
 from shared.outbox import OutboxRelay
-from shared.settings import Settings
+from shared.settings import ServiceSettings
+from shared.web import mount_assets
 
 log = logging.getLogger(__name__)
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
-
-BackgroundJob = Callable[["Runtime"], Awaitable[None]]
+T = TypeVar("T")
+BackgroundJob = Callable[[], Awaitable[None]]
 
 
 def tune_gc() -> None:
@@ -44,23 +58,43 @@ def tune_gc() -> None:
 
 
 class Runtime:
-    def __init__(self, settings: Settings, migrations: Path, *, with_outbox: bool, clock: Clock | None = None):
+    """What every service process holds. A service's subclass adds its own state as attributes
+    set in its `__init__`, so each is declared in one place with its type."""
+
+    def __init__(self, settings: ServiceSettings, migrations: Path, *, with_outbox: bool):
         self.settings = settings
         self.migrations = migrations
-        self.clock = clock or clock_from_env()
+        self.with_outbox = with_outbox
+        self.clock: Clock = clock_with_offset(settings.clock_offset_seconds)
+        self.calendar: WorkingCalendar = default_calendar(settings.office_hours)
         self.registry = CollectorRegistry()
         self.broker = make_broker(settings.kafka_bootstrap, settings.service, self.registry)
-        self.with_outbox = with_outbox
         self.pool: asyncpg.Pool | None = None
-        self.calendar = None  # the shared working calendar, set by services that compute deadlines
         self.relay: OutboxRelay | None = None
-        self.health_checks: dict = {}
+        self.health_checks: dict[str, HealthCheck] = {}
         self.body_limits: dict[str, int] = {}  # path prefix -> bytes, over the default of shared.http_limits
         self.jobs: list[BackgroundJob] = []
-        self.on_started: list[Callable[[], Awaitable[None]]] = []
-        self._tasks: list[asyncio.Task] = []
+        self.on_started: list[BackgroundJob] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
-    def document_publication(self, topic: str, schema, description: str) -> None:
+    @property
+    def db(self) -> asyncpg.Pool:
+        assert self.pool is not None, "database pool used before start-up"
+        return self.pool
+
+    def consume(self, topic: str, group_id: str, decode: Callable[[bytes], T],
+                apply: Callable[[list[Item[T]]], Awaitable[list[tuple[Item[T], str]]]], *, max_records: int,
+                description: str, health_check: str = "kafka_consumer") -> None:
+        """A batch consumer of `topic` in `group_id`: decoded by `decode`, applied by `apply` in one
+        transaction per batch, poison to the dead-letter topic, offsets committed after the
+        transaction; /health fails while it holds no partition."""
+        tracker = AssignmentTracker()
+        self.health_checks[health_check] = consumer_check(tracker)
+        processor = BatchProcessor(self.settings.service, self.broker, self.registry, decode, apply)
+        subscribe_batches(self.broker, topic, group_id, processor, tracker, max_records=max_records,
+                          description=description)
+
+    def document_publication(self, topic: str, schema: Any, description: str) -> None:
         """Declare what this service writes to `topic` (through its outbox) for the AsyncAPI document."""
         self.broker.publisher(topic, title=f"{self.settings.service}:{topic}", description=description, schema=schema)
 
@@ -68,17 +102,11 @@ class Runtime:
         spec = AsyncAPI(self.broker, title=f"{self.settings.service} events", version="1.0", description=description)
         return spec.to_specification().to_json()
 
-    @property
-    def db(self) -> asyncpg.Pool:
-        assert self.pool is not None, "database pool used before start-up"
-        return self.pool
-
     async def start(self) -> None:
         self.pool = await create_pool(self.settings.database_url, max_size=10)
         # Every service keeps the staff accounts, so any of them can sign staff in.
-        dirs = [auth.MIGRATIONS, *([SHARED_MIGRATIONS] if self.with_outbox else []), self.migrations]
-        for d in dirs:
-            await migrate(self.pool, d)
+        for directory in (auth.MIGRATIONS, *([SHARED_MIGRATIONS] if self.with_outbox else []), self.migrations):
+            await migrate(self.pool, directory)
         for hook in self.on_started:
             await hook()
         if self.with_outbox:
@@ -86,7 +114,7 @@ class Runtime:
                                      self.settings.service, self.registry)
             self.relay.start()
         await self.broker.start()
-        self._tasks = [asyncio.create_task(job(self), name=job.__name__) for job in self.jobs]
+        self._tasks = [asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in self.jobs]
         tune_gc()
         log.info("%s started", self.settings.service)
 
@@ -101,25 +129,35 @@ class Runtime:
         if self.pool:
             await bounded(self.pool.close(), 10, "pool close")
 
-    def app(self, title: str, description: str) -> FastAPI:
+    def create_app(self, title: str, description: str, routers: Iterable[APIRouter], static: Path) -> FastAPI:
+        """The HTTP app: errors in both languages, the body cap, /health, /metrics, sign-in, the
+        service's routers, its pages' static files and the offline API documentation."""
         @asynccontextmanager
-        async def lifespan(_: FastAPI):
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             await self.start()
             try:
                 yield
             finally:
                 await self.stop()
 
-        app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan)
+        app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan,
+                      docs_url=None, redoc_url=None)
         install_error_handlers(app)
-        app.add_middleware(BodySizeLimit, per_path=self.body_limits)
+        app.add_middleware(BodySizeLimit, limit=self.settings.http_max_body_bytes, per_path=self.body_limits)
         install_health_and_metrics(app, self.registry, {"database": self._db_check, **self.health_checks})
         app.state.runtime = self
-        app.state.auth = auth.Authenticator(lambda: self.db)
+        app.state.auth = auth.Authenticator(
+            lambda: self.db,
+            self.settings.session_secret.get_secret_value() if self.settings.session_secret else None,
+            cookie_secure=self.settings.session_cookie_secure)
         app.include_router(session_router)
+        for router in routers:
+            app.include_router(router)
+        install_offline_docs(app)
+        mount_assets(app, static)
         return app
 
-    async def _db_check(self):
+    async def _db_check(self) -> tuple[bool, str]:
         if self.pool is None:
             return False, "not started"
         return await database_check(self.pool)()

@@ -1,32 +1,65 @@
-"""Process settings from the environment, with the local defaults of `make run`."""
+"""Settings: every environment variable a service reads, typed and documented, in one object.
+
+Each service has its own class (`services/<name>/settings.py`) on top of `ServiceSettings`;
+nothing else in `services/` or `shared/` reads the environment. The defaults are those of
+`make run` on one machine. The README's configuration table is generated from these classes
+(`python -m deploy.settings_doc write`; a test fails when it is stale).
+"""
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from typing import ClassVar
 
-DEFAULT_PORTS = {"intake": 8001, "resolution": 8002, "stats": 8003}
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-@dataclass(frozen=True)
-class Settings:
-    service: str
-    database_url: str
-    kafka_bootstrap: str
-    http_host: str
-    http_port: int
-    instance: str
-    resolution_url: str  # where stats reaches resolution's export for reconciliation
+# The services' HTTP ports, defined here once (make run, the README, the launcher read them).
+PORTS = {"intake": 8001, "resolution": 8002, "stats": 8003}
+DEFAULT_MAX_BODY_BYTES = 256 * 1024  # a dossier's JSON is a few KiB; uploads and imports have their own caps
 
 
-    @classmethod
-    def from_env(cls, service: str) -> "Settings":
-        env = os.environ
-        return cls(
-            service=service,
-            database_url=env.get(f"{service.upper()}_DATABASE_URL", f"postgresql://dvc@127.0.0.1:54320/{service}"),
-            kafka_bootstrap=env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-            http_host=env.get(f"{service.upper()}_HOST", env.get("HTTP_HOST", "127.0.0.1")),
-            http_port=int(env.get(f"{service.upper()}_PORT", DEFAULT_PORTS[service])),
-            instance=env.get("INSTANCE_ID", f"{service}-{os.getpid()}"),
-            resolution_url=env.get("RESOLUTION_URL", f"http://127.0.0.1:{DEFAULT_PORTS['resolution']}"),
-        )
+def local_database(service: str) -> str:
+    """The service's database on `make run`'s PostgreSQL."""
+    return f"postgresql://dvc@127.0.0.1:54320/{service}"
+
+
+class CalendarSettings(BaseSettings):
+    """The working calendar's one setting (read by the services and by `python -m shared.calendar`)."""
+
+    office_hours: str = Field("", validation_alias="OFFICE_HOURS",
+                              description='Office hours, e.g. "07:00-11:30,13:30-17:00" (empty: that default)')
+
+
+class ServiceSettings(CalendarSettings):
+    """What every service reads. A subclass names the service and sets its prefix (`INTAKE_`, …),
+    which the fields without an explicit variable name take (`INTAKE_DATABASE_URL`)."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    service: ClassVar[str]
+
+    database_url: str = Field(description="PostgreSQL URL of the service's own database")
+    port: int = Field(ge=1, le=65535, description="HTTP port")
+    host: str | None = Field(None, description="Bind address of this service (else `HTTP_HOST`)")
+    http_host: str = Field("127.0.0.1", validation_alias="HTTP_HOST", description="Bind address of every service")
+    kafka_bootstrap: str = Field("127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS",
+                                 description="Kafka bootstrap servers, comma-separated")
+    session_secret: SecretStr | None = Field(
+        None, validation_alias="SESSION_SECRET",
+        description="Key that signs staff session cookies; the same for every instance of every service "
+                    "(locally a random one is kept in `.local/session-secret`)")
+    session_cookie_secure: bool = Field(False, validation_alias="SESSION_COOKIE_SECURE",
+                                        description="Send the session cookie over HTTPS only (set behind TLS)")
+    clock_offset_seconds: float = Field(0.0, validation_alias="CLOCK_OFFSET_SECONDS",
+                                        description="Shifts the service's 'now' (demos and end-to-end tests only)")
+    http_max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, validation_alias="HTTP_MAX_BODY_BYTES",
+                                     description="Largest request body, except uploads and imports (413 above)")
+
+    @property
+    def bind_host(self) -> str:
+        return self.host or self.http_host
+
+
+class ResolutionAddress(BaseSettings):
+    """Where resolution's HTTP API is, for the services that call it (intake, stats)."""
+
+    resolution_url: str = Field(f"http://127.0.0.1:{PORTS['resolution']}", validation_alias="RESOLUTION_URL",
+                                description="Base URL of resolution's HTTP API")

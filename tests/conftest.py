@@ -15,7 +15,9 @@ def _env_or_up() -> dict[str, str]:
     keys = ("KAFKA_BOOTSTRAP_SERVERS", "INTAKE_DATABASE_URL", "RESOLUTION_DATABASE_URL", "STATS_DATABASE_URL")
     if all(os.environ.get(k) for k in keys):
         return {k: os.environ[k] for k in keys}
-    from deploy.local import servers  # run standalone: bring the test profile up (idempotent)
+    from deploy.local import (
+        servers,  # run standalone: bring the test profile up (idempotent)
+    )
     env = servers.up("test").env()
     os.environ.update(env)
     return env

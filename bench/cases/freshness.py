@@ -7,8 +7,8 @@ import bisect
 
 from bench.http_load import encode_bodies, open_loop, percentile
 from bench.load import ONLINE_ONLY, submission_bodies
-from bench.routes import stats_paths
 from bench.measure import Figure, Summary, say
+from bench.routes import stats_paths
 from bench.sse import read_board_events
 from bench.system import System
 

@@ -19,10 +19,11 @@ import asyncpg
 import httpx
 
 from bench import procs, topics
-from bench.routes import stats_paths
 from bench.measure import Figure, Summary, ratios, say
+from bench.routes import stats_paths
 from bench.system import PORTS, _recreate_topics
 from shared.events import LIFECYCLE_TOPIC
+from shared.local_time import VN
 
 REBUILD_MODULE = "services.stats.entrypoints.commands"  # `rebuild`, as `make rebuild-stats` runs it
 REPORT = "/api/v1/stats/report"
@@ -125,10 +126,9 @@ FROM facts GROUP BY 1 ORDER BY 1"""
 
 
 async def _naive_ms(url: str, group_by: str, times: int) -> float:
-    from datetime import datetime, timedelta, timezone
-    vn = timezone(timedelta(hours=7))
-    lo = datetime.fromisoformat(PERIOD[0]).replace(tzinfo=vn)
-    hi = datetime.fromisoformat(PERIOD[1]).replace(tzinfo=vn) + timedelta(days=1)
+    from datetime import datetime, timedelta
+    lo = datetime.fromisoformat(PERIOD[0]).replace(tzinfo=VN)
+    hi = datetime.fromisoformat(PERIOD[1]).replace(tzinfo=VN) + timedelta(days=1)
     sql = NAIVE.format(key="agency_id" if group_by == "agency" else "procedure_code")
     conn = await asyncpg.connect(url)
     try:

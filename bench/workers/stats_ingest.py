@@ -20,6 +20,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
+import services.stats
 from bench.measure import Progress
 from bench.procs import peak_rss_mb
 from services.stats.adapters import generations
@@ -29,8 +30,6 @@ from shared.db import create_pool, migrate
 from shared.events import parse_event
 from shared.kafka import make_broker
 from shared.runtime import tune_gc
-
-import services.stats
 
 MIGRATIONS = Path(services.stats.__file__).parent / "migrations"
 

@@ -16,12 +16,12 @@ import random
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from shared.calendar import default_calendar
+from shared.local_time import VN
 
-VN = timezone(timedelta(hours=7))
 CATALOGUE = Path(__file__).resolve().parents[2] / "services" / "intake" / "data" / "demo_catalogue.json"
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thu", "Ngọc", "Quang", "Thanh", "Xuân"]
@@ -149,7 +149,7 @@ def _state_at(d: Dossier, moment: datetime) -> Step | None:
 
 
 def tally(dossiers: list[Dossier], start: date, end: date) -> dict[str, int]:
-    """The period report's columns, straight from the timelines (DOMAIN.md, 'What is counted')."""
+    """The period report's columns, straight from the timelines (docs/domain.md, 'What is counted')."""
     t0, t1 = datetime.combine(start, time(0), VN), datetime.combine(end + timedelta(days=1), time(0), VN)
     out: Counter = Counter()
     for d in dossiers:

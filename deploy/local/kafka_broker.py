@@ -22,7 +22,16 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, for_code
 
-from ._common import apt_install, file_lock, log_tail, pid_alive, pid_cmdline, port_open, run_coro, say
+from ._common import (
+    apt_install,
+    file_lock,
+    log_tail,
+    pid_alive,
+    pid_cmdline,
+    port_open,
+    run_coro,
+    say,
+)
 
 KAFKA_DIR = Path(__file__).resolve().parent / "kafka"
 POM = KAFKA_DIR / "pom.xml"

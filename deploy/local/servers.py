@@ -29,8 +29,18 @@ from pathlib import Path
 
 import asyncpg
 
+from deploy.settings import ToolSettings
+
 from . import kafka_broker
-from ._common import REPO_ROOT, apt_install, file_lock, log_tail, port_open, run_coro, say
+from ._common import (
+    REPO_ROOT,
+    apt_install,
+    file_lock,
+    log_tail,
+    port_open,
+    run_coro,
+    say,
+)
 
 DATABASES = ("intake", "resolution", "stats")
 DB_ROLE = "dvc"
@@ -57,9 +67,9 @@ class Profile:
 
 
 # Two checkouts may test side by side on one machine: DVC_TEST_PORT_SHIFT moves every test port.
-TEST_PORT_SHIFT = int(os.environ.get("DVC_TEST_PORT_SHIFT", "0"))
+TEST_PORT_SHIFT = ToolSettings().test_port_shift
 # `make bench` beside `make run` and `make test`; ports away from the test profile's shifts.
-BENCH_PORT_SHIFT = int(os.environ.get("DVC_BENCH_PORT_SHIFT", "0"))
+BENCH_PORT_SHIFT = ToolSettings().bench_port_shift
 PROFILES = {
     "run": Profile("run", pg_port=54320, kafka_port=9092, controller_port=9093),
     "test": Profile("test", pg_port=54321 + TEST_PORT_SHIFT, kafka_port=9192 + TEST_PORT_SHIFT,
@@ -285,13 +295,15 @@ def up(profile: str) -> Endpoints:
     KAFKA_BOOTSTRAP_SERVERS (topics are still created there) and *_DATABASE_URL per database
     (local PostgreSQL is only started if one of the three is not set)."""
     _profile(profile)
-    urls = {name: os.environ.get(f"{name.upper()}_DATABASE_URL", "") for name in DATABASES}
-    if not all(urls.values()):
-        local = start_postgres(profile)
-        urls = {name: url or local[name] for name, url in urls.items()}
-    else:
+    tools = ToolSettings()
+    given = tools.database_urls()
+    if all(given.values()):
+        urls = {name: url or "" for name, url in given.items()}
         say("PostgreSQL: using *_DATABASE_URL from the environment, local server not started")
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+    else:
+        local = start_postgres(profile)
+        urls = {name: url or local[name] for name, url in given.items()}
+    bootstrap = tools.kafka_bootstrap or ""
     if bootstrap:
         say(f"Kafka: using KAFKA_BOOTSTRAP_SERVERS={bootstrap}, local broker not started")
     else:

@@ -17,6 +17,7 @@ import urllib.request
 from deploy import users
 from deploy.local import servers
 from deploy.local._common import REPO_ROOT
+from deploy.settings import ToolSettings
 
 SERVICES = {"intake": 8001, "resolution": 8002, "stats": 8003}
 
@@ -94,10 +95,10 @@ BANNER = """
 
 def _want_demo_accounts() -> bool:
     """Demo accounts (printed passwords) only on the local databases, unless DEMO_ACCOUNTS=1."""
-    chosen = os.environ.get("DEMO_ACCOUNTS")
-    if chosen in ("0", "1"):
-        return chosen == "1"
-    return not all(os.environ.get(f"{s.upper()}_DATABASE_URL") for s in SERVICES)
+    tools = ToolSettings()
+    if tools.demo_accounts is not None:
+        return tools.demo_accounts
+    return not all(tools.database_urls().values())
 
 
 def _accounts_table(demo) -> str:
@@ -171,7 +172,8 @@ def ensure_browser() -> None:
 
 def test(pytest_args: list[str]) -> int:
     ensure_browser()
-    if os.environ.get("KEEP_SERVERS") != "1":
+    keep = ToolSettings().keep_servers
+    if not keep:
         # Every run starts from empty databases and topics, whatever an earlier run left.
         servers.down("test")
         shutil.rmtree(servers.PROFILES["test"].home, ignore_errors=True)
@@ -181,7 +183,7 @@ def test(pytest_args: list[str]) -> int:
         # pytest exits 5 when no test ran: that is a failure, and it is passed on as such.
         return _pytest_kept(pytest_args, env)
     finally:
-        if os.environ.get("KEEP_SERVERS") != "1":
+        if not keep:
             servers.down("test")
 
 

@@ -97,11 +97,13 @@ class _TtlCache:
 
 
 class Authenticator:
-    """One per process; `pool` gives the service's database pool (after start-up)."""
+    """One per process; `pool` gives the service's database pool (after start-up). `secret` signs
+    the session cookies (None: the local one of `.local/`), sent over HTTPS only if `cookie_secure`."""
 
-    def __init__(self, pool: Callable[[], asyncpg.Pool], signer: SessionSigner | None = None,
-                 clock: Callable[[], float] = time.time):
-        self._pool, self._signer, self.clock = pool, signer, clock
+    def __init__(self, pool: Callable[[], asyncpg.Pool], secret: str | None = None, *, cookie_secure: bool = False,
+                 signer: SessionSigner | None = None, clock: Callable[[], float] = time.time):
+        self._pool, self._secret, self.cookie_secure, self.clock = pool, secret, cookie_secure, clock
+        self._signer = signer
         self._basic = _TtlCache(BASIC_TTL)
         self._accounts = _TtlCache(ACCOUNT_TTL)
         # Bounds the CPU that wrong passwords can burn: at most this many Argon2 runs at once.
@@ -110,7 +112,7 @@ class Authenticator:
     @property
     def signer(self) -> SessionSigner:
         if self._signer is None:  # read lazily, so building an app (e.g. for AsyncAPI) needs no secret
-            self._signer = SessionSigner(load_secret())
+            self._signer = SessionSigner(load_secret(self._secret))
         return self._signer
 
     async def _stored(self, username: str) -> StoredAccount | None:

@@ -1,14 +1,19 @@
 """Sign-in for pages: `POST /api/v1/session` sets the signed cookie, `DELETE` clears it."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from shared.auth.accounts import Account
-from shared.auth.http import SESSION_CHALLENGE, authenticator, optional_staff, unauthorized, wrong_credentials
+from shared.auth.http import (
+    SESSION_CHALLENGE,
+    authenticator,
+    optional_staff,
+    unauthorized,
+    wrong_credentials,
+)
 from shared.auth.sessions import COOKIE_NAME
 
 router = APIRouter(prefix="/api/v1", tags=["sign-in"])
@@ -19,12 +24,24 @@ class SignIn(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-def _secure() -> bool:
-    # Behind TLS set SESSION_COOKIE_SECURE=1; local runs are plain HTTP on 127.0.0.1.
-    return os.environ.get("SESSION_COOKIE_SECURE") == "1"
+class AccountOut(BaseModel):
+    username: str
+    role: str
+    role_name: str = Field(description="The role in Vietnamese")
+    agency_id: str | None = Field(description="None: centre-wide")
+    full_name: str | None
 
 
-@router.post("/session", summary="Đăng nhập / sign in (sets the session cookie)")
+class SessionOut(BaseModel):
+    account: AccountOut
+    expires_at: str
+
+
+class SignedInOut(BaseModel):
+    account: AccountOut
+
+
+@router.post("/session", response_model=SessionOut, summary="Đăng nhập / sign in (sets the session cookie)")
 async def sign_in(request: Request, response: Response, body: SignIn) -> dict:
     auth = authenticator(request)
     stored = await auth.check_password(body.username, body.password)
@@ -32,12 +49,12 @@ async def sign_in(request: Request, response: Response, body: SignIn) -> dict:
         raise wrong_credentials(SESSION_CHALLENGE)
     token, claims = auth.signer.issue(stored.account.username, stored.password_hash, auth.clock())
     response.set_cookie(COOKIE_NAME, token, max_age=auth.signer.ttl_seconds, httponly=True, samesite="lax",
-                        secure=_secure(), path="/")
+                        secure=auth.cookie_secure, path="/")
     return {"account": stored.account.public(),
             "expires_at": datetime.fromtimestamp(claims.expires_at, timezone.utc).isoformat()}
 
 
-@router.get("/session", summary="Tài khoản đang đăng nhập / the signed-in account")
+@router.get("/session", response_model=SignedInOut, summary="Tài khoản đang đăng nhập / the signed-in account")
 async def who_am_i(account: Account | None = Depends(optional_staff)) -> dict:
     if account is None:
         raise unauthorized(SESSION_CHALLENGE)
@@ -45,7 +62,8 @@ async def who_am_i(account: Account | None = Depends(optional_staff)) -> dict:
 
 
 @router.delete("/session", status_code=204, summary="Đăng xuất / sign out (clears the cookie)")
-async def sign_out() -> Response:
+async def sign_out(request: Request) -> Response:
     response = Response(status_code=204)
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=_secure())
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax",
+                           secure=authenticator(request).cookie_secure)
     return response

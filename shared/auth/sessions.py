@@ -67,16 +67,15 @@ class SessionSigner:
         return claims if now < claims.expires_at else None
 
 
-def load_secret(path: Path = SECRET_FILE) -> bytes:
-    """`SESSION_SECRET` from the environment; for local runs a random one kept in `.local/`.
+def load_secret(configured: str | None = None, path: Path = SECRET_FILE) -> bytes:
+    """The configured secret (the setting SESSION_SECRET); for local runs a random one kept in `.local/`.
 
     Every instance of every service must use the same secret, so a sign-in on one page holds on
     the others (cookies are per host, not per port). Created atomically: the three services
     start together and must not each write their own.
     """
-    env = os.environ.get("SESSION_SECRET")
-    if env:
-        return env.encode()
+    if configured:
+        return configured.encode()
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")

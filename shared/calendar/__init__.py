@@ -1,6 +1,6 @@
 """Deadline engine: the Vietnamese working calendar, office hours, clock policies, compliance.
 
-Specification: DOMAIN.md, section "Deadlines". Public API::
+Specification: docs/domain.md, section "Deadlines". Public API::
 
     from shared.calendar import default_calendar
     cal = default_calendar()
@@ -14,13 +14,19 @@ Command line: ``python -m shared.calendar due 2026-02-13T16:30 --hours 24``.
 from __future__ import annotations
 
 import functools
-import os
 
-from .engine import DayInfo, DueExplanation, WorkingCalendar, to_local
+from .engine import (
+    WORKING_DAY_HOURS,
+    DayInfo,
+    DueExplanation,
+    WorkingCalendar,
+    to_local,
+)
 from .office_hours import OfficeHours
 from .overrides import DEFAULT_OVERRIDES_PATH, DayOverride, Overrides
 
 __all__ = [
+    "WORKING_DAY_HOURS",
     "OfficeHours",
     "WorkingCalendar",
     "default_calendar",
@@ -32,16 +38,11 @@ __all__ = [
     "to_local",
 ]
 
-OFFICE_HOURS_ENV = "OFFICE_HOURS"
-
-
 @functools.cache
-def default_calendar() -> WorkingCalendar:
-    """The process-wide calendar: office hours from $OFFICE_HOURS (e.g. "07:00-11:30,13:30-17:00")
-    if set, holidays from the `holidays` package, overrides from shared/data/calendar/vn-overrides.toml.
-
-    Cached; call ``default_calendar.cache_clear()`` after changing the environment (tests).
-    """
-    spec = os.environ.get(OFFICE_HOURS_ENV, "").strip()
+def default_calendar(office_hours_spec: str = "") -> WorkingCalendar:
+    """The calendar: office hours from `office_hours_spec` (e.g. "07:00-11:30,13:30-17:00"; the
+    setting OFFICE_HOURS), else the default ones; holidays from the `holidays` package, overrides
+    from shared/data/calendar/vn-overrides.toml. One per spec, built once."""
+    spec = office_hours_spec.strip()
     office_hours = OfficeHours.parse(spec) if spec else OfficeHours()
     return WorkingCalendar(office_hours=office_hours, overrides=Overrides.load(DEFAULT_OVERRIDES_PATH))

@@ -10,7 +10,9 @@ import argparse
 import calendar as _stdcal
 import re
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
+
+from shared.settings import CalendarSettings
 
 from . import default_calendar
 from .engine import LOCAL_TZ, LOCAL_TZ_NAME, WorkingCalendar
@@ -46,9 +48,10 @@ def _fmt_hours(h: float) -> str:
 
 
 def _calendar(args) -> WorkingCalendar:
+    configured = default_calendar(CalendarSettings().office_hours)  # OFFICE_HOURS, as the services read it
     if args.office_hours is None and args.overrides is None:
-        return default_calendar()
-    oh = OfficeHours.parse(args.office_hours) if args.office_hours else default_calendar().office_hours
+        return configured
+    oh = OfficeHours.parse(args.office_hours) if args.office_hours else configured.office_hours
     ov = Overrides.load(args.overrides) if args.overrides else Overrides.load(DEFAULT_OVERRIDES_PATH)
     return WorkingCalendar(office_hours=oh, overrides=ov)
 

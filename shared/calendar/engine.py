@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from itertools import accumulate
 from typing import Iterable
+
+from shared.local_time import VN
 
 from .office_hours import OfficeHours
 from .overrides import DayOverride, Overrides
@@ -33,7 +35,7 @@ from .overrides import DayOverride, Overrides
 __all__ = ["WorkingCalendar", "DayInfo", "DueExplanation", "LOCAL_TZ_NAME", "MIN_YEAR", "MAX_YEAR"]
 
 LOCAL_TZ_NAME = "Asia/Ho_Chi_Minh"
-LOCAL_TZ = timezone(timedelta(hours=7), "ICT")
+LOCAL_TZ = VN
 MIN_YEAR = 1970
 MAX_YEAR = 2099  # the lunar tables used for Tết and Hùng Kings end here
 
@@ -45,7 +47,7 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _ONE_US = timedelta(microseconds=1)
 _UTC = timezone.utc
 
-DUE_SOON_HOURS = 8  # "less than one working day left"; the catalogue's 1 working day = 8 h
+WORKING_DAY_HOURS = 8  # one working day of the catalogue; "due soon" is less than one left
 TIME_TYPES = ("working", "calendar")
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -425,6 +427,10 @@ class WorkingCalendar:
             return _utc(us)
         return _utc(self._at(self._pos(us) + h))
 
+    def due_soon_before(self, now: datetime) -> datetime:
+        """A running dossier due before this instant is "due soon": less than one working day left."""
+        return self.add_working_time(now, WORKING_DAY_HOURS)
+
     def working_hours_between(self, a: datetime, b: datetime) -> float:
         """Working hours elapsed in [a, b]; 0 if b <= a."""
         ua = _local_us(a, "a")
@@ -467,7 +473,7 @@ class WorkingCalendar:
         ud = _local_us(due_at, "due_at")
         if un > ud:
             return "overdue"
-        if self._pos(ud) - self._pos(un) < DUE_SOON_HOURS * HOUR_US:
+        if self._pos(ud) - self._pos(un) < WORKING_DAY_HOURS * HOUR_US:
             return "due_soon"
         return "within"
 
@@ -521,8 +527,9 @@ class WorkingCalendar:
                 rule = (f"same-day procedure whose clock starts by {oh.same_day_cutoff:%H:%M}: "
                         "due at the close of the clock-start day")
         elif time_type == "working":
-            days = h_num / 8
-            rule = (f"{h_num:g} working hours ({days:g} working day{'s' if days != 1 else ''} of 8 h) "
+            days = h_num / WORKING_DAY_HOURS
+            rule = (f"{h_num:g} working hours ({days:g} working day{'s' if days != 1 else ''} of "
+                    f"{WORKING_DAY_HOURS} h) "
                     f"counted inside office hours {', '.join(f'{a:%H:%M}-{b:%H:%M}' for a, b in oh.periods)}")
         else:
             n = self._calendar_days(hours)

@@ -34,7 +34,7 @@ class OfficeHours:
     (default 07:00-11:30 and 13:30-17:00). ``weekdays``: the regular working weekdays,
     0 = Monday (default Monday-Friday; make-up Saturdays come from the override file).
     ``same_day_cutoff``: a same-day procedure (0 working hours) whose clock starts after
-    this time is due at the next working day's close (DOMAIN.md, default 15:00).
+    this time is due at the next working day's close (docs/domain.md, default 15:00).
     """
 
     periods: tuple[tuple[time, time], ...] = DEFAULT_PERIODS

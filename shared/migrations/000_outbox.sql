@@ -1,4 +1,4 @@
--- The transactional outbox (DESIGN.md, "Delivery"): written in the same transaction as
+-- The transactional outbox (docs/design.md, "Delivery"): written in the same transaction as
 -- the business row, published in id order by the relay, then marked sent.
 CREATE TABLE IF NOT EXISTS outbox (
     id         bigserial PRIMARY KEY,

@@ -12,8 +12,8 @@ from collections import Counter
 import pytest
 
 from deploy.local import servers
-from tests.fleet import Fleet
 from tests.chaos.test_nothing_lost import PORTS, SHIFT, Driver, all_agree
+from tests.fleet import Fleet
 
 pytestmark = pytest.mark.chaos
 DOSSIERS = 400

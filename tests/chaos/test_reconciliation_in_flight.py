@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from functools import partial
 
 import asyncpg
 import httpx
 import pytest
 
 from services.stats.adapters import generations
-from services.stats.service import reconcile
+from services.stats.service import reconcile, status_check
+from tests.chaos.test_nothing_lost import APPLICANT, SHIFT
 from tests.conftest import eventually
 from tests.fleet import Fleet
-from tests.chaos.test_nothing_lost import APPLICANT, SHIFT
 
 pytestmark = pytest.mark.chaos
 PORTS = {"intake": 18171 + SHIFT, "resolution": 18172 + SHIFT, "stats": 18173 + SHIFT}
@@ -41,7 +42,7 @@ def _about(result: dict, code: str) -> list[dict]:
     return [e for e in result["examples"] if e.get("code") == code]
 
 
-async def test_in_flight_is_rechecked_stuck_and_corrupt_are_reported_once(endpoints, staff, tmp_path):
+async def test_in_flight_is_rechecked_stuck_and_corrupt_are_reported_once(endpoints, bootstrap, staff, tmp_path):
     fleet = Fleet(PORTS, dict(endpoints), tmp_path)
     for name in PORTS:
         fleet.start(name)
@@ -63,7 +64,7 @@ async def test_in_flight_is_rechecked_stuck_and_corrupt_are_reported_once(endpoi
             assert moved.status_code == 200, moved.text
 
             # Stats stays down: the difference is there on the first pass and does not go away.
-            stuck = await reconcile.reconcile(pool, datetime.now(timezone.utc), resolution, settle_s=0)
+            stuck = await reconcile.reconcile(pool, datetime.now(timezone.utc), resolution, bootstrap, settle_s=0)
             assert stuck["by_check"]["statuses"] == 1 and stuck["mismatches"] == 1, stuck
             [example] = _about(stuck, code)
             assert example["resolution"] == (4, 2) and example["stats"] == (2, 1), example
@@ -72,9 +73,12 @@ async def test_in_flight_is_rechecked_stuck_and_corrupt_are_reported_once(endpoi
             # In flight: seen by the first pass, gone by the recheck once stats is back.
             async with httpx.AsyncClient(timeout=30) as plain:
                 survey = await reconcile.take_survey(pool, datetime.now(timezone.utc), plain, resolution)
-                assert code in survey.differing and survey.found.total == 0, survey.report(datetime.now(timezone.utc))
+                seen = survey.report(datetime.now(timezone.utc))
+                assert survey.statuses is not None and code in survey.statuses.differing, seen
+                assert survey.found.total == 0, seen
                 fleet.start("stats")
-                await reconcile.confirm(pool, plain, resolution, survey, settle_s=120)
+                await status_check.confirm(pool, plain, resolution, bootstrap, survey.statuses,
+                                           partial(survey.found.add, "statuses"), settle_s=120)
             result = survey.report(datetime.now(timezone.utc))
             assert result["mismatches"] == 0 and result["differences_rechecked"] == 1, result
             assert tuple(await _fact(pool, code)) == (4, 2)
@@ -82,7 +86,8 @@ async def test_in_flight_is_rechecked_stuck_and_corrupt_are_reported_once(endpoi
             # A lasting divergence at the same seq: reported once, whatever the recheck allows.
             await _set_fact_status(pool, code, 9)
             try:
-                corrupt = await reconcile.reconcile(pool, datetime.now(timezone.utc), resolution, settle_s=30)
+                corrupt = await reconcile.reconcile(pool, datetime.now(timezone.utc), resolution, bootstrap,
+                                                    settle_s=30)
             finally:
                 await _set_fact_status(pool, code, 4)
             assert corrupt["by_check"]["statuses"] == 1, corrupt

@@ -7,13 +7,19 @@ import asyncio
 import time
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.events import LIFECYCLE_TOPIC, REQUESTS_TOPIC
+from shared.events import (
+    INTAKE_TRACKING_GROUP,
+    LIFECYCLE_TOPIC,
+    REQUESTS_TOPIC,
+    RESOLUTION_CASES_GROUP,
+    RESOLUTION_REQUESTS_GROUP,
+    STATS_GROUP,
+)
+from shared.kafka import wait_for_groups
 
-GROUPS = {"intake-tracking": LIFECYCLE_TOPIC, "resolution-cases": LIFECYCLE_TOPIC,
-          "resolution-requests": REQUESTS_TOPIC, "stats-projections": LIFECYCLE_TOPIC}
+GROUPS = {INTAKE_TRACKING_GROUP: LIFECYCLE_TOPIC, RESOLUTION_CASES_GROUP: LIFECYCLE_TOPIC,
+          RESOLUTION_REQUESTS_GROUP: REQUESTS_TOPIC, STATS_GROUP: LIFECYCLE_TOPIC}
 
 
 async def unsent(endpoints: dict[str, str]) -> int:
@@ -28,22 +34,8 @@ async def unsent(endpoints: dict[str, str]) -> int:
 
 
 async def lag(bootstrap: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await admin.start()
-    await consumer.start()
-    try:
-        total = 0
-        for group, topic in GROUPS.items():
-            committed = await admin.list_consumer_group_offsets(group)
-            described = (await admin.describe_topics([topic]))[0]
-            tps = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
-            ends = await consumer.end_offsets(tps)
-            total += sum(max(0, end - (committed[tp].offset if tp in committed else 0)) for tp, end in ends.items())
-        return total
-    finally:
-        await consumer.stop()
-        await admin.close()
+    """Records the services' consumer groups have yet to commit past, now."""
+    return await wait_for_groups(bootstrap, GROUPS, deadline=time.monotonic())
 
 
 async def settle(endpoints: dict[str, str], timeout: float = 30) -> None:

@@ -16,8 +16,8 @@ from collections import Counter
 import pytest
 import requests
 import schemathesis
-from hypothesis import strategies as st
 from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 

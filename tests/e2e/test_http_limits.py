@@ -10,7 +10,7 @@ import json
 import httpx
 import pytest
 
-from shared.http_limits import DEFAULT_MAX_BODY_BYTES
+from shared.settings import DEFAULT_MAX_BODY_BYTES
 from tests.e2e.signin import staff_credentials
 
 pytestmark = pytest.mark.e2e

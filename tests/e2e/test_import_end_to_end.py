@@ -54,7 +54,7 @@ def export(services, agency=AGENCY) -> list[dict]:
                       timeout=30) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
         *cases, trailer = [json.loads(line) for line in r.iter_lines() if line]
-    assert trailer == {"end": {"complete": True, "cases": len(cases)}}, trailer
+    assert trailer["end"]["complete"] is True and trailer["end"]["cases"] == len(cases), trailer
     return cases
 
 
@@ -133,7 +133,7 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
     # And through the command: a running count, a summary, exit code 1 for the bad lines.
     path = tmp_path / "legacy.jsonl"
     path.write_text(text, encoding="utf-8")
-    cli = subprocess.run([sys.executable, "-m", "services.intake.importer", str(path), "--url", services["intake"],
+    cli = subprocess.run([sys.executable, "-m", "deploy.importer", str(path), "--url", services["intake"],
                           "--source", "e2e-legacy", "--chunk-lines", "4", "--username", staff.username("leader")],
                          cwd=REPO, capture_output=True, text=True, timeout=60,
                          env={**os.environ, "PASSWORD": staff.password("leader")})

@@ -5,7 +5,17 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.browser import EC, By, Select, click, screenshot, start_browser, text_in, visible, wait
+from tests.e2e.browser import (
+    EC,
+    By,
+    Select,
+    click,
+    screenshot,
+    start_browser,
+    text_in,
+    visible,
+    wait,
+)
 from tests.e2e.test_staff_access import wait_for
 
 pytestmark = pytest.mark.e2e

@@ -1,7 +1,6 @@
 """Staff sign-in through the real services: who may call what, and an officer stays in their agency."""
 from __future__ import annotations
 
-
 import httpx
 import pytest
 

@@ -14,8 +14,7 @@ import pytest
 from fastapi import Depends, FastAPI
 
 from deploy.users import demo_accounts, ensure_demo, write_accounts
-from shared.auth import MIGRATIONS, Account, Authenticator, Role, staff
-from shared.auth import accounts
+from shared.auth import MIGRATIONS, Account, Authenticator, Role, accounts, staff
 from shared.auth.passwords import hash_password, verify_password
 from shared.auth.routes import router as session_router
 from shared.auth.sessions import COOKIE_NAME, SessionSigner
@@ -47,7 +46,8 @@ async def app_and_pool(fresh_database):
     app = FastAPI()
     install_error_handlers(app)
     clock = Clock()
-    app.state.auth = Authenticator(lambda: pool, SessionSigner(b"integration-test-secret", ttl_seconds=600), clock)
+    app.state.auth = Authenticator(lambda: pool, signer=SessionSigner(b"integration-test-secret", ttl_seconds=600),
+                                   clock=clock)
     app.include_router(session_router)
 
     @app.get("/cases/{agency}")

@@ -11,8 +11,10 @@ import asyncpg
 import pytest
 
 from services.resolution.service import cases, export
+from shared.calendar import default_calendar
 from shared.db import migrate
 from shared.runtime import SHARED_MIGRATIONS
+from tests.integration.conftest import resolution_units
 from tests.integration.test_deadline_watcher import RESOLUTION_MIGRATIONS, accepted
 
 
@@ -21,7 +23,7 @@ async def resolution_db(fresh_database):
     pool = await asyncpg.create_pool(fresh_database, min_size=1, max_size=3)
     for d in (SHARED_MIGRATIONS, RESOLUTION_MIGRATIONS):
         await migrate(pool, d)
-    await cases.open_cases(pool, [accepted(f"X-{i}") for i in range(5)])
+    await cases.open_cases(resolution_units(pool), [accepted(f"X-{i}") for i in range(5)], default_calendar())
     yield pool
     await pool.close()
 
@@ -31,16 +33,16 @@ async def lines(chunks) -> list[dict]:
 
 
 async def test_complete_export_ends_with_a_trailer_that_counts_it(resolution_db):
-    *rows, trailer = await lines(await export.export_cases(resolution_db, batch=2))
+    *rows, trailer = await lines(await export.export_cases(resolution_db, batch=2, max_seconds=600))
     assert [r["code"] for r in rows] == [f"X-{i}" for i in range(5)]
-    assert trailer == {"end": {"complete": True, "cases": 5}}
-    *none, trailer = await lines(await export.export_cases(resolution_db, "no such agency"))
-    assert none == [] and trailer == {"end": {"complete": True, "cases": 0}}
+    assert trailer == {"end": {"complete": True, "cases": 5, "unpublished": 0}}
+    *none, trailer = await lines(await export.export_cases(resolution_db, "no such agency", max_seconds=600))
+    assert none == [] and trailer == {"end": {"complete": True, "cases": 0, "unpublished": 0}}
 
 
 async def test_a_bad_parameter_fails_before_the_first_byte(resolution_db):
     with pytest.raises(asyncpg.exceptions.DataError):  # answered 422 by the HTTP edge
-        await export.export_cases(resolution_db, "bad\x00agency")
+        await export.export_cases(resolution_db, "bad\x00agency", max_seconds=600)
 
 
 async def test_an_export_past_its_time_bound_says_it_is_incomplete(resolution_db):
@@ -50,7 +52,7 @@ async def test_an_export_past_its_time_bound_says_it_is_incomplete(resolution_db
 
 
 async def test_a_connection_lost_mid_stream_ends_with_an_incomplete_trailer(resolution_db):
-    chunks = await export.export_cases(resolution_db, batch=2)
+    chunks = await export.export_cases(resolution_db, batch=2, max_seconds=600)
     first = await anext(chunks)
     assert first.count(b"\n") == 2
     # The export's session is the only one idle in a transaction: end it from outside (and wait

@@ -15,6 +15,7 @@ from shared.calendar import default_calendar
 from shared.db import migrate
 from shared.events import Channel, parse_event
 from shared.runtime import SHARED_MIGRATIONS
+from tests.integration.conftest import intake_units
 
 INTAKE_MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "intake" / "migrations"
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
@@ -26,8 +27,8 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
     pool = await asyncpg.create_pool(fresh_database, min_size=10, max_size=10)
     for d in (SHARED_MIGRATIONS, INTAKE_MIGRATIONS):
         await migrate(pool, d)
-    assert await catalogue.load(pool, catalogue.DEMO_CATALOGUE) > 20
-    assert await catalogue.load(pool, catalogue.DEMO_CATALOGUE) == 0, "loading the same catalogue twice adds nothing"
+    assert await catalogue.load(intake_units(pool), catalogue.DEMO_CATALOGUE) > 20
+    assert await catalogue.load(intake_units(pool), catalogue.DEMO_CATALOGUE) == 0, "loading the same catalogue twice adds nothing"
     demo = catalogue.read_catalogue(catalogue.DEMO_CATALOGUE)
     procedure = demo.procedures[0]
     applicant = Applicant(name="Lê Văn Cường", id_number="001099000111")
@@ -35,11 +36,11 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
     procedures = catalogue.CurrentProcedures()
 
     async def one(i: int) -> str:
-        row = await dossiers.receive(pool, default_calendar(), NOW, procedures=procedures, procedure_code=procedure.code,
+        row = await dossiers.receive(intake_units(pool), default_calendar(), NOW, procedures=procedures, procedure_code=procedure.code,
                                      channel=[Channel.COUNTER, Channel.ONLINE, Channel.POST][i % 3],
                                      applicant=applicant, documents=[],
                                      staff=None if i % 3 == 1 else CLERK)
-        return row["code"]
+        return row.code
 
     codes = await asyncio.gather(*(one(i) for i in range(60)))
     prefix = f"{procedure.agency_id}-260302-"
@@ -54,7 +55,7 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
 
     # The 10,000th dossier of a day gets a five-digit number, as format_code writes it.
     await pool.execute("UPDATE code_sequences SET last_seq = 9999")
-    row = await dossiers.receive(pool, default_calendar(), NOW, procedures=procedures, procedure_code=procedure.code,
+    row = await dossiers.receive(intake_units(pool), default_calendar(), NOW, procedures=procedures, procedure_code=procedure.code,
                                  channel=Channel.ONLINE, applicant=applicant, documents=[], staff=None)
-    assert row["code"] == format_code(procedure.agency_id, date(2026, 3, 2), 10_000) == f"{prefix}10000"
+    assert row.code == format_code(procedure.agency_id, date(2026, 3, 2), 10_000) == f"{prefix}10000"
     await pool.close()

@@ -16,6 +16,7 @@ from shared.db import migrate
 from shared.events import EventType, make_event
 from shared.lifecycle import Action
 from shared.runtime import SHARED_MIGRATIONS
+from tests.integration.conftest import resolution_units
 
 OFFICER = Account("cv.test", Role.OFFICER, "000.00.01.H26")
 
@@ -45,12 +46,12 @@ async def test_overdue_noticed_once_and_again_after_a_new_due_time(fresh_databas
     pool = await asyncpg.create_pool(fresh_database)
     for d in (SHARED_MIGRATIONS, RESOLUTION_MIGRATIONS):
         await migrate(pool, d)
-    await cases.open_cases(pool, [accepted("W-1"), accepted("W-1")])  # redelivered: one case
+    await cases.open_cases(resolution_units(pool), [accepted("W-1"), accepted("W-1")], default_calendar())  # redelivered: one case
     assert await pool.fetchval("SELECT count(*) FROM cases") == 1
 
-    assert await cases.notice_overdue(pool, DUE_AT - timedelta(seconds=1)) == 0
-    assert await cases.notice_overdue(pool, DUE_AT) == 1
-    assert await cases.notice_overdue(pool, DUE_AT + timedelta(minutes=5)) == 0, "noticed once per due time"
+    assert await cases.notice_overdue(resolution_units(pool), DUE_AT - timedelta(seconds=1)) == 0
+    assert await cases.notice_overdue(resolution_units(pool), DUE_AT) == 1
+    assert await cases.notice_overdue(resolution_units(pool), DUE_AT + timedelta(minutes=5)) == 0, "noticed once per due time"
     events = await overdue_events(pool)
     assert len(events) == 1 and events[0]["seq"] == 2 and events[0]["payload"]["status"] == 2
 
@@ -59,14 +60,14 @@ async def test_overdue_noticed_once_and_again_after_a_new_due_time(fresh_databas
     # 07:00-09:00), a new due time that the watcher notices again only when it passes.
     calendar = default_calendar()
     t = DUE_AT + timedelta(minutes=10)
-    await cases.perform(pool, calendar, t, "W-1", Action.START_PROCESSING, staff=OFFICER, reason=None, correlation_id="c")
-    await cases.perform(pool, calendar, t, "W-1", Action.REQUEST_SUPPLEMENT, staff=OFFICER, reason=None, correlation_id="c")
+    await cases.perform(resolution_units(pool), calendar, t, "W-1", Action.START_PROCESSING, staff=OFFICER, reason=None, correlation_id="c")
+    await cases.perform(resolution_units(pool), calendar, t, "W-1", Action.REQUEST_SUPPLEMENT, staff=OFFICER, reason=None, correlation_id="c")
     resumed = datetime(2026, 3, 4, 2, 0, tzinfo=timezone.utc)  # Wednesday 09:00
-    case = await cases.perform(pool, calendar, resumed, "W-1", Action.RECORD_SUPPLEMENT, staff=OFFICER, reason=None,
+    case = await cases.perform(resolution_units(pool), calendar, resumed, "W-1", Action.RECORD_SUPPLEMENT, staff=OFFICER, reason=None,
                                correlation_id="c")
     assert case.due_at == calendar.extend_for_pause(DUE_AT, t, resumed) == resumed
     assert case.overdue_notified is False
-    assert await cases.notice_overdue(pool, case.due_at - timedelta(seconds=1)) == 0
-    assert await cases.notice_overdue(pool, case.due_at) == 1
+    assert await cases.notice_overdue(resolution_units(pool), case.due_at - timedelta(seconds=1)) == 0
+    assert await cases.notice_overdue(resolution_units(pool), case.due_at) == 1
     assert [e["seq"] for e in await overdue_events(pool)] == [2, 6]
     await pool.close()

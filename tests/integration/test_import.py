@@ -11,7 +11,6 @@ import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
 
-from services.intake.adapters import repository as intake_repo
 from services.intake.service import catalogue, imports
 from services.resolution.service import cases
 from shared.calendar import default_calendar
@@ -19,6 +18,7 @@ from shared.consumer import Item
 from shared.db import migrate
 from shared.events import parse_event
 from shared.runtime import SHARED_MIGRATIONS
+from tests.integration.conftest import intake_units, resolution_units
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
@@ -46,7 +46,7 @@ async def databases(endpoints):
             pools.append(pool)
             for d in (SHARED_MIGRATIONS, SERVICES / service / "migrations"):
                 await migrate(pool, d)
-        await catalogue.load(pools[0], catalogue.DEMO_CATALOGUE)
+        await catalogue.load(intake_units(pools[0]), catalogue.DEMO_CATALOGUE)
         yield pools
     finally:
         for pool in pools:
@@ -74,7 +74,7 @@ async def test_import_then_replay(databases):
         b'{"code": "OLD-6", ',                                            # 16: bad JSON
         line("OLD-2", [(1, 0)], channel="online"),                        # 17: same code again
     ]
-    result = await imports.import_lines(intake, CAL, NOW, source="legacy-a", first_line=10, lines=lines)
+    result = await imports.import_lines(intake_units(intake), CAL, NOW, source="legacy-a", first_line=10, lines=lines)
     assert (result["lines"], result["imported"], result["already_present"]) == (7, 3, 1)
     assert [(e["line"], e["code"]) for e in result["errors"]] == [
         (14, "unknown_procedure"), (15, "impossible_transition"), (16, "bad_json")]
@@ -85,8 +85,8 @@ async def test_import_then_replay(databases):
     assert rows["OLD-3"]["accepted_at"] == T + timedelta(hours=3)
     assert rows[ours]["due_at"] == CAL.due_time(T, 40)  # as at the counter: 40 working hours
     # Our code format: today's numbering for that agency and day continues after it.
-    async with intake.acquire() as conn, conn.transaction():
-        assert await intake_repo.next_sequence(conn, "000.00.31.H26", date(2026, 1, 5)) == 43
+    assert await intake.fetchval("SELECT last_seq FROM code_sequences WHERE agency_id = $1 AND local_day = $2",
+                                 "000.00.31.H26", date(2026, 1, 5)) == 42
 
     written = await events(intake)
     assert [(e.dossier_code, e.seq, e.type) for e in written if e.dossier_code == "OLD-3"] == [
@@ -97,7 +97,7 @@ async def test_import_then_replay(databases):
     history = await intake.fetch("SELECT seq, status FROM dossier_history WHERE code = 'OLD-2' ORDER BY seq")
     assert [(h["seq"], h["status"]) for h in history] == [(1, 1), (2, 3)]
 
-    again = await imports.import_lines(intake, CAL, NOW, source="legacy-a", first_line=10, lines=lines)
+    again = await imports.import_lines(intake_units(intake), CAL, NOW, source="legacy-a", first_line=10, lines=lines)
     assert (again["imported"], again["already_present"]) == (0, 4)
     assert len(await events(intake)) == len(written), "a second import writes no event"
 
@@ -105,8 +105,8 @@ async def test_import_then_replay(databases):
     def item(e):
         return Item(ConsumerRecord("dossier.lifecycle.v1", 0, 0, 0, 0, e.dossier_code.encode(), b"", None, 0, 0, []), e)
     accepted = [item(e) for e in written if e.type == "dossier.accepted"]
-    await cases.open_cases(resolution, accepted, CAL)
-    await cases.open_cases(resolution, accepted, CAL)
+    await cases.open_cases(resolution_units(resolution), accepted, CAL)
+    await cases.open_cases(resolution_units(resolution), accepted, CAL)
     replayed = await events(resolution)
     assert [(e.seq, e.type) for e in replayed if e.dossier_code == ours] == [
         (2, "dossier.processing_started"), (3, "dossier.resolved"), (4, "dossier.returned"), (5, "dossier.rated")]
@@ -121,4 +121,4 @@ async def test_import_then_replay(databases):
     assert [(s["seq"], s["to_status"]) for s in slip] == [(1, 2), (2, 4), (3, 9), (4, 10), (5, None)]
     assert slip[-1]["actor"] == "citizen"
     # No overdue notice for a replayed case that is closed; the paused one is not running.
-    assert await cases.notice_overdue(resolution, NOW) == 0
+    assert await cases.notice_overdue(resolution_units(resolution), NOW) == 0

@@ -230,7 +230,7 @@ async def test_channels_and_files(loaded):
 
 async def test_reconciliation_finds_nothing_and_rebuild_gives_the_same_report_byte_for_byte(loaded, bootstrap,
                                                                                             fresh_topic, fresh_database):
-    result = await reconcile.reconcile(loaded, NOW, None)
+    result = await reconcile.reconcile(loaded, NOW, None, bootstrap, settle_s=0)
     assert result["mismatches"] == 0 and result["periods_checked"] >= 4, result
 
     async def files():
@@ -247,4 +247,4 @@ async def test_reconciliation_finds_nothing_and_rebuild_gives_the_same_report_by
         assert await generations.use_active(conn) == "g2"
         assert await conn.fetchval("SELECT count(*) FROM pg_namespace WHERE nspname = 'g1'") == 0
     assert await files() == before
-    assert (await reconcile.reconcile(loaded, NOW, None))["mismatches"] == 0
+    assert (await reconcile.reconcile(loaded, NOW, None, bootstrap, settle_s=0))["mismatches"] == 0

@@ -68,18 +68,16 @@ def test_short_secret_is_refused():
         SessionSigner(b"short")
 
 
-def test_secret_from_environment_or_one_file(tmp_path, monkeypatch):
-    monkeypatch.setenv("SESSION_SECRET", "from-the-environment-0123")
-    assert load_secret(tmp_path / "s") == b"from-the-environment-0123"
+def test_secret_from_settings_or_one_file(tmp_path):
+    assert load_secret("from-the-settings-0123", tmp_path / "s") == b"from-the-settings-0123"
     assert not (tmp_path / "s").exists()
-    monkeypatch.delenv("SESSION_SECRET")
-    first = load_secret(tmp_path / "s")
-    assert len(first) >= 32 and load_secret(tmp_path / "s") == first
+    first = load_secret(None, tmp_path / "s")
+    assert len(first) >= 32 and load_secret(None, tmp_path / "s") == first
     assert (tmp_path / "s").stat().st_mode & 0o077 == 0, "readable by its owner only"
 
 
 def _secret_in_child(path, queue):
-    queue.put(load_secret(path))
+    queue.put(load_secret(None, path))
 
 
 def test_processes_starting_together_share_one_secret(tmp_path, monkeypatch):

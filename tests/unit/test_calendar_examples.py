@@ -1,4 +1,4 @@
-"""Worked examples for the deadline engine (DOMAIN.md, "Deadlines").
+"""Worked examples for the deadline engine (docs/domain.md, "Deadlines").
 
 Every expected value below was worked out by hand from the rules, with the reasoning in
 the comment next to it; none was copied from the implementation's output.
@@ -21,6 +21,7 @@ from shared.calendar import (
     WorkingCalendar,
     default_calendar,
 )
+from shared.settings import CalendarSettings
 
 ICT = timezone(timedelta(hours=7))
 UTC = timezone.utc
@@ -439,17 +440,12 @@ def test_configured_office_hours_change_due_times():
     assert cal.version == "vn-2026.1+oh-0800-1200-1300-1700"
 
 
-def test_default_calendar_reads_office_hours_from_env(monkeypatch):
+def test_default_calendar_takes_office_hours_from_the_setting(monkeypatch):
     monkeypatch.setenv("OFFICE_HOURS", "07:30-11:30,13:00-17:00")
-    default_calendar.cache_clear()
-    try:
-        cal = default_calendar()
-        assert cal.version == "vn-2026.1+oh-0730-1130-1300-1700"
-        assert cal.clock_start(L("2026-03-10 12:00")) == L("2026-03-10 13:00")
-        assert default_calendar() is cal  # cached
-    finally:
-        monkeypatch.delenv("OFFICE_HOURS")
-        default_calendar.cache_clear()
+    cal = default_calendar(CalendarSettings().office_hours)
+    assert cal.version == "vn-2026.1+oh-0730-1130-1300-1700"
+    assert cal.clock_start(L("2026-03-10 12:00")) == L("2026-03-10 13:00")
+    assert default_calendar("07:30-11:30,13:00-17:00") is cal  # one per spec
     assert default_calendar().version == "vn-2026.1+oh-0700-1130-1330-1700"
 
 

@@ -2,7 +2,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from services.intake.domain.codes import format_code, local_day
+from services.intake.domain.codes import format_code
+from shared.local_time import local_day
 
 
 def test_code_format():

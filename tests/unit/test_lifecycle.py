@@ -1,11 +1,19 @@
-"""The status graph of DOMAIN.md: every allowed move is taken, every other one refused."""
+"""The status graph of docs/domain.md: every allowed move is taken, every other one refused."""
 import itertools
 
 import pytest
 
-from shared.lifecycle import ALLOWED, Action, Status, TransitionRefused, action_for, allowed_actions, target_status
+from shared.lifecycle import (
+    ALLOWED,
+    Action,
+    Status,
+    TransitionRefused,
+    action_for,
+    allowed_actions,
+    target_status,
+)
 
-# DOMAIN.md, written out independently of the module: 1→2|3|5|7, 2→4|7, 4→5|6|8|9|7,
+# docs/domain.md, written out independently of the module: 1→2|3|5|7, 2→4|7, 4→5|6|8|9|7,
 # 5→2|4|3|7, 6→4|7, 9→10.
 GRAPH = {1: {2, 3, 5, 7}, 2: {4, 7}, 4: {5, 6, 8, 9, 7}, 5: {2, 4, 3, 7}, 6: {4, 7}, 9: {10},
          3: set(), 7: set(), 8: set(), 10: set()}

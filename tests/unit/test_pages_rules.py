@@ -5,7 +5,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.intake.domain.uploads import MAX_FILE_BYTES, MAX_FILES, Upload, UploadRefused, check
+from services.intake.domain.uploads import (
+    MAX_FILE_BYTES,
+    MAX_FILES,
+    Upload,
+    UploadRefused,
+    check,
+)
 from services.intake.web.vn_time import form_datetime, processing_time
 from services.resolution.domain.case import ApologyRefused, Case, apologise
 from shared.lifecycle import Status

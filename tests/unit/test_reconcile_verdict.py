@@ -1,5 +1,5 @@
 """Reconciliation compares stats with resolution at the same seq mark: a side behind is not a mismatch."""
-from services.stats.service.reconcile import StatsSide, verdict
+from services.stats.domain.agreement import StatsSide, verdict
 
 
 def test_same_mark_compares_the_fact_itself():

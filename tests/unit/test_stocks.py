@@ -7,12 +7,13 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.stats.domain.projection import local_day, project
+from services.stats.domain.projection import project
 from shared.events import EVENT_FOR_STATUS, EventType, make_event
+from shared.local_time import local_day
 
 T0 = datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc)
 DIMS = {"agency_id": "A", "procedure_code": "P", "channel": "counter", "applicant_type": 0}
-# Status paths through the graph of DOMAIN.md (after the first status), ending anywhere.
+# Status paths through the graph of docs/domain.md (after the first status), ending anywhere.
 NEXT = {1: [2, 3, 5, 7], 2: [4, 7], 4: [5, 6, 8, 9, 7], 5: [4, 7], 6: [4, 7], 9: [10]}
 
 

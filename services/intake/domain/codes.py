@@ -1,14 +1,7 @@
 """Dossier codes: `{agency_id}-{yyMMdd}-{seq:04d}`, the sequence per agency and local day."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-
-VN = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no daylight saving
-
-
-def local_day(at: datetime) -> date:
-    return at.astimezone(VN).date()
-
+from datetime import date
 
 SEQ_DIGITS = 4  # at least; the 10,000th dossier of a day gets five
 

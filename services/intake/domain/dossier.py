@@ -1,13 +1,14 @@
 """Reception rules: what a new dossier looks like and what accepting or refusing it does."""
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field, field_validator
 
-from shared.events import Channel, Deadline
+from shared.events import Channel, Deadline, Dimensions
 from shared.lifecycle import Status
 
 
@@ -29,14 +30,104 @@ class Applicant(BaseModel):
         return v.strip()
 
 
-def shown_status(status: int, last_seq: int, tracked_status: int | None, tracked_seq: int | None) -> int:
-    """The dossier's status as the citizen should see it: the topic's, once it has seen more
-    than intake wrote (resolution's events after acceptance), else intake's own."""
-    return tracked_status if (tracked_seq or 0) > last_seq and tracked_status is not None else status
-
-
 def masked_id(id_number: str) -> str:
     return "*" * 8 + id_number[-4:]
+
+
+@dataclass(frozen=True)
+class NewDossier:
+    """A dossier handed in, before the day's number gives it its code."""
+    agency_id: str
+    procedure_code: str
+    procedure_version: str
+    channel: Channel
+    status: Status
+    applicant: Applicant
+    documents: list[str]
+    received_by: str | None
+    submitted_at: datetime
+    accepted_at: datetime | None = None
+    due_at: datetime | None = None
+    rule_version: str | None = None
+    last_seq: int = 1
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """A dossier as intake holds it: what it wrote itself (status, last_seq: statuses 1-3), and
+    what the lifecycle topic says happened since (tracked_*: resolution's statuses 4-10)."""
+    code: str
+    agency_id: str
+    procedure_code: str
+    procedure_version: str
+    channel: Channel
+    status: Status
+    applicant: Applicant
+    documents: list[str]
+    received_by: str | None
+    submitted_at: datetime
+    accepted_at: datetime | None
+    due_at: datetime | None
+    rule_version: str | None
+    refusal_reason: str | None
+    last_seq: int
+    updated_at: datetime
+    tracked_status: Status | None = None
+    tracked_seq: int = 0
+    tracked_due_at: datetime | None = None
+    import_source: str | None = None
+    rating: int | None = None
+    rated_at: datetime | None = None
+    new_appointment_at: datetime | None = None
+    apology_reason: str | None = None
+
+    @property
+    def shown_status(self) -> Status:
+        """The status as the citizen should see it: the topic's, once it has seen more than intake
+        wrote (resolution's events after acceptance), else intake's own."""
+        if self.tracked_status is not None and self.tracked_seq > self.last_seq:
+            return self.tracked_status
+        return self.status
+
+    @property
+    def shown_due_at(self) -> datetime | None:
+        return self.tracked_due_at or self.due_at
+
+    def is_applicants(self, id_number: str) -> bool:
+        """Whether `id_number` is the applicant's (compared in constant time)."""
+        return hmac.compare_digest(self.applicant.id_number.encode(), id_number.encode())
+
+
+class HistoryEntry(NamedTuple):
+    """One event of a dossier as tracking shows it."""
+    code: str
+    seq: int
+    type: str
+    status: int | None
+    occurred_at: datetime
+    actor: str | None
+    reason: str | None
+
+
+class TrackedEvent(NamedTuple):
+    """An event from the lifecycle topic for the tracking view: its history entry and the due
+    time it carries, if any."""
+    entry: HistoryEntry
+    due_at: datetime | None
+
+
+class TrackingPosition(NamedTuple):
+    """Where a dossier's tracking stands: the last seq recorded and the last status recorded."""
+    seq: int
+    status: int | None
+
+
+class Apology(NamedTuple):
+    """Form 04 as tracking shows it: the new appointment and why."""
+    code: str
+    seq: int
+    new_appointment_at: datetime
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +143,12 @@ def reception_for(channel: Channel) -> Reception:
     if channel is Channel.ONLINE:
         return Reception(Status.SUBMITTED, accepted=False)
     return Reception(Status.ACCEPTED, accepted=True)
+
+
+def dimensions(procedure, channel: Channel, applicant_type: int, agency_name: str | None) -> Dimensions:
+    """What a dossier's events carry for counting: agency, procedure, channel (names for people)."""
+    return Dimensions(agency_id=procedure.agency_id, procedure_code=procedure.code, channel=channel,
+                      applicant_type=applicant_type, procedure_name=procedure.name, agency_name=agency_name)
 
 
 def deadline_at_acceptance(procedure, channel: Channel, accepted_at: datetime, calendar) -> Deadline:

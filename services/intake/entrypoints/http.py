@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from services.intake.adapters import repository as repo
-from services.intake.domain.codes import local_day
-from services.intake.domain.dossier import Applicant, masked_id, shown_status
-from services.intake.service import counter_refusal, dossiers, rating
+from services.intake.domain.catalogue import Procedure
+from services.intake.domain.dossier import Applicant, Dossier, HistoryEntry, masked_id
+from services.intake.entrypoints.runtime import runtime_of
+from services.intake.service import dossiers, rating
 from services.intake.service.idempotent import Once
 from shared.auth import Account, Role, optional_staff, require_role, staff
 from shared.events import Channel
 from shared.http import ApiError
 from shared.lifecycle import STATUS_NAMES_VI, Action, Status
+from shared.local_time import local_day
 
 router = APIRouter(prefix="/api/v1")
 IdempotencyKey = Annotated[str | None, Header(
@@ -83,31 +83,71 @@ class DossierOut(BaseModel):
     apology_reason: str | None = None
 
 
-def _out(row) -> DossierOut:
-    applicant = json.loads(row["applicant"])
-    status = shown_status(row["status"], row["last_seq"], row["tracked_status"], row["tracked_seq"])
+def _out(d: Dossier) -> DossierOut:
+    status = d.shown_status
     return DossierOut(
-        code=row["code"], status=status, status_name=STATUS_NAMES_VI[Status(status)], channel=row["channel"],
-        agency_id=row["agency_id"], procedure_code=row["procedure_code"], procedure_version=row["procedure_version"],
-        applicant_name=applicant["name"], applicant_id_masked=masked_id(applicant["id_number"]),
-        documents=json.loads(row["documents"]), received_by=row["received_by"], submitted_at=row["submitted_at"],
-        accepted_at=row["accepted_at"],
-        due_at=row["tracked_due_at"] or row["due_at"], rule_version=row["rule_version"],
-        refusal_reason=row["refusal_reason"], tracked_status=row["tracked_status"],
-        new_appointment_at=row["new_appointment_at"], apology_reason=row["apology_reason"],
+        code=d.code, status=int(status), status_name=STATUS_NAMES_VI[status], channel=d.channel,
+        agency_id=d.agency_id, procedure_code=d.procedure_code, procedure_version=d.procedure_version,
+        applicant_name=d.applicant.name, applicant_id_masked=masked_id(d.applicant.id_number),
+        documents=d.documents, received_by=d.received_by, submitted_at=d.submitted_at, accepted_at=d.accepted_at,
+        due_at=d.shown_due_at, rule_version=d.rule_version, refusal_reason=d.refusal_reason,
+        tracked_status=int(d.tracked_status) if d.tracked_status is not None else None,
+        new_appointment_at=d.new_appointment_at, apology_reason=d.apology_reason,
     )
 
 
-def _rt(request: Request):
-    return request.app.state.runtime
+class AgencyOut(BaseModel):
+    id: str
+    name: str
+    short_name: str | None
+    level: str | None
 
 
-@router.get("/procedures", tags=["catalogue"], summary="Danh mục thủ tục / the procedure catalogue")
-async def list_procedures(request: Request, agency: str | None = Query(None, max_length=40)) -> dict:
-    rt = _rt(request)
-    async with rt.db.acquire() as conn:
-        procs = await repo.current_procedures(conn, local_day(rt.clock()), agency)
-        return {"agencies": await repo.agencies(conn), "procedures": [p.model_dump(mode="json") for p in procs]}
+class CatalogueOut(BaseModel):
+    agencies: list[AgencyOut]
+    procedures: list[Procedure]
+
+
+class HistoryOut(BaseModel):
+    code: str
+    seq: int
+    type: str = Field(description="The event's type, e.g. dossier.accepted")
+    status: int | None = Field(description="The status it moved the dossier to (none for a notice)")
+    occurred_at: AwareDatetime
+    actor: str | None
+    reason: str | None
+    status_name: str | None
+
+
+class TrackingOut(BaseModel):
+    dossier: DossierOut
+    history: list[HistoryOut]
+
+
+class RequestRecordedOut(BaseModel):
+    code: str
+    request_id: str | None = Field(description="The request passed on to resolution, when it was")
+    forwarded: bool = Field(description="Whether resolution (the owner after acceptance) records it")
+    message: str
+
+
+class RatingRecordedOut(BaseModel):
+    code: str
+    request_id: str
+    message: str
+
+
+def _history_out(entries: list[HistoryEntry]) -> list[HistoryOut]:
+    return [HistoryOut(**e._asdict(), status_name=STATUS_NAMES_VI[Status(e.status)] if e.status else None)
+            for e in entries]
+
+
+@router.get("/procedures", response_model=CatalogueOut, tags=["catalogue"],
+            summary="Danh mục thủ tục / the procedure catalogue")
+async def list_procedures(request: Request, agency: str | None = Query(None, max_length=40)) -> CatalogueOut:
+    rt = runtime_of(request)
+    agencies, procedures = await dossiers.catalogue_in_force(rt.units, local_day(rt.clock()), agency)
+    return CatalogueOut(agencies=[AgencyOut(**a) for a in agencies], procedures=procedures)
 
 
 @router.post("/dossiers", status_code=201, response_model=DossierOut, tags=["dossiers"],
@@ -115,20 +155,20 @@ async def list_procedures(request: Request, agency: str | None = Query(None, max
              description="Online submission (`channel: online`) is public; counter and post need a clerk's sign-in.")
 async def receive(request: Request, body: DossierIn, account: Account | None = Depends(optional_staff),
                   idempotency_key: IdempotencyKey = None) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     clerk = None if body.channel is Channel.ONLINE else require_role(account, DESK)
     once = None
     if idempotency_key is not None:
         # The fingerprint covers who sends it: another account reusing a key is refused, not answered.
         request_print = f"{clerk.username if clerk else ''}|{body.model_dump_json()}"
         once = Once(idempotency_key, hashlib.sha256(request_print.encode()).hexdigest(),
-                    lambda row: _out(row).model_dump(mode="json"))
-    row = await dossiers.receive(rt.db, rt.calendar, rt.clock(), procedures=rt.procedures,
-                                 procedure_code=body.procedure_code,
-                                 channel=body.channel, applicant=body.applicant, documents=body.documents,
-                                 staff=clerk, once=once)
+                    lambda dossier: _out(dossier).model_dump(mode="json"))
+    received = await dossiers.receive(rt.units, rt.calendar, rt.clock(), procedures=rt.procedures,
+                                      procedure_code=body.procedure_code, channel=body.channel,
+                                      applicant=body.applicant, documents=body.documents, staff=clerk, once=once)
     if once is None:
-        out, headers = _out(row), {}
+        assert isinstance(received, Dossier)
+        out, headers = _out(received), {}
     else:
         out = DossierOut.model_validate(once.answer)
         headers = {"Idempotent-Replayed": "true"} if once.replayed else {}
@@ -150,12 +190,11 @@ async def refuse_walk_in(request: Request, body: CounterRefusalIn,
     if body.channel is Channel.ONLINE:
         raise ApiError(422, "Hồ sơ trực tuyến được từ chối từ hàng chờ, không phải tại quầy",
                        "Online dossiers are refused from the queue, not at the counter", field="channel")
-    rt = _rt(request)
-    row = await counter_refusal.refuse_at_counter(rt.db, rt.clock(), procedures=rt.procedures,
-                                                  procedure_code=body.procedure_code,
-                                                  channel=body.channel, applicant=body.applicant,
-                                                  documents=body.documents, staff=account, reason=body.reason)
-    return _out(row)
+    rt = runtime_of(request)
+    return _out(await dossiers.refuse_at_counter(rt.units, rt.clock(), procedures=rt.procedures,
+                                                 procedure_code=body.procedure_code, channel=body.channel,
+                                                 applicant=body.applicant, documents=body.documents, staff=account,
+                                                 reason=body.reason))
 
 
 @router.get("/dossiers", response_model=list[DossierOut], tags=["dossiers"], summary="Danh sách hồ sơ / list")
@@ -163,43 +202,28 @@ async def list_dossiers(request: Request, status: int | None = Query(None, ge=1,
                         agency: str | None = Query(None, max_length=40), limit: int = Query(50, ge=1, le=500),
                         offset: int = Query(0, ge=0, le=1_000_000),
                         account: Account = Depends(staff(*READERS))) -> list[DossierOut]:
-    agency = account.agency_filter(agency)
-    async with _rt(request).db.acquire() as conn:
-        rows = await repo.list_dossiers(conn, status=status, agency_id=agency, limit=limit, offset=offset)
-    return [_out(r) for r in rows]
-
-
-async def _visible_dossier(request: Request, code: str, account: Account):
-    async with _rt(request).db.acquire() as conn:
-        row = await repo.get_dossier(conn, code)
-    if row is None:
-        raise dossiers.not_found(code)
-    account.ensure_agency(row["agency_id"], code)
-    return row
-
-
-def _history_out(rows) -> list[dict]:
-    return [{**dict(r), "status_name": STATUS_NAMES_VI.get(r["status"]) if r["status"] else None} for r in rows]
+    found = await dossiers.list_visible(runtime_of(request).units, account, status=status, agency=agency, limit=limit,
+                                        offset=offset)
+    return [_out(d) for d in found]
 
 
 @router.get("/dossiers/{code}", response_model=DossierOut, tags=["dossiers"])
 async def get_dossier(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> DossierOut:
-    return _out(await _visible_dossier(request, code, account))
+    return _out(await dossiers.get_visible(runtime_of(request).units, code, account))
 
 
-@router.get("/dossiers/{code}/history", tags=["dossiers"], summary="Quá trình xử lý / status history")
-async def get_history(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> list[dict]:
-    await _visible_dossier(request, code, account)
-    async with _rt(request).db.acquire() as conn:
-        return _history_out(await repo.history(conn, code))
+@router.get("/dossiers/{code}/history", response_model=list[HistoryOut], tags=["dossiers"],
+            summary="Quá trình xử lý / status history")
+async def get_history(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> list[HistoryOut]:
+    return _history_out(await dossiers.history_visible(runtime_of(request).units, code, account))
 
 
 @router.post("/dossiers/{code}/accept", response_model=DossierOut, tags=["dossiers"],
              summary="Tiếp nhận hồ sơ trực tuyến / accept an online dossier")
 async def accept(request: Request, code: str, body: DecisionIn,
                  account: Account = Depends(staff(*DESK))) -> DossierOut:
-    rt = _rt(request)
-    return _out(await dossiers.decide(rt.db, rt.calendar, rt.clock(), code, Action.ACCEPT, staff=account,
+    rt = runtime_of(request)
+    return _out(await dossiers.decide(rt.units, rt.calendar, rt.clock(), code, Action.ACCEPT, staff=account,
                                       reason=body.reason))
 
 
@@ -207,35 +231,34 @@ async def accept(request: Request, code: str, body: DecisionIn,
              summary="Từ chối tiếp nhận / refuse a dossier")
 async def refuse(request: Request, code: str, body: RefusalIn,
                  account: Account = Depends(staff(*DESK))) -> DossierOut:
-    rt = _rt(request)
-    return _out(await dossiers.decide(rt.db, rt.calendar, rt.clock(), code, Action.REFUSE, staff=account,
+    rt = runtime_of(request)
+    return _out(await dossiers.decide(rt.units, rt.calendar, rt.clock(), code, Action.REFUSE, staff=account,
                                       reason=body.reason))
 
 
-@router.post("/dossiers/{code}/track", tags=["citizen"],
+@router.post("/dossiers/{code}/track", response_model=TrackingOut, tags=["citizen"],
              summary="Tra cứu hồ sơ / track a dossier by its code and the applicant's ID number",
              description="Public. The ID number travels in the body, never in the URL, so it stays out of "
                          "access logs.")
-async def track(request: Request, code: str, body: CitizenIn) -> dict:
-    row, history = await dossiers.find_for_citizen(_rt(request).db, code, body.id_number)
-    return {"dossier": _out(row).model_dump(mode="json"), "history": _history_out(history)}
+async def track(request: Request, code: str, body: CitizenIn) -> TrackingOut:
+    dossier, history = await dossiers.find_for_citizen(runtime_of(request).units, code, body.id_number)
+    return TrackingOut(dossier=_out(dossier), history=_history_out(history))
 
 
-@router.post("/dossiers/{code}/withdraw", status_code=202, tags=["citizen"],
+@router.post("/dossiers/{code}/withdraw", status_code=202, response_model=RequestRecordedOut, tags=["citizen"],
              summary="Công dân rút hồ sơ / the applicant withdraws the dossier")
-async def withdraw(request: Request, code: str, body: WithdrawalIn) -> dict:
-    rt = _rt(request)
-    result = await dossiers.withdraw_for_citizen(rt.db, rt.clock(), code, id_number=body.id_number,
+async def withdraw(request: Request, code: str, body: WithdrawalIn) -> RequestRecordedOut:
+    rt = runtime_of(request)
+    result = await dossiers.withdraw_for_citizen(rt.units, rt.clock(), code, id_number=body.id_number,
                                                  reason=body.reason)
-    result["message"] = ("Yêu cầu rút hồ sơ đã được ghi nhận / The withdrawal request has been recorded")
-    return result
+    return RequestRecordedOut(**result, message="Yêu cầu rút hồ sơ đã được ghi nhận / The withdrawal request has "
+                                                "been recorded")
 
 
-@router.post("/dossiers/{code}/rating", status_code=202, tags=["citizen"],
+@router.post("/dossiers/{code}/rating", status_code=202, response_model=RatingRecordedOut, tags=["citizen"],
              summary="Đánh giá mức độ hài lòng / rate the service once the result is handed over")
-async def rate(request: Request, code: str, body: RatingIn) -> dict:
-    rt = _rt(request)
-    result = await rating.rate_for_citizen(rt.db, rt.clock(), code, id_number=body.id_number, score=body.score,
+async def rate(request: Request, code: str, body: RatingIn) -> RatingRecordedOut:
+    rt = runtime_of(request)
+    result = await rating.rate_for_citizen(rt.units, rt.clock(), code, id_number=body.id_number, score=body.score,
                                            comment=body.comment)
-    result["message"] = "Cảm ơn ông/bà đã đánh giá / Thank you for your rating"
-    return result
+    return RatingRecordedOut(**result, message="Cảm ơn ông/bà đã đánh giá / Thank you for your rating")

@@ -3,13 +3,28 @@ through a pydantic body model, so a large file costs its bytes and no more."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
 
+from services.intake.entrypoints.runtime import runtime_of
 from services.intake.service import imports
 from shared.auth import Account, Role, staff
 from shared.http import ApiError
 
 router = APIRouter(prefix="/api/v1")
-BODY_LIMIT = imports.MAX_BYTES + 1  # the shared body cap lets a file through; _read_body answers with its own words
+
+
+class LineErrorOut(BaseModel):
+    line: int = Field(description="The line's number in the file (first_line + its index)")
+    code: str = Field(description="What kind of problem, e.g. impossible_transition")
+    message_vi: str
+    message_en: str
+
+
+class ImportReportOut(BaseModel):
+    lines: int = Field(description="Lines read (blank ones not counted)")
+    imported: int
+    already_present: int = Field(description="Codes already held, skipped")
+    errors: list[LineErrorOut]
 
 _TOO_BIG = ApiError(413, f"Tệp quá lớn: tối đa {imports.MAX_BYTES // (1024 * 1024)} MB mỗi lần gửi",
                     f"Body too large: at most {imports.MAX_BYTES // (1024 * 1024)} MB per request")
@@ -28,7 +43,7 @@ async def _read_body(request: Request) -> bytes:
 
 
 @router.post(
-    "/imports", tags=["imports"], summary="Nhập hồ sơ từ hệ thống cũ / import legacy dossiers (JSON lines)",
+    "/imports", response_model=ImportReportOut, tags=["imports"], summary="Nhập hồ sơ từ hệ thống cũ / import legacy dossiers (JSON lines)",
     description="Needs a centre-wide leader's sign-in. One legacy dossier per line (see the README, 'Importing history'); at most "
                 f"{imports.MAX_LINES} lines and {imports.MAX_BYTES // (1024 * 1024)} MB per request. A bad line is "
                 "reported with its number (first_line + index) and does not stop the others; a code already "
@@ -38,7 +53,7 @@ async def _read_body(request: Request) -> bytes:
 )
 async def import_history(request: Request, source: str = Query(min_length=1, max_length=200),
                          first_line: int = Query(1, ge=1, le=1_000_000_000),
-                         account: Account = Depends(staff(Role.LEADER))) -> dict:
+                         account: Account = Depends(staff(Role.LEADER))) -> ImportReportOut:
     if account.agency_id is not None:  # lines may be of any agency and carry applicants' personal data
         raise ApiError(403, f"Tài khoản {account.username} chỉ thuộc cơ quan {account.agency_id}; nhập hồ sơ cần "
                             "lãnh đạo toàn Trung tâm",
@@ -50,6 +65,6 @@ async def import_history(request: Request, source: str = Query(min_length=1, max
     if len(lines) > imports.MAX_LINES:
         raise ApiError(413, f"Quá nhiều dòng: tối đa {imports.MAX_LINES} dòng mỗi lần gửi",
                        f"Too many lines: at most {imports.MAX_LINES} per request")
-    rt = request.app.state.runtime
-    return await imports.import_lines(rt.db, rt.calendar, rt.clock(), source=source, first_line=first_line,
-                                      lines=lines)
+    rt = runtime_of(request)
+    return ImportReportOut.model_validate(await imports.import_lines(rt.units, rt.calendar, rt.clock(), source=source, first_line=first_line,
+                                      lines=lines))

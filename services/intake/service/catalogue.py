@@ -7,10 +7,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-import asyncpg
-
-from services.intake.adapters import repository as repo
+from services.intake.adapters.repository import IntakeRepository
 from services.intake.domain.catalogue import Catalogue, Procedure
+from shared.uow import Units
 
 DEMO_CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "demo_catalogue.json"
 
@@ -19,11 +18,11 @@ def read_catalogue(path: Path) -> Catalogue:
     return Catalogue.model_validate(json.loads(path.read_text(encoding="utf-8")))
 
 
-async def load(pool: asyncpg.Pool, path: Path) -> int:
+async def load(units: Units[IntakeRepository], path: Path) -> int:
     """Idempotent: loading the same version again adds nothing."""
     catalogue = read_catalogue(path)
-    async with pool.acquire() as conn, conn.transaction():
-        return await repo.load_catalogue(conn, catalogue)
+    async with units() as uow, uow.transaction():
+        return await uow.repo.load_catalogue(catalogue)
 
 
 class CurrentProcedures:
@@ -37,14 +36,14 @@ class CurrentProcedures:
         self.ttl_s, self.clock = ttl_s, clock
         self._entries: dict[tuple[str, date], tuple[float, Procedure, str | None]] = {}
 
-    async def get(self, conn, code: str, day: date) -> tuple[Procedure, str | None] | None:
+    async def get(self, repo: IntakeRepository, code: str, day: date) -> tuple[Procedure, str | None] | None:
         entry = self._entries.get((code, day))
         if entry is not None and entry[0] > self.clock():
             return entry[1], entry[2]
-        procedure = await repo.current_procedure(conn, code, day)
+        procedure = await repo.current_procedure(code, day)
         if procedure is None:
             return None
-        agency_name = await repo.agency_name(conn, procedure.agency_id)
+        agency_name = await repo.agency_name(procedure.agency_id)
         if len(self._entries) >= self.MAX_ENTRIES:
             self._entries.clear()
         self._entries[(code, day)] = (self.clock() + self.ttl_s, procedure, agency_name)

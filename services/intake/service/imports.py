@@ -11,19 +11,36 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import asyncpg
-
-from services.intake.adapters import repository as repo
 from services.intake.domain.catalogue import Procedure, version_on
-from services.intake.domain.codes import local_day
-from services.intake.domain.dossier import deadline_at_acceptance
-from services.intake.domain.legacy import LineError, Plan, our_code_sequence, parse_line, plan
-from shared import outbox
-from shared.events import (LIFECYCLE_TOPIC, AcceptedPayload, ClosedPayload, Dimensions, ImportedHistory, PausedPayload,
-                           RefusedPayload, SubmittedPayload, make_event)
+from services.intake.domain.dossier import (
+    Dossier,
+    HistoryEntry,
+    deadline_at_acceptance,
+    dimensions,
+)
+from services.intake.domain.legacy import (
+    LineError,
+    Plan,
+    our_code_sequence,
+    parse_line,
+    plan,
+)
+from services.intake.service.dossiers import PRODUCER, IntakeUnits
+from shared.events import (
+    LIFECYCLE_TOPIC,
+    AcceptedPayload,
+    ClosedPayload,
+    ImportedHistory,
+    LifecycleEvent,
+    PausedPayload,
+    RefusedPayload,
+    SubmittedPayload,
+    make_event,
+)
 from shared.lifecycle import Status
+from shared.local_time import local_day
+from shared.uow import UnitOfWork
 
-PRODUCER = "intake"
 CHUNK_LINES = 500
 MAX_LINES = 5000
 MAX_BYTES = 20 * 1024 * 1024
@@ -40,7 +57,7 @@ class Report:
         self.errors.append({"line": line, "code": exc.code, "message_vi": exc.vi, "message_en": exc.en})
 
 
-async def import_lines(pool: asyncpg.Pool, calendar, now: datetime, *, source: str, first_line: int,
+async def import_lines(units: IntakeUnits, calendar, now: datetime, *, source: str, first_line: int,
                        lines: list[bytes]) -> dict:
     """`lines[i]` is line `first_line + i` of the file; blank lines are skipped but numbered."""
     report = Report()
@@ -60,53 +77,58 @@ async def import_lines(pool: asyncpg.Pool, calendar, now: datetime, *, source: s
             else:
                 plans[p.dossier.code] = (i, p)
         if plans:
-            await _import_chunk(pool, calendar, source, plans, report)
+            async with units() as uow, uow.transaction():
+                await _import_chunk(uow, calendar, source, plans, report)
     report.errors.sort(key=lambda e: e["line"])
     return {"lines": report.lines, "imported": report.imported, "already_present": report.already_present,
             "errors": report.errors}
 
 
-async def _import_chunk(pool, calendar, source: str, plans: dict[str, tuple[int, Plan]], report: Report) -> None:
-    async with pool.acquire() as conn, conn.transaction():
-        versions = await repo.procedure_versions(conn, sorted({p.dossier.procedure_code for _, p in plans.values()}))
-        ready: list[tuple[Plan, Procedure]] = []
-        for line, p in plans.values():
-            procedure = version_on(versions.get(p.dossier.procedure_code, []), local_day(p.received_at))
-            if procedure is None:
-                report.error(line, LineError(
-                    "unknown_procedure", f"Thủ tục {p.dossier.procedure_code} không có trong danh mục",
-                    f"Procedure {p.dossier.procedure_code} is not in the catalogue"))
-            else:
-                ready.append((p, procedure))
-        ready.sort(key=lambda r: r[0].dossier.code)  # one insert order for every writer
-        floors: dict[tuple[str, object], int] = {}
-        for p, _ in ready:
-            if found := our_code_sequence(p.dossier.code):
-                floors[found[:2]] = max(floors.get(found[:2], 0), found[2])
-        # Sequences before dossiers: the order a live reception takes its locks in.
-        await repo.raise_sequences(conn, [(a, d, s) for (a, d), s in floors.items()])
-        names = await repo.agency_names(conn, sorted({proc.agency_id for _, proc in ready}))
-        built = [_build(p, proc, calendar, source, names.get(proc.agency_id)) for p, proc in ready]
-        inserted = await repo.insert_imported(conn, [row for row, _, _ in built])
-        history, events = [], []
-        for row, rows, evs in built:
-            if row["code"] in inserted:
-                history += rows
-                events += [(LIFECYCLE_TOPIC, row["code"], e) for e in evs]
-        await repo.add_history(conn, history)
-        await outbox.append_many(conn, events)
-        report.imported += len(inserted)
-        report.already_present += len(ready) - len(inserted)
+async def _import_chunk(uow: UnitOfWork, calendar, source: str, plans: dict[str, tuple[int, Plan]],
+                        report: Report) -> None:
+    """One transaction: the dossiers, intake's history rows and its events, with their historical times."""
+    repo = uow.repo
+    versions = await repo.procedure_versions(sorted({p.dossier.procedure_code for _, p in plans.values()}))
+    ready: list[tuple[Plan, Procedure]] = []
+    for line, p in plans.values():
+        procedure = version_on(versions.get(p.dossier.procedure_code, []), local_day(p.received_at))
+        if procedure is None:
+            report.error(line, LineError(
+                "unknown_procedure", f"Thủ tục {p.dossier.procedure_code} không có trong danh mục",
+                f"Procedure {p.dossier.procedure_code} is not in the catalogue"))
+        else:
+            ready.append((p, procedure))
+    ready.sort(key=lambda r: r[0].dossier.code)  # one insert order for every writer
+    floors: dict[tuple[str, object], int] = {}
+    for p, _ in ready:
+        if found := our_code_sequence(p.dossier.code):
+            floors[found[:2]] = max(floors.get(found[:2], 0), found[2])
+    # Sequences before dossiers: the order a live reception takes its locks in.
+    await repo.raise_sequences([(a, d, s) for (a, d), s in floors.items()])
+    names = await repo.agency_names(sorted({proc.agency_id for _, proc in ready}))
+    built = [_build(p, proc, calendar, source, names.get(proc.agency_id)) for p, proc in ready]
+    inserted = await repo.insert_imported([dossier for dossier, _, _ in built])
+    history: list[HistoryEntry] = []
+    events: list = []
+    for dossier, entries, evs in built:
+        if dossier.code in inserted:
+            history += entries
+            events += [(LIFECYCLE_TOPIC, dossier.code, e) for e in evs]
+    await repo.add_history(history)
+    await uow.outbox.append_many(events)
+    report.imported += len(inserted)
+    report.already_present += len(ready) - len(inserted)
 
 
-def _build(p: Plan, procedure: Procedure, calendar, source: str, agency_name: str | None):
-    """The dossier row, intake's history rows and intake's events for one planned dossier."""
+def _build(p: Plan, procedure: Procedure, calendar, source: str,
+           agency_name: str | None) -> tuple[Dossier, list[HistoryEntry], list[LifecycleEvent]]:
+    """The dossier, intake's history entries and intake's events for one planned dossier."""
     d = p.dossier
-    dims = Dimensions(agency_id=procedure.agency_id, procedure_code=procedure.code, channel=d.channel,
-                      applicant_type=d.applicant.type, agency_name=agency_name, procedure_name=procedure.name)
+    dims = dimensions(procedure, d.channel, d.applicant.type, agency_name)
     deadline = deadline_at_acceptance(procedure, d.channel, p.accepted_at, calendar) if p.accepted_at else None
     correlation = f"import:{uuid.uuid4()}"
-    history, events = [], []
+    history: list[HistoryEntry] = []
+    events: list[LifecycleEvent] = []
     for seq, step in enumerate(p.intake_steps, start=1):
         base = dict(from_status=step.from_status, to_status=step.to_status, actor=step.actor, reason=step.reason)
         if step.to_status == Status.SUBMITTED:
@@ -123,15 +145,15 @@ def _build(p: Plan, procedure: Procedure, calendar, source: str, agency_name: st
             payload = ClosedPayload(**base)
         events.append(make_event(step.event_type, dossier_code=d.code, seq=seq, occurred_at=step.at,
                                  producer=PRODUCER, correlation_id=correlation, payload=payload))
-        history.append((d.code, seq, step.event_type.value, step.to_status, step.at, step.actor, step.reason))
-    row = {
-        "code": d.code, "agency_id": procedure.agency_id, "procedure_code": procedure.code,
-        "procedure_version": procedure.version, "channel": d.channel.value, "status": p.status,
-        "applicant": d.applicant.model_dump(), "documents": d.documents, "received_by": d.history[0].actor,
-        "submitted_at": p.received_at, "accepted_at": p.accepted_at,
-        "due_at": deadline.due_at if deadline else None, "rule_version": deadline.rule_version if deadline else None,
-        "refusal_reason": p.refusal_reason, "last_seq": len(p.intake_steps), "updated_at": p.intake_steps[-1].at,
-        "import_source": source, "rating": d.rating, "rated_at": p.rated_at,
-    }
-    return row, history, events
+        history.append(HistoryEntry(d.code, seq, step.event_type.value, step.to_status, step.at, step.actor,
+                                    step.reason))
+    dossier = Dossier(
+        code=d.code, agency_id=procedure.agency_id, procedure_code=procedure.code,
+        procedure_version=procedure.version, channel=d.channel, status=Status(p.status), applicant=d.applicant,
+        documents=d.documents, received_by=d.history[0].actor, submitted_at=p.received_at,
+        accepted_at=p.accepted_at, due_at=deadline.due_at if deadline else None,
+        rule_version=deadline.rule_version if deadline else None, refusal_reason=p.refusal_reason,
+        last_seq=len(p.intake_steps), updated_at=p.intake_steps[-1].at, import_source=source, rating=d.rating,
+        rated_at=p.rated_at)
+    return dossier, history, events
 

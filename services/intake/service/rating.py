@@ -8,31 +8,26 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import asyncpg
-
-from services.intake.adapters import repository as repo
-from services.intake.domain.dossier import shown_status
-from services.intake.service.dossiers import PRODUCER, lock_for_applicant
-from shared import outbox
-from shared.events import REQUESTS_TOPIC, CitizenRequest, RequestType
+from services.intake.service.dossiers import PRODUCER, IntakeUnits, lock_for_applicant
 from shared.errors import Conflict
+from shared.events import REQUESTS_TOPIC, CitizenRequest, RequestType
 from shared.lifecycle import STATUS_NAMES_VI, Status
 
 
-async def rate_for_citizen(pool: asyncpg.Pool, now: datetime, code: str, *, id_number: str, score: int,
+async def rate_for_citizen(units: IntakeUnits, now: datetime, code: str, *, id_number: str, score: int,
                            comment: str | None) -> dict:
-    async with pool.acquire() as conn, conn.transaction():
-        row = await lock_for_applicant(conn, code, id_number)
-        status = Status(shown_status(row["status"], row["last_seq"], row["tracked_status"], row["tracked_seq"]))
+    async with units() as uow, uow.transaction():
+        dossier = await lock_for_applicant(uow.repo, code, id_number)
+        status = dossier.shown_status
         if status is not Status.RETURNED:
             raise Conflict(f"Chỉ đánh giá được sau khi đã trả kết quả; hồ sơ đang ở trạng thái {int(status)} "
                            f"({STATUS_NAMES_VI[status]})",
                            f"The service can be rated only after the result was handed over; the dossier is in "
                            f"status {int(status)}", current_status=int(status))
-        if row["rating"] is not None:
+        if dossier.rating is not None:
             raise Conflict("Hồ sơ này đã được đánh giá", "This dossier has already been rated")
-        await repo.record_rating(conn, code, score, comment, now)
+        await uow.repo.record_rating(code, score, comment, now)
         request = CitizenRequest(type=RequestType.RATING, dossier_code=code, occurred_at=now, producer=PRODUCER,
                                  correlation_id=str(uuid.uuid4()), score=score)
-        await outbox.append(conn, REQUESTS_TOPIC, code, request)
+        await uow.outbox.append(REQUESTS_TOPIC, code, request)
         return {"code": code, "request_id": str(request.request_id)}

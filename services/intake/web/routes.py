@@ -1,16 +1,16 @@
 """intake's pages: the counter desk, the citizen portal, and the printable forms 01 and 03."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from services.intake.adapters import repository as repo
-from services.intake.service.dossiers import not_found
+from services.intake.entrypoints.runtime import runtime_of
+from services.intake.service import dossiers
 from services.intake.web import slips
 from shared.auth import Account, Role, optional_staff, staff
 from shared.auth.sessions import COOKIE_NAME
@@ -26,19 +26,12 @@ router = page_router(PAGES, "portal", "counter")
 
 def tracking_url(request: Request, code: str) -> str:
     # The address printed under the QR code: set PUBLIC_INTAKE_URL to the portal's public host.
-    base = os.environ.get("PUBLIC_INTAKE_URL") or str(request.base_url).rstrip("/")
+    base = runtime_of(request).settings.public_url or str(request.base_url).rstrip("/")
     return f"{base}/portal?code={quote(code, safe='')}#tra-cuu"
 
 
 async def _slip_data(request: Request, code: str, account: Account):
-    async with request.app.state.runtime.db.acquire() as conn:
-        row = await repo.get_dossier(conn, code)
-        if row is None:
-            raise not_found(code)
-        account.ensure_agency(row["agency_id"], code)
-        procedure = await repo.procedure_version(conn, row["procedure_code"], row["procedure_version"])
-        agency = await repo.agency_name(conn, row["agency_id"]) or row["agency_id"]
-    return row, procedure, agency
+    return await dossiers.for_slip(runtime_of(request).units, code, account)
 
 
 def _to_sign_in(account: Account | None):
@@ -52,11 +45,11 @@ def _to_sign_in(account: Account | None):
 async def appointment_slip(request: Request, code: str, account: Account | None = Depends(optional_staff)):
     if (away := _to_sign_in(account)) is not None:
         return away
-    row, procedure, agency = await _slip_data(request, code, account)
-    if row["due_at"] is None:
+    dossier, procedure, agency = await _slip_data(request, code, account)
+    if dossier.due_at is None:
         return RedirectResponse(f"/counter/refusal/{quote(code, safe='')}", status_code=303) \
-            if row["refusal_reason"] else HTMLResponse("Hồ sơ chưa được tiếp nhận", status_code=409)
-    return HTMLResponse(slips.appointment_slip(row, procedure, agency, tracking_url(request, code)),
+            if dossier.refusal_reason else HTMLResponse("Hồ sơ chưa được tiếp nhận", status_code=409)
+    return HTMLResponse(slips.appointment_slip(dossier, procedure, agency, tracking_url(request, code)),
                         headers={"Cache-Control": "no-store"})
 
 
@@ -64,14 +57,16 @@ async def appointment_slip(request: Request, code: str, account: Account | None 
 async def refusal_slip(request: Request, code: str, account: Account | None = Depends(optional_staff)):
     if (away := _to_sign_in(account)) is not None:
         return away
-    row, procedure, agency = await _slip_data(request, code, account)
-    if not row["refusal_reason"]:
+    dossier, procedure, agency = await _slip_data(request, code, account)
+    if not dossier.refusal_reason:
         return HTMLResponse("Hồ sơ không bị từ chối tiếp nhận", status_code=409)
-    return HTMLResponse(slips.refusal_slip(row, procedure, agency), headers={"Cache-Control": "no-store"})
+    return HTMLResponse(slips.refusal_slip(dossier, procedure, agency), headers={"Cache-Control": "no-store"})
 
 
-@api.post("/dossiers/{code}/return-result", tags=["dossiers"],
-          summary="Trả kết quả tại quầy / hand the result back (9 -> 10), done by resolution")
+@api.post("/dossiers/{code}/return-result", tags=["dossiers"], response_model=dict[str, Any],
+          summary="Trả kết quả tại quầy / hand the result back (9 -> 10), done by resolution",
+          description="Passed on to resolution with the clerk's credentials; its answer comes back as it gave "
+                      "it: the case (`CaseOut` of resolution's API) or its error.")
 async def hand_back(request: Request, code: str, account: Account = Depends(staff(*DESK))) -> JSONResponse:
     """The counter page calls its own service; the clerk's credentials are passed on to resolution,
     which owns statuses 4-10 and checks them again."""
@@ -81,7 +76,7 @@ async def hand_back(request: Request, code: str, account: Account = Depends(staf
     elif request.cookies.get(COOKIE_NAME):
         credentials["Cookie"] = f"{COOKIE_NAME}={request.cookies[COOKIE_NAME]}"
     try:
-        async with httpx.AsyncClient(base_url=request.app.state.runtime.settings.resolution_url, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=runtime_of(request).settings.resolution_url, timeout=10) as client:
             answer = await client.post(f"/api/v1/cases/{quote(code, safe='')}/return-result", headers=credentials,
                                        json={"reason": "Trả kết quả tại Bộ phận Một cửa"})
     except httpx.HTTPError:

@@ -6,13 +6,12 @@ no script and no internet. Every value is escaped.
 from __future__ import annotations
 
 import io
-import json
 from html import escape
 
 import segno
 
-from services.intake.domain.dossier import masked_id
-from shared.events import Channel
+from services.intake.domain.catalogue import Procedure
+from services.intake.domain.dossier import Dossier, masked_id
 from services.intake.web.vn_time import form_date, form_datetime, processing_time
 
 _HEAD = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
@@ -32,55 +31,50 @@ def qr_svg(url: str) -> str:
     return buf.getvalue().decode()
 
 
-def _applicant(row) -> dict:
-    return json.loads(row["applicant"])
-
-
-def appointment_slip(row, procedure, agency_name: str, tracking_url: str) -> str:
+def appointment_slip(dossier: Dossier, procedure: Procedure, agency_name: str, tracking_url: str) -> str:
     """Form 01: Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
-    a = _applicant(row)
-    docs = json.loads(row["documents"])
-    doc_items = "".join(f"<li>{escape(d)}</li>" for d in docs) or "<li>(không ghi thành phần)</li>"
-    accepted = row["accepted_at"] or row["submitted_at"]
+    a = dossier.applicant
+    doc_items = "".join(f"<li>{escape(d)}</li>" for d in dossier.documents) or "<li>(không ghi thành phần)</li>"
+    accepted = dossier.accepted_at or dossier.submitted_at
     body = f"""
 <h1>GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ</h1>
-<p class="center">Mã hồ sơ: <strong id="slip-code">{escape(row["code"])}</strong></p>
-<p>{escape(agency_name)} tiếp nhận hồ sơ của: <strong>{escape(a["name"])}</strong></p>
-<p>Số định danh cá nhân: {escape(masked_id(a["id_number"]))}{' — Số điện thoại: ' + escape(a["phone"]) if a.get("phone") else ''}</p>
-{f'<p>Địa chỉ: {escape(a["address"])}</p>' if a.get("address") else ''}
+<p class="center">Mã hồ sơ: <strong id="slip-code">{escape(dossier.code)}</strong></p>
+<p>{escape(agency_name)} tiếp nhận hồ sơ của: <strong>{escape(a.name)}</strong></p>
+<p>Số định danh cá nhân: {escape(masked_id(a.id_number))}{' — Số điện thoại: ' + escape(a.phone) if a.phone else ''}</p>
+{f'<p>Địa chỉ: {escape(a.address)}</p>' if a.address else ''}
 <p>Nội dung yêu cầu giải quyết: <strong>{escape(procedure.name)}</strong> (mã thủ tục {escape(procedure.code)})</p>
 <ol class="slip-items">
 <li>Thành phần hồ sơ nộp gồm:<ol type="a">{doc_items}</ol></li>
 <li>Số lượng hồ sơ: 01 bộ.</li>
-<li>Thời gian giải quyết hồ sơ theo quy định: {escape(processing_time(procedure.hours_for(Channel(row["channel"])), procedure.time_type))}.</li>
+<li>Thời gian giải quyết hồ sơ theo quy định: {escape(processing_time(procedure.hours_for(dossier.channel), procedure.time_type))}.</li>
 <li>Thời gian nhận hồ sơ: {escape(form_datetime(accepted))}.</li>
-<li>Thời gian trả kết quả giải quyết hồ sơ: <strong id="slip-due">{escape(form_datetime(row["due_at"]))}</strong>.</li>
+<li>Thời gian trả kết quả giải quyết hồ sơ: <strong id="slip-due">{escape(form_datetime(dossier.due_at))}</strong>.</li>
 <li>Nhận kết quả tại: Bộ phận Một cửa, {escape(agency_name)}.</li>
 </ol>
 <div class="slip-qr"><div>{qr_svg(tracking_url)}</div><p>Quét mã QR hoặc truy cập<br><span class="url">{escape(tracking_url)}</span><br>
 rồi nhập mã hồ sơ và số định danh để tra cứu tiến độ.</p></div>
-<table class="signatures"><tr><td><strong>NGƯỜI NỘP HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em><br><br><br>{escape(a["name"])}</td>
-<td><strong>NGƯỜI TIẾP NHẬN HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em><br><br><br>{escape(row["received_by"] or "")}</td></tr></table>"""
-    head = _HEAD.format(title=f"Giấy tiếp nhận {escape(row['code'])}", agency=escape(agency_name.upper()),
+<table class="signatures"><tr><td><strong>NGƯỜI NỘP HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em><br><br><br>{escape(a.name)}</td>
+<td><strong>NGƯỜI TIẾP NHẬN HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em><br><br><br>{escape(dossier.received_by or "")}</td></tr></table>"""
+    head = _HEAD.format(title=f"Giấy tiếp nhận {escape(dossier.code)}", agency=escape(agency_name.upper()),
                         today=escape(form_date(accepted)))
     return head + body + "</article></body></html>"
 
 
-def refusal_slip(row, procedure, agency_name: str) -> str:
+def refusal_slip(dossier: Dossier, procedure: Procedure, agency_name: str) -> str:
     """Form 03: Phiếu từ chối tiếp nhận giải quyết hồ sơ."""
-    a = _applicant(row)
+    a = dossier.applicant
     body = f"""
 <h1>PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ</h1>
-<p class="center">Mã hồ sơ: <strong id="slip-code">{escape(row["code"])}</strong></p>
-<p>{escape(agency_name)} tiếp nhận hồ sơ của: <strong>{escape(a["name"])}</strong></p>
+<p class="center">Mã hồ sơ: <strong id="slip-code">{escape(dossier.code)}</strong></p>
+<p>{escape(agency_name)} tiếp nhận hồ sơ của: <strong>{escape(a.name)}</strong></p>
 <p>Nội dung yêu cầu giải quyết: <strong>{escape(procedure.name)}</strong></p>
 <p>Sau khi nghiên cứu, đối chiếu với các quy định hiện hành, cơ quan tiếp nhận hồ sơ từ chối tiếp nhận,
 giải quyết hồ sơ này với lý do cụ thể như sau:</p>
-<p class="reason" id="slip-reason">{escape(row["refusal_reason"] or "")}</p>
+<p class="reason" id="slip-reason">{escape(dossier.refusal_reason or "")}</p>
 <p>Xin thông báo cho Ông/Bà được biết và thực hiện./.</p>
 <table class="signatures"><tr><td></td><td><strong>NGƯỜI TIẾP NHẬN HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em>
-<br><br><br>{escape(row["received_by"] or "")}</td></tr></table>"""
-    at = row["updated_at"]
-    head = _HEAD.format(title=f"Phiếu từ chối {escape(row['code'])}", agency=escape(agency_name.upper()),
+<br><br><br>{escape(dossier.received_by or "")}</td></tr></table>"""
+    at = dossier.updated_at
+    head = _HEAD.format(title=f"Phiếu từ chối {escape(dossier.code)}", agency=escape(agency_name.upper()),
                         today=escape(form_date(at)))
     return head + body + "</article></body></html>"

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+from shared.calendar import WORKING_DAY_HOURS
+from shared.local_time import VN
+
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 
 
@@ -12,13 +13,13 @@ def form_datetime(at: datetime | None) -> str:
     """'10 giờ 00 phút, thứ Tư, ngày 02 tháng 12 năm 2026'"""
     if at is None:
         return "—"
-    t = at.astimezone(HANOI)
+    t = at.astimezone(VN)
     return (f"{t.hour:02d} giờ {t.minute:02d} phút, {WEEKDAYS_VI[t.weekday()]}, "
             f"ngày {t.day:02d} tháng {t.month:02d} năm {t.year}")
 
 
 def form_date(at: datetime) -> str:
-    t = at.astimezone(HANOI)
+    t = at.astimezone(VN)
     return f"ngày {t.day:02d} tháng {t.month:02d} năm {t.year}"
 
 
@@ -27,4 +28,6 @@ def processing_time(hours: int, time_type: str) -> str:
         return "trong ngày"
     if time_type == "calendar":
         return f"{hours // 24} ngày"
-    return f"{hours // 8} ngày làm việc" if hours % 8 == 0 else f"{hours} giờ làm việc"
+    if hours % WORKING_DAY_HOURS == 0:
+        return f"{hours // WORKING_DAY_HOURS} ngày làm việc"
+    return f"{hours} giờ làm việc"

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
 from shared.errors import Conflict
-
-from shared.events import (ApologyPayload, ClosedPayload, EventType, OverduePayload, PausedPayload, ProcessingStartedPayload,
-                           RatedPayload, ResolvedPayload, EVENT_FOR_STATUS)
-from shared.lifecycle import (CLOCK_RUNNING, PAUSED, RESOLUTION_ACTIONS, Action, Status, allowed_actions,
-                              target_status)
+from shared.events import (
+    EVENT_FOR_STATUS,
+    ApologyPayload,
+    ClosedPayload,
+    EventType,
+    OverduePayload,
+    PausedPayload,
+    ProcessingStartedPayload,
+    RatedPayload,
+    ResolvedPayload,
+)
+from shared.lifecycle import (
+    CLOCK_RUNNING,
+    PAUSED,
+    RESOLUTION_ACTIONS,
+    Action,
+    Status,
+    allowed_actions,
+    target_status,
+)
 
 
 @dataclass(frozen=True)
@@ -44,12 +60,30 @@ class Case:
         return allowed_actions(self.status, accepted_before=True, among=RESOLUTION_ACTIONS)
 
 
+class SlipEntry(NamedTuple):
+    """One line of the control slip (phiếu kiểm soát): who moved the case, when, from what, why."""
+    code: str
+    seq: int
+    event_type: str
+    from_status: int | None
+    to_status: int | None
+    actor: str | None
+    reason: str | None
+    occurred_at: datetime
+
+
 @dataclass(frozen=True)
 class Outcome:
     case: Case
     event_type: EventType
     payload: BaseModel
     actor: str = "system"  # for the control slip when the payload names no actor
+
+    def slip_entry(self, at: datetime) -> SlipEntry:
+        p = self.payload
+        return SlipEntry(self.case.code, self.case.last_seq, self.event_type.value, getattr(p, "from_status", None),
+                         getattr(p, "to_status", None), getattr(p, "actor", self.actor), getattr(p, "reason", None),
+                         at)
 
 
 def act(case: Case, action: Action, *, actor: str, reason: str | None, now: datetime, calendar) -> Outcome:

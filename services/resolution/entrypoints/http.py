@@ -4,24 +4,36 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
-from services.resolution.adapters import repository as repo
 from services.resolution.domain.case import Case, may_apologise
+from services.resolution.entrypoints.runtime import runtime_of
 from services.resolution.service import cases, export
 from shared.auth import Account, Role, require_role, staff
 from shared.http import ApiError
-from shared.lifecycle import ACTION_NAMES_VI, RESOLUTION_ACTIONS, STATUS_NAMES_VI, Action
+from shared.lifecycle import (
+    ACTION_NAMES_VI,
+    RESOLUTION_ACTIONS,
+    STATUS_NAMES_VI,
+    Action,
+)
 
 router = APIRouter(prefix="/api/v1")
 # Officers and leaders process; the counter clerk hands the result back (9 -> 10) and records a
-# withdrawal at the desk (DOMAIN.md's status table), so a clerk also reads the cases. An account
+# withdrawal at the desk (docs/domain.md's status table), so a clerk also reads the cases. An account
 # with an agency sees and acts only on that agency's cases.
 PROCESSING = (Role.OFFICER, Role.LEADER)
 READERS = (Role.OFFICER, Role.LEADER, Role.CLERK)
 ACTION_ROLES = {Action.RETURN_RESULT: READERS, Action.WITHDRAW: READERS}
+
+
+# The actions, listed in the OpenAPI document as an enum so a client can discover them; the value
+# is still read as text, so an unknown action is the bilingual 404 below rather than a 422.
+RESOLUTION_ACTION_VALUES = [a.value for a in Action if a in RESOLUTION_ACTIONS]
+ActionName = Annotated[str, Path(description="The action of the status graph to take",
+                                 json_schema_extra={"enum": RESOLUTION_ACTION_VALUES})]
 
 
 class ActionIn(BaseModel):
@@ -61,11 +73,8 @@ def may(account: Account, action: Action) -> bool:
     return account.role in ACTION_ROLES.get(action, PROCESSING)
 
 
-WORKING_DAY_HOURS = 8
-
-
 def _out(case: Case, now, account: Account, soon=None) -> CaseOut:
-    """`soon`: one working day from now (DOMAIN.md's "due soon"), computed once per request."""
+    """`soon`: one working day from now (docs/domain.md's "due soon"), computed once per request."""
     running = case.resolved_at is None and case.status in (2, 4, 5, 6)
     overdue = running and case.due_at <= now
     return CaseOut(
@@ -82,48 +91,57 @@ def _out(case: Case, now, account: Account, soon=None) -> CaseOut:
     )
 
 
-def _rt(request: Request):
-    return request.app.state.runtime
-
-
 @router.get("/cases", response_model=list[CaseOut], tags=["cases"],
             summary="Danh sách hồ sơ cần xử lý / worklist, earliest due first")
 async def worklist(request: Request, agency: str | None = Query(None, max_length=40),
                    status: int | None = Query(None, ge=1, le=10), limit: int = Query(100, ge=1, le=1000),
                    offset: int = Query(0, ge=0, le=1_000_000),
                    account: Account = Depends(staff(*READERS))) -> list[CaseOut]:
-    rt = _rt(request)
-    agency = account.agency_filter(agency)  # an officer's worklist is their agency's
-    async with rt.db.acquire() as conn:
-        found = await repo.worklist(conn, agency_id=agency, status=status, limit=limit, offset=offset)
+    rt = runtime_of(request)
+    found = await cases.worklist(rt.units, account, agency=agency, status=status, limit=limit, offset=offset)
     now = rt.clock()
-    soon = rt.calendar.add_working_time(now, WORKING_DAY_HOURS)
+    soon = rt.calendar.due_soon_before(now)
     return [_out(c, now, account, soon) for c in found]
 
 
-@router.get("/cases/{code}", tags=["cases"], summary="Hồ sơ và phiếu kiểm soát / case and control slip")
-async def get_case(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> dict:
-    rt = _rt(request)
-    async with rt.db.acquire() as conn:
-        case = await repo.get_case(conn, code)
-        if case is None:
-            raise cases.not_found(code)
-        account.ensure_agency(case.agency_id, code)
-        history = await repo.history(conn, code)
+class SlipEntryOut(BaseModel):
+    code: str
+    seq: int
+    event_type: str
+    from_status: int | None
+    to_status: int | None
+    actor: str | None
+    reason: str | None
+    occurred_at: AwareDatetime
+
+
+class CaseWithSlipOut(BaseModel):
+    case: CaseOut
+    history: list[SlipEntryOut] = Field(description="The control slip (phiếu kiểm soát), in seq order")
+
+
+@router.get("/cases/{code}", response_model=CaseWithSlipOut, tags=["cases"],
+            summary="Hồ sơ và phiếu kiểm soát / case and control slip")
+async def get_case(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> CaseWithSlipOut:
+    rt = runtime_of(request)
+    case, slip = await cases.case_and_slip(rt.units, code, account)
     now = rt.clock()
-    soon = rt.calendar.add_working_time(now, WORKING_DAY_HOURS)
-    return {"case": _out(case, now, account, soon).model_dump(mode="json"), "history": history}
+    soon = rt.calendar.due_soon_before(now)
+    return CaseWithSlipOut(case=_out(case, now, account, soon), history=[SlipEntryOut(**e._asdict()) for e in slip])
 
 
 @router.get("/export/cases", tags=["export"], response_class=StreamingResponse,
             summary="Trạng thái mọi hồ sơ (NDJSON) / every case's status, for reconciliation",
             description="One JSON object per line, ordered by code: code, agency_id, procedure_code, channel, "
                         "status, last_seq, due_at, compliance, resolved_at, rating. No personal data. The last "
-                        'line is a trailer, `{"end": {"complete": true, "cases": N}}`; `complete: false` (with '
-                        "`message_vi` and `message_en`) when the export had to stop after it started, and no "
-                        "trailer at all when the connection was cut: either way the list is short.")
+                        'line is a trailer, `{"end": {"complete": true, "cases": N, "unpublished": U}}` (U: events of '
+                        "these cases not yet published to the topic); `complete: false` (with `message_vi` and "
+                        "`message_en`) when the export had to stop after it started, and no trailer at all when "
+                        "the connection was cut: either way the list is short.")
 async def export_cases(request: Request, agency: str | None = Query(None, max_length=40)) -> StreamingResponse:
-    chunks = await export.export_cases(_rt(request).db, agency)  # a failure before the first byte is an error answer
+    rt = runtime_of(request)
+    # A failure before the first byte is an ordinary error answer.
+    chunks = await export.export_cases(rt.db, agency, max_seconds=rt.settings.export_max_seconds)
     return StreamingResponse(chunks, media_type="application/x-ndjson")
 
 
@@ -131,12 +149,30 @@ class LookupIn(BaseModel):
     codes: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(max_length=export.LOOKUP_MAX)
 
 
-@router.post("/export/cases/lookup", tags=["export"],
+class CaseLineOut(BaseModel):
+    code: str
+    agency_id: str
+    procedure_code: str
+    channel: str
+    status: int
+    last_seq: int
+    due_at: str | None
+    compliance: str | None
+    resolved_at: str | None
+    rating: int | None
+
+
+class LookupOut(BaseModel):
+    cases: list[CaseLineOut]
+
+
+@router.post("/export/cases/lookup", response_model=LookupOut, tags=["export"],
              summary="Trạng thái một số hồ sơ / the status of some cases now, for reconciliation's recheck",
              description="The same fields as the export, for the codes asked (at most "
                          f"{export.LOOKUP_MAX}); codes without a case are left out. No personal data.")
-async def lookup_cases(request: Request, body: LookupIn) -> dict:
-    return {"cases": await export.lookup(_rt(request).db, body.codes)}
+async def lookup_cases(request: Request, body: LookupIn) -> LookupOut:
+    return LookupOut(cases=[CaseLineOut(**line) for line in await export.lookup(runtime_of(request).units,
+                                                                                body.codes)])
 
 
 # Declared before the generic action route, which would otherwise take "apology" for an action.
@@ -146,9 +182,9 @@ async def lookup_cases(request: Request, body: LookupIn) -> dict:
                          "due time do not change, so statistics still count against the original due time.")
 async def apology(request: Request, code: str, body: ApologyIn,
                   account: Account = Depends(staff(*PROCESSING))) -> CaseOut:
-    rt = _rt(request)
+    rt = runtime_of(request)
     correlation = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
-    case = await cases.apologise_for(rt.db, rt.clock(), code, staff=account, reason=body.reason,
+    case = await cases.apologise_for(rt.units, rt.clock(), code, staff=account, reason=body.reason,
                                      new_appointment_at=body.new_appointment_at, correlation_id=correlation[:100])
     return _out(case, rt.clock(), account)
 
@@ -157,7 +193,7 @@ async def apology(request: Request, code: str, body: ApologyIn,
              summary="Thực hiện thao tác / take an action of the status graph",
              description="Actions: " + ", ".join(f"`{a.value}` ({ACTION_NAMES_VI[a]})"
                                                   for a in Action if a in RESOLUTION_ACTIONS))
-async def take_action(request: Request, code: str, action: str, body: ActionIn,
+async def take_action(request: Request, code: str, action: ActionName, body: ActionIn,
                       account: Account = Depends(staff(*READERS))) -> CaseOut:
     try:
         chosen = Action(action)
@@ -168,8 +204,8 @@ async def take_action(request: Request, code: str, action: str, body: ActionIn,
         raise ApiError(404, f"Không có thao tác '{action}'; các thao tác: {names}",
                        f"No action '{action}'; actions are: {names}") from None
     require_role(account, ACTION_ROLES.get(chosen, PROCESSING))
-    rt = _rt(request)
+    rt = runtime_of(request)
     correlation = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
-    case = await cases.perform(rt.db, rt.calendar, rt.clock(), code, chosen, staff=account, reason=body.reason,
+    case = await cases.perform(rt.units, rt.calendar, rt.clock(), code, chosen, staff=account, reason=body.reason,
                                correlation_id=correlation[:100])
     return _out(case, rt.clock(), account)

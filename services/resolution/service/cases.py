@@ -1,86 +1,97 @@
 """resolution's use cases: open cases from accepted dossiers, act on them, notice deadlines.
 
 Every change of a case and its event are written in one transaction (case row, control
-slip row, outbox row); the relay publishes after commit.
+slip entry, outbox row); the relay publishes after commit.
 """
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-import asyncpg
-
-from services.resolution.adapters import repository as repo
-from services.resolution.domain.case import Case, Outcome, RatingRefused, act, apologise, overdue, rate
+from services.resolution.adapters.repository import ResolutionRepository
+from services.resolution.domain.case import (
+    Case,
+    Outcome,
+    RatingRefused,
+    SlipEntry,
+    act,
+    apologise,
+    overdue,
+    rate,
+)
 from services.resolution.domain.replay import replay
-from shared import outbox
 from shared.auth import Account
-from shared.calendar import default_calendar
+from shared.calendar import WorkingCalendar
+from shared.clock import Clock
 from shared.consumer import Item
-from shared.events import LIFECYCLE_TOPIC, EventType, RequestType, make_event
 from shared.errors import NotFound
+from shared.events import (
+    LIFECYCLE_TOPIC,
+    CitizenRequest,
+    EventType,
+    LifecycleEvent,
+    RequestType,
+    make_event,
+)
 from shared.lifecycle import Action, Status, TransitionRefused
+from shared.uow import UnitOfWork, Units
 
 log = logging.getLogger(__name__)
 PRODUCER = "resolution"
+ResolutionUnits = Units[ResolutionRepository]
 
 
 def not_found(code: str) -> NotFound:
     return NotFound(f"Không tìm thấy hồ sơ {code} tại bộ phận giải quyết", f"Case {code} not found in resolution")
 
 
-def _slip_row(outcome: Outcome, now: datetime) -> tuple:
-    """The control-slip row of one outcome: (code, seq, event_type, from, to, actor, reason, at)."""
-    case, payload = outcome.case, outcome.payload
-    return (case.code, case.last_seq, outcome.event_type.value, getattr(payload, "from_status", None),
-            getattr(payload, "to_status", None), getattr(payload, "actor", outcome.actor),
-            getattr(payload, "reason", None), now)
-
-
-def _event(outcome: Outcome, now: datetime, correlation_id: str):
+def _event(outcome: Outcome, now: datetime, correlation_id: str) -> LifecycleEvent:
     return make_event(outcome.event_type, dossier_code=outcome.case.code, seq=outcome.case.last_seq, occurred_at=now,
                       producer=PRODUCER, correlation_id=correlation_id, payload=outcome.payload)
 
 
-async def _record(conn, outcome: Outcome, now: datetime, correlation_id: str) -> None:
-    await repo.save_case(conn, outcome.case, now)
-    await repo.add_history(conn, [_slip_row(outcome, now)])
-    await outbox.append(conn, LIFECYCLE_TOPIC, outcome.case.code, _event(outcome, now, correlation_id))
+async def _record(uow: UnitOfWork[ResolutionRepository], outcome: Outcome, now: datetime, correlation_id: str) -> None:
+    await uow.repo.save_case(outcome.case, now)
+    await uow.repo.add_slip([outcome.slip_entry(now)])
+    await uow.outbox.append(LIFECYCLE_TOPIC, outcome.case.code, _event(outcome, now, correlation_id))
 
 
-async def perform(pool: asyncpg.Pool, calendar, now: datetime, code: str, action: Action, *, staff: Account,
-                  reason: str | None, correlation_id: str) -> Case:
-    async with pool.acquire() as conn, conn.transaction():
-        case = await repo.lock_case(conn, code)  # a second clerk waits here, then sees the new status
-        if case is None:
-            raise not_found(code)
-        staff.ensure_agency(case.agency_id, code)
+async def _locked_visible(uow: UnitOfWork[ResolutionRepository], code: str, staff: Account) -> Case:
+    case = await uow.repo.lock_case(code)  # a second clerk waits here, then sees the new status
+    if case is None:
+        raise not_found(code)
+    staff.ensure_agency(case.agency_id, code)
+    return case
+
+
+async def perform(units: ResolutionUnits, calendar: WorkingCalendar, now: datetime, code: str, action: Action, *,
+                  staff: Account, reason: str | None, correlation_id: str) -> Case:
+    async with units() as uow, uow.transaction():
+        case = await _locked_visible(uow, code, staff)
         outcome = act(case, action, actor=staff.username, reason=reason, now=now, calendar=calendar)
-        await _record(conn, outcome, now, correlation_id)
+        await _record(uow, outcome, now, correlation_id)
         return outcome.case
 
 
-async def apologise_for(pool: asyncpg.Pool, now: datetime, code: str, *, staff: Account, reason: str,
+async def apologise_for(units: ResolutionUnits, now: datetime, code: str, *, staff: Account, reason: str,
                         new_appointment_at: datetime, correlation_id: str) -> Case:
     """Form 04, recorded on the case and its control slip and published as dossier.apology_issued."""
-    async with pool.acquire() as conn, conn.transaction():
-        case = await repo.lock_case(conn, code)
-        if case is None:
-            raise not_found(code)
-        staff.ensure_agency(case.agency_id, code)
+    async with units() as uow, uow.transaction():
+        case = await _locked_visible(uow, code, staff)
         outcome = apologise(case, actor=staff.username, reason=reason, new_appointment_at=new_appointment_at, now=now)
-        await _record(conn, outcome, now, correlation_id)
+        await _record(uow, outcome, now, correlation_id)
         return outcome.case
 
 
-async def open_cases(pool: asyncpg.Pool, items: list[Item], calendar=None) -> list:
+async def open_cases(units: ResolutionUnits, items: list[Item[LifecycleEvent]],
+                     calendar: WorkingCalendar) -> list[tuple[Item, str]]:
     """From the lifecycle topic: every accepted dossier becomes a case. Others are not ours.
 
     An imported dossier's later history is replayed here through `act`, at the times it
     happened, and written exactly as live actions would be (case, control slip, outbox), in the
     same transaction as the case; so the watcher never sees a half-replayed case.
     """
-    opened: dict[str, tuple[Case, list[tuple], list]] = {}  # code -> (final case, slip rows, events)
+    opened: dict[str, tuple[Case, list[SlipEntry], list]] = {}  # code -> (final case, slip entries, events)
     for item in items:
         e = item.message
         if e.type != EventType.ACCEPTED.value or e.dossier_code in opened:
@@ -93,34 +104,34 @@ async def open_cases(pool: asyncpg.Pool, items: list[Item], calendar=None) -> li
             clock_policy=p.deadline.clock_policy, rule_version=p.deadline.rule_version, last_seq=e.seq,
             procedure_name=p.dimensions.procedure_name,
         )
-        slips = [(e.dossier_code, e.seq, e.type, p.from_status, p.to_status, p.actor, p.reason, e.occurred_at)]
+        slips = [SlipEntry(e.dossier_code, e.seq, e.type, p.from_status, p.to_status, p.actor, p.reason,
+                           e.occurred_at)]
         events = []
         if p.imported is not None:
-            calendar = calendar or default_calendar()
             done = replay(case, p.imported, calendar)
             if done.refused:
                 log.warning("imported case %s replayed up to seq %d only: %s", case.code, done.case.last_seq,
                             done.refused)
             case = done.case
             for outcome, at in done.outcomes:
-                slips.append(_slip_row(outcome, at))
+                slips.append(outcome.slip_entry(at))
                 events.append((LIFECYCLE_TOPIC, case.code, _event(outcome, at, e.correlation_id)))
         opened[e.dossier_code] = (case, slips, events)
     if opened:
-        async with pool.acquire() as conn, conn.transaction():
-            new = set(await repo.create_cases(conn, [c for c, _, _ in opened.values()],
-                                              max(i.message.occurred_at for i in items)))
+        async with units() as uow, uow.transaction():
+            new = set(await uow.repo.create_cases([c for c, _, _ in opened.values()],
+                                                  max(i.message.occurred_at for i in items)))
             # Only the cases inserted now: a redelivered accepted event must not replay twice.
-            await repo.add_history(conn, [row for code, (_, slips, _) in opened.items() if code in new
-                                          for row in slips])
-            await outbox.append_many(conn, [ev for code, (_, _, evs) in opened.items() if code in new for ev in evs])
+            await uow.repo.add_slip([entry for code, (_, slips, _) in opened.items() if code in new
+                                     for entry in slips])
+            await uow.outbox.append_many([ev for code, (_, _, evs) in opened.items() if code in new for ev in evs])
     return []
 
 
 _REQUEST_ACTIONS = {RequestType.WITHDRAWAL: Action.WITHDRAW, RequestType.SUPPLEMENT_PROVIDED: Action.RECORD_SUPPLEMENT}
 
 
-def _answer(case: Case, req, now: datetime, calendar) -> Outcome:
+def _answer(case: Case, req: CitizenRequest, now: datetime, calendar: WorkingCalendar) -> Outcome:
     """What resolution does with a citizen request; TransitionRefused or RatingRefused when it cannot."""
     if req.type is RequestType.RATING:
         if req.score is None:
@@ -129,14 +140,15 @@ def _answer(case: Case, req, now: datetime, calendar) -> Outcome:
     return act(case, _REQUEST_ACTIONS[req.type], actor="citizen", reason=req.reason, now=now, calendar=calendar)
 
 
-async def apply_requests(pool: asyncpg.Pool, calendar, clock, items: list[Item]) -> list:
+async def apply_requests(units: ResolutionUnits, calendar: WorkingCalendar, clock: Clock,
+                         items: list[Item[CitizenRequest]]) -> list[tuple[Item, str]]:
     """Citizen requests relayed by intake. A request the graph refuses is recorded as refused,
     not dead-lettered: it is a valid message about a dossier that has moved on."""
-    rejected = []
+    rejected: list[tuple[Item, str]] = []
     for item in items:
         req = item.message
-        async with pool.acquire() as conn, conn.transaction():
-            case = await repo.lock_case(conn, req.dossier_code)
+        async with units() as uow, uow.transaction():
+            case = await uow.repo.lock_case(req.dossier_code)
             if case is None:
                 rejected.append((item, f"no case {req.dossier_code} in resolution"))
                 continue
@@ -144,20 +156,39 @@ async def apply_requests(pool: asyncpg.Pool, calendar, clock, items: list[Item])
             try:
                 outcome = _answer(case, req, now, calendar)
             except (TransitionRefused, RatingRefused) as exc:
-                if await repo.mark_request(conn, req.request_id, req.dossier_code, f"refused: {exc.en}"):
+                if await uow.repo.mark_request(req.request_id, req.dossier_code, f"refused: {exc.en}"):
                     log.info("request %s on %s refused: %s", req.type, req.dossier_code, exc.en)
                 continue
-            if await repo.mark_request(conn, req.request_id, req.dossier_code, "applied"):
-                await _record(conn, outcome, now, req.correlation_id)
+            if await uow.repo.mark_request(req.request_id, req.dossier_code, "applied"):
+                await _record(uow, outcome, now, req.correlation_id)
     return rejected
 
 
-async def notice_overdue(pool: asyncpg.Pool, now: datetime, limit: int = 500) -> int:
+async def notice_overdue(units: ResolutionUnits, now: datetime, limit: int = 500) -> int:
     """Publish one overdue event per case whose running clock has passed its due time."""
-    async with pool.acquire() as conn, conn.transaction():
-        cases = await repo.lock_newly_overdue(conn, now, limit)
+    async with units() as uow, uow.transaction():
+        cases = await uow.repo.lock_newly_overdue(now, limit)
         for case in cases:
             outcome = overdue(case, now)
             if outcome:
-                await _record(conn, outcome, now, correlation_id=f"watcher:{case.code}")
+                await _record(uow, outcome, now, correlation_id=f"watcher:{case.code}")
         return len(cases)
+
+
+# --- what staff read ---------------------------------------------------------------------
+
+async def worklist(units: ResolutionUnits, account: Account, *, agency: str | None, status: int | None, limit: int,
+                   offset: int) -> list[Case]:
+    """Earliest due first; an officer's worklist is their agency's."""
+    async with units() as uow:
+        return await uow.repo.worklist(agency_id=account.agency_filter(agency), status=status, limit=limit,
+                                       offset=offset)
+
+
+async def case_and_slip(units: ResolutionUnits, code: str, account: Account) -> tuple[Case, list[SlipEntry]]:
+    async with units() as uow:
+        case = await uow.repo.get_case(code)
+        if case is None:
+            raise not_found(code)
+        account.ensure_agency(case.agency_id, code)
+        return case, await uow.repo.slip(code)

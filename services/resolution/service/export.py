@@ -2,9 +2,12 @@
 
 The export never ends silently short. Its snapshot is opened and its first batch read before
 the answer starts, so a problem found then is an ordinary error answer with its status code;
-every export ends with a trailer line, `{"end": {"complete": true, "cases": N}}`, or
-`{"end": {"complete": false, ...}}` with the reason when it had to stop after the answer had
-started. A client that does not find a complete trailer knows the list is short.
+every export ends with a trailer line, `{"end": {"complete": true, "cases": N, "unpublished": U}}`,
+or `{"end": {"complete": false, ...}}` with the reason when it had to stop after the answer had
+started. A client that does not find a complete trailer knows the list is short. `unpublished`
+counts the events the snapshot's cases have that the outbox relay had not yet published: with
+0, every event behind these statuses is on the topic, so a consumer that has read the topic to
+its end must agree with them (stats' reconciliation relies on that).
 """
 from __future__ import annotations
 
@@ -15,15 +18,11 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
-from services.resolution.adapters import repository as repo
+from services.resolution.adapters.repository import ResolutionRepository
+from shared.uow import Units
 
 log = logging.getLogger(__name__)
 BATCH = 2000
-# How long one export may hold its snapshot (a transaction) open. Two million cases stream in
-# well under a minute; a client that reads slower than this is cut off with an incomplete
-# trailer rather than keep a transaction open for hours. PostgreSQL enforces the same bound on
-# a client that stops reading altogether (the generator is then parked in `yield`).
-MAX_SECONDS = 600
 LOOKUP_MAX = 1000
 
 
@@ -40,18 +39,23 @@ def _chunk(rows) -> bytes:
     return "".join(json.dumps(case_line(r), ensure_ascii=False) + "\n" for r in rows).encode()
 
 
-def _trailer(cases: int, problem: tuple[str, str] | None = None) -> bytes:
-    end: dict = {"complete": problem is None, "cases": cases}
+def _trailer(cases: int, unpublished: int | None, problem: tuple[str, str] | None = None) -> bytes:
+    end: dict = {"complete": problem is None, "cases": cases, "unpublished": unpublished}
     if problem:
         end["message_vi"], end["message_en"] = problem
     return (json.dumps({"end": end}, ensure_ascii=False) + "\n").encode()
 
 
-async def export_cases(pool: asyncpg.Pool, agency_id: str | None = None, *, batch: int = BATCH,
-                       max_seconds: float = MAX_SECONDS) -> AsyncIterator[bytes]:
+async def export_cases(pool: asyncpg.Pool, agency_id: str | None = None, *, max_seconds: float,
+                       batch: int = BATCH) -> AsyncIterator[bytes]:
     """Opens the export and reads its first batch (raising as any use case would), then returns
     the stream of its chunks: one per cursor batch, in code order, from one repeatable-read
-    snapshot, then the trailer."""
+    snapshot, then the trailer.
+
+    `max_seconds` bounds how long the snapshot (a transaction) stays open: two million cases
+    stream in well under a minute, and a client that reads slower is cut off with an incomplete
+    trailer rather than hold a transaction for hours. PostgreSQL enforces the same bound on a
+    client that stops reading altogether (the generator is then parked in `yield`)."""
     chunks = _export(pool, agency_id, batch, max_seconds)
     first = await anext(chunks)
     return _starting_with(first, chunks)
@@ -66,11 +70,13 @@ async def _starting_with(first: bytes, rest: AsyncIterator[bytes]) -> AsyncItera
 async def _export(pool: asyncpg.Pool, agency_id: str | None, batch: int, max_seconds: float) -> AsyncIterator[bytes]:
     started = time.monotonic()
     sent: int | None = None  # None until the first chunk is out: until then a failure is the request's error
-    problem = None
+    problem, unpublished = None, None
     try:
         async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             await conn.execute(f"SET LOCAL idle_in_transaction_session_timeout = {int(max_seconds * 1000)}")
-            batches = repo.export_batches(conn, agency_id, batch)
+            repo = ResolutionRepository(conn)
+            unpublished = await repo.unpublished_events()
+            batches = repo.export_batches(agency_id, batch)
             rows = await anext(batches, [])
             yield _chunk(rows)
             sent = len(rows)
@@ -88,11 +94,11 @@ async def _export(pool: asyncpg.Pool, agency_id: str | None, batch: int, max_sec
         log.warning("export cut after %d cases: %s", sent, type(exc).__name__)
         problem = ("Lỗi cơ sở dữ liệu khi xuất; danh sách chưa đầy đủ",
                    f"Database error during the export ({type(exc).__name__}); the list is incomplete")
-    yield _trailer(sent or 0, problem)
+    yield _trailer(sent or 0, unpublished, problem)
 
 
-async def lookup(pool: asyncpg.Pool, codes: list[str]) -> list[dict]:
+async def lookup(units: Units[ResolutionRepository], codes: list[str]) -> list[dict]:
     """The cases among `codes` (at most LOOKUP_MAX), now: reconciliation rechecks its few
     differences with this instead of reading every case again."""
-    async with pool.acquire() as conn:
-        return [case_line(r) for r in await repo.export_lookup(conn, codes)]
+    async with units() as uow:
+        return [case_line(r) for r in await uow.repo.export_lookup(codes)]

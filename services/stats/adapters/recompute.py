@@ -4,18 +4,14 @@ this; the benchmark measures how much slower it is."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-from services.stats.domain.projection import VN
-from services.stats.domain.report import GroupSums
 from services.stats.adapters.reports import GROUP_COLUMNS
+from services.stats.domain.report import GroupSums
+from shared.local_time import local_midnight
 
 _FILTER = "($1::text IS NULL OR f.agency_id = $1) AND ($2::text IS NULL OR f.procedure_code = $2) " \
           "AND ($3::text IS NULL OR f.channel = $3)"
-
-
-def local_midnight(d: date) -> datetime:
-    return datetime.combine(d, time(0), VN)
 
 
 async def board_buckets(conn) -> Counter:

@@ -10,12 +10,12 @@ Two kinds of counters come out of a move:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import NamedTuple
 
 from shared.events import EventType
-
-VN = timezone(timedelta(hours=7))
+from shared.lifecycle import OutOfSequence, is_next
+from shared.local_time import local_day
 
 # Board buckets: each dossier is in exactly one at any time.
 BUCKETS = ("awaiting", "processing_within", "processing_overdue", "paused_within", "paused_overdue",
@@ -80,10 +80,6 @@ def bucket_of(status: int, overdue: bool) -> str:
     return _CLOSING[status]
 
 
-def local_day(at: datetime) -> date:
-    return at.astimezone(VN).date()
-
-
 def paused_overdue(due_at: datetime | None, paused_at: datetime) -> bool:
     """A paused dossier is overdue when its due time had passed before the clock stopped."""
     return due_at is not None and due_at <= paused_at
@@ -127,11 +123,12 @@ class Change:
 def project(fact: Fact | None, event) -> Change | None:
     """Apply one event; None for a duplicate (already applied), Rejected for one that cannot be."""
     seq, p, at = event.seq, event.payload, event.occurred_at
-    if fact is not None and seq <= fact.last_seq:
-        return None
-    expected = 1 if fact is None else fact.last_seq + 1
-    if seq != expected:
-        raise Rejected(f"seq {seq} of {event.dossier_code} breaks the sequence: expected {expected}")
+    try:
+        if not is_next(event.dossier_code, fact.last_seq if fact else 0, fact.status if fact else None, seq,
+                       event.type, getattr(p, "from_status", None)):
+            return None  # already applied: a redelivery
+    except OutOfSequence as exc:
+        raise Rejected(str(exc)) from None
     daily: list = []
     step = None
     if fact is None:
@@ -158,8 +155,6 @@ def project(fact: Fact | None, event) -> Change | None:
     elif event.type in _NO_STATUS_CHANGE:
         new = fact._replace(last_seq=seq)
     else:
-        if p.from_status is not None and p.from_status != fact.status:
-            raise Rejected(f"{event.type} from status {p.from_status} but {fact.code} is in {fact.status}")
         new = _status_change(fact, event, last_seq=seq, state_since=at)
         dims, today = fact.dims, local_day(at)  # a dossier's dimensions never change
         daily += [(day, dims, m, n) for day, m, n in stock_exit(fact, at) + stock_entry(new)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from services.stats.domain.report import rate, row_for, GroupSums
+from services.stats.domain.report import GroupSums, rate, row_for
 
 INDICATORS = {
     "progress": {
@@ -58,7 +58,7 @@ def quality_row(flows: Counter, report_row: dict) -> dict:
 
 
 def quality(sums: dict[str, GroupSums], names: dict[str, str]) -> dict:
-    rows, all_flows = [], Counter()
+    rows: list = []
     total = GroupSums(Counter(), Counter(), Counter())
     for key in sorted(sums):
         s = sums[key]

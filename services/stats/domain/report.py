@@ -1,4 +1,4 @@
-"""The period report of DOMAIN.md (Biểu số 06/VPCP/KSTT, Circular 01/2020/TT-VPCP) from sums.
+"""The period report of docs/domain.md (Biểu số 06/VPCP/KSTT, Circular 01/2020/TT-VPCP) from sums.
 
 Pure: it gets, per group, the flows of the period and the stocks at the end of the day
 before it starts and at its end, and lays out the form's 13 columns plus the product's

@@ -3,8 +3,8 @@
     python -m services.stats.entrypoints.commands rebuild     replay the topic into new tables, then switch
     python -m services.stats.entrypoints.commands reconcile   counters vs facts vs resolution; exit 1 on mismatch
 
-They use the same settings as the service (STATS_DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS,
-RESOLUTION_URL) and may run while it runs.
+They use the same settings as the service (StatsSettings: STATS_DATABASE_URL,
+KAFKA_BOOTSTRAP_SERVERS, RESOLUTION_URL, STATS_REBUILD_WORKERS, …) and may run while it runs.
 """
 from __future__ import annotations
 
@@ -13,17 +13,15 @@ import asyncio
 import json
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 from services.stats.adapters import generations
-from services.stats.service import reconcile as reconcile_service
+from services.stats.entrypoints.runtime import MIGRATIONS
 from services.stats.service import rebuild as rebuild_service
+from services.stats.service import reconcile as reconcile_service
+from services.stats.settings import StatsSettings
 from shared.db import create_pool, migrate
 from shared.events import LIFECYCLE_TOPIC
 from shared.runtime import tune_gc
-from shared.settings import Settings
-
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
 def _bar(p: rebuild_service.Progress) -> None:
@@ -33,21 +31,21 @@ def _bar(p: rebuild_service.Progress) -> None:
           end="", file=sys.stderr, flush=True)
 
 
-async def _pool(settings: Settings):
+async def _pool(settings: StatsSettings):
     pool = await create_pool(settings.database_url, max_size=4)
     await migrate(pool, MIGRATIONS)
     await generations.ensure_active(pool)
     return pool
 
 
-async def rebuild(settings: Settings) -> int:
+async def rebuild(settings: StatsSettings) -> int:
     pool = await _pool(settings)
     tune_gc()
     try:
         print(f"rebuild: replaying {LIFECYCLE_TOPIC} from {settings.kafka_bootstrap} into new tables…",
               file=sys.stderr)
         result = await rebuild_service.rebuild(pool, settings.database_url, settings.kafka_bootstrap, LIFECYCLE_TOPIC,
-                                               _bar)
+                                               _bar, workers=settings.rebuild_workers)
     finally:
         await pool.close()
     print(file=sys.stderr)
@@ -58,10 +56,11 @@ async def rebuild(settings: Settings) -> int:
     return 0
 
 
-async def reconcile(settings: Settings, resolution_url: str | None) -> int:
+async def reconcile(settings: StatsSettings, resolution_url: str | None) -> int:
     pool = await _pool(settings)
     try:
-        result = await reconcile_service.reconcile(pool, datetime.now(timezone.utc), resolution_url)
+        result = await reconcile_service.reconcile(pool, datetime.now(timezone.utc), resolution_url,
+                                                   settings.kafka_bootstrap, settings.reconcile_settle_s)
     finally:
         await pool.close()
     print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -74,10 +73,10 @@ def main(argv: list[str]) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("rebuild", help="rebuild the projections from the lifecycle topic, then switch")
     rec = sub.add_parser("reconcile", help="compare counters, facts and resolution's statuses")
-    rec.add_argument("--resolution-url", default=Settings.from_env("stats").resolution_url,
+    settings = StatsSettings()
+    rec.add_argument("--resolution-url", default=settings.resolution_url,
                      help="resolution's base URL; empty to skip the status comparison")
     args = parser.parse_args(argv)
-    settings = Settings.from_env("stats")
     if args.command == "rebuild":
         return asyncio.run(rebuild(settings))
     return asyncio.run(reconcile(settings, args.resolution_url or None))

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from services.stats.entrypoints import schemas
+from services.stats.entrypoints.runtime import runtime_of
 from services.stats.service import board, reconcile, report_files, reports
 from shared.events import Channel
 
@@ -19,26 +21,22 @@ STREAM_HEARTBEAT_S = 15.0
 STREAM_RECHECK_S = 5.0  # due-soon counts move with the clock, not only with events
 
 
-def _rt(request: Request):
-    return request.app.state.runtime
-
-
 def _filters(agency, procedure, channel) -> dict:
     return {"agency": agency, "procedure": procedure, "channel": channel.value if channel else None}
 
 
-@router.get("/live", summary="Bảng theo dõi trực tuyến / the live board")
+@router.get("/live", response_model=schemas.LiveBoardOut, summary="Bảng theo dõi trực tuyến / the live board")
 async def live(request: Request, agency: Code = None, procedure: Code = None,
                channel: Channel | None = None) -> dict:
-    rt = _rt(request)
+    rt = runtime_of(request)
     return await board.live_board(rt.db, rt.calendar, rt.clock(), **_filters(agency, procedure, channel))
 
 
-@router.get("/live/groups", summary="Bảng theo dõi theo cơ quan, thủ tục hoặc kênh / the board per group")
+@router.get("/live/groups", response_model=schemas.LiveGroupsOut, summary="Bảng theo dõi theo cơ quan, thủ tục hoặc kênh / the board per group")
 async def live_groups(request: Request, by: Literal["agency", "procedure", "channel"] = "agency",
                       agency: Code = None, procedure: Code = None,
                       channel: Channel | None = None) -> dict:
-    rt = _rt(request)
+    rt = runtime_of(request)
     return await board.live_groups(rt.db, rt.calendar, rt.clock(), by, **_filters(agency, procedure, channel))
 
 
@@ -46,7 +44,7 @@ async def live_groups(request: Request, by: Literal["agency", "procedure", "chan
             response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}})
 async def live_stream(request: Request, agency: Code = None, procedure: Code = None,
                       channel: Channel | None = None) -> StreamingResponse:
-    rt = _rt(request)
+    rt = runtime_of(request)
     filters = _filters(agency, procedure, channel)
 
     async def events():
@@ -70,28 +68,28 @@ async def live_stream(request: Request, agency: Code = None, procedure: Code = N
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-@router.get("/daily", summary="Tiếp nhận và giải quyết theo ngày / received and resolved per day")
+@router.get("/daily", response_model=schemas.DailyOut, summary="Tiếp nhận và giải quyết theo ngày / received and resolved per day")
 async def daily(request: Request, days: int = Query(30, ge=1, le=366), agency: Code = None,
                 procedure: Code = None, channel: Channel | None = None) -> dict:
-    rt = _rt(request)
+    rt = runtime_of(request)
     return await board.daily_series(rt.db, rt.clock(), days, **_filters(agency, procedure, channel))
 
 
-@router.get("/overdue", summary="Hồ sơ quá hạn / overdue dossiers (no personal data)")
+@router.get("/overdue", response_model=schemas.OverdueOut, summary="Hồ sơ quá hạn / overdue dossiers (no personal data)")
 async def overdue(request: Request, limit: int = Query(100, ge=1, le=1000), agency: Code = None,
                   procedure: Code = None, channel: Channel | None = None) -> dict:
-    rt = _rt(request)
+    rt = runtime_of(request)
     return await board.overdue(rt.db, rt.calendar, rt.clock(), limit, **_filters(agency, procedure, channel))
 
 
-@router.get("/report", summary="Báo cáo định kỳ, Biểu số 06/VPCP/KSTT / the period report",
+@router.get("/report", response_model=schemas.ReportOut, summary="Báo cáo định kỳ, Biểu số 06/VPCP/KSTT / the period report",
             responses={200: {"content": {"application/json": {}, "text/csv": {},
                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
 async def report(request: Request, from_: date = Query(..., alias="from"), to: date = Query(...),
                  group_by: Literal["agency", "procedure", "channel"] = "agency",
                  format: Literal["json", "csv", "xlsx"] = "json", agency: Code = None,
                  procedure: Code = None, channel: Channel | None = None):
-    rt = _rt(request)
+    rt = runtime_of(request)
     f = _filters(agency, procedure, channel)
     answer = await reports.period_report(rt.db, rt.clock(), from_, to, group_by,
                                          (f["agency"], f["procedure"], f["channel"]))
@@ -104,15 +102,16 @@ async def report(request: Request, from_: date = Query(..., alias="from"), to: d
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/quality", summary="Chỉ số chất lượng phục vụ (QĐ 766) / the service-quality index")
+@router.get("/quality", response_model=schemas.QualityOut, summary="Chỉ số chất lượng phục vụ (QĐ 766) / the service-quality index")
 async def quality(request: Request, from_: date = Query(..., alias="from"), to: date = Query(...)) -> dict:
-    rt = _rt(request)
+    rt = runtime_of(request)
     return await reports.quality_index(rt.db, rt.clock(), from_, to)
 
 
-@router.get("/reconciliation", summary="Đối soát số liệu / reconcile counters, facts and resolution")
+@router.get("/reconciliation", response_model=schemas.ReconciliationOut, summary="Đối soát số liệu / reconcile counters, facts and resolution")
 async def reconciliation(request: Request, with_resolution: bool = True) -> dict:
-    rt = _rt(request)
-    result = await reconcile.reconcile(rt.db, rt.clock(), rt.settings.resolution_url if with_resolution else None)
+    rt = runtime_of(request)
+    result = await reconcile.reconcile(rt.db, rt.clock(), rt.settings.resolution_url if with_resolution else None,
+                                       rt.settings.kafka_bootstrap, rt.settings.reconcile_settle_s)
     rt.reconciliation_gauge.set(result["mismatches"])
     return result

@@ -1,4 +1,4 @@
-"""The live board of DOMAIN.md, "What is counted", read from the counters: in total, per
+"""The live board of docs/domain.md, "What is counted", read from the counters: in total, per
 agency, procedure or channel, the last days' series and the overdue list."""
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import asyncpg
 
 from services.stats.adapters import generations
 from services.stats.adapters import repository as repo
-from services.stats.domain.projection import BUCKETS, DAILY_METRICS, local_day
+from services.stats.domain.projection import BUCKETS, DAILY_METRICS
 from services.stats.domain.report import CHANNEL_NAMES_VI
-
-WORKING_DAY_HOURS = 8
+from shared.calendar import WORKING_DAY_HOURS
+from shared.local_time import local_day
 
 
 def _board(buckets: dict[str, int], daily: dict[str, int], due_soon: int) -> dict:
@@ -40,7 +40,7 @@ def _board(buckets: dict[str, int], daily: dict[str, int], due_soon: int) -> dic
 
 
 async def _read(pool, calendar, now: datetime, filters: tuple, group: str | None):
-    soon = calendar.add_working_time(now, WORKING_DAY_HOURS)
+    soon = calendar.due_soon_before(now)
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await generations.use_active(conn)
         buckets = await repo.board_totals(conn, filters, group)

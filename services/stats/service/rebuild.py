@@ -28,8 +28,8 @@ from services.stats.adapters import generations
 from services.stats.adapters import repository as repo
 from services.stats.service import ingest
 from shared.consumer import Item
-from shared.events import BadEvent, parse_event
 from shared.db import create_pool
+from shared.events import BadEvent, parse_event
 from shared.kafka import topic_partitions
 from shared.runtime import tune_gc
 
@@ -38,7 +38,6 @@ FETCH_RECORDS = 10000
 # order, so the batches of a few weeks share most of their day rows. With 200,000 a worker peaked
 # at 287 MB on 5 M events (the bound is 300 MB); 100,000 measured no slower on 1 M.
 HOLD_COUNTERS = 100_000
-WORKERS = int(os.environ.get("STATS_REBUILD_WORKERS", "0")) or os.cpu_count() or 1
 
 
 @dataclass
@@ -190,7 +189,9 @@ async def _replay_in_workers(database_url: str, bootstrap: str, schema: str, end
 
 
 async def rebuild(pool: asyncpg.Pool, database_url: str, bootstrap: str, topic: str,
-                  report: Callable[[Progress], None] = lambda p: None, workers: int = WORKERS) -> dict:
+                  report: Callable[[Progress], None] = lambda p: None, workers: int = 0) -> dict:
+    """`workers`: processes replaying the partitions in the long pass (0: one per CPU)."""
+    workers = workers or os.cpu_count() or 1
     async with pool.acquire() as conn, conn.transaction():
         for schema in await generations.abandoned(conn):
             await generations.drop(conn, schema)

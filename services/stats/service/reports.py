@@ -9,8 +9,8 @@ from services.stats.adapters import generations, reports
 from services.stats.adapters import repository as repo
 from services.stats.domain import quality as quality_domain
 from services.stats.domain import report as report_domain
-from services.stats.domain.projection import local_day
 from shared.errors import InvalidRequest
+from shared.local_time import local_day
 
 MAX_DAYS = 366 * 10
 EARLIEST = date(2000, 1, 1)  # no one-stop-shop record is older; and day 1 minus a day overflowed into a 500

@@ -1,6 +1,6 @@
 """`make import FILE=path.jsonl [URL=http://127.0.0.1:8001]`: post a legacy file to intake.
 
-    python -m services.intake.importer FILE --username LEADER [--url URL] [--source NAME] [--chunk-lines N]
+    python -m deploy.importer FILE --username LEADER [--url URL] [--source NAME] [--chunk-lines N]
 
 Importing needs a centre-wide leader's account: the password is taken from PASSWORD in the
 environment, or asked for.
@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import argparse
 import base64
-import getpass
 import json
-import os
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Iterator
+
+from deploy.settings import password_or_ask
 
 CHUNK_LINES = 1000
 CHUNK_BYTES = 8 * 1024 * 1024  # well under the endpoint's 20 MB
@@ -95,7 +95,7 @@ def run(path: Path, url: str, source: str, chunk_lines: int = CHUNK_LINES, out=s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.intake.importer", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m deploy.importer", description=__doc__.split("\n\n")[0])
     parser.add_argument("file", type=Path)
     parser.add_argument("--url", default="http://127.0.0.1:8001")
     parser.add_argument("--source", help="name of the legacy system (default: the file's name)")
@@ -107,8 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     authorization = None
     if args.username:
-        password = os.environ.get("PASSWORD") or (getpass.getpass("Password: ") if sys.stdin.isatty() else "")
-        authorization = basic_auth(args.username, password)
+        authorization = basic_auth(args.username, password_or_ask())
     return run(args.file, args.url, args.source or args.file.name, min(max(1, args.chunk_lines), 5000),
                authorization=authorization)
 

@@ -1,0 +1,26 @@
+"""What a resolution process holds besides what every service does, and how a route reaches it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+
+from services.resolution.adapters.repository import ResolutionRepository
+from services.resolution.settings import ResolutionSettings
+from shared.runtime import Runtime
+from shared.uow import pg_units
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+class ResolutionRuntime(Runtime):
+    settings: ResolutionSettings
+
+    def __init__(self, settings: ResolutionSettings):
+        super().__init__(settings, MIGRATIONS, with_outbox=True)
+        self.units = pg_units(lambda: self.db, ResolutionRepository)
+
+
+def runtime_of(request: Request) -> ResolutionRuntime:
+    runtime: ResolutionRuntime = request.app.state.runtime
+    return runtime

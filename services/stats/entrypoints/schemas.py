@@ -1,0 +1,187 @@
+"""The shapes of stats' answers, for the OpenAPI document and for clients (the routes' response models)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from services.stats.domain.report import COLUMNS, COUNT_KEYS
+
+
+class Filters(BaseModel):
+    agency: str | None
+    procedure: str | None
+    channel: str | None
+
+
+class Answer(BaseModel):
+    as_of: str = Field(description="When it was read (ISO 8601)")
+    day: str = Field(description="The local day it counts 'today' for")
+    filters: Filters
+
+
+class InProcessing(BaseModel):
+    within_deadline: int
+    overdue: int
+    due_soon: int = Field(description="Within deadline with less than one working day left")
+    total: int
+
+
+class Paused(BaseModel):
+    within_deadline: int
+    overdue: int
+    total: int
+
+
+class ResolvedToday(BaseModel):
+    early: int
+    on_time: int
+    late: int
+    total: int
+
+
+class ClosedToday(BaseModel):
+    returned: int
+    withdrawn: int
+    refused: int
+    stopped: int
+
+
+class BoardFigures(BaseModel):
+    received_today: int
+    awaiting_acceptance: int = Field(description="Submitted online, waiting for the counter's check")
+    in_processing: InProcessing
+    paused: Paused
+    resolved_today: ResolvedToday
+    waiting_handover: int
+    returned: int
+    withdrawn: int
+    refused: int
+    stopped: int
+    today: ClosedToday
+    total_dossiers: int
+
+
+class LiveBoardOut(Answer, BoardFigures):
+    pass
+
+
+class GroupRow(BoardFigures):
+    key: str
+    name: str
+
+
+class LiveGroupsOut(Answer):
+    by: Literal["agency", "procedure", "channel"]
+    rows: list[GroupRow]
+
+
+class DayFigures(BaseModel):
+    day: str
+    received: int
+    resolved: int
+    resolved_late: int
+
+
+class DailyOut(Answer):
+    days: list[DayFigures] = Field(description="Oldest first, days without dossiers included")
+
+
+class OverdueRow(BaseModel):
+    code: str
+    agency_id: str
+    agency_name: str | None
+    procedure_code: str
+    procedure_name: str | None
+    channel: str
+    status: int
+    due_at: str
+    days_overdue: float = Field(description="Working days past the due time")
+
+
+class OverdueOut(Answer):
+    total: int
+    rows: list[OverdueRow]
+
+
+class ReportColumn(BaseModel):
+    key: str
+    number: int = Field(description="The column's number on the form")
+    vi: str
+    en: str
+
+
+# One field per column of the form, from the same list the form is laid out with.
+_ROW_FIELDS: dict[str, Any] = {k: (int, ...) for k in COUNT_KEYS}
+_ROW_FIELDS["on_time_rate"] = (float | None, Field(description="Percent resolved early or on time"))
+ReportRow = create_model("ReportRow", key=(str | None, ...), name=(str, ...), **_ROW_FIELDS)
+assert set(ReportRow.model_fields) == {"key", "name", *(k for k, *_ in COLUMNS)}
+
+
+class ReportOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    form: str
+    title: str
+    from_: date = Field(alias="from")
+    to: date
+    group_by: Literal["agency", "procedure", "channel"]
+    as_of: str
+    columns: list[ReportColumn]
+    rows: list[ReportRow]  # type: ignore[valid-type]
+    total: ReportRow  # type: ignore[valid-type]
+    unaccounted: int = Field(description="Received minus every way a dossier can end the period: always 0")
+
+
+class Indicator(BaseModel):
+    rate: float | None
+    numerator: int
+    denominator: int
+    score: float | None
+    max_points: int
+
+
+class QualityRow(BaseModel):
+    key: str | None
+    name: str
+    progress: Indicator
+    satisfaction: Indicator
+    average_rating: float | None
+    online: Indicator
+    average_working_hours: float | None
+
+
+class IndicatorRule(BaseModel):
+    max_points: int
+    target: float
+    formula_vi: str
+    formula_en: str
+
+
+class QualityOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: date = Field(alias="from")
+    to: date
+    as_of: str
+    decision: str
+    indicators: dict[str, IndicatorRule]
+    average_working_hours_formula: dict[str, str]
+    rows: list[QualityRow]
+    total: QualityRow
+
+
+class MismatchCounts(BaseModel):
+    board: int
+    reports: int
+    statuses: int
+
+
+class ReconciliationOut(BaseModel):
+    as_of: str
+    generation: str = Field(description="The projection generation checked")
+    mismatches: int = Field(description="Mismatches that persist (what the gauge and its alert carry)")
+    by_check: MismatchCounts
+    periods_checked: int
+    dossiers_compared_with_resolution: int | None
+    differences_rechecked: int = Field(description="Status differences seen on the first pass and asked again")
+    examples: list[dict[str, Any]] = Field(description="The first mismatches, each with its check and details")
