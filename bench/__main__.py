@@ -6,6 +6,7 @@ Starts the `bench` profile's PostgreSQL and Kafka (deploy/local/servers.py: own 
 .local/bench/, so it runs beside `make run` and `make test`), runs each figure, prints the
 table and writes it as JSON under bench-results/.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,27 +22,40 @@ from bench.measure import Figure, say
 from bench.sizes import FULL, QUICK, Sizes
 
 ORDER = (6, 1, 2, 3, 5, 4, 7)  # 5 before 4: the report runs on the rebuilt database
-TITLES = {1: "Stats ingest vs the ceiling", 2: "Intake submissions", 3: "Freshness", 4: "Reports at scale",
-          5: "Rebuild", 6: "Deadline computation", 7: "Memory"}
+TITLES = {
+    1: "Stats ingest vs the ceiling",
+    2: "Intake submissions",
+    3: "Freshness",
+    4: "Reports at scale",
+    5: "Rebuild",
+    6: "Deadline computation",
+    7: "Memory",
+}
 
 
 def _run_one(number: int, sizes: Sizes, env: dict[str, str], memory: dict) -> Figure:
     if number == 6:
         from bench.cases import deadline
+
         return deadline.run(sizes.deadline_inputs, sizes.reps)
     if number == 1:
         from bench.cases import ingest
+
         return ingest.run(env, sizes.ingest_events, sizes.reps, memory)
     if number == 2:
         from bench.cases import intake
+
         return intake.run(env, sizes, memory)
     if number == 3:
         from bench.cases import freshness
+
         return freshness.run(env, sizes, memory)
     if number in (4, 5):
         from bench.cases import scale
+
         return scale.run(number, env, sizes, memory)
     from bench.cases import memory as mem
+
     return mem.figure(memory)
 
 
@@ -58,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from deploy.local import servers
     from deploy.settings import ToolSettings
+
     started, load_at_start = time.monotonic(), os.getloadavg()[0]
     endpoints = servers.up("bench")
     env = {**endpoints.env(), "DVC_BENCH": "1"}
@@ -79,8 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         if not ToolSettings().keep_servers:
             servers.down("bench")
     # The machine may be shared: say how busy it was, since absolute numbers move with it.
-    load = (f"load average {load_at_start:.1f} at the start and {os.getloadavg()[0]:.1f} at the end, "
-            f"on {os.cpu_count()} CPUs")
+    load = (
+        f"load average {load_at_start:.1f} at the start and {os.getloadavg()[0]:.1f} at the end, "
+        f"on {os.cpu_count()} CPUs"
+    )
     path = report.write(figures, sizes.name, load)
     print(f"\nBenchmarks, {sizes.name} mode, {time.monotonic() - started:.0f} s; {load}\n")
     print(report.table(figures))

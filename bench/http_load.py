@@ -4,6 +4,7 @@ A minimal HTTP/1.1 keep-alive client on asyncio streams, not httpx: on this 2-co
 httpx's per-request cost (and its pool's scan of every waiting request) made the client, not
 the server, set the pace; this one costs a few tens of microseconds a request.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,8 +27,10 @@ class Connection:
         reused = self.writer is not None
         if not reused:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        self.writer.write(b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
-                          b"%s\r\n%s" % (path.encode(), self.host.encode(), len(body), headers, body))
+        self.writer.write(
+            b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+            b"%s\r\n%s" % (path.encode(), self.host.encode(), len(body), headers, body)
+        )
         first = await self.reader.readline()
         if not first and reused:
             # The server closed the idle connection (keep-alive timeout) before reading this
@@ -67,8 +70,16 @@ def encode_bodies(bodies: list[dict]) -> list[bytes]:
     return [json.dumps(b, ensure_ascii=False).encode() for b in bodies]
 
 
-async def closed_loop(url: str, bodies: list[bytes], *, concurrency: int, seconds: float, what: str,
-                      headers: bytes = b"", expect: int = 201) -> dict:
+async def closed_loop(
+    url: str,
+    bodies: list[bytes],
+    *,
+    concurrency: int,
+    seconds: float,
+    what: str,
+    headers: bytes = b"",
+    expect: int = 201,
+) -> dict:
     """`concurrency` clients, each sending its next request as soon as the last is answered."""
     host, port, path = _target(url)
     stop_at = time.perf_counter() + seconds
@@ -96,12 +107,28 @@ async def closed_loop(url: str, bodies: list[bytes], *, concurrency: int, second
     elapsed = time.perf_counter() - started
     progress.done()
     # client_cpu near 1.0 would mean the client, not the server, sets the pace
-    return {"ok": state["ok"], "errors": state["errors"], "seconds": elapsed, "rate": state["ok"] / elapsed,
-            "last_error": state["last_error"], "client_cpu": (time.process_time() - cpu) / elapsed}
+    return {
+        "ok": state["ok"],
+        "errors": state["errors"],
+        "seconds": elapsed,
+        "rate": state["ok"] / elapsed,
+        "last_error": state["last_error"],
+        "client_cpu": (time.process_time() - cpu) / elapsed,
+    }
 
 
-async def open_loop(url: str, bodies: list[bytes], *, rate: float, seconds: float, what: str,
-                    headers: bytes = b"", expect: int = 201, on_answer=None, max_connections: int = 256) -> dict:
+async def open_loop(
+    url: str,
+    bodies: list[bytes],
+    *,
+    rate: float,
+    seconds: float,
+    what: str,
+    headers: bytes = b"",
+    expect: int = 201,
+    on_answer=None,
+    max_connections: int = 256,
+) -> dict:
     """One request every 1/rate s whatever the answers do; a latency runs from the planned
     send time, so a stalled server is charged for the requests that queue behind it."""
     host, port, path = _target(url)
@@ -142,8 +169,12 @@ async def open_loop(url: str, bodies: list[bytes], *, rate: float, seconds: floa
     for conn in idle:
         conn.close()
     progress.done()
-    return {"latencies": latencies, "errors": len(errors), "last_error": errors[-1] if errors else "",
-            "achieved_rate": len(latencies) / (time.perf_counter() - started)}
+    return {
+        "latencies": latencies,
+        "errors": len(errors),
+        "last_error": errors[-1] if errors else "",
+        "achieved_rate": len(latencies) / (time.perf_counter() - started),
+    }
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -5,14 +5,15 @@ the most frequent; channels, paths and waiting times follow what a one-stop shop
 The lifecycle events are built by the services' own rules: intake's deadline at
 acceptance and resolution's `act`, so every payload is one production could publish.
 """
+
 from __future__ import annotations
 
 import heapq
 import random
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 
 from services.intake.domain.catalogue import Procedure
 from services.intake.domain.codes import format_code
@@ -60,7 +61,7 @@ def catalogue() -> Catalogue:
 
 
 def _pick(rng: random.Random, options) -> object:
-    values, weights = zip(*options)
+    values, weights = zip(*options, strict=False)
     return rng.choices(values, weights)[0]
 
 
@@ -79,7 +80,7 @@ def deadline_inputs(n: int, seed: int = 7) -> list[tuple[datetime, int, str]]:
         at = START + timedelta(seconds=rng.randrange(int(YEAR.total_seconds())))
         if rng.random() < 0.8:  # most acceptances happen while the counter is open
             at = at.replace(hour=rng.choice((7, 8, 9, 10, 13, 14, 15, 16)), minute=rng.randrange(60))
-        out.append((at.astimezone(timezone.utc), p.hours_for(channel), p.time_type))
+        out.append((at.astimezone(UTC), p.hours_for(channel), p.time_type))
     return out
 
 
@@ -91,9 +92,14 @@ class _Dossier:
         self.proc: Procedure = rng.choices(cat.procedures, cat.weights)[0]
         self.channel: Channel = _pick(rng, CHANNELS)
         self.catalogue_version = cat.version
-        self.dims = Dimensions(agency_id=self.proc.agency_id, procedure_code=self.proc.code, channel=self.channel,
-                               applicant_type=_pick(rng, APPLICANT_TYPES), procedure_name=self.proc.name,
-                               agency_name=cat.agency_names[self.proc.agency_id])
+        self.dims = Dimensions(
+            agency_id=self.proc.agency_id,
+            procedure_code=self.proc.code,
+            channel=self.channel,
+            applicant_type=_pick(rng, APPLICANT_TYPES),
+            procedure_name=self.proc.name,
+            agency_name=cat.agency_names[self.proc.agency_id],
+        )
         if self.channel is not Channel.ONLINE:  # a clerk receives it while the counter is open
             arrival = calendar.add_working_time(calendar.clock_start(arrival), rng.uniform(0.01, 0.5))
         day = local_day(arrival)
@@ -108,8 +114,15 @@ class _Dossier:
     def _emit(self, type_: EventType, seq: int, at: datetime, payload, producer: str) -> None:
         at = max(at, self.at + timedelta(seconds=1)) if self.events else at  # strictly increasing per dossier
         self.at = at
-        event = make_event(type_, dossier_code=self.code, seq=seq, occurred_at=at, producer=producer,
-                           correlation_id=str(_uuid(self.rng)), payload=payload)
+        event = make_event(
+            type_,
+            dossier_code=self.code,
+            seq=seq,
+            occurred_at=at,
+            producer=producer,
+            correlation_id=str(_uuid(self.rng)),
+            payload=payload,
+        )
         event = event.model_copy(update={"event_id": _uuid(self.rng)})  # deterministic ids too
         self.events.append((at, seq, encode(event)))
 
@@ -120,17 +133,37 @@ class _Dossier:
     def _live(self) -> None:
         rng = self.rng
         if self.channel is Channel.ONLINE:
-            self._emit(EventType.SUBMITTED, 1, self.at,
-                       SubmittedPayload(to_status=1, actor="citizen", dimensions=self.dims), "intake")
+            self._emit(
+                EventType.SUBMITTED,
+                1,
+                self.at,
+                SubmittedPayload(to_status=1, actor="citizen", dimensions=self.dims),
+                "intake",
+            )
             r = rng.random()
             if r < 0.04:
-                self._emit(EventType.REFUSED, 2, self._later(rng.uniform(0.3, 8)),
-                           RefusedPayload(from_status=1, to_status=3, actor="canbo.motcua",
-                                          reason="Hồ sơ không đúng thành phần", dimensions=self.dims), "intake")
+                self._emit(
+                    EventType.REFUSED,
+                    2,
+                    self._later(rng.uniform(0.3, 8)),
+                    RefusedPayload(
+                        from_status=1,
+                        to_status=3,
+                        actor="canbo.motcua",
+                        reason="Hồ sơ không đúng thành phần",
+                        dimensions=self.dims,
+                    ),
+                    "intake",
+                )
                 return
             if r < 0.06:
-                self._emit(EventType.WITHDRAWN, 2, self.at + timedelta(hours=rng.uniform(1, 48)),
-                           ClosedPayload(from_status=1, to_status=7, actor="citizen"), "intake")
+                self._emit(
+                    EventType.WITHDRAWN,
+                    2,
+                    self.at + timedelta(hours=rng.uniform(1, 48)),
+                    ClosedPayload(from_status=1, to_status=7, actor="citizen"),
+                    "intake",
+                )
                 return
             self._accept(2, self._later(rng.uniform(0.2, 8)), from_status=1)
         else:
@@ -141,13 +174,34 @@ class _Dossier:
         deadline = deadline_at_acceptance(self.proc, self.channel, at, self.cal)
         # intake's rule version names the catalogue version the dossier was received under
         deadline = deadline.model_copy(update={"rule_version": deadline.rule_version + self.catalogue_version})
-        self._emit(EventType.ACCEPTED, seq, at,
-                   AcceptedPayload(from_status=from_status, to_status=2, actor="canbo.motcua", dimensions=self.dims,
-                                   accepted_at=at, deadline=deadline), "intake")
-        self.case = Case(code=self.code, agency_id=self.proc.agency_id, procedure_code=self.proc.code,
-                         channel=self.channel.value, status=Status.ACCEPTED, accepted_at=at, due_at=deadline.due_at,
-                         processing_hours=deadline.processing_hours, time_type=deadline.time_type,
-                         clock_policy=deadline.clock_policy, rule_version=deadline.rule_version, last_seq=seq)
+        self._emit(
+            EventType.ACCEPTED,
+            seq,
+            at,
+            AcceptedPayload(
+                from_status=from_status,
+                to_status=2,
+                actor="canbo.motcua",
+                dimensions=self.dims,
+                accepted_at=at,
+                deadline=deadline,
+            ),
+            "intake",
+        )
+        self.case = Case(
+            code=self.code,
+            agency_id=self.proc.agency_id,
+            procedure_code=self.proc.code,
+            channel=self.channel.value,
+            status=Status.ACCEPTED,
+            accepted_at=at,
+            due_at=deadline.due_at,
+            processing_hours=deadline.processing_hours,
+            time_type=deadline.time_type,
+            clock_policy=deadline.clock_policy,
+            rule_version=deadline.rule_version,
+            last_seq=seq,
+        )
 
     def _act(self, action: Action, at: datetime, actor: str = "cv.xuly", reason: str | None = None) -> None:
         at = max(at, self.at + timedelta(seconds=1))
@@ -178,8 +232,13 @@ class _Dossier:
             notice = overdue(self.case, max(self.case.due_at, self.at) + timedelta(minutes=1))
             if notice is not None:
                 self.case = notice.case
-                self._emit(notice.event_type, self.case.last_seq, max(self.case.due_at, self.at) + timedelta(minutes=1),
-                           notice.payload, "resolution")
+                self._emit(
+                    notice.event_type,
+                    self.case.last_seq,
+                    max(self.case.due_at, self.at) + timedelta(minutes=1),
+                    notice.payload,
+                    "resolution",
+                )
             at = self.cal.add_working_time(max(self.case.due_at, self.at), rng.uniform(1, 24))
         else:
             left = self.cal.working_hours_between(self.at, self.case.due_at)
@@ -190,12 +249,18 @@ class _Dossier:
             if rng.random() < 0.3:  # some citizens rate the service afterwards
                 self.case = replace(self.case, last_seq=self.case.last_seq + 1)
                 score = rng.choices((5, 4, 3, 2, 1), (60, 25, 8, 4, 3))[0]
-                self._emit(EventType.RATED, self.case.last_seq, self.at + timedelta(hours=rng.uniform(0.1, 72)),
-                           RatedPayload(score=score), "resolution")
+                self._emit(
+                    EventType.RATED,
+                    self.case.last_seq,
+                    self.at + timedelta(hours=rng.uniform(0.1, 72)),
+                    RatedPayload(score=score),
+                    "resolution",
+                )
 
 
-def lifecycle_events(n_events: int | None = None, seed: int = 1, span: timedelta = YEAR,
-                     n_dossiers: int | None = None) -> Iterator[tuple[str, int, bytes]]:
+def lifecycle_events(
+    n_events: int | None = None, seed: int = 1, span: timedelta = YEAR, n_dossiers: int | None = None
+) -> Iterator[tuple[str, int, bytes]]:
     """(dossier code, seq, encoded event) in the order of their instants, dossiers interleaved
     as on the real topic, until `n_events` events (the last dossiers are then cut short: still
     in progress, a valid state) or the whole lives of `n_dossiers` dossiers."""
@@ -207,7 +272,7 @@ def lifecycle_events(n_events: int | None = None, seed: int = 1, span: timedelta
     limit = n_events if n_events is not None else float("inf")
     heap: list[tuple[datetime, int, int, str, bytes]] = []
     code_seqs: dict = {}
-    arrival, index, sent = START.astimezone(timezone.utc), 0, 0
+    arrival, index, sent = START.astimezone(UTC), 0, 0
     while sent < limit and (n_dossiers is None or index < n_dossiers):
         arrival += timedelta(seconds=rng.expovariate(1 / mean_gap))
         while heap and heap[0][0] <= arrival and sent < limit:
@@ -233,9 +298,14 @@ def submission_bodies(n: int, seed: int = 3, channels=CHANNELS) -> list[dict]:
     for p in rng.choices(cat.procedures, cat.weights, k=n):
         channel = _pick(rng, channels)
         body = {
-            "procedure_code": p.code, "channel": channel.value,
-            "applicant": {"type": _pick(rng, APPLICANT_TYPES), "name": f"{rng.choice(family)} {rng.choice(given)}",
-                          "id_number": f"{rng.randrange(10**12):012d}", "phone": f"09{rng.randrange(10**8):08d}"},
+            "procedure_code": p.code,
+            "channel": channel.value,
+            "applicant": {
+                "type": _pick(rng, APPLICANT_TYPES),
+                "name": f"{rng.choice(family)} {rng.choice(given)}",
+                "id_number": f"{rng.randrange(10**12):012d}",
+                "phone": f"09{rng.randrange(10**8):08d}",
+            },
             "documents": p.documents[:3] or ["Tờ khai"],
         }
         if channel is not Channel.ONLINE:

@@ -1,4 +1,5 @@
 """Repetitions, medians with their spread, pairwise ratios, and progress lines."""
+
 from __future__ import annotations
 
 import statistics
@@ -15,7 +16,7 @@ class Summary:
     samples: list[float]
 
     @classmethod
-    def of(cls, samples: list[float]) -> "Summary":
+    def of(cls, samples: list[float]) -> Summary:
         return cls(statistics.median(samples), min(samples), max(samples), list(samples))
 
     def spread(self) -> str:
@@ -25,12 +26,13 @@ class Summary:
 def ratios(values: list[float], references: list[float]) -> Summary:
     """Pair by pair: repetition i of the subject against repetition i of its reference, measured
     back to back, so a drift of the shared machine hits both sides of each ratio alike."""
-    return Summary.of([v / r for v, r in zip(values, references) if r])
+    return Summary.of([v / r for v, r in zip(values, references, strict=False) if r])
 
 
 @dataclass
 class Figure:
     """One line of the table: what was measured, against what, and whether the goal is met."""
+
     number: int
     title: str
     unit: str = ""
@@ -41,7 +43,7 @@ class Figure:
     goal: str = ""
     met: bool | None = None
     extra: dict = field(default_factory=dict)  # other measured values (latencies, sizes, ...)
-    not_measured: str = ""                     # the reason, when this figure could not be measured
+    not_measured: str = ""  # the reason, when this figure could not be measured
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -75,14 +77,21 @@ class Progress:
             self._shown = now
             of = f"/{self.total:,}" if self.total else ""
             rate = self.count / max(1e-9, now - self.started)
-            print(f"\r  {self.what}: {self.count:,}{of} ({rate:,.0f}/s)   ", end="" if self.tty else "\n",
-                  file=sys.stderr, flush=True)
+            print(
+                f"\r  {self.what}: {self.count:,}{of} ({rate:,.0f}/s)   ",
+                end="" if self.tty else "\n",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def done(self, note: str = "") -> float:
         elapsed = time.monotonic() - self.started
         rate = self.count / max(1e-9, elapsed)
-        print(f"\r  {self.what}: {self.count:,} in {elapsed:.1f} s ({rate:,.0f}/s){' ' + note if note else ''}   ",
-              file=sys.stderr, flush=True)
+        print(
+            f"\r  {self.what}: {self.count:,} in {elapsed:.1f} s ({rate:,.0f}/s){' ' + note if note else ''}   ",
+            file=sys.stderr,
+            flush=True,
+        )
         return elapsed
 
 

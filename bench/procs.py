@@ -1,4 +1,5 @@
 """Processes and databases the benchmarks start: the services, workers, fresh databases."""
+
 from __future__ import annotations
 
 import json
@@ -45,10 +46,15 @@ class Service:
         self.name, self.port = name, port
         LOGS.mkdir(parents=True, exist_ok=True)
         self.log_path = LOGS / f"{name}.log"
-        self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=REPO,
-                                     env={**os.environ, **env, f"{name.upper()}_PORT": str(port)},
-                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - the process writes it as long as it runs
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            cwd=REPO,
+            env={**os.environ, **env, f"{name.upper()}_PORT": str(port)},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.peak_mb: float | None = None
 
     @property
@@ -104,8 +110,14 @@ def start_services(names_ports: dict[str, int], env: dict[str, str]) -> dict[str
 def run_worker(module: str, args: list[str], env: dict[str, str], timeout: float) -> dict:
     """`python -m bench.workers.<module>`: its last stdout line is its JSON result; its peak
     memory is read by the worker itself just before it exits."""
-    proc = subprocess.run([sys.executable, "-m", f"bench.workers.{module}", *args], cwd=REPO,
-                          env={**os.environ, **env}, stdout=subprocess.PIPE, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", f"bench.workers.{module}", *args],
+        cwd=REPO,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=timeout,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"worker {module} failed with code {proc.returncode}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -113,8 +125,16 @@ def run_worker(module: str, args: list[str], env: dict[str, str], timeout: float
 
 def start_workers(module: str, args: list[list[str]], env: dict[str, str]) -> list[subprocess.Popen]:
     """Several `python -m bench.workers.<module>` running at once, one per argument list."""
-    return [subprocess.Popen([sys.executable, "-m", f"bench.workers.{module}", *a], cwd=REPO,
-                             env={**os.environ, **env}, stdout=subprocess.PIPE, text=True) for a in args]
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", f"bench.workers.{module}", *a],
+            cwd=REPO,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for a in args
+    ]
 
 
 def stop_workers(workers: list[subprocess.Popen], timeout: float = 60) -> list[dict]:
@@ -158,7 +178,9 @@ async def drop_stale_databases(any_url: str) -> list[str]:
     base = any_url.rsplit("/", 1)[0]
     admin = await asyncpg.connect(f"{base}/postgres")
     try:
-        names = [r["datname"] for r in await admin.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'")]
+        names = [
+            r["datname"] for r in await admin.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'")
+        ]
         for name in names:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

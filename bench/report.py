@@ -1,10 +1,11 @@
 """The table printed at the end of `make bench`, and the same figures as JSON."""
+
 from __future__ import annotations
 
 import json
 import os
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.measure import Figure, fmt
@@ -37,7 +38,7 @@ def table(figures: list[Figure]) -> str:
             elif not isinstance(value, (dict, list)):
                 rows.append(("", f"  {key}", str(value), "", "", "", ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -45,12 +46,16 @@ def table(figures: list[Figure]) -> str:
 def write(figures: list[Figure], mode: str, load_note: str) -> Path:
     """bench-results/bench-<UTC time>.json and latest.json (the folder is kept out of git)."""
     RESULTS.mkdir(exist_ok=True)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     doc = {
         "measured_at": now.isoformat(timespec="seconds"),
         "mode": mode,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "load_average_at_end": os.getloadavg()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_end": os.getloadavg(),
+        },
         "load_note": load_note,
         "figures": [f.to_json() for f in sorted(figures, key=lambda f: f.number)],
     }

@@ -1,4 +1,5 @@
 """The three services as processes on the bench servers, with fresh databases and topics."""
+
 from __future__ import annotations
 
 import asyncio
@@ -40,12 +41,16 @@ class System:
         self.urls: dict[str, str] = {}
         self.services: dict[str, procs.Service] = {}
 
-    def start(self) -> "System":
+    def start(self) -> System:
         asyncio.run(_recreate_topics(self.base_env["KAFKA_BOOTSTRAP_SERVERS"]))
         for name in PORTS:
             self.urls[name] = asyncio.run(procs.create_database(self.base_env["STATS_DATABASE_URL"], f"bench_{name}"))
-        env = {**self.base_env, **self.extra_env, **{f"{n.upper()}_DATABASE_URL": u for n, u in self.urls.items()},
-               "RESOLUTION_URL": f"http://127.0.0.1:{PORTS['resolution']}"}
+        env = {
+            **self.base_env,
+            **self.extra_env,
+            **{f"{n.upper()}_DATABASE_URL": u for n, u in self.urls.items()},
+            "RESOLUTION_URL": f"http://127.0.0.1:{PORTS['resolution']}",
+        }
         say(f"  starting intake, resolution, stats on :{PORTS['intake']}-{PORTS['stats']}…")
         self.services = procs.start_services(PORTS, env)
         return self

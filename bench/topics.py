@@ -1,4 +1,5 @@
 """Fresh topics filled with generated lifecycle events."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,12 +34,14 @@ async def delete_topic(bootstrap: str, name: str) -> None:
         await admin.close()
 
 
-async def produce(bootstrap: str, topic: str, n_events: int | None = None, seed: int = 1,
-                  n_dossiers: int | None = None) -> int:
+async def produce(
+    bootstrap: str, topic: str, n_events: int | None = None, seed: int = 1, n_dossiers: int | None = None
+) -> int:
     """Send `n_events` generated events keyed by dossier code (so each dossier stays in order on
     one partition), as the services' idempotent producers do. Returns how many were sent."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
-                                linger_ms=20, max_batch_size=512 * 1024)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=20, max_batch_size=512 * 1024
+    )
     await producer.start()
     progress = Progress(f"producing {topic}", n_events)
     events = lifecycle_events(n_events, seed=seed, n_dossiers=n_dossiers)

@@ -10,6 +10,7 @@ events. Every consumer is idempotent: those that applied the message before skip
 those that rejected it apply it now if the fix made it applicable. Reads
 KAFKA_BOOTSTRAP_SERVERS (default: the `make run` broker, 127.0.0.1:9092).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ import asyncio
 import json
 import sys
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -45,19 +46,25 @@ class DeadLetter:
 def _decode(record) -> tuple[DeadLetter, bytes]:
     h = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
     letter = DeadLetter(
-        partition=record.partition, offset=record.offset,
-        timestamp=datetime.fromtimestamp(record.timestamp / 1000, timezone.utc).isoformat(timespec="seconds"),
+        partition=record.partition,
+        offset=record.offset,
+        timestamp=datetime.fromtimestamp(record.timestamp / 1000, UTC).isoformat(timespec="seconds"),
         key=record.key.decode(errors="replace") if record.key is not None else None,
-        service=h.get("dlt-service", "?"), kind=h.get("dlt-kind", "?"), reason=h.get("dlt-reason", ""),
-        original_topic=h.get("dlt-original-topic", ""), original_partition=int(h.get("dlt-original-partition", -1)),
-        original_offset=int(h.get("dlt-original-offset", -1)), replay_of=h.get("dlt-replay-of"),
+        service=h.get("dlt-service", "?"),
+        kind=h.get("dlt-kind", "?"),
+        reason=h.get("dlt-reason", ""),
+        original_topic=h.get("dlt-original-topic", ""),
+        original_partition=int(h.get("dlt-original-partition", -1)),
+        original_offset=int(h.get("dlt-original-offset", -1)),
+        replay_of=h.get("dlt-replay-of"),
         size=len(record.value or b""),
     )
     return letter, record.value or b""
 
 
-async def read(bootstrap: str, *, from_offset: int = 0, partition: int | None = None,
-               topic: str = DEAD_LETTER_TOPIC) -> list[tuple[DeadLetter, bytes]]:
+async def read(
+    bootstrap: str, *, from_offset: int = 0, partition: int | None = None, topic: str = DEAD_LETTER_TOPIC
+) -> list[tuple[DeadLetter, bytes]]:
     """Every dead letter from `from_offset` to the end as it is now (no consumer group: reading commits nothing)."""
     parts = await _partitions(bootstrap, topic)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=15000)
@@ -108,9 +115,12 @@ async def replay(bootstrap: str, offset: int, partition: int = 0, body: bytes | 
     await producer.start()
     try:
         meta = await producer.send_and_wait(
-            letter.original_topic, body if body is not None else value,
-            key=letter.key.encode() if letter.key is not None else None, partition=letter.original_partition,
-            headers=[("dlt-replay-of", f"{partition}:{offset}".encode())])
+            letter.original_topic,
+            body if body is not None else value,
+            key=letter.key.encode() if letter.key is not None else None,
+            partition=letter.original_partition,
+            headers=[("dlt-replay-of", f"{partition}:{offset}".encode())],
+        )
     finally:
         await producer.stop()
     return meta.topic, meta.partition, meta.offset
@@ -140,16 +150,22 @@ def main(argv: list[str] | None = None) -> int:
     bootstrap = _bootstrap()
     try:
         if args.command == "list":
-            letters = [lt for lt, _ in asyncio.run(read(bootstrap, from_offset=args.from_offset))
-                       if (not args.service or lt.service == args.service) and (not args.kind or lt.kind == args.kind)
-                       and (not args.key or lt.key == args.key)]
-            for lt in letters[-args.limit:] if args.limit > 0 else letters:
+            letters = [
+                lt
+                for lt, _ in asyncio.run(read(bootstrap, from_offset=args.from_offset))
+                if (not args.service or lt.service == args.service)
+                and (not args.kind or lt.kind == args.kind)
+                and (not args.key or lt.key == args.key)
+            ]
+            for lt in letters[-args.limit :] if args.limit > 0 else letters:
                 if args.json:
                     print(json.dumps(asdict(lt), ensure_ascii=False))
                 else:
-                    print(f"{lt.partition}@{lt.offset}  {lt.timestamp}  {lt.service:<10} {lt.kind:<9} "
-                          f"{lt.original_topic}[{lt.original_partition}]@{lt.original_offset}  key={lt.key}  "
-                          f"{lt.reason[:160]}")
+                    print(
+                        f"{lt.partition}@{lt.offset}  {lt.timestamp}  {lt.service:<10} {lt.kind:<9} "
+                        f"{lt.original_topic}[{lt.original_partition}]@{lt.original_offset}  key={lt.key}  "
+                        f"{lt.reason[:160]}"
+                    )
             print(f"{len(letters)} dead letter(s)", file=sys.stderr)
         elif args.command == "show":
             letter, value = asyncio.run(fetch(bootstrap, args.offset, args.partition))

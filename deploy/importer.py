@@ -9,6 +9,7 @@ The file goes in chunks (whole lines, each under the endpoint's limits) with `fi
 so every error names its line in the file. Shows a running count, then a summary with the
 first errors; exit code 1 when a line failed, 2 when intake could not be reached.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,8 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from deploy.settings import password_or_ask
 
@@ -46,25 +47,30 @@ def basic_auth(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
-def post(url: str, source: str, first_line: int, lines: list[bytes], timeout: float = 300,
-         authorization: str | None = None) -> dict:
+def post(
+    url: str, source: str, first_line: int, lines: list[bytes], timeout: float = 300, authorization: str | None = None
+) -> dict:
     query = urllib.parse.urlencode({"source": source, "first_line": first_line})
     body = b"".join(line if line.endswith(b"\n") else line + b"\n" for line in lines)
     headers = {"Content-Type": "application/x-ndjson", **({"Authorization": authorization} if authorization else {})}
-    request = urllib.request.Request(f"{url.rstrip('/')}/api/v1/imports?{query}", data=body, method="POST",
-                                     headers=headers)
+    request = urllib.request.Request(
+        f"{url.rstrip('/')}/api/v1/imports?{query}", data=body, method="POST", headers=headers
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.load(response)
 
 
 def _progress(done: int, total: int, totals: dict, width: int = 30) -> str:
     filled = width * done // max(total, 1)
-    return (f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} lines  imported {totals['imported']}  "
-            f"already present {totals['already_present']}  errors {len(totals['errors'])}")
+    return (
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} lines  imported {totals['imported']}  "
+        f"already present {totals['already_present']}  errors {len(totals['errors'])}"
+    )
 
 
-def run(path: Path, url: str, source: str, chunk_lines: int = CHUNK_LINES, out=sys.stderr,
-        authorization: str | None = None) -> int:
+def run(
+    path: Path, url: str, source: str, chunk_lines: int = CHUNK_LINES, out=sys.stderr, authorization: str | None = None
+) -> int:
     with path.open("rb") as f:
         total = sum(1 for _ in f)
     totals: dict = {"lines": 0, "imported": 0, "already_present": 0, "errors": []}
@@ -73,8 +79,11 @@ def run(path: Path, url: str, source: str, chunk_lines: int = CHUNK_LINES, out=s
         try:
             answer = post(url, source, first, lines, authorization=authorization)
         except urllib.error.HTTPError as exc:
-            print(f"\nintake refused lines {first}-{first + len(lines) - 1}: HTTP {exc.code} "
-                  f"{exc.read()[:500].decode(errors='replace')}", file=out)
+            print(
+                f"\nintake refused lines {first}-{first + len(lines) - 1}: HTTP {exc.code} "
+                f"{exc.read()[:500].decode(errors='replace')}",
+                file=out,
+            )
             return 2
         except (urllib.error.URLError, OSError) as exc:
             print(f"\ncannot reach intake at {url}: {exc}", file=out)
@@ -85,8 +94,11 @@ def run(path: Path, url: str, source: str, chunk_lines: int = CHUNK_LINES, out=s
         done += len(lines)
         print(_progress(done, total, totals), end="", file=out, flush=True)
     print(file=out)
-    print(f"{path}: {totals['lines']} lines, {totals['imported']} imported, "
-          f"{totals['already_present']} already present, {len(totals['errors'])} errors", file=out)
+    print(
+        f"{path}: {totals['lines']} lines, {totals['imported']} imported, "
+        f"{totals['already_present']} already present, {len(totals['errors'])} errors",
+        file=out,
+    )
     for e in totals["errors"][:SHOWN_ERRORS]:
         print(f"  line {e['line']}: [{e['code']}] {e['message_en']} / {e['message_vi']}", file=out)
     if len(totals["errors"]) > SHOWN_ERRORS:
@@ -108,8 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     authorization = None
     if args.username:
         authorization = basic_auth(args.username, password_or_ask())
-    return run(args.file, args.url, args.source or args.file.name, min(max(1, args.chunk_lines), 5000),
-               authorization=authorization)
+    return run(
+        args.file,
+        args.url,
+        args.source or args.file.name,
+        min(max(1, args.chunk_lines), 5000),
+        authorization=authorization,
+    )
 
 
 if __name__ == "__main__":

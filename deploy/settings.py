@@ -1,6 +1,7 @@
 """What the operator commands read (make run, make test, make bench, make user, make import,
 make dlt), typed and documented like the services' settings. Each is optional: unset, the
 local servers and defaults of `make run` are used."""
+
 from __future__ import annotations
 
 import getpass
@@ -13,30 +14,50 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ToolSettings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
-    intake_database_url: str | None = Field(None, validation_alias="INTAKE_DATABASE_URL",
-                                            description="intake's database: set, no local PostgreSQL is started")
-    resolution_database_url: str | None = Field(None, validation_alias="RESOLUTION_DATABASE_URL",
-                                                description="resolution's database (as above)")
-    stats_database_url: str | None = Field(None, validation_alias="STATS_DATABASE_URL",
-                                           description="stats' database (as above)")
-    kafka_bootstrap: str | None = Field(None, validation_alias="KAFKA_BOOTSTRAP_SERVERS",
-                                        description="Kafka: set, no local broker is started (topics are created "
-                                                    "there if missing)")
-    demo_accounts: bool | None = Field(None, validation_alias="DEMO_ACCOUNTS",
-                                       description="make run creates and prints the demo staff accounts: by default "
-                                                   "only on the local databases")
-    keep_servers: bool = Field(False, validation_alias="KEEP_SERVERS",
-                               description="make test / make bench leave their PostgreSQL and Kafka running")
-    test_port_shift: int = Field(0, validation_alias="DVC_TEST_PORT_SHIFT",
-                                 description="Moves every port of make test (two checkouts testing side by side)")
-    bench_port_shift: int = Field(0, validation_alias="DVC_BENCH_PORT_SHIFT",
-                                  description="Moves every port of make bench")
-    password: SecretStr | None = Field(None, validation_alias="PASSWORD",
-                                       description="make user / make import: the password, instead of asking")
+    intake_database_url: str | None = Field(
+        None,
+        validation_alias="INTAKE_DATABASE_URL",
+        description="intake's database: set, no local PostgreSQL is started",
+    )
+    resolution_database_url: str | None = Field(
+        None, validation_alias="RESOLUTION_DATABASE_URL", description="resolution's database (as above)"
+    )
+    stats_database_url: str | None = Field(
+        None, validation_alias="STATS_DATABASE_URL", description="stats' database (as above)"
+    )
+    kafka_bootstrap: str | None = Field(
+        None,
+        validation_alias="KAFKA_BOOTSTRAP_SERVERS",
+        description="Kafka: set, no local broker is started (topics are created there if missing)",
+    )
+    demo_accounts: bool | None = Field(
+        None,
+        validation_alias="DEMO_ACCOUNTS",
+        description="make run creates and prints the demo staff accounts: by default only on the local databases",
+    )
+    keep_servers: bool = Field(
+        False,
+        validation_alias="KEEP_SERVERS",
+        description="make test / make bench leave their PostgreSQL and Kafka running",
+    )
+    test_port_shift: int = Field(
+        0,
+        validation_alias="DVC_TEST_PORT_SHIFT",
+        description="Moves every port of make test (two checkouts testing side by side)",
+    )
+    bench_port_shift: int = Field(
+        0, validation_alias="DVC_BENCH_PORT_SHIFT", description="Moves every port of make bench"
+    )
+    password: SecretStr | None = Field(
+        None, validation_alias="PASSWORD", description="make user / make import: the password, instead of asking"
+    )
 
     def database_urls(self) -> dict[str, str | None]:
-        return {"intake": self.intake_database_url, "resolution": self.resolution_database_url,
-                "stats": self.stats_database_url}
+        return {
+            "intake": self.intake_database_url,
+            "resolution": self.resolution_database_url,
+            "stats": self.stats_database_url,
+        }
 
 
 def password_or_ask(settings: ToolSettings | None = None) -> str:

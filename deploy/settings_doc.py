@@ -1,8 +1,9 @@
 """The README's configuration table, generated from the settings classes (one source).
 
-    python -m deploy.settings_doc write   rewrite the table in README.md
-    python -m deploy.settings_doc check   fail when the README's table differs from the code
+python -m deploy.settings_doc write   rewrite the table in README.md
+python -m deploy.settings_doc check   fail when the README's table differs from the code
 """
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,11 @@ from services.stats.settings import StatsSettings
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
-SERVICES: dict[str, type[BaseSettings]] = {"intake": IntakeSettings, "resolution": ResolutionSettings,
-                                           "stats": StatsSettings}
+SERVICES: dict[str, type[BaseSettings]] = {
+    "intake": IntakeSettings,
+    "resolution": ResolutionSettings,
+    "stats": StatsSettings,
+}
 
 
 def variable(cls: type[BaseSettings], name: str, field: FieldInfo) -> str:
@@ -39,8 +43,9 @@ def _type(annotation: Any) -> str:
         return " or ".join(_type(a) for a in get_args(annotation) if a is not type(None))
     if annotation is SecretStr:
         return "secret"
-    return {str: "text", int: "integer", float: "number", bool: "boolean", Path: "path"}.get(annotation,
-                                                                                             str(annotation))
+    return {str: "text", int: "integer", float: "number", bool: "boolean", Path: "path"}.get(
+        annotation, str(annotation)
+    )
 
 
 def _default(field: FieldInfo) -> str:
@@ -64,8 +69,10 @@ def rows() -> list[tuple[str, str, str, str, str]]:
         if var not in found:
             found[var] = [["make"], _type(field.annotation), _default(field), field.description or ""]
     everyone = len(SERVICES)
-    return [(var, "every service" if len(who) == everyone else ", ".join(who), kind, default, text)
-            for var, (who, kind, default, text) in sorted(found.items())]
+    return [
+        (var, "every service" if len(who) == everyone else ", ".join(who), kind, default, text)
+        for var, (who, kind, default, text) in sorted(found.items())
+    ]
 
 
 def table() -> str:

@@ -7,6 +7,7 @@ Every service keeps the whole staff directory in its own database (shared/auth/m
 this writes the account to each of the three. Without *_DATABASE_URL in the environment it uses
 the local `make run` PostgreSQL, starting it if needed (and stopping it again if it started it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,11 +65,21 @@ def _slug(text: str) -> str:
 def demo_accounts(catalogue: Path = DEMO_CATALOGUE) -> list[Account]:
     """One clerk, one officer per agency of the demo catalogue, one leader, one monitor."""
     agencies = json.loads(catalogue.read_text(encoding="utf-8"))["agencies"]
-    officers = [Account(f"cv.{_slug(a.get('short_name') or a['id'])}"[:63], Role.OFFICER, a["id"],
-                        f"Chuyên viên {a.get('short_name') or a['name']}") for a in agencies]
-    return [Account("canbo.motcua", Role.CLERK, None, "Cán bộ Bộ phận Một cửa"), *officers,
-            Account("lanhdao", Role.LEADER, None, "Lãnh đạo Trung tâm"),
-            Account("giamsat", Role.MONITOR, None, "Giám sát")]
+    officers = [
+        Account(
+            f"cv.{_slug(a.get('short_name') or a['id'])}"[:63],
+            Role.OFFICER,
+            a["id"],
+            f"Chuyên viên {a.get('short_name') or a['name']}",
+        )
+        for a in agencies
+    ]
+    return [
+        Account("canbo.motcua", Role.CLERK, None, "Cán bộ Bộ phận Một cửa"),
+        *officers,
+        Account("lanhdao", Role.LEADER, None, "Lãnh đạo Trung tâm"),
+        Account("giamsat", Role.MONITOR, None, "Giám sát"),
+    ]
 
 
 async def ensure_demo(urls: dict[str, str], password_file: Path) -> list[tuple[Account, str]]:
@@ -87,7 +98,9 @@ async def ensure_demo(urls: dict[str, str], password_file: Path) -> list[tuple[A
         password = known.setdefault(account.username, secrets.token_urlsafe(9))
         stored = current[account.username]
         # Keep an unchanged hash: a new one would end the sessions signed in on the last run.
-        keep = stored and stored.account == account and stored.active and verify_password(stored.password_hash, password)
+        keep = (
+            stored and stored.account == account and stored.active and verify_password(stored.password_hash, password)
+        )
         entries.append((account, stored.password_hash if keep else hash_password(password), True))
         result.append((account, password))
     await write_accounts(urls, entries)
@@ -103,6 +116,7 @@ def database_urls() -> tuple[dict[str, str], bool]:
     if all(env.values()):
         return {s: url or "" for s, url in env.items()}, False
     from deploy.local import servers
+
     was_running = servers.status("run")["postgresql"].startswith("running")
     local = servers.start_postgres("run")
     return {s: env[s] or local[s] for s in SERVICES}, not was_running
@@ -133,10 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if started:
             from deploy.local import servers
+
             servers.stop_postgres("run")
     where = ", ".join(SERVICES)
-    print(f"account {account.username} ({account.role.value}, agency {account.agency_id or 'all'}) "
-          f"{'disabled' if args.disable else 'saved'} in {where}")
+    print(
+        f"account {account.username} ({account.role.value}, agency {account.agency_id or 'all'}) "
+        f"{'disabled' if args.disable else 'saved'} in {where}"
+    )
     return 0
 
 

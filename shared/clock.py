@@ -1,14 +1,15 @@
 """'Now' as an injectable dependency, so tests and the deadline watcher can be driven."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 Clock = Callable[[], datetime]
 
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def clock_with_offset(offset: float) -> Clock:
@@ -17,4 +18,4 @@ def clock_with_offset(offset: float) -> Clock:
     if not offset:
         return system_clock
     delta = timedelta(seconds=offset)
-    return lambda: datetime.now(timezone.utc) + delta
+    return lambda: datetime.now(UTC) + delta

@@ -3,14 +3,16 @@
 The subscriber commits offsets only after `process_batch` returns, i.e. after the
 service's database transaction committed (manual acknowledgement, docs/design.md).
 """
+
 from __future__ import annotations
 
 import asyncio
 import collections
 import logging
 import weakref
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from faststream import AckPolicy
@@ -50,16 +52,22 @@ class AssignmentTracker(ConsumerRebalanceListener):
         self.assigned = True
 
 
-_METRICS: "weakref.WeakKeyDictionary[CollectorRegistry, tuple[Counter, Counter]]" = weakref.WeakKeyDictionary()
+_METRICS: weakref.WeakKeyDictionary[CollectorRegistry, tuple[Counter, Counter]] = weakref.WeakKeyDictionary()
 
 
 def _metrics(registry: CollectorRegistry) -> tuple[Counter, Counter]:
     """One set of consumer metrics per registry, shared by the service's processors."""
     if registry not in _METRICS:
         _METRICS[registry] = (
-            Counter("dead_letters_total", "Messages sent to the dead-letter topic", ["topic", "kind"], registry=registry),
-            Counter("consumed_messages_total", "Messages consumed and applied or skipped as duplicates", ["topic"],
-                    registry=registry),
+            Counter(
+                "dead_letters_total", "Messages sent to the dead-letter topic", ["topic", "kind"], registry=registry
+            ),
+            Counter(
+                "consumed_messages_total",
+                "Messages consumed and applied or skipped as duplicates",
+                ["topic"],
+                registry=registry,
+            ),
         )
     return _METRICS[registry]
 
@@ -73,8 +81,14 @@ class BatchProcessor(Generic[T]):
     so one bad message cannot block the partition.
     """
 
-    def __init__(self, service: str, broker: KafkaBroker, registry: CollectorRegistry,
-                 decode: Callable[[bytes], T], apply: Callable[[list[Item[T]]], Awaitable[list[tuple[Item[T], str]]]]):
+    def __init__(
+        self,
+        service: str,
+        broker: KafkaBroker,
+        registry: CollectorRegistry,
+        decode: Callable[[bytes], T],
+        apply: Callable[[list[Item[T]]], Awaitable[list[tuple[Item[T], str]]]],
+    ):
         self.service, self.broker, self.decode, self.apply = service, broker, decode, apply
         self.dead_letters, self.applied = _metrics(registry)
 
@@ -117,9 +131,13 @@ class BatchProcessor(Generic[T]):
     async def _dead_letter(self, record: ConsumerRecord, kind: str, reason: str) -> None:
         log.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason)
         headers: dict[str, Any] = {
-            "dlt-reason": reason[:1000], "dlt-kind": kind, "dlt-service": self.service,
-            "dlt-original-topic": record.topic, "dlt-original-partition": str(record.partition),
-            "dlt-original-offset": str(record.offset), "dlt-original-timestamp": str(record.timestamp),
+            "dlt-reason": reason[:1000],
+            "dlt-kind": kind,
+            "dlt-service": self.service,
+            "dlt-original-topic": record.topic,
+            "dlt-original-partition": str(record.partition),
+            "dlt-original-offset": str(record.offset),
+            "dlt-original-timestamp": str(record.timestamp),
         }
         await self.broker.publish(record.value or b"", topic=DEAD_LETTER_TOPIC, key=record.key, headers=headers)
         self.dead_letters.labels(record.topic, kind).inc()
@@ -133,14 +151,31 @@ async def _records_undecoded(msg):
     return msg.raw_message
 
 
-def subscribe_batches(broker: KafkaBroker, topic: str, group_id: str, processor: BatchProcessor,
-                      tracker: AssignmentTracker, *, max_records: int = 500, description: str = "") -> None:
+def subscribe_batches(
+    broker: KafkaBroker,
+    topic: str,
+    group_id: str,
+    processor: BatchProcessor,
+    tracker: AssignmentTracker,
+    *,
+    max_records: int = 500,
+    description: str = "",
+) -> None:
     """Register a batch subscriber that commits offsets only after the batch is applied."""
 
-    @broker.subscriber(topic, group_id=group_id, batch=True, max_records=max_records, batch_timeout_ms=100,
-                       auto_offset_reset="earliest", ack_policy=AckPolicy.MANUAL, listener=tracker,
-                       decoder=_records_undecoded,
-                       title=f"{group_id}:{topic}", description=description)
+    @broker.subscriber(
+        topic,
+        group_id=group_id,
+        batch=True,
+        max_records=max_records,
+        batch_timeout_ms=100,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.MANUAL,
+        listener=tracker,
+        decoder=_records_undecoded,
+        title=f"{group_id}:{topic}",
+        description=description,
+    )
     async def handle(msg: KafkaMessage) -> None:
         records = msg.raw_message
         try:
@@ -151,7 +186,7 @@ def subscribe_batches(broker: KafkaBroker, topic: str, group_id: str, processor:
             for r in records:
                 firsts.setdefault(TopicPartition(r.topic, r.partition), r.offset)
             for tp, offset in firsts.items():
-                if tp in msg.consumer.assignment():
+                if tp in msg.consumer.assignment():  # type: ignore[attr-defined] # aiokafka's, behind FastStream's protocol
                     msg.consumer.seek(tp, offset)
             raise
         await msg.ack()  # commits the positions of what was fetched, all of it now applied

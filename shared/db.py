@@ -1,4 +1,5 @@
 """PostgreSQL helpers: a pool that waits for the server, and numbered SQL migrations."""
+
 from __future__ import annotations
 
 import asyncio
@@ -41,8 +42,9 @@ async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10, wait_s
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60,
-                                             reset=_keep_session)
+            return await asyncpg.create_pool(
+                url, min_size=min_size, max_size=max_size, command_timeout=60, reset=_keep_session
+            )
         except TRANSIENT_DB_ERRORS as exc:
             if time.monotonic() > deadline:
                 raise

@@ -5,6 +5,7 @@ act on (the current status, the allowed actions, the field at fault). They know 
 HTTP: the edge (`shared.http.install_error_handlers`) maps each kind to its status code in one
 table, so a use case reads the same whether it is called from a route, a consumer or a test.
 """
+
 from __future__ import annotations
 
 from typing import Any

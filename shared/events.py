@@ -4,13 +4,15 @@ Events carry what consumers need to count and never personal data (no ID number,
 e-mail, address or name). Old schema versions are upcast on read (`UPCASTERS`), never
 rewritten on the topic.
 """
+
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Callable, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
     AwareDatetime,
@@ -48,6 +50,7 @@ class _Frozen(BaseModel):
 
 class Dimensions(_Frozen):
     """What a dossier is counted by. Sent with the first event a consumer may see."""
+
     agency_id: str
     procedure_code: str
     channel: Channel
@@ -59,6 +62,7 @@ class Dimensions(_Frozen):
 
 class Deadline(_Frozen):
     """The clock of an accepted dossier and the rule version it was computed under."""
+
     due_at: AwareDatetime
     processing_hours: int = Field(ge=0)
     time_type: Literal["working", "calendar"]
@@ -79,6 +83,7 @@ class SubmittedPayload(StatusChange):
 
 class ImportedStep(_Frozen):
     """One status change of a legacy dossier after its acceptance, as the old system recorded it."""
+
     to_status: int = Field(ge=1, le=10)
     at: AwareDatetime
     actor: str = Field(min_length=1, max_length=100)
@@ -88,6 +93,7 @@ class ImportedStep(_Frozen):
 class ImportedHistory(_Frozen):
     """What happened to an imported dossier after acceptance: resolution replays it through its
     own rules (the seq owner after acceptance), so the later events are the ones it would have written."""
+
     source: str = Field(max_length=200, description="The legacy system or file it came from")
     steps: list[ImportedStep] = Field(default_factory=list, max_length=100)
     rating: int | None = Field(None, ge=1, le=5)
@@ -111,6 +117,7 @@ class ProcessingStartedPayload(StatusChange):
 
 class PausedPayload(StatusChange):
     """Supplement (5) or fee (6) requested: the clock stops. No due time before acceptance."""
+
     due_at: AwareDatetime | None
 
 
@@ -131,12 +138,14 @@ class OverduePayload(_Frozen):
 
 class RatedPayload(_Frozen):
     """The citizen's rating of the service (1-5), once, after the result was handed over."""
+
     score: int = Field(ge=1, le=5)
 
 
 class ApologyPayload(_Frozen):
     """Form 04: an apology and a new appointment for a dossier that will be late. Statistics
     still count it against the original due time."""
+
     actor: str
     reason: str = Field(min_length=1, max_length=2000)
     new_appointment_at: AwareDatetime
@@ -161,7 +170,9 @@ class EventType(StrEnum):
 CURRENT_SCHEMA_VERSION = 1
 
 
-class _Envelope(_Frozen):
+class Event(_Frozen):
+    """The envelope every lifecycle event shares; one subclass per type adds `type` and `payload`."""
+
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     # Only the current version validates as is; older ones take parse_event's upcasting path.
     schema_version: int = Field(CURRENT_SCHEMA_VERSION, ge=CURRENT_SCHEMA_VERSION, le=CURRENT_SCHEMA_VERSION)
@@ -171,16 +182,20 @@ class _Envelope(_Frozen):
     producer: str
     correlation_id: str
 
+    if TYPE_CHECKING:  # declared by each type's subclass (below), for the type checker only
+        type: str
+        payload: Any
 
-def _event(type_: EventType, payload: type[BaseModel]) -> type[_Envelope]:
+
+def _event(type_: EventType, payload: type[BaseModel]) -> type[Event]:
     return type(  # one envelope class per event type, so pydantic can discriminate on `type`
         "Event_" + type_.name.title().replace("_", ""),
-        (_Envelope,),
+        (Event,),
         {"__annotations__": {"type": Literal[type_.value], "payload": payload}},
     )
 
 
-EVENT_CLASSES: dict[EventType, type[_Envelope]] = {
+EVENT_CLASSES: dict[EventType, type[Event]] = {
     EventType.SUBMITTED: _event(EventType.SUBMITTED, SubmittedPayload),
     EventType.ACCEPTED: _event(EventType.ACCEPTED, AcceptedPayload),
     EventType.REFUSED: _event(EventType.REFUSED, RefusedPayload),
@@ -198,13 +213,22 @@ EVENT_CLASSES: dict[EventType, type[_Envelope]] = {
 
 # The event for reaching each status, for the producers.
 EVENT_FOR_STATUS: dict[int, EventType] = {
-    1: EventType.SUBMITTED, 2: EventType.ACCEPTED, 3: EventType.REFUSED, 4: EventType.PROCESSING_STARTED,
-    5: EventType.SUPPLEMENT_REQUESTED, 6: EventType.FEE_REQUESTED, 7: EventType.WITHDRAWN,
-    8: EventType.STOPPED, 9: EventType.RESOLVED, 10: EventType.RETURNED,
+    1: EventType.SUBMITTED,
+    2: EventType.ACCEPTED,
+    3: EventType.REFUSED,
+    4: EventType.PROCESSING_STARTED,
+    5: EventType.SUPPLEMENT_REQUESTED,
+    6: EventType.FEE_REQUESTED,
+    7: EventType.WITHDRAWN,
+    8: EventType.STOPPED,
+    9: EventType.RESOLVED,
+    10: EventType.RETURNED,
 }
 
-LifecycleEvent = Annotated[Union[tuple(EVENT_CLASSES.values())], Field(discriminator="type")]  # type: ignore[valid-type]
-_LIFECYCLE = TypeAdapter(LifecycleEvent)
+# Every lifecycle event, discriminated on `type` (for decoding and for the AsyncAPI document);
+# code that handles one annotates it as `Event`.
+LifecycleEvent = Annotated[Union[tuple(EVENT_CLASSES.values())], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007 - a union built at run time
+_LIFECYCLE: TypeAdapter[Event] = TypeAdapter(LifecycleEvent)  # type: ignore[arg-type]
 
 # (type, version) -> function turning that version's dict into the next version's dict.
 UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -214,15 +238,28 @@ class BadEvent(ValueError):
     """A message that can never be applied: it goes to the dead-letter topic."""
 
 
-def make_event(type_: EventType, *, dossier_code: str, seq: int, occurred_at: datetime, producer: str,
-               correlation_id: str, payload: BaseModel | dict) -> _Envelope:
+def make_event(
+    type_: EventType,
+    *,
+    dossier_code: str,
+    seq: int,
+    occurred_at: datetime,
+    producer: str,
+    correlation_id: str,
+    payload: BaseModel | dict,
+) -> Event:
     return EVENT_CLASSES[type_](
-        type=type_.value, dossier_code=dossier_code, seq=seq, occurred_at=occurred_at,
-        producer=producer, correlation_id=correlation_id, payload=payload,
+        type=type_.value,
+        dossier_code=dossier_code,
+        seq=seq,
+        occurred_at=occurred_at,
+        producer=producer,
+        correlation_id=correlation_id,
+        payload=payload,
     )
 
 
-def parse_event(raw: bytes | str) -> _Envelope:
+def parse_event(raw: bytes | str) -> Event:
     """Decode one lifecycle message, upcasting old versions; BadEvent says why it cannot be."""
     try:  # the hot path: a current event, validated straight from its bytes (twice as fast)
         return _LIFECYCLE.validate_json(raw)
@@ -240,7 +277,7 @@ def parse_event(raw: bytes | str) -> _Envelope:
     if not isinstance(version, int) or version < 1 or version > CURRENT_SCHEMA_VERSION:
         raise BadEvent(f"unknown schema_version {version!r}")
     while version < CURRENT_SCHEMA_VERSION:
-        upcast = UPCASTERS.get((data.get("type"), version))
+        upcast = UPCASTERS.get((str(data.get("type")), version))
         if upcast is None:
             raise BadEvent(f"no upcaster for {data.get('type')!r} v{version}")
         data, version = upcast(data), version + 1
@@ -253,8 +290,9 @@ def parse_event(raw: bytes | str) -> _Envelope:
 
 def _short(exc: Exception, limit: int = 500) -> str:
     if isinstance(exc, ValidationError):  # without the input values: they may be personal data (logs, DLT headers)
-        text = "; ".join(": ".join(filter(None, [".".join(map(str, e["loc"])), e["msg"]]))
-                         for e in exc.errors(include_input=False))
+        text = "; ".join(
+            ": ".join(filter(None, [".".join(map(str, e["loc"])), e["msg"]])) for e in exc.errors(include_input=False)
+        )
     else:
         text = " ".join(str(exc).split())
     return text if len(text) <= limit else text[:limit] + "…"
@@ -265,6 +303,7 @@ def encode(event: BaseModel) -> bytes:
 
 
 # ---- Citizen requests (intake -> resolution), topic dossier.requests.v1 ----
+
 
 class RequestType(StrEnum):
     WITHDRAWAL = "request.withdrawal"

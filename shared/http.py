@@ -1,9 +1,10 @@
 """What every service's HTTP side shares: bilingual errors, /health and /metrics."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -43,7 +44,12 @@ def error_body(vi: str, en: str, **extra) -> dict:
 
 # The one place where a kind of refusal becomes a status code (the most specific kind wins).
 STATUS_OF: dict[type[DomainError], int] = {
-    NotFound: 404, Forbidden: 403, TooLarge: 413, InvalidRequest: 422, Conflict: 409, Unavailable: 503,
+    NotFound: 404,
+    Forbidden: 403,
+    TooLarge: 413,
+    InvalidRequest: 422,
+    Conflict: 409,
+    Unavailable: 503,
     UpstreamFailed: 502,
 }
 
@@ -59,19 +65,23 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.vi, exc.en, **exc.extra), status_code=exc.status,
-                            headers=getattr(exc, "headers", None))  # e.g. WWW-Authenticate on 401
+        return JSONResponse(
+            error_body(exc.vi, exc.en, **exc.extra), status_code=exc.status, headers=getattr(exc, "headers", None)
+        )  # e.g. WWW-Authenticate on 401
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
-        problems = [{"field": field_name(e.get("loc", ())), "problem": e.get("msg", ""), "problem_vi": problem_vi(e)}
-                    for e in errors]
+        problems = [
+            {"field": field_name(e.get("loc", ())), "problem": e.get("msg", ""), "problem_vi": problem_vi(e)}
+            for e in errors
+        ]
         where_vi = "; ".join(f"{p['field']}: {p['problem_vi']}" for p in problems[:5])
         where_en = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
         return JSONResponse(
-            error_body(f"Dữ liệu gửi lên không hợp lệ ({where_vi})", f"Invalid request ({where_en})",
-                       problems=problems),
+            error_body(
+                f"Dữ liệu gửi lên không hợp lệ ({where_vi})", f"Invalid request ({where_en})", problems=problems
+            ),
             status_code=422,
         )
 
@@ -83,18 +93,23 @@ def install_error_handlers(app: FastAPI) -> None:
             vi, en = "Không đọc được nội dung yêu cầu (JSON hỏng hoặc lồng quá sâu)", f"Bad request: {exc.detail}"
         elif not vi:
             vi, en = _HTTP_MESSAGES.get(exc.status_code, ("Yêu cầu không hợp lệ", str(exc.detail)))
-        return JSONResponse(error_body(vi, en, **getattr(exc, "extra", {})), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            error_body(vi, en or str(exc.detail), **getattr(exc, "extra", {})),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(asyncpg.exceptions.DataError)
     async def _data(request: Request, exc: asyncpg.exceptions.DataError) -> JSONResponse:
         # PostgreSQL refused a value the models let through (a NUL character, a number out of range).
         log.warning("%s %s: database refused a value (%s)", request.method, request.url.path, type(exc).__name__)
-        return JSONResponse(error_body("Dữ liệu chứa ký tự không lưu được (như ký tự NUL \\u0000) "
-                                       "hoặc giá trị ngoài giới hạn",
-                                       "The request contains a character that cannot be stored (such as NUL, "
-                                       "\\u0000) or a value out of range"),
-                            status_code=422)
+        return JSONResponse(
+            error_body(
+                "Dữ liệu chứa ký tự không lưu được (như ký tự NUL \\u0000) hoặc giá trị ngoài giới hạn",
+                "The request contains a character that cannot be stored (such as NUL, \\u0000) or a value out of range",
+            ),
+            status_code=422,
+        )
 
 
 _HTTP_MESSAGES = {
@@ -119,8 +134,13 @@ class HealthOut(BaseModel):
 def install_health_and_metrics(app: FastAPI, registry: CollectorRegistry, checks: dict[str, HealthCheck]) -> None:
     app.mount("/metrics", make_asgi_app(registry=registry))
 
-    @app.get("/health", tags=["ops"], summary="Liveness of the database and the Kafka consumer",
-             response_model=HealthOut, responses={503: {"model": HealthOut, "description": "A check failed"}})
+    @app.get(
+        "/health",
+        tags=["ops"],
+        summary="Liveness of the database and the Kafka consumer",
+        response_model=HealthOut,
+        responses={503: {"model": HealthOut, "description": "A check failed"}},
+    )
     async def health() -> JSONResponse:
         results = {}
         for name, check in checks.items():
@@ -130,14 +150,16 @@ def install_health_and_metrics(app: FastAPI, registry: CollectorRegistry, checks
                 ok, detail = False, f"{type(exc).__name__}: {exc}"
             results[name] = {"ok": ok, "detail": detail}
         healthy = all(r["ok"] for r in results.values())
-        return JSONResponse({"status": "ok" if healthy else "failing", "checks": results},
-                            status_code=200 if healthy else 503)
+        return JSONResponse(
+            {"status": "ok" if healthy else "failing", "checks": results}, status_code=200 if healthy else 503
+        )
 
 
 def database_check(pool) -> HealthCheck:
     async def check() -> tuple[bool, str]:
         await pool.fetchval("SELECT 1")
         return True, "reachable"
+
     return check
 
 
@@ -146,4 +168,5 @@ def consumer_check(tracker) -> HealthCheck:
         if not tracker.assigned:
             return False, "consumer holds no assignment (starting, rebalancing or disconnected)"
         return True, f"{len(tracker.partitions)} partition(s) assigned"
+
     return check

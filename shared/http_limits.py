@@ -3,6 +3,7 @@
 Content-Length is checked up front; a chunked body is counted as it streams, so a client
 cannot get past the cap by leaving the length out.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,7 +68,15 @@ class BodySizeLimit:
 
     async def _refuse(self, send, limit: int) -> None:
         body = too_large_body(limit)
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

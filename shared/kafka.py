@@ -1,9 +1,9 @@
 """Kafka clients set up the way docs/design.md asks: idempotent producers, bounded stops."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
-
 import time
 from collections.abc import Mapping
 
@@ -19,14 +19,20 @@ log = logging.getLogger(__name__)
 def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     # Idempotence forces acks=all and keeps per-partition order across retries.
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap, client_id=client_id, enable_idempotence=True,
-        acks="all", linger_ms=2, request_timeout_ms=15000,
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=15000,
     )
 
 
 def make_broker(bootstrap: str, client_id: str, registry: CollectorRegistry) -> KafkaBroker:
     return KafkaBroker(
-        bootstrap, client_id=client_id, enable_idempotence=True,
+        bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=client_id)],
         graceful_timeout=15.0,
     )
@@ -36,7 +42,7 @@ async def bounded(coro, seconds: float, what: str) -> None:
     """Await `coro` for at most `seconds`: aiokafka's stop() can hang with the broker gone."""
     try:
         await asyncio.wait_for(coro, seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         log.warning("%s did not finish in %.0f s; going on", what, seconds)
     except Exception as exc:  # a failing close must not stop the shutdown of the rest
         log.warning("%s failed: %s", what, exc)
@@ -66,8 +72,14 @@ async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
         await consumer.stop()
 
 
-async def wait_for_groups(bootstrap: str, groups: Mapping[str, str], deadline: float, *,
-                          targets: Mapping[TopicPartition, int] | None = None, interval: float = 0.2) -> int:
+async def wait_for_groups(
+    bootstrap: str,
+    groups: Mapping[str, str],
+    deadline: float,
+    *,
+    targets: Mapping[TopicPartition, int] | None = None,
+    interval: float = 0.2,
+) -> int:
     """Wait until every consumer group ({group: topic}) has committed up to `targets` (default:
     its topic's ends when called), or `deadline` (time.monotonic()) passes. Returns the records
     still to commit past: 0 when they caught up."""
@@ -83,8 +95,11 @@ async def wait_for_groups(bootstrap: str, groups: Mapping[str, str], deadline: f
             behind = 0
             for group, topic in groups.items():
                 committed = await admin.list_consumer_group_offsets(group)
-                behind += sum(max(0, end - (committed[tp].offset if tp in committed else 0))
-                              for tp, end in goals.items() if tp.topic == topic)
+                behind += sum(
+                    max(0, end - (committed[tp].offset if tp in committed else 0))
+                    for tp, end in goals.items()
+                    if tp.topic == topic
+                )
             if behind == 0 or time.monotonic() >= deadline:
                 return behind
             await asyncio.sleep(interval)

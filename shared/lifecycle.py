@@ -3,6 +3,7 @@
 Pure: no I/O. Used by intake (statuses 1-3) and resolution (4-10) so both refuse the
 same moves with the same words.
 """
+
 from __future__ import annotations
 
 from enum import IntEnum, StrEnum
@@ -45,8 +46,9 @@ CLOCK_RUNNING = frozenset({Status.ACCEPTED, Status.PROCESSING})
 ALLOWED: dict[Status, frozenset[Status]] = {
     Status.SUBMITTED: frozenset({Status.ACCEPTED, Status.REFUSED, Status.SUPPLEMENT_REQUESTED, Status.WITHDRAWN}),
     Status.ACCEPTED: frozenset({Status.PROCESSING, Status.WITHDRAWN}),
-    Status.PROCESSING: frozenset({Status.SUPPLEMENT_REQUESTED, Status.FEE_REQUESTED, Status.STOPPED,
-                                  Status.RESOLVED, Status.WITHDRAWN}),
+    Status.PROCESSING: frozenset(
+        {Status.SUPPLEMENT_REQUESTED, Status.FEE_REQUESTED, Status.STOPPED, Status.RESOLVED, Status.WITHDRAWN}
+    ),
     Status.SUPPLEMENT_REQUESTED: frozenset({Status.ACCEPTED, Status.PROCESSING, Status.REFUSED, Status.WITHDRAWN}),
     Status.FEE_REQUESTED: frozenset({Status.PROCESSING, Status.WITHDRAWN}),
     Status.RESOLVED: frozenset({Status.RETURNED}),
@@ -59,6 +61,7 @@ ALLOWED: dict[Status, frozenset[Status]] = {
 
 class Action(StrEnum):
     """What a person does; the URL segment of `POST /cases/{code}/{action}`."""
+
     ACCEPT = "accept"
     REFUSE = "refuse"
     START_PROCESSING = "start-processing"
@@ -108,13 +111,28 @@ assert all(to in ALLOWED[frm] for (_, frm), to in _MOVES.items()), "an action le
 # Who may move a dossier in each phase. Before acceptance intake owns it: the clerk accepts or
 # refuses, asks for a supplement and records it, the citizen withdraws. After acceptance it is
 # resolution's, with these actions only (no refusal there: 5 -> 3 is an intake move).
-PRE_ACCEPTANCE_ACTIONS = frozenset({
-    Action.ACCEPT, Action.REFUSE, Action.REQUEST_SUPPLEMENT, Action.RECORD_SUPPLEMENT, Action.WITHDRAW,
-})
-RESOLUTION_ACTIONS = frozenset({
-    Action.START_PROCESSING, Action.REQUEST_SUPPLEMENT, Action.RECORD_SUPPLEMENT, Action.REQUEST_FEE,
-    Action.RECORD_PAYMENT, Action.STOP, Action.RESOLVE, Action.RETURN_RESULT, Action.WITHDRAW,
-})
+PRE_ACCEPTANCE_ACTIONS = frozenset(
+    {
+        Action.ACCEPT,
+        Action.REFUSE,
+        Action.REQUEST_SUPPLEMENT,
+        Action.RECORD_SUPPLEMENT,
+        Action.WITHDRAW,
+    }
+)
+RESOLUTION_ACTIONS = frozenset(
+    {
+        Action.START_PROCESSING,
+        Action.REQUEST_SUPPLEMENT,
+        Action.RECORD_SUPPLEMENT,
+        Action.REQUEST_FEE,
+        Action.RECORD_PAYMENT,
+        Action.STOP,
+        Action.RESOLVE,
+        Action.RETURN_RESULT,
+        Action.WITHDRAW,
+    }
+)
 
 
 class TransitionRefused(Conflict):
@@ -123,14 +141,18 @@ class TransitionRefused(Conflict):
     def __init__(self, action: Action, current: Status, allowed: list[Action]):
         self.action, self.current, self.allowed = action, current, allowed
         names = ", ".join(a.value for a in allowed) or "—"
-        super().__init__(f"Không thể '{ACTION_NAMES_VI[action]}' khi hồ sơ đang ở trạng thái "
-                         f"{int(current)} ({STATUS_NAMES_VI[current]}); thao tác được phép: {names}",
-                         f"Action '{action.value}' is not allowed in status {int(current)}; allowed actions: {names}",
-                         current_status=int(current), allowed_actions=[a.value for a in allowed])
+        super().__init__(
+            f"Không thể '{ACTION_NAMES_VI[action]}' khi hồ sơ đang ở trạng thái "
+            f"{int(current)} ({STATUS_NAMES_VI[current]}); thao tác được phép: {names}",
+            f"Action '{action.value}' is not allowed in status {int(current)}; allowed actions: {names}",
+            current_status=int(current),
+            allowed_actions=[a.value for a in allowed],
+        )
 
 
-def target_status(action: Action, current: Status, *, accepted_before: bool,
-                  among: frozenset[Action] | None = None) -> Status:
+def target_status(
+    action: Action, current: Status, *, accepted_before: bool, among: frozenset[Action] | None = None
+) -> Status:
     """The status `action` moves a dossier to from `current`, or TransitionRefused.
 
     `accepted_before` tells the two supplement phases apart (5 -> 2 before acceptance,
@@ -152,9 +174,10 @@ def allowed_actions(current: Status, *, accepted_before: bool, among: frozenset[
     for action in Action:
         if among is not None and action not in among:
             continue
-        if action is Action.RECORD_SUPPLEMENT and current is Status.SUPPLEMENT_REQUESTED:
-            out.append(action)
-        elif (action, current) in _MOVES:
+        if (action is Action.RECORD_SUPPLEMENT and current is Status.SUPPLEMENT_REQUESTED) or (
+            action,
+            current,
+        ) in _MOVES:
             out.append(action)
     return out
 

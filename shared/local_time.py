@@ -1,5 +1,6 @@
 """Local time: Asia/Ho_Chi_Minh, UTC+7 all year (Việt Nam has no daylight saving). Stored and
 published times are UTC; days, reports and forms are in local time, through these helpers only."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone

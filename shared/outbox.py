@@ -1,7 +1,9 @@
 """Outbox: append in the caller's transaction; the relay publishes rows in id order."""
+
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -21,7 +23,9 @@ async def append(conn: asyncpg.Connection, topic: str, key: str, message: BaseMo
     """Queue `message` for `topic`; call inside the transaction that changes the business row."""
     await conn.execute(
         "INSERT INTO outbox(topic, key, payload) VALUES ($1, $2, $3)",
-        topic, key, message.model_dump_json().encode(),
+        topic,
+        key,
+        message.model_dump_json().encode(),
     )
     await conn.execute("NOTIFY outbox")  # delivered at commit; wakes the relay at once
 
@@ -34,19 +38,31 @@ async def append_many(conn: asyncpg.Connection, rows: list[tuple[str, str, BaseM
         "INSERT INTO outbox(topic, key, payload) SELECT topic, key, payload "
         "FROM unnest($1::text[], $2::text[], $3::bytea[]) "
         "WITH ORDINALITY AS r(topic, key, payload, n) ORDER BY n",
-        [r[0] for r in rows], [r[1] for r in rows], [r[2].model_dump_json().encode() for r in rows],
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2].model_dump_json().encode() for r in rows],
     )
     await conn.execute("NOTIFY outbox")
 
 
 class OutboxRelay:
-    def __init__(self, pool: asyncpg.Pool, database_url: str, bootstrap: str, client_id: str,
-                 registry: CollectorRegistry, *, batch_size: int = 500, poll_seconds: float = 0.2):
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        database_url: str,
+        bootstrap: str,
+        client_id: str,
+        registry: CollectorRegistry,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 0.2,
+    ):
         self.pool, self.database_url, self.bootstrap, self.client_id = pool, database_url, bootstrap, client_id
         self.batch_size, self.poll_seconds = batch_size, poll_seconds
         self.published = Counter("outbox_published_total", "Outbox rows published to Kafka", registry=registry)
-        self.oldest_unsent = Gauge("outbox_oldest_unsent_seconds", "Age of the oldest unsent outbox row",
-                                   registry=registry)
+        self.oldest_unsent = Gauge(
+            "outbox_oldest_unsent_seconds", "Age of the oldest unsent outbox row", registry=registry
+        )
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.active = False  # holds the relay lock
@@ -98,14 +114,14 @@ class OutboxRelay:
             if not rows:
                 self.oldest_unsent.set(0)
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-                except asyncio.TimeoutError:
-                    pass
                 continue
             self.oldest_unsent.set(max(0.0, time.time() - rows[0]["created_at"].timestamp()))
             # send() only enqueues; the idempotent producer keeps each partition's order.
             futures = [await producer.send(r["topic"], r["payload"], key=r["key"].encode()) for r in rows]
             await asyncio.gather(*futures)
-            await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
+            await conn.execute(
+                "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+            )
             self.published.inc(len(rows))

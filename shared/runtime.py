@@ -6,12 +6,13 @@ that declares what else the service holds), wires its consumers, jobs and routes
 asks it for the app. Building starts nothing: the pool, the relay, the consumers and the jobs
 start in the app's lifespan.
 """
+
 from __future__ import annotations
 
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,7 +45,7 @@ from shared.web import mount_assets
 log = logging.getLogger(__name__)
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
-BackgroundJob = Callable[[], Awaitable[None]]
+BackgroundJob = Callable[[], Coroutine[Any, Any, None]]
 
 
 def tune_gc() -> None:
@@ -82,17 +83,26 @@ class Runtime:
         assert self.pool is not None, "database pool used before start-up"
         return self.pool
 
-    def consume(self, topic: str, group_id: str, decode: Callable[[bytes], T],
-                apply: Callable[[list[Item[T]]], Awaitable[list[tuple[Item[T], str]]]], *, max_records: int,
-                description: str, health_check: str = "kafka_consumer") -> None:
+    def consume(
+        self,
+        topic: str,
+        group_id: str,
+        decode: Callable[[bytes], T],
+        apply: Callable[[list[Item[T]]], Awaitable[list[tuple[Item[T], str]]]],
+        *,
+        max_records: int,
+        description: str,
+        health_check: str = "kafka_consumer",
+    ) -> None:
         """A batch consumer of `topic` in `group_id`: decoded by `decode`, applied by `apply` in one
         transaction per batch, poison to the dead-letter topic, offsets committed after the
         transaction; /health fails while it holds no partition."""
         tracker = AssignmentTracker()
         self.health_checks[health_check] = consumer_check(tracker)
         processor = BatchProcessor(self.settings.service, self.broker, self.registry, decode, apply)
-        subscribe_batches(self.broker, topic, group_id, processor, tracker, max_records=max_records,
-                          description=description)
+        subscribe_batches(
+            self.broker, topic, group_id, processor, tracker, max_records=max_records, description=description
+        )
 
     def document_publication(self, topic: str, schema: Any, description: str) -> None:
         """Declare what this service writes to `topic` (through its outbox) for the AsyncAPI document."""
@@ -110,8 +120,13 @@ class Runtime:
         for hook in self.on_started:
             await hook()
         if self.with_outbox:
-            self.relay = OutboxRelay(self.pool, self.settings.database_url, self.settings.kafka_bootstrap,
-                                     self.settings.service, self.registry)
+            self.relay = OutboxRelay(
+                self.pool,
+                self.settings.database_url,
+                self.settings.kafka_bootstrap,
+                self.settings.service,
+                self.registry,
+            )
             self.relay.start()
         await self.broker.start()
         self._tasks = [asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in self.jobs]
@@ -132,6 +147,7 @@ class Runtime:
     def create_app(self, title: str, description: str, routers: Iterable[APIRouter], static: Path) -> FastAPI:
         """The HTTP app: errors in both languages, the body cap, /health, /metrics, sign-in, the
         service's routers, its pages' static files and the offline API documentation."""
+
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             await self.start()
@@ -140,8 +156,9 @@ class Runtime:
             finally:
                 await self.stop()
 
-        app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan,
-                      docs_url=None, redoc_url=None)
+        app = FastAPI(
+            title=title, description=description, version="1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+        )
         install_error_handlers(app)
         app.add_middleware(BodySizeLimit, limit=self.settings.http_max_body_bytes, per_path=self.body_limits)
         install_health_and_metrics(app, self.registry, {"database": self._db_check, **self.health_checks})
@@ -149,7 +166,8 @@ class Runtime:
         app.state.auth = auth.Authenticator(
             lambda: self.db,
             self.settings.session_secret.get_secret_value() if self.settings.session_secret else None,
-            cookie_secure=self.settings.session_cookie_secure)
+            cookie_secure=self.settings.session_cookie_secure,
+        )
         app.include_router(session_router)
         for router in routers:
             app.include_router(router)

@@ -5,6 +5,7 @@ nothing else in `services/` or `shared/` reads the environment. The defaults are
 `make run` on one machine. The README's configuration table is generated from these classes
 (`python -m deploy.settings_doc write`; a test fails when it is stale).
 """
+
 from __future__ import annotations
 
 from typing import ClassVar
@@ -25,8 +26,11 @@ def local_database(service: str) -> str:
 class CalendarSettings(BaseSettings):
     """The working calendar's one setting (read by the services and by `python -m shared.calendar`)."""
 
-    office_hours: str = Field("", validation_alias="OFFICE_HOURS",
-                              description='Office hours, e.g. "07:00-11:30,13:30-17:00" (empty: that default)')
+    office_hours: str = Field(
+        "",
+        validation_alias="OFFICE_HOURS",
+        description='Office hours, e.g. "07:00-11:30,13:30-17:00" (empty: that default)',
+    )
 
 
 class ServiceSettings(CalendarSettings):
@@ -40,18 +44,33 @@ class ServiceSettings(CalendarSettings):
     port: int = Field(ge=1, le=65535, description="HTTP port")
     host: str | None = Field(None, description="Bind address of this service (else `HTTP_HOST`)")
     http_host: str = Field("127.0.0.1", validation_alias="HTTP_HOST", description="Bind address of every service")
-    kafka_bootstrap: str = Field("127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS",
-                                 description="Kafka bootstrap servers, comma-separated")
+    kafka_bootstrap: str = Field(
+        "127.0.0.1:9092",
+        validation_alias="KAFKA_BOOTSTRAP_SERVERS",
+        description="Kafka bootstrap servers, comma-separated",
+    )
     session_secret: SecretStr | None = Field(
-        None, validation_alias="SESSION_SECRET",
+        None,
+        validation_alias="SESSION_SECRET",
         description="Key that signs staff session cookies; the same for every instance of every service "
-                    "(locally a random one is kept in `.local/session-secret`)")
-    session_cookie_secure: bool = Field(False, validation_alias="SESSION_COOKIE_SECURE",
-                                        description="Send the session cookie over HTTPS only (set behind TLS)")
-    clock_offset_seconds: float = Field(0.0, validation_alias="CLOCK_OFFSET_SECONDS",
-                                        description="Shifts the service's 'now' (demos and end-to-end tests only)")
-    http_max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, validation_alias="HTTP_MAX_BODY_BYTES",
-                                     description="Largest request body, except uploads and imports (413 above)")
+        "(locally a random one is kept in `.local/session-secret`)",
+    )
+    session_cookie_secure: bool = Field(
+        False,
+        validation_alias="SESSION_COOKIE_SECURE",
+        description="Send the session cookie over HTTPS only (set behind TLS)",
+    )
+    clock_offset_seconds: float = Field(
+        0.0,
+        validation_alias="CLOCK_OFFSET_SECONDS",
+        description="Shifts the service's 'now' (demos and end-to-end tests only)",
+    )
+    http_max_body_bytes: int = Field(
+        DEFAULT_MAX_BODY_BYTES,
+        ge=1024,
+        validation_alias="HTTP_MAX_BODY_BYTES",
+        description="Largest request body, except uploads and imports (413 above)",
+    )
 
     @property
     def bind_host(self) -> str:
@@ -61,5 +80,8 @@ class ServiceSettings(CalendarSettings):
 class ResolutionAddress(BaseSettings):
     """Where resolution's HTTP API is, for the services that call it (intake, stats)."""
 
-    resolution_url: str = Field(f"http://127.0.0.1:{PORTS['resolution']}", validation_alias="RESOLUTION_URL",
-                                description="Base URL of resolution's HTTP API")
+    resolution_url: str = Field(
+        f"http://127.0.0.1:{PORTS['resolution']}",
+        validation_alias="RESOLUTION_URL",
+        description="Base URL of resolution's HTTP API",
+    )

@@ -3,6 +3,7 @@
 One round trip whatever the number of rows (asyncpg's executemany makes one per row), which
 is what the hot paths and the imports need.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -19,12 +20,14 @@ def unnest_arrays(types: Sequence[str]) -> str:
     return ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=1))
 
 
-async def unnest_insert(conn: Any, target: str, types: Sequence[str], rows: Sequence[Sequence[Any]], *,
-                        on_conflict: str = "") -> int:
+async def unnest_insert(
+    conn: Any, target: str, types: Sequence[str], rows: Sequence[Sequence[Any]], *, on_conflict: str = ""
+) -> int:
     """INSERT INTO `target` ("table(col, ...)") every row of `rows`, whose values follow `types`;
     returns how many were inserted (those `on_conflict` skipped are not)."""
     if not rows:
         return 0
-    status = await conn.execute(f"INSERT INTO {target} SELECT * FROM unnest({unnest_arrays(types)}) {on_conflict}",
-                                *columns(rows))
+    status = await conn.execute(
+        f"INSERT INTO {target} SELECT * FROM unnest({unnest_arrays(types)}) {on_conflict}", *columns(rows)
+    )
     return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 n"

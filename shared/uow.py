@@ -9,6 +9,7 @@ and the transaction that makes the use case atomic.
 Use cases take `units` (a factory) instead of a pool, so the same use case runs on PostgreSQL
 (`PgUnitOfWork`) or in memory (the tests' fakes) without knowing which.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -3,6 +3,7 @@
 Keyed by pydantic's error `type`; the English comes from pydantic itself. An error type
 not listed falls back to a general sentence naming the field.
 """
+
 from __future__ import annotations
 
 from typing import Any

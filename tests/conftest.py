@@ -1,4 +1,5 @@
 """Shared test fixtures: the real servers of the test profile, fresh databases and topics."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,6 +19,7 @@ def _env_or_up() -> dict[str, str]:
     from deploy.local import (
         servers,  # run standalone: bring the test profile up (idempotent)
     )
+
     env = servers.up("test").env()
     os.environ.update(env)
     return env
@@ -108,6 +110,7 @@ class StaffAccounts:
 
     def auth(self, key: str):
         import httpx
+
         return httpx.BasicAuth(self.username(key), self.password(key))
 
 
@@ -121,7 +124,17 @@ def staff(endpoints) -> StaffAccounts:
 
     accounts = StaffAccounts()
     urls = {s: endpoints[f"{s.upper()}_DATABASE_URL"] for s in ("intake", "resolution", "stats")}
-    run_coro(write_accounts(urls, [
-        (Account(accounts.username(k), Role(role), accounts.agency(k)), hash_password(accounts.password(k)), True)
-        for k, (role, _) in TEST_STAFF.items()]))
+    run_coro(
+        write_accounts(
+            urls,
+            [
+                (
+                    Account(accounts.username(k), Role(role), accounts.agency(k)),
+                    hash_password(accounts.password(k)),
+                    True,
+                )
+                for k, (role, _) in TEST_STAFF.items()
+            ],
+        )
+    )
     return accounts

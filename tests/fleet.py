@@ -1,4 +1,5 @@
 """The three services as processes that a test may kill and start again."""
+
 from __future__ import annotations
 
 import os
@@ -23,11 +24,16 @@ class Fleet:
         return f"http://127.0.0.1:{self.ports[name]}"
 
     def start(self, name: str) -> None:
-        log = open(self.logs / f"{name}.log", "a")
-        env = {**os.environ, **self.env, f"{name.upper()}_PORT": str(self.ports[name]),
-               "RESOLUTION_URL": self.url("resolution")}
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=REPO, env=env,
-                                            stdout=log, stderr=subprocess.STDOUT)
+        log = open(self.logs / f"{name}.log", "a")  # noqa: SIM115 - handed to the process, closed below
+        env = {
+            **os.environ,
+            **self.env,
+            f"{name.upper()}_PORT": str(self.ports[name]),
+            "RESOLUTION_URL": self.url("resolution"),
+        }
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
         self.starts += 1
 
@@ -59,7 +65,7 @@ class Fleet:
                 proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 proc.kill()
-                raise AssertionError(f"{name} did not stop within {timeout} s of SIGTERM")
+                raise AssertionError(f"{name} did not stop within {timeout} s of SIGTERM") from None
 
     def tail(self, name: str, lines: int = 60) -> str:
         try:

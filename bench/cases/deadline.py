@@ -1,4 +1,5 @@
 """Figure 6: due times per second from the deadline module, on a realistic mix of inputs."""
+
 from __future__ import annotations
 
 import time
@@ -25,8 +26,16 @@ def run(size: int, reps: int) -> Figure:
         say(f"  deadline: repetition {rep + 1}/{reps}: {rates[-1]:,.0f} due times/s")
     value = Summary.of(rates)
     working = sum(1 for _, h, k in inputs if k == "working" and h > 0)
-    return Figure(6, "Deadline computation", "due times/s", value=value, goal=f">= {GOAL:,}/s",
-                  met=value.median >= GOAL,
-                  extra={"inputs": f"{len(inputs):,} (working hours {working:,}, same-day or calendar-day "
-                                   f"{len(inputs) - working:,})",
-                         "per call": {"median": 1e6 / value.median, "unit": "µs"}})
+    return Figure(
+        6,
+        "Deadline computation",
+        "due times/s",
+        value=value,
+        goal=f">= {GOAL:,}/s",
+        met=value.median >= GOAL,
+        extra={
+            "inputs": f"{len(inputs):,} (working hours {working:,}, same-day or calendar-day "
+            f"{len(inputs) - working:,})",
+            "per call": {"median": 1e6 / value.median, "unit": "µs"},
+        },
+    )

@@ -1,5 +1,6 @@
 """Figure 3: from intake's 201 answer to the live board (its SSE stream) counting that dossier,
 at a steady 200 dossiers per second through the three real services."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,8 +29,14 @@ async def _one_run(system: System, bodies: list[bytes], seconds: float) -> tuple
     await asyncio.sleep(0.5)  # the first event is the board as it stands
     baseline = _total(events[-1][1]) if events else 0
     answers: list[float] = []
-    result = await open_loop(f"{system.url('intake')}/api/v1/dossiers", bodies, rate=RATE, seconds=seconds,
-                             what=f"steady {RATE}/s", on_answer=lambda _r, at: answers.append(at))
+    result = await open_loop(
+        f"{system.url('intake')}/api/v1/dossiers",
+        bodies,
+        rate=RATE,
+        seconds=seconds,
+        what=f"steady {RATE}/s",
+        on_answer=lambda _r, at: answers.append(at),
+    )
     if result["errors"]:
         raise RuntimeError(f"{result['errors']} submissions failed, last: {result['last_error']}")
     expected = baseline + len(answers)
@@ -65,15 +72,25 @@ def run(env: dict[str, str], sizes, memory: dict) -> Figure:
             p50.append(percentile(lags, 50))
             p99.append(percentile(lags, 99))
             worst.append(max(lags))
-            say(f"  freshness: repetition {rep + 1}/{sizes.reps}: p50 {p50[-1] * 1000:.0f} ms, "
-                f"p99 {p99[-1] * 1000:.0f} ms, max {worst[-1] * 1000:.0f} ms over {len(lags):,} dossiers")
+            say(
+                f"  freshness: repetition {rep + 1}/{sizes.reps}: p50 {p50[-1] * 1000:.0f} ms, "
+                f"p99 {p99[-1] * 1000:.0f} ms, max {worst[-1] * 1000:.0f} ms over {len(lags):,} dossiers"
+            )
             system.sample_memory()
     finally:
         system.stop(memory)
     value = Summary.of([x * 1000 for x in p99])
-    return Figure(3, "Freshness (p99, 201 -> SSE board)", "ms", value=value, goal="p99 < 1,000 ms",
-                  met=value.median < GOAL_P99 * 1000,
-                  extra={"p50": {**Summary.of([x * 1000 for x in p50]).__dict__, "unit": "ms"},
-                         "max": {**Summary.of([x * 1000 for x in worst]).__dict__, "unit": "ms"},
-                         "load": f"{RATE} dossiers/s planned for {sizes.steady_seconds:g} s a repetition "
-                                 f"(intake answered {min(achieved):.0f}-{max(achieved):.0f}/s), all three services"})
+    return Figure(
+        3,
+        "Freshness (p99, 201 -> SSE board)",
+        "ms",
+        value=value,
+        goal="p99 < 1,000 ms",
+        met=value.median < GOAL_P99 * 1000,
+        extra={
+            "p50": {**Summary.of([x * 1000 for x in p50]).__dict__, "unit": "ms"},
+            "max": {**Summary.of([x * 1000 for x in worst]).__dict__, "unit": "ms"},
+            "load": f"{RATE} dossiers/s planned for {sizes.steady_seconds:g} s a repetition "
+            f"(intake answered {min(achieved):.0f}-{max(achieved):.0f}/s), all three services",
+        },
+    )

@@ -1,4 +1,5 @@
 """Figure 1: the stats service's ingestion against a bare consumer reading the same topic."""
+
 from __future__ import annotations
 
 import asyncio
@@ -68,19 +69,32 @@ def run(env: dict[str, str], n_events: int, reps: int, memory: dict) -> Figure:
                 rate, peak = _ingest(env, bootstrap, topic, n_events, n)
                 rates[n].append(rate)
                 peaks.append(peak)
-            say(f"  ingest: repetition {rep + 1}/{reps}: ceiling {ceiling[-1]:,.0f}/s, "
-                + ", ".join(f"{n} instance{'s' if n > 1 else ''} {rates[n][-1]:,.0f}/s "
-                            f"(ratio {rates[n][-1] / ceiling[-1]:.2f})" for n in INSTANCES))
+            say(
+                f"  ingest: repetition {rep + 1}/{reps}: ceiling {ceiling[-1]:,.0f}/s, "
+                + ", ".join(
+                    f"{n} instance{'s' if n > 1 else ''} {rates[n][-1]:,.0f}/s (ratio {rates[n][-1] / ceiling[-1]:.2f})"
+                    for n in INSTANCES
+                )
+            )
     finally:
         asyncio.run(topics.delete_topic(bootstrap, topic))
     memory["stats (ingest worker)"] = max(peaks)
     best = INSTANCES[-1]
     value, ratio = Summary.of(rates[best]), ratios(rates[best], ceiling)
-    return Figure(1, "Stats ingest vs the ceiling", "events/s", value=value, reference=Summary.of(ceiling),
-                  reference_name="bare consumer", ratio=ratio,
-                  goal=f">= {GOAL_RATIO} of ceiling and >= {GOAL_RATE:,}/s",
-                  met=ratio.median >= GOAL_RATIO and value.median >= GOAL_RATE,
-                  extra={"events": f"{n_events:,} on {topics.PARTITIONS} partitions, every one applied and committed",
-                         "instances": f"{best} stats processes in one consumer group (one per core); the figure",
-                         "1 instance": {**Summary.of(rates[1]).__dict__, "unit": "events/s"},
-                         "1 instance, ratio": {**ratios(rates[1], ceiling).__dict__, "unit": "of ceiling"}})
+    return Figure(
+        1,
+        "Stats ingest vs the ceiling",
+        "events/s",
+        value=value,
+        reference=Summary.of(ceiling),
+        reference_name="bare consumer",
+        ratio=ratio,
+        goal=f">= {GOAL_RATIO} of ceiling and >= {GOAL_RATE:,}/s",
+        met=ratio.median >= GOAL_RATIO and value.median >= GOAL_RATE,
+        extra={
+            "events": f"{n_events:,} on {topics.PARTITIONS} partitions, every one applied and committed",
+            "instances": f"{best} stats processes in one consumer group (one per core); the figure",
+            "1 instance": {**Summary.of(rates[1]).__dict__, "unit": "events/s"},
+            "1 instance, ratio": {**ratios(rates[1], ceiling).__dict__, "unit": "of ceiling"},
+        },
+    )

@@ -4,6 +4,7 @@ dossiers (a year of them), then ask for the period report over that year.
 Figure 5 times the rebuild command; figure 4 compares the report endpoint with a naive
 GROUP BY over the fact rows in the same database.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,9 +41,12 @@ def _rebuild_available() -> bool:
 def _run_rebuild(env: dict[str, str], database_url: str) -> tuple[float, float | None, float | None]:
     """Wall time of the rebuild command, its peak memory and its largest worker's (polled VmHWM)."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", REBUILD_MODULE, "rebuild"], cwd=procs.REPO,
-                            env={**os.environ, **env, "STATS_DATABASE_URL": database_url},
-                            stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", REBUILD_MODULE, "rebuild"],
+        cwd=procs.REPO,
+        env={**os.environ, **env, "STATS_DATABASE_URL": database_url},
+        stdout=subprocess.DEVNULL,
+    )
     peak: list[float] = []
     workers: dict[int, float] = {}
 
@@ -85,8 +89,10 @@ def _prepare(env: dict[str, str], sizes, memory: dict) -> dict:
             for name, mb in (("stats (rebuild)", peak), ("stats (rebuild worker)", worker_peak)):
                 if mb:
                     memory[name] = max(memory.get(name, 0.0), mb)
-            say(f"  rebuild: repetition {rep + 1}/{sizes.reps}: {elapsed:.1f} s for {n_events:,} events "
-                f"({n_events / elapsed:,.0f}/s); bare read {bare['seconds']:.1f} s")
+            say(
+                f"  rebuild: repetition {rep + 1}/{sizes.reps}: {elapsed:.1f} s for {n_events:,} events "
+                f"({n_events / elapsed:,.0f}/s); bare read {bare['seconds']:.1f} s"
+            )
         _prepared["rebuild"] = (seconds, ceiling)
     else:  # no rebuild command yet: the service's own ingestion fills the database for figure 4
         urls.append(asyncio.run(procs.create_database(env["STATS_DATABASE_URL"], "bench_rebuild")))
@@ -99,16 +105,30 @@ def _prepare(env: dict[str, str], sizes, memory: dict) -> dict:
 
 def figure5(env, sizes, memory) -> Figure:
     if not _rebuild_available():
-        return Figure(5, "Rebuild", goal=f"< {GOAL_REBUILD_S // 60} min",
-                      not_measured=f"no rebuild command ({REBUILD_MODULE}) on this branch yet")
+        return Figure(
+            5,
+            "Rebuild",
+            goal=f"< {GOAL_REBUILD_S // 60} min",
+            not_measured=f"no rebuild command ({REBUILD_MODULE}) on this branch yet",
+        )
     prepared = _prepare(env, sizes, memory)
     seconds, ceiling = prepared["rebuild"]
     value = Summary.of(seconds)
-    return Figure(5, "Rebuild of the stats projections", "s", value=value, reference=Summary.of(ceiling),
-                  reference_name="bare read of the topic", ratio=ratios(seconds, ceiling),
-                  goal=f"< {GOAL_REBUILD_S} s", met=value.median < GOAL_REBUILD_S,
-                  extra={"data": f"{prepared['dossiers']:,} dossiers, {prepared['events']:,} events, one year",
-                         "events/s": {"median": prepared["events"] / value.median, "unit": "events/s"}})
+    return Figure(
+        5,
+        "Rebuild of the stats projections",
+        "s",
+        value=value,
+        reference=Summary.of(ceiling),
+        reference_name="bare read of the topic",
+        ratio=ratios(seconds, ceiling),
+        goal=f"< {GOAL_REBUILD_S} s",
+        met=value.median < GOAL_REBUILD_S,
+        extra={
+            "data": f"{prepared['dossiers']:,} dossiers, {prepared['events']:,} events, one year",
+            "events/s": {"median": prepared["events"] / value.median, "unit": "events/s"},
+        },
+    )
 
 
 NAIVE = """
@@ -127,6 +147,7 @@ FROM facts GROUP BY 1 ORDER BY 1"""
 
 async def _naive_ms(url: str, group_by: str, times: int) -> float:
     from datetime import datetime, timedelta
+
     lo = datetime.fromisoformat(PERIOD[0]).replace(tzinfo=VN)
     hi = datetime.fromisoformat(PERIOD[1]).replace(tzinfo=VN) + timedelta(days=1)
     sql = NAIVE.format(key="agency_id" if group_by == "agency" else "procedure_code")
@@ -146,8 +167,12 @@ async def _naive_ms(url: str, group_by: str, times: int) -> float:
 
 def figure4(env, sizes, memory) -> Figure:
     if REPORT not in stats_paths():
-        return Figure(4, "Reports at scale", goal=f"< {GOAL_REPORT_MS} ms and >= {GOAL_SPEEDUP}x naive",
-                      not_measured=f"stats has no {REPORT} on this branch yet")
+        return Figure(
+            4,
+            "Reports at scale",
+            goal=f"< {GOAL_REPORT_MS} ms and >= {GOAL_SPEEDUP}x naive",
+            not_measured=f"stats has no {REPORT} on this branch yet",
+        )
     prepared = _prepare(env, sizes, memory)
     asyncio.run(_recreate_topics(env["KAFKA_BOOTSTRAP_SERVERS"]))  # nothing to replay while reporting
     stats = procs.Service("stats", PORTS["stats"], {**env, "STATS_DATABASE_URL": prepared["database_url"]})
@@ -168,8 +193,10 @@ def figure4(env, sizes, memory) -> Figure:
                     report_ms.append(statistics.median(samples))
                     naive_ms.append(asyncio.run(_naive_ms(prepared["database_url"], group_by, 5)))
                 results[group_by] = (report_ms, naive_ms)
-                say(f"  report by {group_by}: {statistics.median(report_ms):.1f} ms, "
-                    f"naive GROUP BY {statistics.median(naive_ms):.1f} ms")
+                say(
+                    f"  report by {group_by}: {statistics.median(report_ms):.1f} ms, "
+                    f"naive GROUP BY {statistics.median(naive_ms):.1f} ms"
+                )
         stats.sample_memory()
     finally:
         stats.stop()
@@ -180,14 +207,23 @@ def figure4(env, sizes, memory) -> Figure:
     report_ms, naive_ms = results[worst]
     value, speedup = Summary.of(report_ms), ratios(naive_ms, report_ms)
     other = "procedure" if worst == "agency" else "agency"
-    return Figure(4, f"Report over a year (slower grouping: by {worst})", "ms", value=value,
-                  reference=Summary.of(naive_ms), reference_name="naive GROUP BY over facts", ratio=speedup,
-                  goal=f"< {GOAL_REPORT_MS} ms and >= {GOAL_SPEEDUP}x faster than naive",
-                  met=value.median < GOAL_REPORT_MS and speedup.median >= GOAL_SPEEDUP,
-                  extra={f"by {other}": {**Summary.of(results[other][0]).__dict__, "unit": "ms"},
-                         f"naive by {other}": {**Summary.of(results[other][1]).__dict__, "unit": "ms"},
-                         "data": f"{prepared['dossiers']:,} dossiers over one year; HTTP round trip vs "
-                                 "SQL round trip, ratio = naive / report"})
+    return Figure(
+        4,
+        f"Report over a year (slower grouping: by {worst})",
+        "ms",
+        value=value,
+        reference=Summary.of(naive_ms),
+        reference_name="naive GROUP BY over facts",
+        ratio=speedup,
+        goal=f"< {GOAL_REPORT_MS} ms and >= {GOAL_SPEEDUP}x faster than naive",
+        met=value.median < GOAL_REPORT_MS and speedup.median >= GOAL_SPEEDUP,
+        extra={
+            f"by {other}": {**Summary.of(results[other][0]).__dict__, "unit": "ms"},
+            f"naive by {other}": {**Summary.of(results[other][1]).__dict__, "unit": "ms"},
+            "data": f"{prepared['dossiers']:,} dossiers over one year; HTTP round trip vs "
+            "SQL round trip, ratio = naive / report",
+        },
+    )
 
 
 def run(number: int, env, sizes, memory) -> Figure:

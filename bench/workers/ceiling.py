@@ -4,6 +4,7 @@
 Prints {"events", "seconds", "peak_rss_mb"}; seconds run from the first record to the last,
 so joining the group is not counted (nor is it for the stats worker).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,13 @@ from bench.procs import peak_rss_mb
 
 
 async def main(bootstrap: str, topic: str, expected: int) -> dict:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"bench-ceiling-{uuid.uuid4().hex[:8]}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-ceiling-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     try:
         seen, first = 0, None

@@ -8,6 +8,7 @@ until SIGTERM (bench/cases/ingest.py sends it once the facts hold every event), 
 {"events", "first", "commits", "rejected", "peak_rss_mb"}: when it decoded its first record and
 when each of its transactions committed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -69,8 +70,13 @@ async def main(bootstrap: str, topic: str, database_url: str, group: str) -> dic
         await broker.stop()
     await pool.close()
     # perf_counter is the system's monotonic clock: comparable between processes
-    return {"events": state["applied"], "first": state["first"], "commits": state["commits"],
-            "rejected": state["rejected"], "peak_rss_mb": peak_rss_mb(os.getpid())}
+    return {
+        "events": state["applied"],
+        "first": state["first"],
+        "commits": state["commits"],
+        "rejected": state["rejected"],
+        "peak_rss_mb": peak_rss_mb(os.getpid()),
+    }
 
 
 if __name__ == "__main__":

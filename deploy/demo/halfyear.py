@@ -8,6 +8,7 @@ The tally is computed here, independently of the stats service, from each dossie
 timeline: the oracle the import test compares the service's report with. Times are placed
 with the shared working calendar, and compliance is what the calendar says of them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,29 @@ from shared.local_time import VN
 CATALOGUE = Path(__file__).resolve().parents[2] / "services" / "intake" / "data" / "demo_catalogue.json"
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thu", "Ngọc", "Quang", "Thanh", "Xuân"]
-GIVEN = ["An", "Bình", "Cường", "Dung", "Giang", "Hà", "Hải", "Hùng", "Lan", "Linh", "Mai", "Nam", "Phương", "Quân",
-         "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Vân", "Yến"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dung",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hùng",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Nam",
+    "Phương",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trang",
+    "Tuấn",
+    "Vân",
+    "Yến",
+]
 # (status, at, running due time after this step)
 Step = tuple[int, datetime, datetime | None]
 
@@ -45,8 +67,9 @@ class Generator:
         catalogue = json.loads(CATALOGUE.read_text(encoding="utf-8"))
         self.procedures = catalogue["procedures"]
         # Civil status and certification (same-day, commune) are the bulk of a district's dossiers.
-        self.weights = [6 if p["processing_hours"] == 0 else 3 if p["processing_hours"] <= 40 else 1
-                        for p in self.procedures]
+        self.weights = [
+            6 if p["processing_hours"] == 0 else 3 if p["processing_hours"] <= 40 else 1 for p in self.procedures
+        ]
         self.days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
         self.days = [d for d in self.days if self.cal.is_working_day(d)]
         self.sequences: Counter = Counter()
@@ -66,7 +89,9 @@ class Generator:
         if roll < 0.004:
             return self._later(due, 0.5, 16)
         if roll < 0.70 and start < due_morning:
-            return self.cal.add_working_time(start, self.rng.random() * self.cal.working_hours_between(start, due_morning))
+            return self.cal.add_working_time(
+                start, self.rng.random() * self.cal.working_hours_between(start, due_morning)
+            )
         base = max(start, due_morning)
         return self.cal.add_working_time(base, self.rng.random() * self.cal.working_hours_between(base, due))
 
@@ -79,8 +104,16 @@ class Generator:
         local = received.astimezone(VN).date()
         self.sequences[(p["agency_id"], local)] += 1
         code = f"{p['agency_id']}-{local:%y%m%d}-{self.sequences[(p['agency_id'], local)]:04d}"
-        d = Dossier({"code": code, "procedure_code": p["code"], "channel": channel, "applicant": self._applicant(),
-                     "history": []}, channel)
+        d = Dossier(
+            {
+                "code": code,
+                "procedure_code": p["code"],
+                "channel": channel,
+                "applicant": self._applicant(),
+                "history": [],
+            },
+            channel,
+        )
         history = d.line["history"]
 
         def step(status: int, at: datetime, due: datetime | None, actor: str, reason: str | None = None):
@@ -94,8 +127,11 @@ class Generator:
             if rng.random() < 0.012:
                 step(3, accepted, None, "canbo.motcua", "Hồ sơ không đúng thành phần theo quy định")
                 return d
-        hours = p["online_processing_hours"] if channel == "online" and p.get("online_processing_hours") else \
-            p["processing_hours"]
+        hours = (
+            p["online_processing_hours"]
+            if channel == "online" and p.get("online_processing_hours")
+            else p["processing_hours"]
+        )
         due = cal.due_time(accepted, hours, p.get("time_type", "working"))
         step(2, accepted, due, "canbo.motcua")
         if rng.random() < 0.004:
@@ -128,12 +164,16 @@ class Generator:
 
     def _applicant(self) -> dict:
         rng = self.rng
-        return {"name": f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
-                "id_number": f"0{rng.randrange(10**10, 10**11)}", "phone": f"09{rng.randrange(10**7, 10**8)}"}
+        return {
+            "name": f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
+            "id_number": f"0{rng.randrange(10**10, 10**11)}",
+            "phone": f"09{rng.randrange(10**7, 10**8)}",
+        }
 
 
-def generate(count: int = 21_004, seed: int = 2022, start: date = date(2026, 1, 1),
-             end: date = date(2026, 6, 30)) -> list[Dossier]:
+def generate(
+    count: int = 21_004, seed: int = 2022, start: date = date(2026, 1, 1), end: date = date(2026, 6, 30)
+) -> list[Dossier]:
     g = Generator(seed, start, end)
     dossiers = [g.dossier() for _ in range(count)]
     dossiers.sort(key=lambda d: d.timeline[0][1])

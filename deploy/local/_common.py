@@ -91,9 +91,7 @@ def pid_cmdline(pid: int) -> list[str]:
 def apt_install(*packages: str) -> None:
     """Install Debian packages non-interactively (fresh CI machines run as root)."""
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise RuntimeError(
-            f"missing {', '.join(packages)}: install it (Debian: apt-get install {' '.join(packages)})"
-        )
+        raise RuntimeError(f"missing {', '.join(packages)}: install it (Debian: apt-get install {' '.join(packages)})")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     # Output to stderr: stdout of the CLI carries the `export` lines.
     for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", *packages]):

@@ -52,6 +52,7 @@ _children: dict[int, subprocess.Popen] = {}  # brokers started by this process
 
 # --- jars -------------------------------------------------------------------------------
 
+
 def kafka_version() -> str:
     match = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", POM.read_text())
     if not match:
@@ -78,7 +79,9 @@ def ensure_jars() -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         result = subprocess.run(
             ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies", f"-DoutputDirectory={tmp}"],
-            capture_output=True, text=True, stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
         )
         if result.returncode != 0 or not list(tmp.glob("kafka_2.13-*.jar")):
             shutil.rmtree(tmp, ignore_errors=True)
@@ -92,12 +95,20 @@ def ensure_jars() -> Path:
 
 def _java(libs: Path, *args: str, heap: str = "256m") -> list[str]:
     return [
-        "java", f"-Xmx{heap}", f"-Xms{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-        f"-Dlog4j2.configurationFile={LOG4J_CONFIG}", "-cp", f"{libs}/*", *args,
+        "java",
+        f"-Xmx{heap}",
+        f"-Xms{heap}",
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
+        "-cp",
+        f"{libs}/*",
+        *args,
     ]
 
 
 # --- configuration and storage ---------------------------------------------------------------
+
 
 def write_properties(home: Path, port: int, controller_port: int) -> Path:
     props = home / "server.properties"
@@ -135,21 +146,33 @@ def format_storage(home: Path, libs: Path, props: Path) -> None:
         return
     id_file = home / "cluster.id"
     if not id_file.is_file():
-        out = subprocess.run(_java(libs, "kafka.tools.StorageTool", "random-uuid"),
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            _java(libs, "kafka.tools.StorageTool", "random-uuid"), capture_output=True, text=True, check=True
+        ).stdout
         id_file.write_text(out.strip().splitlines()[-1] + "\n")
     cluster_id = id_file.read_text().strip()
     say(f"Kafka: formatting {home / 'data'} (cluster id {cluster_id})…")
     result = subprocess.run(
-        _java(libs, "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id,
-              "-c", str(props), "--ignore-formatted"),
-        capture_output=True, text=True,
+        _java(
+            libs,
+            "kafka.tools.StorageTool",
+            "format",
+            "--standalone",
+            "-t",
+            cluster_id,
+            "-c",
+            str(props),
+            "--ignore-formatted",
+        ),
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         raise RuntimeError(f"Kafka: formatting the storage failed:\n{result.stdout}{result.stderr}")
 
 
 # --- process ---------------------------------------------------------------------------
+
 
 def _alive(pid: int) -> bool:
     child = _children.get(pid)
@@ -187,7 +210,7 @@ def wait_ready(bootstrap: str, port: int, pid: int, log: Path, timeout: float = 
             try:
                 if run_coro(_probe(bootstrap)):
                     return
-            except Exception:  # noqa: BLE001 - not ready yet, retried until the deadline
+            except Exception:
                 pass
         time.sleep(0.25)
     raise RuntimeError(f"Kafka: not ready on {bootstrap} after {timeout:.0f} s; end of {log}:\n{log_tail(log)}")
@@ -221,8 +244,11 @@ def start(home: Path, port: int, controller_port: int) -> str:
         with open(log, "ab") as out:
             proc = subprocess.Popen(
                 _java(libs, "kafka.Kafka", str(props), heap="512m"),
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                cwd=home, start_new_session=True,  # own process group: Ctrl-C in a shell does not reach it
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=home,
+                start_new_session=True,  # own process group: Ctrl-C in a shell does not reach it
             )
         _children[proc.pid] = proc
         (home / "kafka.pid").write_text(f"{proc.pid}\n")
@@ -267,6 +293,7 @@ def stop(home: Path, timeout: float = 30, hard: bool = False) -> None:
 
 # --- topics ----------------------------------------------------------------------------
 
+
 async def _create_topics(bootstrap: str, replication_factor: int, timeout: float) -> list[str]:
     deadline = time.monotonic() + timeout
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
@@ -281,7 +308,8 @@ async def _create_topics(bootstrap: str, replication_factor: int, timeout: float
             existing = set(await admin.list_topics())
             missing = [
                 NewTopic(name, partitions, replication_factor, topic_configs=configs)
-                for name, (partitions, configs) in TOPICS.items() if name not in existing
+                for name, (partitions, configs) in TOPICS.items()
+                if name not in existing
             ]
             if not missing:
                 return created

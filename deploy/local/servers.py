@@ -72,10 +72,18 @@ TEST_PORT_SHIFT = ToolSettings().test_port_shift
 BENCH_PORT_SHIFT = ToolSettings().bench_port_shift
 PROFILES = {
     "run": Profile("run", pg_port=54320, kafka_port=9092, controller_port=9093),
-    "test": Profile("test", pg_port=54321 + TEST_PORT_SHIFT, kafka_port=9192 + TEST_PORT_SHIFT,
-                    controller_port=9193 + TEST_PORT_SHIFT),
-    "bench": Profile("bench", pg_port=54330 + BENCH_PORT_SHIFT, kafka_port=9072 + BENCH_PORT_SHIFT,
-                     controller_port=9073 + BENCH_PORT_SHIFT),
+    "test": Profile(
+        "test",
+        pg_port=54321 + TEST_PORT_SHIFT,
+        kafka_port=9192 + TEST_PORT_SHIFT,
+        controller_port=9193 + TEST_PORT_SHIFT,
+    ),
+    "bench": Profile(
+        "bench",
+        pg_port=54330 + BENCH_PORT_SHIFT,
+        kafka_port=9072 + BENCH_PORT_SHIFT,
+        controller_port=9073 + BENCH_PORT_SHIFT,
+    ),
 }
 
 
@@ -99,6 +107,7 @@ def _profile(name: str) -> Profile:
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------
+
 
 def _version_key(bin_dir: str) -> tuple[int, ...]:
     return tuple(int(part) for part in Path(bin_dir).parent.name.split(".") if part.isdigit())
@@ -139,8 +148,20 @@ def _pg_user() -> str | None:
         pwd.getpwnam("postgres")
     except KeyError:
         say("PostgreSQL: creating the system user `postgres`…")
-        subprocess.run(["useradd", "--system", "--user-group", "--home-dir", "/var/lib/postgresql",
-                        "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], check=True)
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--user-group",
+                "--home-dir",
+                "/var/lib/postgresql",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                "postgres",
+            ],
+            check=True,
+        )
     return "postgres"
 
 
@@ -166,14 +187,31 @@ def _pg_init(p: Profile, bin_dir: Path, user: str | None) -> None:
         if user:
             shutil.chown(folder, user, user)
     if user and _as_pg(user, ["test", "-w", str(p.pg_home)], check=False).returncode != 0:
-        raise RuntimeError(f"PostgreSQL: user {user} cannot reach {p.pg_home}: "
-                           "every parent folder needs the x permission for others")
-    _as_pg(user, [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8", "--no-locale",
-                  "--auth-local=peer", "--auth-host=trust"])
-    _pg_write(user, data / "pg_hba.conf",
-              "# Written by deploy/local/servers.py: no password, loopback TCP only.\n"
-              "local all all peer\n"
-              "host  all all 127.0.0.1/32 trust\n")
+        raise RuntimeError(
+            f"PostgreSQL: user {user} cannot reach {p.pg_home}: every parent folder needs the x permission for others"
+        )
+    _as_pg(
+        user,
+        [
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--auth-local=peer",
+            "--auth-host=trust",
+        ],
+    )
+    _pg_write(
+        user,
+        data / "pg_hba.conf",
+        "# Written by deploy/local/servers.py: no password, loopback TCP only.\n"
+        "local all all peer\n"
+        "host  all all 127.0.0.1/32 trust\n",
+    )
     with open(data / "postgresql.conf", "a") as conf:
         conf.write("\ninclude = 'dvc-local.conf'  # deploy/local/servers.py\n")
 
@@ -182,14 +220,17 @@ def _pg_configure(p: Profile, user: str | None) -> None:
     socket_dir = p.pg_home / "socket"
     # A Unix socket path is limited to 107 bytes; without one, clients use TCP anyway.
     sockets = str(socket_dir) if len(str(socket_dir)) < 90 else ""
-    _pg_write(user, p.pg_home / "data" / "dvc-local.conf",
-              "# Written by deploy/local/servers.py on every start.\n"
-              f"listen_addresses = '127.0.0.1'\nport = {p.pg_port}\n"
-              f"unix_socket_directories = '{sockets}'\nmax_connections = 200\n"
-              # Sized for a machine that holds a year of a province: the defaults (128 MB of buffers,
-              # a checkpoint every 1 GB of WAL) make a rebuild of millions of events write every
-              # page again after each checkpoint.
-              "shared_buffers = 512MB\nmax_wal_size = 4GB\ncheckpoint_timeout = 15min\n")
+    _pg_write(
+        user,
+        p.pg_home / "data" / "dvc-local.conf",
+        "# Written by deploy/local/servers.py on every start.\n"
+        f"listen_addresses = '127.0.0.1'\nport = {p.pg_port}\n"
+        f"unix_socket_directories = '{sockets}'\nmax_connections = 200\n"
+        # Sized for a machine that holds a year of a province: the defaults (128 MB of buffers,
+        # a checkpoint every 1 GB of WAL) make a rebuild of millions of events write every
+        # page again after each checkpoint.
+        "shared_buffers = 512MB\nmax_wal_size = 4GB\ncheckpoint_timeout = 15min\n",
+    )
 
 
 def _pg_running(p: Profile, bin_dir: Path, user: str | None) -> bool:
@@ -235,11 +276,13 @@ def start_postgres(profile: str) -> dict[str, str]:
                 raise RuntimeError(f"PostgreSQL: port {p.pg_port} is already used by another process")
             started = time.monotonic()
             _pg_configure(p, user)
-            result = _as_pg(user, [str(bin_dir / "pg_ctl"), "start", "-D", str(data), "-l", str(log),
-                                   "-w", "-t", "60"], check=False)
+            result = _as_pg(
+                user, [str(bin_dir / "pg_ctl"), "start", "-D", str(data), "-l", str(log), "-w", "-t", "60"], check=False
+            )
             if result.returncode != 0:
-                raise RuntimeError(f"PostgreSQL: start failed:\n{result.stdout}{result.stderr}"
-                                   f"end of {log}:\n{log_tail(log)}")
+                raise RuntimeError(
+                    f"PostgreSQL: start failed:\n{result.stdout}{result.stderr}end of {log}:\n{log_tail(log)}"
+                )
             run_coro(_pg_ensure_databases(p.pg_port, timeout=30))
             say(f"PostgreSQL: ready on 127.0.0.1:{p.pg_port} in {time.monotonic() - started:.1f} s")
         else:
@@ -257,8 +300,20 @@ def stop_postgres(profile: str, hard: bool = False) -> None:
         bin_dir, user = _pg_bin(data), _pg_user()
         if _pg_running(p, bin_dir, user):
             say(f"PostgreSQL: stopping{' (immediate)' if hard else ''}…")
-            _as_pg(user, [str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate" if hard else "fast",
-                          "-w", "-t", "60"])
+            _as_pg(
+                user,
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "stop",
+                    "-D",
+                    str(data),
+                    "-m",
+                    "immediate" if hard else "fast",
+                    "-w",
+                    "-t",
+                    "60",
+                ],
+            )
 
 
 def restart_postgres(profile: str, hard: bool = False) -> dict[str, str]:
@@ -267,6 +322,7 @@ def restart_postgres(profile: str, hard: bool = False) -> dict[str, str]:
 
 
 # --- Kafka ---------------------------------------------------------------------------------
+
 
 def start_kafka(profile: str) -> str:
     """Start the profile's broker unless it runs, wait until it serves metadata; return bootstrap."""
@@ -289,6 +345,7 @@ TOPICS = kafka_broker.TOPICS
 
 
 # --- both ----------------------------------------------------------------------------------
+
 
 def up(profile: str) -> Endpoints:
     """Start what is needed and return the endpoints. Environment overrides skip local servers:

@@ -1,8 +1,9 @@
 """`make run` and `make test`: the servers of `servers.py`, then the services or the tests.
 
-    python -m deploy.local.stack run              start everything, print where, Ctrl-C stops all
-    python -m deploy.local.stack test [ARGS...]   test profile up, pytest ARGS, servers down
+python -m deploy.local.stack run              start everything, print where, Ctrl-C stops all
+python -m deploy.local.stack test [ARGS...]   test profile up, pytest ARGS, servers down
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -104,8 +105,10 @@ def _want_demo_accounts() -> bool:
 def _accounts_table(demo) -> str:
     if not demo:
         return "    (none created: the databases are not local; DEMO_ACCOUNTS=1 creates them)"
-    return "\n".join(f"    {a.role.value:<8} {a.username:<24} {password:<14} {a.agency_id or '(all agencies)'}"
-                      for a, password in demo)
+    return "\n".join(
+        f"    {a.role.value:<8} {a.username:<24} {password:<14} {a.agency_id or '(all agencies)'}"
+        for a, password in demo
+    )
 
 
 def run() -> int:
@@ -113,8 +116,9 @@ def run() -> int:
     env = {**os.environ, **endpoints.env()}
     demo = []
     if _want_demo_accounts():
-        demo = asyncio.run(users.ensure_demo(endpoints.database_urls,
-                                             servers.PROFILES["run"].home / "demo-accounts.json"))
+        demo = asyncio.run(
+            users.ensure_demo(endpoints.database_urls, servers.PROFILES["run"].home / "demo-accounts.json")
+        )
     procs = start_services(env, SERVICES)
     stopping = False
 
@@ -128,10 +132,20 @@ def run() -> int:
         wait_healthy(SERVICES, procs)
         proc = _first_procedure()
         clerk = next((f"{a.username}:{p}" for a, p in demo if a.role == "clerk"), "USER:PASSWORD")
-        officer = next((f"{a.username}:{p}" for a, p in demo if a.role == "officer" and a.agency_id == proc[1]),
-                       "USER:PASSWORD")
-        print(BANNER.format(kafka=endpoints.kafka_bootstrap, pg=endpoints.database_urls["intake"].rsplit("/", 1)[0],
-                            proc=proc[0], accounts=_accounts_table(demo), clerk=clerk, officer=officer), flush=True)
+        officer = next(
+            (f"{a.username}:{p}" for a, p in demo if a.role == "officer" and a.agency_id == proc[1]), "USER:PASSWORD"
+        )
+        print(
+            BANNER.format(
+                kafka=endpoints.kafka_bootstrap,
+                pg=endpoints.database_urls["intake"].rsplit("/", 1)[0],
+                proc=proc[0],
+                accounts=_accounts_table(demo),
+                clerk=clerk,
+                officer=officer,
+            ),
+            flush=True,
+        )
         while not stopping:
             for name, proc in procs.items():
                 if proc.poll() is not None:
@@ -149,6 +163,7 @@ def run() -> int:
 def _first_procedure() -> tuple[str, str]:
     """(code, agency id) of the catalogue's first procedure, for the banner's examples."""
     import json
+
     with urllib.request.urlopen(f"http://127.0.0.1:{SERVICES['intake']}/api/v1/procedures", timeout=5) as r:
         first = json.load(r)["procedures"][0]
         return first["code"], first["agency_id"]
@@ -164,6 +179,7 @@ def ensure_browser() -> None:
     if all(os.path.exists(p) for p in BROWSER):
         return
     from deploy.local._common import apt_install
+
     servers.say("Chromium for the browser tests: installing chromium, chromium-driver (apt-get)…")
     started = time.monotonic()
     apt_install("chromium", "chromium-driver", "fonts-liberation", "fonts-dejavu-core")
@@ -197,10 +213,19 @@ def _pytest_kept(pytest_args: list[str], env: dict[str, str]) -> int:
     run_dir = ARTIFACTS / time.strftime("run-%Y%m%d-%H%M%S")
     run_dir.mkdir(parents=True, exist_ok=True)
     log_path = run_dir / "pytest.log"
-    command = [sys.executable, "-m", "pytest", "-rfE", f"--basetemp={run_dir / 'tmp'}",
-               f"--junitxml={run_dir / 'junit.xml'}", *pytest_args]
-    with open(log_path, "wb") as log, subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                                                       stderr=subprocess.STDOUT) as proc:
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-rfE",
+        f"--basetemp={run_dir / 'tmp'}",
+        f"--junitxml={run_dir / 'junit.xml'}",
+        *pytest_args,
+    ]
+    with (
+        open(log_path, "wb") as log,
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as proc,
+    ):
         output = proc.stdout
         assert output is not None
         while chunk := output.read1(65536):
@@ -208,8 +233,10 @@ def _pytest_kept(pytest_args: list[str], env: dict[str, str]) -> int:
             sys.stdout.buffer.flush()
             log.write(chunk)
         code = proc.wait()
-    servers.say(f"pytest exited with {code}; its whole output: {log_path.relative_to(REPO_ROOT)}, "
-                f"the services' logs: {(run_dir / 'tmp').relative_to(REPO_ROOT)}/")
+    servers.say(
+        f"pytest exited with {code}; its whole output: {log_path.relative_to(REPO_ROOT)}, "
+        f"the services' logs: {(run_dir / 'tmp').relative_to(REPO_ROOT)}/"
+    )
     return code
 
 

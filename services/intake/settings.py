@@ -1,4 +1,5 @@
 """intake's settings (see shared/settings.py for those every service reads)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,11 +17,18 @@ class IntakeSettings(ServiceSettings, ResolutionAddress):
 
     database_url: str = Field(local_database("intake"), description="PostgreSQL URL of intake's database")
     port: int = Field(PORTS["intake"], ge=1, le=65535, description="intake's HTTP port")
-    catalogue_file: Path | None = Field(None, validation_alias="CATALOGUE_FILE",
-                                        description="Procedure catalogue (JSON) loaded at start-up; default: the "
-                                                    "demo catalogue shipped in services/intake/data/")
-    public_url: str | None = Field(None, validation_alias="PUBLIC_INTAKE_URL",
-                                   description="Public address of intake's pages, printed under the slip's QR code "
-                                               "(default: the address the clerk used)")
-    bench_bare: bool = Field(False, description="Mount the one-INSERT endpoint `make bench` compares reception with "
-                                                "(benchmarks only)")
+    catalogue_file: Path | None = Field(
+        None,
+        validation_alias="CATALOGUE_FILE",
+        description="Procedure catalogue (JSON) loaded at start-up; default: the "
+        "demo catalogue shipped in services/intake/data/",
+    )
+    public_url: str | None = Field(
+        None,
+        validation_alias="PUBLIC_INTAKE_URL",
+        description="Public address of intake's pages, printed under the slip's QR code "
+        "(default: the address the clerk used)",
+    )
+    bench_bare: bool = Field(
+        False, description="Mount the one-INSERT endpoint `make bench` compares reception with (benchmarks only)"
+    )

@@ -1,4 +1,5 @@
 """resolution's settings (see shared/settings.py for those every service reads)."""
+
 from __future__ import annotations
 
 from typing import ClassVar
@@ -15,7 +16,11 @@ class ResolutionSettings(ServiceSettings):
 
     database_url: str = Field(local_database("resolution"), description="PostgreSQL URL of resolution's database")
     port: int = Field(PORTS["resolution"], ge=1, le=65535, description="resolution's HTTP port")
-    export_max_seconds: float = Field(600.0, gt=0, description="How long one case export may hold its snapshot "
-                                                               "open; a longer one ends with an incomplete trailer")
-    deadline_watch_interval_s: float = Field(0.5, gt=0, description="How often the deadline watcher looks for "
-                                                                    "clocks that passed their due time")
+    export_max_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="How long one case export may hold its snapshot open; a longer one ends with an incomplete trailer",
+    )
+    deadline_watch_interval_s: float = Field(
+        0.5, gt=0, description="How often the deadline watcher looks for clocks that passed their due time"
+    )

@@ -1,4 +1,5 @@
 """`python -m services.stats`: serve the stats process."""
+
 from services.stats.entrypoints.main import create_app
 from services.stats.settings import StatsSettings
 from shared.serve import serve

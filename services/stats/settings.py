@@ -1,4 +1,5 @@
 """stats' settings (see shared/settings.py for those every service reads)."""
+
 from __future__ import annotations
 
 from typing import ClassVar
@@ -15,8 +16,13 @@ class StatsSettings(ServiceSettings, ResolutionAddress):
 
     database_url: str = Field(local_database("stats"), description="PostgreSQL URL of stats' database")
     port: int = Field(PORTS["stats"], ge=1, le=65535, description="stats' HTTP port")
-    reconcile_interval_s: float = Field(900.0, ge=0, description="Seconds between reconciliations that refresh "
-                                                                 "the mismatch gauge (0 turns them off)")
-    reconcile_settle_s: float = Field(60.0, ge=0, description="How long a difference with resolution may take to "
-                                                              "resolve itself (an event in flight) before it counts")
+    reconcile_interval_s: float = Field(
+        900.0, ge=0, description="Seconds between reconciliations that refresh the mismatch gauge (0 turns them off)"
+    )
+    reconcile_settle_s: float = Field(
+        60.0,
+        ge=0,
+        description="How long a difference with resolution may take to "
+        "resolve itself (an event in flight) before it counts",
+    )
     rebuild_workers: int = Field(0, ge=0, description="Worker processes of a rebuild (0: one per CPU)")

@@ -7,8 +7,8 @@
 Clients send HTTP Basic credentials or the `dvc_session` cookie from `POST /api/v1/session`.
 Accounts are written by `python -m deploy.users` (`make user`).
 """
+
 from shared.auth.accounts import MIGRATIONS, ROLE_NAMES_VI, Account, Role
 from shared.auth.http import Authenticator, optional_staff, require_role, staff
 
-__all__ = ["MIGRATIONS", "ROLE_NAMES_VI", "Account", "Authenticator", "Role", "optional_staff", "require_role",
-           "staff"]
+__all__ = ["MIGRATIONS", "ROLE_NAMES_VI", "Account", "Authenticator", "Role", "optional_staff", "require_role", "staff"]

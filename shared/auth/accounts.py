@@ -1,4 +1,5 @@
 """Staff accounts: roles, agency scope, and their table (the same in every service's database)."""
+
 from __future__ import annotations
 
 import re
@@ -15,14 +16,18 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 
 
 class Role(StrEnum):
-    CLERK = "clerk"        # công chức tiếp nhận (counter)
-    OFFICER = "officer"    # chuyên viên xử lý (department)
-    LEADER = "leader"      # lãnh đạo
-    MONITOR = "monitor"    # giám sát
+    CLERK = "clerk"  # công chức tiếp nhận (counter)
+    OFFICER = "officer"  # chuyên viên xử lý (department)
+    LEADER = "leader"  # lãnh đạo
+    MONITOR = "monitor"  # giám sát
 
 
-ROLE_NAMES_VI = {Role.CLERK: "công chức tiếp nhận", Role.OFFICER: "chuyên viên xử lý",
-                 Role.LEADER: "lãnh đạo", Role.MONITOR: "giám sát"}
+ROLE_NAMES_VI = {
+    Role.CLERK: "công chức tiếp nhận",
+    Role.OFFICER: "chuyên viên xử lý",
+    Role.LEADER: "lãnh đạo",
+    Role.MONITOR: "giám sát",
+}
 
 
 @dataclass(frozen=True)
@@ -33,8 +38,13 @@ class Account:
     full_name: str | None = None
 
     def public(self) -> dict:
-        return {"username": self.username, "role": self.role.value, "role_name": ROLE_NAMES_VI[self.role],
-                "agency_id": self.agency_id, "full_name": self.full_name}
+        return {
+            "username": self.username,
+            "role": self.role.value,
+            "role_name": ROLE_NAMES_VI[self.role],
+            "agency_id": self.agency_id,
+            "full_name": self.full_name,
+        }
 
     def sees(self, agency_id: str) -> bool:
         return self.agency_id is None or self.agency_id == agency_id
@@ -44,10 +54,13 @@ class Account:
         if self.sees(agency_id):
             return
         what_vi, what_en = (f"Hồ sơ {code}", f"Dossier {code}") if code else ("Dữ liệu", "The data")
-        raise Forbidden(f"{what_vi} thuộc cơ quan {agency_id}; tài khoản {self.username} chỉ được xem và xử lý "
-                        f"hồ sơ của cơ quan {self.agency_id}",
-                        f"{what_en} belongs to agency {agency_id}; account {self.username} may only see and act on "
-                        f"agency {self.agency_id}'s dossiers", agency_id=agency_id)
+        raise Forbidden(
+            f"{what_vi} thuộc cơ quan {agency_id}; tài khoản {self.username} chỉ được xem và xử lý "
+            f"hồ sơ của cơ quan {self.agency_id}",
+            f"{what_en} belongs to agency {agency_id}; account {self.username} may only see and act on "
+            f"agency {self.agency_id}'s dossiers",
+            agency_id=agency_id,
+        )
 
     def agency_filter(self, requested: str | None) -> str | None:
         """The agency a list is limited to: the account's own, or what was asked if centre-wide."""
@@ -87,5 +100,10 @@ async def upsert(conn: asyncpg.Connection, account: Account, password_hash: str,
            ON CONFLICT (username) DO UPDATE SET role = EXCLUDED.role, agency_id = EXCLUDED.agency_id,
                full_name = EXCLUDED.full_name, password_hash = EXCLUDED.password_hash,
                active = EXCLUDED.active, updated_at = now()""",
-        account.username, account.role.value, account.agency_id, account.full_name, password_hash, active,
+        account.username,
+        account.role.value,
+        account.agency_id,
+        account.full_name,
+        password_hash,
+        active,
     )

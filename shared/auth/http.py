@@ -5,6 +5,7 @@ minute (keyed by its SHA-256, never by the password) and an account read for a c
 half a minute: an authenticated request then costs microseconds. The price is that a changed
 password or a disabled account takes up to that long to be refused by a running process.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -12,11 +13,13 @@ import base64
 import binascii
 import hashlib
 import time
-from typing import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import asyncpg
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPBasic
+from starlette.requests import HTTPConnection
 
 from shared.auth import accounts
 from shared.auth.accounts import ROLE_NAMES_VI, Account, Role, StoredAccount
@@ -32,11 +35,12 @@ BASIC_CHALLENGE = 'Basic realm="dvc-staff", charset="UTF-8"'
 # For the sign-in form: a challenge that is not Basic, so a browser shows no password dialog.
 SESSION_CHALLENGE = 'Session realm="dvc-staff"'
 
+
 class _Declared:
     """A security scheme declared only so /docs offers "Authorize"; the request is read below.
     (FastAPI's HTTPBasic itself rejects a non-ASCII password, and in English only.)"""
 
-    async def __call__(self, request: Request) -> None:
+    async def __call__(self, request: HTTPConnection) -> Any:
         return None
 
 
@@ -48,10 +52,12 @@ class _CookieDoc(_Declared, APIKeyCookie):
     pass
 
 
-_basic_doc = _BasicDoc(scheme_name="staffBasic", auto_error=False,
-                       description="Staff account (make user / make run's demo accounts)")
-_cookie_doc = _CookieDoc(name=COOKIE_NAME, scheme_name="sessionCookie", auto_error=False,
-                         description="Set by POST /api/v1/session")
+_basic_doc = _BasicDoc(
+    scheme_name="staffBasic", auto_error=False, description="Staff account (make user / make run's demo accounts)"
+)
+_cookie_doc = _CookieDoc(
+    name=COOKIE_NAME, scheme_name="sessionCookie", auto_error=False, description="Set by POST /api/v1/session"
+)
 
 
 class Unauthorized(ApiError):
@@ -61,28 +67,39 @@ class Unauthorized(ApiError):
 
 
 def unauthorized(challenge: str = BASIC_CHALLENGE) -> Unauthorized:
-    return Unauthorized("Cần đăng nhập bằng tài khoản cán bộ (tên đăng nhập và mật khẩu)",
-                        "Sign-in with a staff account (username and password) is required", challenge)
+    return Unauthorized(
+        "Cần đăng nhập bằng tài khoản cán bộ (tên đăng nhập và mật khẩu)",
+        "Sign-in with a staff account (username and password) is required",
+        challenge,
+    )
 
 
 def wrong_credentials(challenge: str = BASIC_CHALLENGE) -> Unauthorized:
-    return Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa",
-                        "Wrong username or password, or the account is disabled", challenge)
+    return Unauthorized(
+        "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa",
+        "Wrong username or password, or the account is disabled",
+        challenge,
+    )
 
 
 def forbidden_role(account: Account, roles: Iterable[Role]) -> ApiError:
     roles = list(roles)
     vi = ", ".join(ROLE_NAMES_VI[r] for r in roles)
     en = ", ".join(r.value for r in roles)
-    return ApiError(403, f"Tài khoản {account.username} ({ROLE_NAMES_VI[account.role]}) không có quyền thực hiện "
-                         f"thao tác này; cần vai trò: {vi}",
-                    f"Account {account.username} ({account.role.value}) may not do this; it needs the role: {en}",
-                    role=account.role.value, required_roles=en.split(", "))
+    return ApiError(
+        403,
+        f"Tài khoản {account.username} ({ROLE_NAMES_VI[account.role]}) không có quyền thực hiện "
+        f"thao tác này; cần vai trò: {vi}",
+        f"Account {account.username} ({account.role.value}) may not do this; it needs the role: {en}",
+        role=account.role.value,
+        required_roles=en.split(", "),
+    )
 
 
 class _TtlCache:
     def __init__(self, ttl: float):
-        self.ttl, self._items = ttl, {}
+        self.ttl = ttl
+        self._items: dict[object, tuple[object, float]] = {}
 
     def get(self, key):
         hit = self._items.get(key)
@@ -100,8 +117,15 @@ class Authenticator:
     """One per process; `pool` gives the service's database pool (after start-up). `secret` signs
     the session cookies (None: the local one of `.local/`), sent over HTTPS only if `cookie_secure`."""
 
-    def __init__(self, pool: Callable[[], asyncpg.Pool], secret: str | None = None, *, cookie_secure: bool = False,
-                 signer: SessionSigner | None = None, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        pool: Callable[[], asyncpg.Pool],
+        secret: str | None = None,
+        *,
+        cookie_secure: bool = False,
+        signer: SessionSigner | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
         self._pool, self._secret, self.cookie_secure, self.clock = pool, secret, cookie_secure, clock
         self._signer = signer
         self._basic = _TtlCache(BASIC_TTL)
@@ -163,8 +187,10 @@ class Authenticator:
         header = request.headers.get("authorization")
         if header:
             if header[:6].lower() != "basic ":
-                raise Unauthorized("Chỉ hỗ trợ xác thực Basic hoặc cookie phiên đăng nhập",
-                                   "Only Basic authentication or the session cookie is supported")
+                raise Unauthorized(
+                    "Chỉ hỗ trợ xác thực Basic hoặc cookie phiên đăng nhập",
+                    "Only Basic authentication or the session cookie is supported",
+                )
             return await self.from_basic(header)
         token = request.cookies.get(COOKIE_NAME)
         return await self.from_cookie(token) if token else None
@@ -190,7 +216,9 @@ def require_role(account: Account | None, roles: Iterable[Role]) -> Account:
 
 def staff(*roles: Role) -> Callable[..., Awaitable[Account]]:
     """A dependency: the signed-in account, which must have one of `roles` (401 / 403 otherwise)."""
+
     async def dependency(account: Account | None = Depends(optional_staff)) -> Account:
         return require_role(account, roles)
+
     dependency.__name__ = f"staff_{'_'.join(r.value for r in roles)}"
     return dependency

@@ -1,7 +1,8 @@
 """Sign-in for pages: `POST /api/v1/session` sets the signed cookie, `DELETE` clears it."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
@@ -48,10 +49,19 @@ async def sign_in(request: Request, response: Response, body: SignIn) -> dict:
     if stored is None:
         raise wrong_credentials(SESSION_CHALLENGE)
     token, claims = auth.signer.issue(stored.account.username, stored.password_hash, auth.clock())
-    response.set_cookie(COOKIE_NAME, token, max_age=auth.signer.ttl_seconds, httponly=True, samesite="lax",
-                        secure=auth.cookie_secure, path="/")
-    return {"account": stored.account.public(),
-            "expires_at": datetime.fromtimestamp(claims.expires_at, timezone.utc).isoformat()}
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        max_age=auth.signer.ttl_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=auth.cookie_secure,
+        path="/",
+    )
+    return {
+        "account": stored.account.public(),
+        "expires_at": datetime.fromtimestamp(claims.expires_at, UTC).isoformat(),
+    }
 
 
 @router.get("/session", response_model=SignedInOut, summary="Tài khoản đang đăng nhập / the signed-in account")
@@ -64,6 +74,7 @@ async def who_am_i(account: Account | None = Depends(optional_staff)) -> dict:
 @router.delete("/session", status_code=204, summary="Đăng xuất / sign out (clears the cookie)")
 async def sign_out(request: Request) -> Response:
     response = Response(status_code=204)
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax",
-                           secure=authenticator(request).cookie_secure)
+    response.delete_cookie(
+        COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=authenticator(request).cookie_secure
+    )
     return response

@@ -3,6 +3,7 @@
 The cookie names the account and carries a fingerprint of its password hash, so changing
 the password ends every session of that account; expiry is inside the signed part.
 """
+
 from __future__ import annotations
 
 import base64
@@ -50,8 +51,11 @@ class SessionSigner:
 
     def issue(self, username: str, password_hash: str, now: float) -> tuple[str, SessionClaims]:
         claims = SessionClaims(username, fingerprint(password_hash), int(now) + self.ttl_seconds)
-        body = _b64(json.dumps({"u": claims.username, "f": claims.fingerprint, "e": claims.expires_at},
-                               separators=(",", ":")).encode())
+        body = _b64(
+            json.dumps(
+                {"u": claims.username, "f": claims.fingerprint, "e": claims.expires_at}, separators=(",", ":")
+            ).encode()
+        )
         return f"{body}.{self._mac(body)}", claims
 
     def verify(self, token: str, now: float) -> SessionClaims | None:

@@ -26,17 +26,18 @@ from .office_hours import OfficeHours
 from .overrides import DEFAULT_OVERRIDES_PATH, DayOverride, Overrides
 
 __all__ = [
+    "DEFAULT_OVERRIDES_PATH",
     "WORKING_DAY_HOURS",
+    "DayInfo",
+    "DayOverride",
+    "DueExplanation",
     "OfficeHours",
+    "Overrides",
     "WorkingCalendar",
     "default_calendar",
-    "Overrides",
-    "DayOverride",
-    "DayInfo",
-    "DueExplanation",
-    "DEFAULT_OVERRIDES_PATH",
     "to_local",
 ]
+
 
 @functools.cache
 def default_calendar(office_hours_spec: str = "") -> WorkingCalendar:

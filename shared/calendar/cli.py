@@ -10,7 +10,7 @@ import argparse
 import calendar as _stdcal
 import re
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from shared.settings import CalendarSettings
 
@@ -40,7 +40,7 @@ def _fmt_local(dt: datetime) -> str:
 
 
 def _fmt_utc(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _fmt_hours(h: float) -> str:
@@ -73,10 +73,16 @@ def _cmd_due(args, out) -> int:
     unit = "working hours" if time_type == "working" else "hours as calendar days"
     w = out.write
     w(f"Accepted     {_fmt_local(ex.accepted_local)} {LOCAL_TZ_NAME}  ({_fmt_utc(args.accepted)})\n")
-    w(f"Procedure    {hours:g} {unit}" + (f" = {hours // 24:g} calendar days" if time_type == "calendar" else "") + "\n")
+    w(
+        f"Procedure    {hours:g} {unit}"
+        + (f" = {hours // 24:g} calendar days" if time_type == "calendar" else "")
+        + "\n"
+    )
     if ex.clock_start_reason:
-        w(f"Clock start  moved from {ex.accepted_local:%a %d/%m %H:%M} to {_fmt_local(ex.clock_start_local)}: "
-          f"{ex.clock_start_reason}\n")
+        w(
+            f"Clock start  moved from {ex.accepted_local:%a %d/%m %H:%M} to {_fmt_local(ex.clock_start_local)}: "
+            f"{ex.clock_start_reason}\n"
+        )
     else:
         w(f"Clock start  {_fmt_local(ex.clock_start_local)} (inside office hours)\n")
     w(f"Rule         {ex.rule}\n")
@@ -144,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("due", parents=[common], help="due time of a procedure accepted at a given time, and why")
     d.add_argument("accepted", type=_parse_time, help="acceptance time, e.g. 2026-02-13T16:30")
     d.add_argument("--hours", type=float, help="the procedure's time in hours (working: 8 h = 1 day; 0 = same day)")
-    d.add_argument("--days", type=float, help="the procedure's time in days (8 working hours or 24 calendar hours each)")
+    d.add_argument(
+        "--days", type=float, help="the procedure's time in days (8 working hours or 24 calendar hours each)"
+    )
     d.add_argument("--time-type", choices=("working", "calendar"), default="working")
     d.add_argument("--calendar-days", action="store_true", help="same as --time-type calendar")
     d.set_defaults(func=_cmd_due)

@@ -22,17 +22,17 @@ since 1975), so results are exact and additive.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
-from typing import Iterable
 
 from shared.local_time import VN
 
 from .office_hours import OfficeHours
 from .overrides import DayOverride, Overrides
 
-__all__ = ["WorkingCalendar", "DayInfo", "DueExplanation", "LOCAL_TZ_NAME", "MIN_YEAR", "MAX_YEAR"]
+__all__ = ["LOCAL_TZ_NAME", "MAX_YEAR", "MIN_YEAR", "DayInfo", "DueExplanation", "WorkingCalendar"]
 
 LOCAL_TZ_NAME = "Asia/Ho_Chi_Minh"
 LOCAL_TZ = VN
@@ -42,10 +42,10 @@ MAX_YEAR = 2099  # the lunar tables used for Tết and Hùng Kings end here
 DAY_US = 86_400_000_000
 HOUR_US = 3_600_000_000
 _OFFSET_US = 7 * HOUR_US
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _ONE_US = timedelta(microseconds=1)
-_UTC = timezone.utc
+_UTC = UTC
 
 WORKING_DAY_HOURS = 8  # one working day of the catalogue; "due soon" is less than one left
 TIME_TYPES = ("working", "calendar")
@@ -129,7 +129,7 @@ class DueExplanation:
 class _Table:
     """Per-day working flags and ranks over a contiguous range of whole years."""
 
-    __slots__ = ("y_lo", "y_hi", "base", "n", "work", "rank", "work_days", "rank0")
+    __slots__ = ("base", "n", "rank", "rank0", "work", "work_days", "y_hi", "y_lo")
 
     def __init__(self, y_lo, y_hi, base, work, rank, work_days, rank0):
         self.y_lo, self.y_hi, self.base = y_lo, y_hi, base
@@ -195,9 +195,9 @@ class WorkingCalendar:
         return getattr(holidays, "__version__", "unknown")
 
     def _holiday_names(self, year: int) -> dict[date, tuple[str, ...]]:
-        names = self._names.get(year)
-        if names is None:
-            names = {}
+        cached = self._names.get(year)
+        if cached is None:
+            names: dict[date, tuple[str, ...]] = {}
             if self._use_holidays:
                 import holidays
 
@@ -205,12 +205,12 @@ class WorkingCalendar:
                 try:
                     en = holidays.country_holidays("VN", years=year, language="en_US")
                 except Exception:  # pragma: no cover - very old releases without translations
-                    en = {}
+                    en = {}  # type: ignore[assignment]
                 for d, name in vi.items():
                     english = en.get(d)
                     names[d] = (name,) if not english or english == name else (name, english)
-            self._names[year] = names
-        return names
+            self._names[year] = cached = names
+        return cached
 
     def _flags_for_year(self, year: int) -> bytes:
         flags = self._year_flags.get(year)
@@ -314,6 +314,7 @@ class WorkingCalendar:
                     tod = rem + shift
                     break
         t = self._t
+        assert t is not None, "an instant is read only after a position, which builds the table"
         j = k - t.rank0
         if 0 <= j < len(t.work_days):
             return t.work_days[j] * DAY_US + tod
@@ -521,16 +522,22 @@ class WorkingCalendar:
         h_num = float(hours)
         if time_type == "working" and _hours_us(hours) == 0:
             if cs - (cs // DAY_US) * DAY_US > self._cutoff:
-                rule = (f"same-day procedure whose clock starts after {oh.same_day_cutoff:%H:%M}: "
-                        "due at the next working day's close")
+                rule = (
+                    f"same-day procedure whose clock starts after {oh.same_day_cutoff:%H:%M}: "
+                    "due at the next working day's close"
+                )
             else:
-                rule = (f"same-day procedure whose clock starts by {oh.same_day_cutoff:%H:%M}: "
-                        "due at the close of the clock-start day")
+                rule = (
+                    f"same-day procedure whose clock starts by {oh.same_day_cutoff:%H:%M}: "
+                    "due at the close of the clock-start day"
+                )
         elif time_type == "working":
             days = h_num / WORKING_DAY_HOURS
-            rule = (f"{h_num:g} working hours ({days:g} working day{'s' if days != 1 else ''} of "
-                    f"{WORKING_DAY_HOURS} h) "
-                    f"counted inside office hours {', '.join(f'{a:%H:%M}-{b:%H:%M}' for a, b in oh.periods)}")
+            rule = (
+                f"{h_num:g} working hours ({days:g} working day{'s' if days != 1 else ''} of "
+                f"{WORKING_DAY_HOURS} h) "
+                f"counted inside office hours {', '.join(f'{a:%H:%M}-{b:%H:%M}' for a, b in oh.periods)}"
+            )
         else:
             n = self._calendar_days(hours)
             target = _date_of(cs // DAY_US + n)
@@ -539,8 +546,10 @@ class WorkingCalendar:
             elif self.is_working_day(target):
                 rule = f"{n} calendar days from the clock-start day: {target:%a %d/%m/%Y}, due at its close"
             else:
-                rule = (f"{n} calendar days from the clock-start day land on {target:%a %d/%m/%Y}, "
-                        "a non-working day: pushed to the next working day's close")
+                rule = (
+                    f"{n} calendar days from the clock-start day land on {target:%a %d/%m/%Y}, "
+                    "a non-working day: pushed to the next working day's close"
+                )
         counted: list[tuple[date, float]] = []
         skipped: list[DayInfo] = []
         first = _local_naive(us).date()

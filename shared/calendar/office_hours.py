@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
-__all__ = ["OfficeHours", "DEFAULT_PERIODS"]
+__all__ = ["DEFAULT_PERIODS", "OfficeHours"]
 
 DEFAULT_PERIODS: tuple[tuple[time, time], ...] = (
     (time(7, 0), time(11, 30)),
@@ -59,13 +59,15 @@ class OfficeHours:
                 raise ValueError("office-hour periods must be in order and must not overlap")
             prev_end = end
         if not self.weekdays or not self.weekdays <= set(range(7)):
-            raise ValueError(f"working weekdays must be a non-empty subset of 0..6 (0 = Monday), got {sorted(self.weekdays)}")
+            raise ValueError(
+                f"working weekdays must be a non-empty subset of 0..6 (0 = Monday), got {sorted(self.weekdays)}"
+            )
         if self.same_day_cutoff.tzinfo is not None:
             raise ValueError("same_day_cutoff is a local time: give it without tzinfo")
 
     # -- parsing and naming -------------------------------------------------------
     @classmethod
-    def parse(cls, spec: str, **kwargs) -> "OfficeHours":
+    def parse(cls, spec: str, **kwargs) -> OfficeHours:
         """Parse ``"07:00-11:30,13:30-17:00"`` (the OFFICE_HOURS environment format)."""
         if not isinstance(spec, str) or not spec.strip():
             raise ValueError("office hours must look like '07:00-11:30,13:30-17:00'")
@@ -73,7 +75,9 @@ class OfficeHours:
         for part in spec.split(","):
             m = _PERIOD_RE.match(part)
             if not m:
-                raise ValueError(f"cannot read office-hour period {part.strip()!r}: expected HH:MM-HH:MM, e.g. '07:00-11:30,13:30-17:00'")
+                raise ValueError(
+                    f"cannot read office-hour period {part.strip()!r}: expected HH:MM-HH:MM, e.g. '07:00-11:30,13:30-17:00'"
+                )
             h1, m1, h2, m2 = (int(g) for g in m.groups())
             try:
                 periods.append((time(h1, m1), time(h2, m2)))

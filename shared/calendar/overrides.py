@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
-__all__ = ["DayOverride", "Overrides", "DEFAULT_OVERRIDES_PATH", "DAY_OFF", "WORKING_DAY"]
+__all__ = ["DAY_OFF", "DEFAULT_OVERRIDES_PATH", "WORKING_DAY", "DayOverride", "Overrides"]
 
 DEFAULT_OVERRIDES_PATH = Path(__file__).resolve().parent.parent / "data" / "calendar" / "vn-overrides.toml"
 
@@ -41,11 +41,11 @@ class Overrides:
     path: str | None = None
 
     @classmethod
-    def empty(cls, version: str = "vn-none") -> "Overrides":
+    def empty(cls, version: str = "vn-none") -> Overrides:
         return cls(version=version, days=MappingProxyType({}), summaries=MappingProxyType({}))
 
     @classmethod
-    def load(cls, path: str | Path = DEFAULT_OVERRIDES_PATH) -> "Overrides":
+    def load(cls, path: str | Path = DEFAULT_OVERRIDES_PATH) -> Overrides:
         path = Path(path)
         try:
             with path.open("rb") as fh:
@@ -57,7 +57,7 @@ class Overrides:
         return cls.from_dict(raw, path=str(path))
 
     @classmethod
-    def from_dict(cls, raw: dict, path: str | None = None) -> "Overrides":
+    def from_dict(cls, raw: dict, path: str | None = None) -> Overrides:
         where = path or "<override data>"
 
         def bad(msg: str) -> ValueError:

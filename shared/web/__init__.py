@@ -2,6 +2,7 @@
 
 Every asset is in the repository (no CDN), so the pages work with no internet at all.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,7 @@ from fastapi.staticfiles import StaticFiles
 ASSETS = Path(__file__).parent / "static"
 # Pages are public shells (sign-in happens in the page); they hold no data, so they may be cached
 # briefly, but never the API answers they load.
-PAGE_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "same-origin"}
+PAGE_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 
 def mount_assets(app: FastAPI, service_static: Path) -> None:

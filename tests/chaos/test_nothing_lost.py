@@ -11,6 +11,7 @@ is in resolution with the same status; stats' reconciliation (counters vs facts 
 resolution) finds nothing; and the topic's duplicates (an outbox row published again after a
 crash) were ignored. The figures are printed at the end.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,7 +57,12 @@ class Driver:
             try:
                 r = await self.client.request(method, self.fleet.url(service) + path, **kw)
                 if r.status_code in ok or r.status_code in (404, 409, 422):
-                    if service == "resolution" and method == "POST" and r.status_code == 200 and self.on_resolution_success:
+                    if (
+                        service == "resolution"
+                        and method == "POST"
+                        and r.status_code == 200
+                        and self.on_resolution_success
+                    ):
                         hook, self.on_resolution_success = self.on_resolution_success, None
                         hook()
                     return r
@@ -78,8 +84,9 @@ class Driver:
         return status
 
     async def act(self, code: str, action: str, target: int) -> None:
-        r = await self.call("POST", "resolution", f"/api/v1/cases/{code}/{action}",
-                            json={"by": "chaos", "reason": "chaos"})
+        r = await self.call(
+            "POST", "resolution", f"/api/v1/cases/{code}/{action}", json={"by": "chaos", "reason": "chaos"}
+        )
         if r.status_code == 409:  # a retry of an action that did commit: the case is already there
             assert await self.case_status(code) == target, r.text
         else:
@@ -88,23 +95,34 @@ class Driver:
     async def dossier(self, i: int) -> None:
         channel = ("counter", "online", "post")[i % 3]
         key = str(uuid.uuid4())
-        r = await self.call("POST", "intake", "/api/v1/dossiers", headers={"Idempotency-Key": key}, json={
-            "procedure_code": PROCEDURES[i % len(PROCEDURES)], "channel": channel, "applicant": APPLICANT,
-            "documents": ["Tờ khai"]})
+        r = await self.call(
+            "POST",
+            "intake",
+            "/api/v1/dossiers",
+            headers={"Idempotency-Key": key},
+            json={
+                "procedure_code": PROCEDURES[i % len(PROCEDURES)],
+                "channel": channel,
+                "applicant": APPLICANT,
+                "documents": ["Tờ khai"],
+            },
+        )
         assert r.status_code == 201, r.text
         code = r.json()["code"]
         self.figures["dossiers"] += 1
         plan = i % 10
         if channel == "online":
             if plan == 9:
-                await self.call("POST", "intake", f"/api/v1/dossiers/{code}/refuse",
-                                json={"by": "chaos", "reason": "Thiếu giấy tờ"})
+                await self.call(
+                    "POST", "intake", f"/api/v1/dossiers/{code}/refuse", json={"by": "chaos", "reason": "Thiếu giấy tờ"}
+                )
                 return
             await self.call("POST", "intake", f"/api/v1/dossiers/{code}/accept", json={"by": "chaos"})
         await self.wait_case(code)
         if plan == 8:  # the citizen withdraws: intake forwards it, resolution records 7
-            await self.call("POST", "intake", f"/api/v1/dossiers/{code}/withdraw",
-                            json={"id_number": APPLICANT["id_number"]})
+            await self.call(
+                "POST", "intake", f"/api/v1/dossiers/{code}/withdraw", json={"id_number": APPLICANT["id_number"]}
+            )
             return
         await self.act(code, "start-processing", 4)
         if plan == 7:
@@ -123,9 +141,18 @@ class Driver:
         """Receives counter dossiers one after another (while the broker is away): each must be
         answered, stored, and reach resolution and stats once the broker is back."""
         while True:
-            r = await self.call("POST", "intake", "/api/v1/dossiers", headers={"Idempotency-Key": str(uuid.uuid4())},
-                                json={"procedure_code": PROCEDURES[0], "channel": "counter", "applicant": APPLICANT,
-                                      "documents": ["Tờ khai"]})
+            r = await self.call(
+                "POST",
+                "intake",
+                "/api/v1/dossiers",
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+                json={
+                    "procedure_code": PROCEDURES[0],
+                    "channel": "counter",
+                    "applicant": APPLICANT,
+                    "documents": ["Tờ khai"],
+                },
+            )
             assert r.status_code == 201, r.text
             figures["accepted_during_outage"] += 1
 
@@ -154,21 +181,32 @@ async def restart(fleet: Fleet, name: str, figures: Counter, pause: float = 0.5)
 
 async def chaos(fleet: Fleet, driver: Driver, figures: Counter, rng: random.Random, progress) -> None:
     """The faults, at random moments spread over the load."""
+
     async def when(share: float):  # wait until this share of the dossiers has been created
         while progress() < share:
             await asyncio.sleep(0.1)
 
-    plan = [(0.05, "kill", "stats"), (0.10, "kill", "intake"), (0.15, "kill-after-commit", "resolution"),
-            (0.22, "kafka-restart", None), (0.30, "kill", "resolution"), (0.36, "postgres-restart", None),
-            (0.42, "kill", "intake"), (0.48, "kafka-outage", None), (0.60, "kill", "stats"),
-            (0.68, "kill-after-commit", "resolution"), (0.75, "kill", "intake"), (0.82, "kill", "stats")]
+    plan = [
+        (0.05, "kill", "stats"),
+        (0.10, "kill", "intake"),
+        (0.15, "kill-after-commit", "resolution"),
+        (0.22, "kafka-restart", None),
+        (0.30, "kill", "resolution"),
+        (0.36, "postgres-restart", None),
+        (0.42, "kill", "intake"),
+        (0.48, "kafka-outage", None),
+        (0.60, "kill", "stats"),
+        (0.68, "kill-after-commit", "resolution"),
+        (0.75, "kill", "intake"),
+        (0.82, "kill", "stats"),
+    ]
     for share, fault, name in plan:
         await when(share + rng.uniform(0, 0.03))
         if fault == "kill":
             await restart(fleet, name, figures)
         elif fault == "kill-after-commit":
             done = asyncio.Event()
-            driver.on_resolution_success = lambda: (fleet.kill("resolution"), done.set())
+            driver.on_resolution_success = lambda done=done: (fleet.kill("resolution"), done.set())
             await done.wait()
             figures["killed_resolution"] += 1
             fleet.start("resolution")
@@ -195,10 +233,14 @@ async def snapshot(endpoints) -> dict:
     out = {}
     intake = await asyncpg.connect(endpoints["INTAKE_DATABASE_URL"])
     try:
-        out["intake"] = {r["code"]: r for r in await intake.fetch(
-            "SELECT code, accepted_at IS NOT NULL AS accepted, "
-            "CASE WHEN tracked_seq > last_seq THEN tracked_status ELSE status END AS status, "
-            "greatest(tracked_seq, last_seq) AS seq FROM dossiers")}
+        out["intake"] = {
+            r["code"]: r
+            for r in await intake.fetch(
+                "SELECT code, accepted_at IS NOT NULL AS accepted, "
+                "CASE WHEN tracked_seq > last_seq THEN tracked_status ELSE status END AS status, "
+                "greatest(tracked_seq, last_seq) AS seq FROM dossiers"
+            )
+        }
     finally:
         await intake.close()
     resolution = await asyncpg.connect(endpoints["RESOLUTION_DATABASE_URL"])
@@ -295,10 +337,16 @@ async def test_nothing_lost_nothing_counted_twice(endpoints, staff, tmp_path, ca
         final, events, duplicates = await all_agree(endpoints, fleet.url("stats"), settle_s=240)
     finally:
         fleet.stop_all()
-    figures.update(events_on_topic=events, duplicates_delivered_and_ignored=duplicates,
-                   dossiers_in_intake=len(final["intake"]), cases_in_resolution=len(final["resolution"]),
-                   facts_in_stats=len(final["stats"]), process_kills=fleet.kills, process_starts=fleet.starts,
-                   seconds=round(time.monotonic() - started))
+    figures.update(
+        events_on_topic=events,
+        duplicates_delivered_and_ignored=duplicates,
+        dossiers_in_intake=len(final["intake"]),
+        cases_in_resolution=len(final["resolution"]),
+        facts_in_stats=len(final["stats"]),
+        process_kills=fleet.kills,
+        process_starts=fleet.starts,
+        seconds=round(time.monotonic() - started),
+    )
     with capsys.disabled():  # the figures belong in the CI log, not only in a failure report
         print("\nchaos figures: " + ", ".join(f"{k}={v}" for k, v in sorted(figures.items())))
     assert figures["dossiers"] >= DOSSIERS and figures["accepted_during_outage"] >= 20

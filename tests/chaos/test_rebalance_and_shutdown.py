@@ -1,6 +1,7 @@
 """Two instances of stats and of resolution share the work, then leave: the rebalances lose and
 double-apply nothing; a SIGTERM ends a service within a bounded time, with the broker up and
 with the broker gone."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,6 +44,7 @@ async def test_second_instances_join_and_leave_and_shutdowns_are_bounded(endpoin
         async def when(share):
             while figures["dossiers"] < share * DOSSIERS:
                 await asyncio.sleep(0.1)
+
         await when(0.15)
         for name in SECOND:  # a second instance of each: the groups rebalance
             second.start(name)
@@ -54,7 +56,8 @@ async def test_second_instances_join_and_leave_and_shutdowns_are_bounded(endpoin
         await asyncio.to_thread(servers.stop_kafka, "test")  # the broker is gone: shutdown must not hang
         try:
             figures["resolution_sigterm_without_broker_s"] = round(
-                await asyncio.to_thread(sigterm_within, second, "resolution", STOP_BOUND_S), 1)
+                await asyncio.to_thread(sigterm_within, second, "resolution", STOP_BOUND_S), 1
+            )
         finally:
             await asyncio.to_thread(servers.start_kafka, "test")
 

@@ -6,10 +6,11 @@ case, and the reconciliation's first pass sees the difference; stats comes back 
 recheck waits, and nothing is reported. A stats that does not come back is reported once, as
 stuck; a fact corrupted on purpose is reported once, at the same seq, without waiting.
 """
+
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 
 import asyncpg
@@ -53,8 +54,10 @@ async def test_in_flight_is_rechecked_stuck_and_corrupt_are_reported_once(endpoi
     try:
         async with httpx.AsyncClient(timeout=30, auth=staff.auth("leader")) as client:
             procedures = (await client.get(f"{fleet.url('intake')}/api/v1/procedures")).json()["procedures"]
-            r = await client.post(f"{fleet.url('intake')}/api/v1/dossiers", json={
-                "procedure_code": procedures[0]["code"], "channel": "counter", "applicant": APPLICANT})
+            r = await client.post(
+                f"{fleet.url('intake')}/api/v1/dossiers",
+                json={"procedure_code": procedures[0]["code"], "channel": "counter", "applicant": APPLICANT},
+            )
             assert r.status_code == 201, r.text
             code = r.json()["code"]
             await eventually(lambda: _fact(pool, code), timeout=60, what=f"{code} in stats")
@@ -64,7 +67,7 @@ async def test_in_flight_is_rechecked_stuck_and_corrupt_are_reported_once(endpoi
             assert moved.status_code == 200, moved.text
 
             # Stats stays down: the difference is there on the first pass and does not go away.
-            stuck = await reconcile.reconcile(pool, datetime.now(timezone.utc), resolution, bootstrap, settle_s=0)
+            stuck = await reconcile.reconcile(pool, datetime.now(UTC), resolution, bootstrap, settle_s=0)
             assert stuck["by_check"]["statuses"] == 1 and stuck["mismatches"] == 1, stuck
             [example] = _about(stuck, code)
             assert example["resolution"] == (4, 2) and example["stats"] == (2, 1), example
@@ -72,22 +75,28 @@ async def test_in_flight_is_rechecked_stuck_and_corrupt_are_reported_once(endpoi
 
             # In flight: seen by the first pass, gone by the recheck once stats is back.
             async with httpx.AsyncClient(timeout=30) as plain:
-                survey = await reconcile.take_survey(pool, datetime.now(timezone.utc), plain, resolution)
-                seen = survey.report(datetime.now(timezone.utc))
+                survey = await reconcile.take_survey(pool, datetime.now(UTC), plain, resolution)
+                seen = survey.report(datetime.now(UTC))
                 assert survey.statuses is not None and code in survey.statuses.differing, seen
                 assert survey.found.total == 0, seen
                 fleet.start("stats")
-                await status_check.confirm(pool, plain, resolution, bootstrap, survey.statuses,
-                                           partial(survey.found.add, "statuses"), settle_s=120)
-            result = survey.report(datetime.now(timezone.utc))
+                await status_check.confirm(
+                    pool,
+                    plain,
+                    resolution,
+                    bootstrap,
+                    survey.statuses,
+                    partial(survey.found.add, "statuses"),
+                    settle_s=120,
+                )
+            result = survey.report(datetime.now(UTC))
             assert result["mismatches"] == 0 and result["differences_rechecked"] == 1, result
             assert tuple(await _fact(pool, code)) == (4, 2)
 
             # A lasting divergence at the same seq: reported once, whatever the recheck allows.
             await _set_fact_status(pool, code, 9)
             try:
-                corrupt = await reconcile.reconcile(pool, datetime.now(timezone.utc), resolution, bootstrap,
-                                                    settle_s=30)
+                corrupt = await reconcile.reconcile(pool, datetime.now(UTC), resolution, bootstrap, settle_s=30)
             finally:
                 await _set_fact_status(pool, code, 4)
             assert corrupt["by_check"]["statuses"] == 1, corrupt

@@ -1,4 +1,5 @@
 """A real headless Chromium (Debian's, driven through its chromedriver) for the page tests."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +22,16 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def start_browser(width: int = 1366, height: int = 900) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=vi-VN",
-                f"--window-size={width},{height}", "--no-first-run", "--disable-extensions"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--lang=vi-VN",
+        f"--window-size={width},{height}",
+        "--no-first-run",
+        "--disable-extensions",
+    ):
         options.add_argument(arg)
     options.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi"})
     # An explicit driver path: Selenium Manager would otherwise try to download one.
@@ -53,12 +62,14 @@ def text_in(driver, css: str, text: str, timeout: float = 15.0) -> bool:
 
 def click(driver, css: str, timeout: float = 15.0) -> None:
     """Click the element once it is there and clickable; a list re-rendered meanwhile is looked up again."""
+
     def attempt(d):
         try:
             d.find_element(By.CSS_SELECTOR, css).click()
             return True
         except (StaleElementReferenceException, NoSuchElementException, ElementNotInteractableException):
             return False
+
     wait(driver, timeout).until(attempt)
 
 
@@ -68,4 +79,4 @@ def sign_in(driver, username: str, password: str) -> None:
     driver.find_element(By.CSS_SELECTOR, "#sign-in-button").click()
 
 
-__all__ = ["By", "EC", "Select", "click", "screenshot", "sign_in", "start_browser", "text_in", "visible", "wait"]
+__all__ = ["EC", "By", "Select", "click", "screenshot", "sign_in", "start_browser", "text_in", "visible", "wait"]

@@ -1,4 +1,5 @@
 """The three services as separate processes, on the test profile's Kafka and PostgreSQL."""
+
 from __future__ import annotations
 
 import os
@@ -30,6 +31,7 @@ def services(endpoints, tmp_path_factory):
 def browser():
     """A fresh headless Chromium per test (its own cookies), closed afterwards."""
     from tests.e2e.browser import start_browser
+
     driver = start_browser()
     try:
         yield driver
@@ -43,9 +45,11 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     from selenium.webdriver.remote.webdriver import WebDriver
+
     driver = next((v for v in getattr(item, "funcargs", {}).values() if isinstance(v, WebDriver)), None)
     if report.when == "call" and report.failed and driver is not None:
         from tests.e2e.browser import ARTIFACTS
+
         ARTIFACTS.mkdir(exist_ok=True)
         try:
             driver.save_screenshot(str(ARTIFACTS / f"FAILED-{item.name}.png"))

@@ -1,6 +1,7 @@
 """Wait until the running services have nothing in flight: outboxes sent, every consumer
 group caught up. A test that made events nobody waits for calls this before the next test
 reads the board, so no late event moves its figures."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +19,12 @@ from shared.events import (
 )
 from shared.kafka import wait_for_groups
 
-GROUPS = {INTAKE_TRACKING_GROUP: LIFECYCLE_TOPIC, RESOLUTION_CASES_GROUP: LIFECYCLE_TOPIC,
-          RESOLUTION_REQUESTS_GROUP: REQUESTS_TOPIC, STATS_GROUP: LIFECYCLE_TOPIC}
+GROUPS = {
+    INTAKE_TRACKING_GROUP: LIFECYCLE_TOPIC,
+    RESOLUTION_CASES_GROUP: LIFECYCLE_TOPIC,
+    RESOLUTION_REQUESTS_GROUP: REQUESTS_TOPIC,
+    STATS_GROUP: LIFECYCLE_TOPIC,
+}
 
 
 async def unsent(endpoints: dict[str, str]) -> int:

@@ -1,6 +1,7 @@
 """Credentials for staff endpoints in these tests: a centre-wide leader account from the `staff`
 fixture (tests/conftest.py), so fuzzing and races get past sign-in into the use cases. Written
 before sign-in landed; without the fixture it returns None (the endpoints were open then)."""
+
 from __future__ import annotations
 
 import pytest

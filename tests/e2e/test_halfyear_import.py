@@ -3,6 +3,7 @@ through intake's import endpoint and carried by the same events to resolution an
 the report for the half-year grows by exactly the generator's own tally (other tests may have
 left dossiers in that period before), reconciliation finds nothing, and a rebuild from the topic
 gives the same report byte for byte."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,8 +30,7 @@ async def applied_seq(stats_url: str, codes: list[str]) -> int:
     conn = await asyncpg.connect(stats_url)
     try:
         schema = await conn.fetchval("SELECT schema_name FROM projection_generations WHERE state = 'active'")
-        return await conn.fetchval(f"SELECT coalesce(sum(last_seq), 0) FROM {schema}.facts WHERE code = ANY($1)",
-                                   codes)
+        return await conn.fetchval(f"SELECT coalesce(sum(last_seq), 0) FROM {schema}.facts WHERE code = ANY($1)", codes)
     finally:
         await conn.close()
 
@@ -43,17 +43,21 @@ async def test_a_half_year_imported_reported_reconciled_and_rebuilt(services, en
 
     imported = 0
     async with httpx.AsyncClient(timeout=300, auth=staff.auth("leader")) as client:
+
         async def h1_total() -> dict:
-            r = await client.get(f"{services['stats']}/api/v1/stats/report",
-                                 params={"from": H1[0], "to": H1[1], "group_by": "agency"})
+            r = await client.get(
+                f"{services['stats']}/api/v1/stats/report", params={"from": H1[0], "to": H1[1], "group_by": "agency"}
+            )
             return r.json()
 
         before = (await h1_total())["total"]
         for first in range(0, len(lines), CHUNK):
-            r = await client.post(f"{services['intake']}/api/v1/imports",
-                                  params={"source": "halfyear-test", "first_line": first + 1},
-                                  content="\n".join(lines[first:first + CHUNK]).encode(),
-                                  headers={"content-type": "application/x-ndjson"})
+            r = await client.post(
+                f"{services['intake']}/api/v1/imports",
+                params={"source": "halfyear-test", "first_line": first + 1},
+                content="\n".join(lines[first : first + CHUNK]).encode(),
+                headers={"content-type": "application/x-ndjson"},
+            )
             assert r.status_code == 200, r.text
             answer = r.json()
             assert answer["errors"] == [], answer["errors"][:3]
@@ -79,24 +83,40 @@ async def test_a_half_year_imported_reported_reconciled_and_rebuilt(services, en
         assert rec["dossiers_compared_with_resolution"] >= 20_000
 
         # importing the same lines again changes nothing
-        again = await client.post(f"{services['intake']}/api/v1/imports",
-                                  params={"source": "halfyear-test", "first_line": 1},
-                                  content="\n".join(lines[:CHUNK]).encode(),
-                                  headers={"content-type": "application/x-ndjson"})
+        again = await client.post(
+            f"{services['intake']}/api/v1/imports",
+            params={"source": "halfyear-test", "first_line": 1},
+            content="\n".join(lines[:CHUNK]).encode(),
+            headers={"content-type": "application/x-ndjson"},
+        )
         assert again.status_code == 200, again.text
         assert again.json()["imported"] == 0 and again.json()["already_present"] == CHUNK
 
         files = {}
         for fmt in ("json", "csv"):
-            files[fmt] = (await client.get(f"{services['stats']}/api/v1/stats/report", params={
-                "from": H1[0], "to": H1[1], "group_by": "procedure", "format": fmt})).content
-        rebuilt = subprocess.run([sys.executable, "-m", "services.stats.entrypoints.commands", "rebuild"], cwd=REPO,
-                                 env={**os.environ, **endpoints}, capture_output=True, text=True, timeout=900)
+            files[fmt] = (
+                await client.get(
+                    f"{services['stats']}/api/v1/stats/report",
+                    params={"from": H1[0], "to": H1[1], "group_by": "procedure", "format": fmt},
+                )
+            ).content
+        rebuilt = subprocess.run(
+            [sys.executable, "-m", "services.stats.entrypoints.commands", "rebuild"],
+            cwd=REPO,
+            env={**os.environ, **endpoints},
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
         summary = json.loads(rebuilt.stdout)
         assert summary["events"] >= events
         for fmt, before in files.items():
-            after = (await client.get(f"{services['stats']}/api/v1/stats/report", params={
-                "from": H1[0], "to": H1[1], "group_by": "procedure", "format": fmt})).content
+            after = (
+                await client.get(
+                    f"{services['stats']}/api/v1/stats/report",
+                    params={"from": H1[0], "to": H1[1], "group_by": "procedure", "format": fmt},
+                )
+            ).content
             assert after == before, f"the {fmt} report changed after the rebuild"
         assert (await client.get(f"{services['stats']}/api/v1/stats/reconciliation")).json()["mismatches"] == 0

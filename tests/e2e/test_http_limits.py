@@ -3,6 +3,7 @@
 Several of these were 500s before: a NUL character reached PostgreSQL, which refuses it
 in text and jsonb, from a path, a query or a body.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,13 +21,21 @@ pytestmark = pytest.mark.e2e
 def http(request):
     with httpx.Client(auth=staff_credentials(request), timeout=10) as client:
         yield client
+
+
 APPLICANT = {"name": "Lê Văn Cường", "id_number": "001203004567"}
 
 
 def dossier(services, **changes) -> dict:
     procedure = httpx.get(f"{services['intake']}/api/v1/procedures").json()["procedures"][0]["code"]
-    return {"procedure_code": procedure, "channel": "counter", "received_by": "canbo.motcua",
-            "applicant": dict(APPLICANT), "documents": ["Tờ khai"], **changes}
+    return {
+        "procedure_code": procedure,
+        "channel": "counter",
+        "received_by": "canbo.motcua",
+        "applicant": dict(APPLICANT),
+        "documents": ["Tờ khai"],
+        **changes,
+    }
 
 
 def refused(response: httpx.Response, status: int) -> dict:
@@ -46,15 +55,18 @@ def test_body_over_the_limit_is_413_whether_or_not_its_length_is_declared(servic
     assert error["max_bytes"] == DEFAULT_MAX_BODY_BYTES
 
 
-@pytest.mark.parametrize("changes, field, vi, en", [
-    ({"documents": ["Tờ khai"] * 51}, "documents", "nhiều quá 50 phần tử", "at most 50 items"),
-    ({"documents": ["x" * 301]}, "documents.0", "dài quá 300 ký tự", "at most 300 characters"),
-    ({"applicant": {**APPLICANT, "name": "N" * 201}}, "applicant.name", "dài quá 200 ký tự", "at most 200"),
-    ({"applicant": {**APPLICANT, "id_number": "12345"}}, "applicant.id_number", "không đúng định dạng", "pattern"),
-    ({"applicant": {**APPLICANT, "address": "a" * 501}}, "applicant.address", "dài quá 500 ký tự", "at most 500"),
-    ({"channel": "fax"}, "channel", "phải là một trong các giá trị: 'counter', 'online' hoặc 'post'", "counter"),
-    ({"applicant": None}, "applicant", "phải là một đối tượng JSON", "valid dictionary"),
-])
+@pytest.mark.parametrize(
+    "changes, field, vi, en",
+    [
+        ({"documents": ["Tờ khai"] * 51}, "documents", "nhiều quá 50 phần tử", "at most 50 items"),
+        ({"documents": ["x" * 301]}, "documents.0", "dài quá 300 ký tự", "at most 300 characters"),
+        ({"applicant": {**APPLICANT, "name": "N" * 201}}, "applicant.name", "dài quá 200 ký tự", "at most 200"),
+        ({"applicant": {**APPLICANT, "id_number": "12345"}}, "applicant.id_number", "không đúng định dạng", "pattern"),
+        ({"applicant": {**APPLICANT, "address": "a" * 501}}, "applicant.address", "dài quá 500 ký tự", "at most 500"),
+        ({"channel": "fax"}, "channel", "phải là một trong các giá trị: 'counter', 'online' hoặc 'post'", "counter"),
+        ({"applicant": None}, "applicant", "phải là một đối tượng JSON", "valid dictionary"),
+    ],
+)
 def test_each_limit_names_the_field_in_both_languages(services, http, changes, field, vi, en):
     r = http.post(f"{services['intake']}/api/v1/dossiers", json=dossier(services, **changes))
     error = refused(r, 422)
@@ -65,14 +77,17 @@ def test_each_limit_names_the_field_in_both_languages(services, http, changes, f
 
 def test_nul_characters_are_refused_not_500(services, http):
     intake, resolution, stats = services["intake"], services["resolution"], services["stats"]
-    for r in [http.get(f"{intake}/api/v1/dossiers/A%00B"),
-              http.get(f"{intake}/api/v1/procedures", params={"agency": "\x00"}),
-              http.get(f"{resolution}/api/v1/cases", params={"agency": "a\x00"}),
-              http.post(f"{resolution}/api/v1/cases/%00/resolve", json={"by": "cb"}),
-              http.get(f"{stats}/api/v1/stats/live", params={"procedure": "\x00"}),
-              http.post(f"{intake}/api/v1/dossiers", timeout=5,
-                         json=dossier(services, applicant={**APPLICANT, "name": "Lê\x00Văn"})),
-              http.post(f"{intake}/api/v1/dossiers", json=dossier(services, documents=["\x00"]))]:
+    for r in [
+        http.get(f"{intake}/api/v1/dossiers/A%00B"),
+        http.get(f"{intake}/api/v1/procedures", params={"agency": "\x00"}),
+        http.get(f"{resolution}/api/v1/cases", params={"agency": "a\x00"}),
+        http.post(f"{resolution}/api/v1/cases/%00/resolve", json={"by": "cb"}),
+        http.get(f"{stats}/api/v1/stats/live", params={"procedure": "\x00"}),
+        http.post(
+            f"{intake}/api/v1/dossiers", timeout=5, json=dossier(services, applicant={**APPLICANT, "name": "Lê\x00Văn"})
+        ),
+        http.post(f"{intake}/api/v1/dossiers", json=dossier(services, documents=["\x00"])),
+    ]:
         assert "NUL" in refused(r, 422)["message_en"]
 
 

@@ -1,5 +1,6 @@
 """The same dossier sent again with the same Idempotency-Key is received once, on real PostgreSQL,
 also when the copies arrive at the same moment."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,9 +20,14 @@ pytestmark = pytest.mark.e2e
 def body(services, tag: str, **changes) -> dict:
     """A counter dossier whose applicant's name carries `tag`, so the test can count its dossiers."""
     procedure = httpx.get(f"{services['intake']}/api/v1/procedures", timeout=5).json()["procedures"][0]["code"]
-    return {"procedure_code": procedure, "channel": "counter", "received_by": "canbo.motcua",
-            "applicant": {"name": f"Phạm Thị Dung {tag}", "id_number": "001299004321"},
-            "documents": ["Tờ khai"], **changes}
+    return {
+        "procedure_code": procedure,
+        "channel": "counter",
+        "received_by": "canbo.motcua",
+        "applicant": {"name": f"Phạm Thị Dung {tag}", "id_number": "001299004321"},
+        "documents": ["Tờ khai"],
+        **changes,
+    }
 
 
 async def counts(tag: str) -> tuple[int, int]:
@@ -30,8 +36,9 @@ async def counts(tag: str) -> tuple[int, int]:
     try:
         name = f"Phạm Thị Dung {tag}"
         dossiers = await conn.fetchval("SELECT count(*) FROM dossiers WHERE applicant->>'name' = $1", name)
-        events = await conn.fetchval("SELECT count(*) FROM outbox o JOIN dossiers d ON d.code = o.key "
-                                     "WHERE d.applicant->>'name' = $1", name)
+        events = await conn.fetchval(
+            "SELECT count(*) FROM outbox o JOIN dossiers d ON d.code = o.key WHERE d.applicant->>'name' = $1", name
+        )
         return dossiers, events
     finally:
         await conn.close()
@@ -48,8 +55,9 @@ async def test_a_retry_returns_the_first_answer_and_another_body_is_refused(serv
         assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
         assert "Idempotent-Replayed" not in first.headers
 
-        other = await client.post(url, json=body(services, clerk, documents=["Tờ khai", "Bản sao"]),
-                                  headers={"Idempotency-Key": key})
+        other = await client.post(
+            url, json=body(services, clerk, documents=["Tờ khai", "Bản sao"]), headers={"Idempotency-Key": key}
+        )
         assert other.status_code == 422
         error = other.json()["error"]
         assert "Idempotency-Key" in error["message_vi"] and "different request" in error["message_en"]
@@ -66,17 +74,20 @@ async def test_identical_requests_at_the_same_moment_receive_one_dossier(service
     clerk = uuid.uuid4().hex[:8]
     url = f"{services['intake']}/api/v1/dossiers"
     rounds, copies = 5, 8
-    async with httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=copies),
-                                 auth=staff_credentials(request)) as client:
+    async with httpx.AsyncClient(
+        timeout=20, limits=httpx.Limits(max_connections=copies), auth=staff_credentials(request)
+    ) as client:
         for _ in range(rounds):
             key = str(uuid.uuid4())
-            answers = await asyncio.gather(*[
-                client.post(url, json=body(services, clerk), headers={"Idempotency-Key": key})
-                for _ in range(copies)])
+            answers = await asyncio.gather(
+                *[client.post(url, json=body(services, clerk), headers={"Idempotency-Key": key}) for _ in range(copies)]
+            )
             assert {a.status_code for a in answers} == {201}, [a.text for a in answers]
             assert len({a.json()["code"] for a in answers}) == 1
             assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == copies - 1
     assert await counts(clerk) == (rounds, rounds)
-    print(f"\nidempotency: {rounds} rounds of {copies} identical concurrent requests -> {rounds} dossiers, "
-          f"{rounds} events")
+    print(
+        f"\nidempotency: {rounds} rounds of {copies} identical concurrent requests -> {rounds} dossiers, "
+        f"{rounds} events"
+    )
     await settle(os.environ)

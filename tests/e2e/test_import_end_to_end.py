@@ -3,6 +3,7 @@ shows it; a second import changes nothing; the rating flow end to end.
 
 Codes are unique per run: the test profile keeps its databases and topic between runs.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
@@ -22,7 +23,7 @@ from tests.e2e.test_lifecycle_end_to_end import board, delta, figures, wait_for
 
 PROCEDURE = "1.012783"  # 40 working hours, agency 000.00.31.H26; not used by the other e2e tests
 AGENCY = "000.00.31.H26"
-T = datetime(2026, 1, 5, 1, 10, tzinfo=timezone.utc)  # Monday 08:10 in Hà Nội
+T = datetime(2026, 1, 5, 1, 10, tzinfo=UTC)  # Monday 08:10 in Hà Nội
 ID_NUMBER = "001188000222"
 DUE = default_calendar().due_time(T, 40)
 
@@ -32,26 +33,45 @@ def at(hours: float) -> str:
 
 
 def legacy(code, channel, steps, **extra) -> str:
-    return json.dumps({
-        "code": code, "procedure_code": extra.pop("procedure", PROCEDURE), "channel": channel,
-        "applicant": {"name": "Phạm Văn Dũng", "id_number": ID_NUMBER, "phone": "0903000222"},
-        "documents": ["Tờ khai"],
-        "history": [{"status": s, "at": t.isoformat() if isinstance(t, datetime) else at(t), "actor": "canbo.cu",
-                     "reason": None}
-                    for s, t in steps], **extra}, ensure_ascii=False)
+    return json.dumps(
+        {
+            "code": code,
+            "procedure_code": extra.pop("procedure", PROCEDURE),
+            "channel": channel,
+            "applicant": {"name": "Phạm Văn Dũng", "id_number": ID_NUMBER, "phone": "0903000222"},
+            "documents": ["Tờ khai"],
+            "history": [
+                {
+                    "status": s,
+                    "at": t.isoformat() if isinstance(t, datetime) else at(t),
+                    "actor": "canbo.cu",
+                    "reason": None,
+                }
+                for s, t in steps
+            ],
+            **extra,
+        },
+        ensure_ascii=False,
+    )
 
 
 def import_file(services, text: str, auth, first_line: int = 1) -> dict:
-    r = httpx.post(f"{services['intake']}/api/v1/imports", params={"source": "e2e-legacy", "first_line": first_line},
-                   content=text.encode(), timeout=60, auth=auth)
+    r = httpx.post(
+        f"{services['intake']}/api/v1/imports",
+        params={"source": "e2e-legacy", "first_line": first_line},
+        content=text.encode(),
+        timeout=60,
+        auth=auth,
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
 
 def export(services, agency=AGENCY) -> list[dict]:
     """The export's cases; it must end with a complete trailer that counts them."""
-    with httpx.stream("GET", f"{services['resolution']}/api/v1/export/cases", params={"agency": agency} if agency else {},
-                      timeout=30) as r:
+    with httpx.stream(
+        "GET", f"{services['resolution']}/api/v1/export/cases", params={"agency": agency} if agency else {}, timeout=30
+    ) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
         *cases, trailer = [json.loads(line) for line in r.iter_lines() if line]
     assert trailer["end"]["complete"] is True and trailer["end"]["cases"] == len(cases), trailer
@@ -76,18 +96,19 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
     run = uuid.uuid4().hex[:8].upper()
     c = {k: f"E2E-{run}-{k}" for k in "ABCDEFGH"}
     lines = [
-        legacy(c["A"], "counter", [(2, 0), (4, 1), (9, DUE - timedelta(minutes=5)), (10, 200)],
-               rating=4, rated_at=at(201)),                                                   # 1 on time, rated
-        legacy(c["B"], "online", [(1, 0), (3, 2)]),                                           # 2 refused
-        legacy(c["C"], "online", [(1, 0), (7, 1)]),                                           # 3 withdrawn before
-        legacy(c["D"], "counter", [(2, 0), (4, 1), (7, 3)]),                                  # 4 withdrawn after
-        legacy(c["E"], "post", [(2, 0), (4, 1), (5, 2), (4, 48), (9, 24 * 40)]),              # 5 paused, late
-        legacy(c["F"], "counter", [(2, 0), (4, 1)]),                                          # 6 still processing
-        legacy(f"E2E-{run}-X", "counter", [(2, 0)], procedure="NO.SUCH.PROC"),                # 7 unknown procedure
-        legacy(f"E2E-{run}-Y", "counter", [(2, 0), (9, 1)]),                                  # 8 impossible move
-        '{"code": "broken", ',                                                                # 9 bad JSON
-        legacy(c["G"], "online", [(1, 0), (5, 1), (2, 3), (4, 4)]),                           # 10 supplied, processing
-        legacy(c["H"], "counter", [(2, 0), (4, 1), (9, 2), (10, 3)]),                         # 11 returned, not rated
+        legacy(
+            c["A"], "counter", [(2, 0), (4, 1), (9, DUE - timedelta(minutes=5)), (10, 200)], rating=4, rated_at=at(201)
+        ),  # 1 on time, rated
+        legacy(c["B"], "online", [(1, 0), (3, 2)]),  # 2 refused
+        legacy(c["C"], "online", [(1, 0), (7, 1)]),  # 3 withdrawn before
+        legacy(c["D"], "counter", [(2, 0), (4, 1), (7, 3)]),  # 4 withdrawn after
+        legacy(c["E"], "post", [(2, 0), (4, 1), (5, 2), (4, 48), (9, 24 * 40)]),  # 5 paused, late
+        legacy(c["F"], "counter", [(2, 0), (4, 1)]),  # 6 still processing
+        legacy(f"E2E-{run}-X", "counter", [(2, 0)], procedure="NO.SUCH.PROC"),  # 7 unknown procedure
+        legacy(f"E2E-{run}-Y", "counter", [(2, 0), (9, 1)]),  # 8 impossible move
+        '{"code": "broken", ',  # 9 bad JSON
+        legacy(c["G"], "online", [(1, 0), (5, 1), (2, 3), (4, 4)]),  # 10 supplied, processing
+        legacy(c["H"], "counter", [(2, 0), (4, 1), (9, 2), (10, 3)]),  # 11 returned, not rated
     ]
     text = "\n".join(lines) + "\n"
     before = figures(board(services, procedure=PROCEDURE))
@@ -95,14 +116,20 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
     first = import_file(services, text, leader)
     assert (first["lines"], first["imported"], first["already_present"]) == (11, 8, 0), first
     assert [(e["line"], e["code"]) for e in first["errors"]] == [
-        (7, "unknown_procedure"), (8, "impossible_transition"), (9, "bad_json")]
+        (7, "unknown_procedure"),
+        (8, "impossible_transition"),
+        (9, "bad_json"),
+    ]
     assert all(e["message_vi"] and e["message_en"] for e in first["errors"])
 
     # Intake's tracking view follows resolution's replayed events.
     expected_status = {"A": 10, "B": 3, "C": 7, "D": 7, "E": 9, "F": 4, "G": 4, "H": 10}
     for k, status in expected_status.items():
-        wait_for(lambda: intake_status(services, c[k], leader), lambda s, status=status: s == status,
-                 what=f"{k} tracked at {status}")
+        wait_for(
+            lambda k=k: intake_status(services, c[k], leader),
+            lambda s, status=status: s == status,
+            what=f"{k} tracked at {status}",
+        )
     for k in "ADEFGH":
         case = httpx.get(f"{services['resolution']}/api/v1/cases/{c[k]}", timeout=5, auth=leader).json()["case"]
         assert case["status"] == expected_status[k]
@@ -112,16 +139,21 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
     # The export: statuses, seqs (F and G also got the watcher's overdue notice), compliance, rating.
     def mine():
         return {row["code"]: row for row in export(services) if row["code"].startswith(f"E2E-{run}-")}
+
     expected_seq = {"A": 5, "D": 3, "E": 5, "F": 3, "G": 5, "H": 4}
-    rows = wait_for(mine, lambda m: {k: m.get(c[k], {}).get("last_seq") for k in expected_seq} == expected_seq,
-                    what="export seqs")
+    rows = wait_for(
+        mine, lambda m: {k: m.get(c[k], {}).get("last_seq") for k in expected_seq} == expected_seq, what="export seqs"
+    )
     assert rows[c["A"]]["compliance"] == "on_time" and rows[c["A"]]["rating"] == 4
     assert rows[c["E"]]["compliance"] == "late" and rows[c["E"]]["status"] == 9
     assert "id_number" not in json.dumps(rows) and ID_NUMBER not in json.dumps(rows)
 
     expected = {"returned": 2, "refused": 1, "withdrawn": 2, "waiting_handover": 1, "in_processing.overdue": 2}
-    wait_for(lambda: delta(figures(board(services, procedure=PROCEDURE)), before), lambda d: d == expected,
-             what="live board counts the imported dossiers")
+    wait_for(
+        lambda: delta(figures(board(services, procedure=PROCEDURE)), before),
+        lambda d: d == expected,
+        what="live board counts the imported dossiers",
+    )
 
     # The same file again: nothing new, not even an event.
     intake_url = endpoints["INTAKE_DATABASE_URL"]
@@ -133,10 +165,27 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
     # And through the command: a running count, a summary, exit code 1 for the bad lines.
     path = tmp_path / "legacy.jsonl"
     path.write_text(text, encoding="utf-8")
-    cli = subprocess.run([sys.executable, "-m", "deploy.importer", str(path), "--url", services["intake"],
-                          "--source", "e2e-legacy", "--chunk-lines", "4", "--username", staff.username("leader")],
-                         cwd=REPO, capture_output=True, text=True, timeout=60,
-                         env={**os.environ, "PASSWORD": staff.password("leader")})
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deploy.importer",
+            str(path),
+            "--url",
+            services["intake"],
+            "--source",
+            "e2e-legacy",
+            "--chunk-lines",
+            "4",
+            "--username",
+            staff.username("leader"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PASSWORD": staff.password("leader")},
+    )
     assert cli.returncode == 1, cli.stderr
     assert "11 lines, 0 imported, 8 already present, 3 errors" in cli.stderr
     assert "line 9: [bad_json]" in cli.stderr and "line 7: [unknown_procedure]" in cli.stderr
@@ -163,11 +212,14 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
     assert b"request.rating" in sent and "nhiệt tình".encode() not in sent and b"0903000222" not in sent
 
     # Stats' reconciliation reads this export: once everything has settled, nothing differs.
-    wait_for(lambda: httpx.get(f"{services['stats']}/api/v1/stats/reconciliation", timeout=60).json(),
-             lambda r: r["mismatches"] == 0 and r["dossiers_compared_with_resolution"] >= 6,
-             timeout=30, what="reconciliation with resolution's export")
+    wait_for(
+        lambda: httpx.get(f"{services['stats']}/api/v1/stats/reconciliation", timeout=60).json(),
+        lambda r: r["mismatches"] == 0 and r["dossiers_compared_with_resolution"] >= 6,
+        timeout=30,
+        what="reconciliation with resolution's export",
+    )
 
     # The export is ordered by code and streams the whole table (no agency filter) too.
     everything = export(services, agency=None)
     codes = [row["code"] for row in everything]
-    assert codes == sorted(codes) and set(c[k] for k in "ADEFGH") <= set(codes)
+    assert codes == sorted(codes) and {c[k] for k in "ADEFGH"} <= set(codes)

@@ -3,6 +3,7 @@
 The test profile's topic may hold earlier runs' events, so the board is read before and
 the assertions are on exact differences.
 """
+
 from __future__ import annotations
 
 import time
@@ -11,8 +12,12 @@ import httpx
 import pytest
 
 PROCEDURE = "1.013831"  # land: 40 working hours, so resolving today is early
-APPLICANT = {"name": "Trần Thị Bình", "id_number": "001190012345", "phone": "0987654321",
-             "address": "12 Hàng Bạc, Hoàn Kiếm"}
+APPLICANT = {
+    "name": "Trần Thị Bình",
+    "id_number": "001190012345",
+    "phone": "0987654321",
+    "address": "12 Hàng Bạc, Hoàn Kiếm",
+}
 
 
 def post(url, body, status=200, auth=None):
@@ -23,9 +28,17 @@ def post(url, body, status=200, auth=None):
 
 def receive(services, channel, clerk=None):
     """Online submissions are anonymous; counter and post ones are entered by the signed-in clerk."""
-    return post(f"{services['intake']}/api/v1/dossiers", {
-        "procedure_code": PROCEDURE, "channel": channel, "applicant": APPLICANT,
-        "documents": ["Đơn đăng ký biến động đất đai", "Giấy chứng nhận đã cấp"]}, status=201, auth=clerk)
+    return post(
+        f"{services['intake']}/api/v1/dossiers",
+        {
+            "procedure_code": PROCEDURE,
+            "channel": channel,
+            "applicant": APPLICANT,
+            "documents": ["Đơn đăng ký biến động đất đai", "Giấy chứng nhận đã cấp"],
+        },
+        status=201,
+        auth=clerk,
+    )
 
 
 def wait_for(fetch, predicate, timeout=15.0, what="condition"):
@@ -51,11 +64,26 @@ def board(services, **filters):
     return httpx.get(f"{services['stats']}/api/v1/stats/live", params=filters, timeout=5).json()
 
 
-FIGURES = [("received_today",), ("awaiting_acceptance",), ("in_processing", "within_deadline"),
-           ("in_processing", "overdue"), ("paused", "within_deadline"), ("paused", "overdue"),
-           ("resolved_today", "early"), ("resolved_today", "on_time"), ("resolved_today", "late"),
-           ("waiting_handover",), ("returned",), ("withdrawn",), ("refused",), ("stopped",),
-           ("today", "returned"), ("today", "withdrawn"), ("today", "refused"), ("today", "stopped")]
+FIGURES = [
+    ("received_today",),
+    ("awaiting_acceptance",),
+    ("in_processing", "within_deadline"),
+    ("in_processing", "overdue"),
+    ("paused", "within_deadline"),
+    ("paused", "overdue"),
+    ("resolved_today", "early"),
+    ("resolved_today", "on_time"),
+    ("resolved_today", "late"),
+    ("waiting_handover",),
+    ("returned",),
+    ("withdrawn",),
+    ("refused",),
+    ("stopped",),
+    ("today", "returned"),
+    ("today", "withdrawn"),
+    ("today", "refused"),
+    ("today", "stopped"),
+]
 
 
 def figures(b: dict) -> dict:
@@ -85,8 +113,14 @@ def test_all_channels_and_every_status(services, staff):
     a = post(f"{services['intake']}/api/v1/dossiers/{a['code']}/accept", {}, auth=clerk)
     assert a["status"] == 2 and a["due_at"]
     wait_for(lambda: case_exists(services, a["code"], officer), bool, what="case opened in resolution")
-    for action, status in [("start-processing", 4), ("request-supplement", 5), ("record-supplement", 4),
-                           ("request-fee", 6), ("record-payment", 4), ("resolve", 9)]:
+    for action, status in [
+        ("start-processing", 4),
+        ("request-supplement", 5),
+        ("record-supplement", 4),
+        ("request-fee", 6),
+        ("record-payment", 4),
+        ("resolve", 9),
+    ]:
         assert act(services, a["code"], action, officer)["status"] == status
     refused = act(services, a["code"], "resolve", officer, status=409)["error"]
     assert "9" in refused["message_vi"] and "return-result" in refused["message_en"]
@@ -94,8 +128,7 @@ def test_all_channels_and_every_status(services, staff):
 
     # B: online, refused at intake (3).
     b = receive(services, "online")
-    b = post(f"{services['intake']}/api/v1/dossiers/{b['code']}/refuse", {"reason": "Thiếu giấy tờ"},
-             auth=clerk)
+    b = post(f"{services['intake']}/api/v1/dossiers/{b['code']}/refuse", {"reason": "Thiếu giấy tờ"}, auth=clerk)
     assert b["status"] == 3
     # C: counter, accepted at once, withdrawn (7).
     c = receive(services, "counter", clerk)
@@ -111,33 +144,64 @@ def test_all_channels_and_every_status(services, staff):
     # the requests topic, and resolution records 7. H: online, withdrawn before acceptance.
     g = receive(services, "counter", clerk)
     wait_for(lambda: case_exists(services, g["code"], officer), bool, what="case G opened")
-    wrong = httpx.post(f"{services['intake']}/api/v1/dossiers/{g['code']}/withdraw",
-                       json={"id_number": "000000000000"}, timeout=5)
+    wrong = httpx.post(
+        f"{services['intake']}/api/v1/dossiers/{g['code']}/withdraw", json={"id_number": "000000000000"}, timeout=5
+    )
     assert wrong.status_code == 404
-    assert post(f"{services['intake']}/api/v1/dossiers/{g['code']}/withdraw",
-                {"id_number": APPLICANT["id_number"], "reason": "Không còn nhu cầu"}, 202)["forwarded"] is True
-    wait_for(lambda: httpx.get(f"{services['resolution']}/api/v1/cases/{g['code']}",
-                               auth=officer).json()["case"]["status"],
-             lambda s: s == 7, what="G withdrawn in resolution")
+    assert (
+        post(
+            f"{services['intake']}/api/v1/dossiers/{g['code']}/withdraw",
+            {"id_number": APPLICANT["id_number"], "reason": "Không còn nhu cầu"},
+            202,
+        )["forwarded"]
+        is True
+    )
+    wait_for(
+        lambda: httpx.get(f"{services['resolution']}/api/v1/cases/{g['code']}", auth=officer).json()["case"]["status"],
+        lambda s: s == 7,
+        what="G withdrawn in resolution",
+    )
     h = receive(services, "online")
-    assert post(f"{services['intake']}/api/v1/dossiers/{h['code']}/withdraw",
-                {"id_number": APPLICANT["id_number"]}, 202)["forwarded"] is False
+    assert (
+        post(f"{services['intake']}/api/v1/dossiers/{h['code']}/withdraw", {"id_number": APPLICANT["id_number"]}, 202)[
+            "forwarded"
+        ]
+        is False
+    )
     # E: counter, left in processing; F: online, left awaiting the clerk.
     e = receive(services, "counter", clerk)
     f = receive(services, "online")
 
-    expected = {"received_today": 8, "awaiting_acceptance": 1, "in_processing.within_deadline": 1,
-                "resolved_today.early": 1, "returned": 1, "withdrawn": 3, "refused": 1, "stopped": 1,
-                "today.returned": 1, "today.withdrawn": 3, "today.refused": 1, "today.stopped": 1}
-    wait_for(lambda: delta(figures(board(services, agency=agency_id)), before), lambda d: d == expected,
-             timeout=10, what="live board")
+    expected = {
+        "received_today": 8,
+        "awaiting_acceptance": 1,
+        "in_processing.within_deadline": 1,
+        "resolved_today.early": 1,
+        "returned": 1,
+        "withdrawn": 3,
+        "refused": 1,
+        "stopped": 1,
+        "today.returned": 1,
+        "today.withdrawn": 3,
+        "today.refused": 1,
+        "today.stopped": 1,
+    }
+    wait_for(
+        lambda: delta(figures(board(services, agency=agency_id)), before),
+        lambda d: d == expected,
+        timeout=10,
+        what="live board",
+    )
     # The channel filter: only D came by post.
     post_delta = delta(figures(board(services, channel="post")), before_post)
     assert post_delta == {"received_today": 1, "stopped": 1, "today.stopped": 1}
 
     # intake's tracking view follows resolution's events.
-    tracked = wait_for(lambda: httpx.get(f"{services['intake']}/api/v1/dossiers/{a['code']}", auth=clerk).json(),
-                       lambda v: v["status"] == 10, what="tracking view at 10")
+    tracked = wait_for(
+        lambda: httpx.get(f"{services['intake']}/api/v1/dossiers/{a['code']}", auth=clerk).json(),
+        lambda v: v["status"] == 10,
+        what="tracking view at 10",
+    )
     assert tracked["applicant_id_masked"].endswith("2345") and "001190012345" not in str(tracked)
     history = httpx.get(f"{services['intake']}/api/v1/dossiers/{a['code']}/history", auth=clerk).json()
     assert [h["status"] for h in history] == [1, 2, 4, 5, 4, 6, 4, 9, 10]

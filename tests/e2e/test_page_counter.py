@@ -1,6 +1,7 @@
 """The counter desk in a real browser: a clerk signs in, receives a dossier, and the slip
 (form 01) shows its code and due time; online dossiers are accepted or refused (form 03);
 a result is handed back (9 -> 10)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -76,16 +77,28 @@ def test_clerk_refuses_a_walk_in_and_form_03_prints(services, staff, browser):
     assert text_in(browser, "#slip-reason", "Không có bản chính")
     code = browser.find_element(By.CSS_SELECTOR, "#slip-code").text
     dossier = httpx.get(f"{intake}/api/v1/dossiers/{code}", auth=staff.auth("clerk")).json()
-    assert dossier["status"] == 3 and dossier["channel"] == "counter" and dossier["received_by"] == staff.username("clerk")
+    assert (
+        dossier["status"] == 3 and dossier["channel"] == "counter" and dossier["received_by"] == staff.username("clerk")
+    )
     # Counted as received and refused, from its two events (submitted, refused).
-    wait_for(lambda: httpx.get(f"{intake}/api/v1/dossiers/{code}/history", auth=staff.auth("clerk")).json(),
-             lambda h: [r["status"] for r in h] == [1, 3], what="both events on the topic")
+    wait_for(
+        lambda: httpx.get(f"{intake}/api/v1/dossiers/{code}/history", auth=staff.auth("clerk")).json(),
+        lambda h: [r["status"] for r in h] == [1, 3],
+        what="both events on the topic",
+    )
     assert httpx.get(f"{stats}/api/v1/stats/live").status_code == 200
 
 
 def _online(intake: str, name: str) -> str:
-    r = httpx.post(f"{intake}/api/v1/dossiers", json={"procedure_code": LAND, "channel": "online",
-                   "applicant": {"name": name, "id_number": "001190054321"}, "documents": ["Đơn đăng ký"]})
+    r = httpx.post(
+        f"{intake}/api/v1/dossiers",
+        json={
+            "procedure_code": LAND,
+            "channel": "online",
+            "applicant": {"name": name, "id_number": "001190054321"},
+            "documents": ["Đơn đăng ký"],
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()["code"]
 
@@ -114,16 +127,29 @@ def test_clerk_accepts_and_refuses_online_submissions(services, staff, browser):
 
 def test_clerk_hands_back_a_result(services, staff, browser):
     intake, resolution = services["intake"], services["resolution"]
-    r = httpx.post(f"{intake}/api/v1/dossiers", auth=staff.auth("clerk"), json={
-        "procedure_code": LAND, "channel": "counter", "applicant": {"name": "Đỗ Văn Cường", "id_number": "001190099999"}})
+    r = httpx.post(
+        f"{intake}/api/v1/dossiers",
+        auth=staff.auth("clerk"),
+        json={
+            "procedure_code": LAND,
+            "channel": "counter",
+            "applicant": {"name": "Đỗ Văn Cường", "id_number": "001190099999"},
+        },
+    )
     code = r.json()["code"]
     officer = staff.auth("officer_land")
-    wait_for(lambda: httpx.get(f"{resolution}/api/v1/cases/{code}", auth=officer).status_code, lambda s: s == 200,
-             what="case opened")
+    wait_for(
+        lambda: httpx.get(f"{resolution}/api/v1/cases/{code}", auth=officer).status_code,
+        lambda s: s == 200,
+        what="case opened",
+    )
     for action in ("start-processing", "resolve"):
         assert httpx.post(f"{resolution}/api/v1/cases/{code}/{action}", auth=officer, json={}).status_code == 200
-    wait_for(lambda: httpx.get(f"{intake}/api/v1/dossiers/{code}", auth=staff.auth("clerk")).json()["status"],
-             lambda s: s == 9, what="intake sees status 9")
+    wait_for(
+        lambda: httpx.get(f"{intake}/api/v1/dossiers/{code}", auth=staff.auth("clerk")).json()["status"],
+        lambda s: s == 9,
+        what="intake sees status 9",
+    )
     browser.get(f"{intake}/counter")
     sign_in(browser, staff.username("clerk"), staff.password("clerk"))
     visible(browser, 'nav.tabs button[data-tab="handback"]').click()
@@ -133,8 +159,11 @@ def test_clerk_hands_back_a_result(services, staff, browser):
     assert httpx.get(f"{resolution}/api/v1/cases/{code}", auth=officer).json()["case"]["status"] == 10
 
     # The citizen, result in hand, rates the service on the portal.
-    wait_for(lambda: httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": "001190099999"}).json(),
-             lambda t: t["dossier"]["status"] == 10, what="intake sees the hand-over")
+    wait_for(
+        lambda: httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": "001190099999"}).json(),
+        lambda t: t["dossier"]["status"] == 10,
+        what="intake sees the hand-over",
+    )
     browser.delete_all_cookies()
     browser.get(f"{intake}/portal?code={code}#tra-cuu")
     visible(browser, "#t-id").send_keys("001190099999")

@@ -1,5 +1,6 @@
 """The monitoring dashboard in a real browser: the live figure moves within two seconds of a
 new dossier, pushed by server-sent events, without a reload; the tables, chart and links are there."""
+
 from __future__ import annotations
 
 import time
@@ -30,8 +31,15 @@ def test_the_received_figure_changes_on_screen_without_reload(services, staff, b
     before = _figure(browser, "#f-received")
 
     sent = time.monotonic()
-    r = httpx.post(f"{intake}/api/v1/dossiers", auth=staff.auth("clerk"), json={
-        "procedure_code": LAND, "channel": "counter", "applicant": {"name": "Ngô Văn Hải", "id_number": "001170012121"}})
+    r = httpx.post(
+        f"{intake}/api/v1/dossiers",
+        auth=staff.auth("clerk"),
+        json={
+            "procedure_code": LAND,
+            "channel": "counter",
+            "applicant": {"name": "Ngô Văn Hải", "id_number": "001170012121"},
+        },
+    )
     assert r.status_code == 201, r.text
     wait(browser, 2.0).until(lambda d: (_figure(d, "#f-received") or 0) > before)
     took = time.monotonic() - sent

@@ -1,6 +1,7 @@
 """The officer desk in a real browser: the agency's worklist, a case's control slip, only the
 allowed actions, resolving a dossier, and an apology with a new appointment (form 04) that the
 citizen then sees."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -19,11 +20,21 @@ ID_NUMBER = "001188077665"
 
 @pytest.fixture
 def land_case(services, staff):
-    r = httpx.post(f"{services['intake']}/api/v1/dossiers", auth=staff.auth("clerk"), json={
-        "procedure_code": LAND, "channel": "counter", "applicant": {"name": "Bùi Thị Thu", "id_number": ID_NUMBER}})
+    r = httpx.post(
+        f"{services['intake']}/api/v1/dossiers",
+        auth=staff.auth("clerk"),
+        json={
+            "procedure_code": LAND,
+            "channel": "counter",
+            "applicant": {"name": "Bùi Thị Thu", "id_number": ID_NUMBER},
+        },
+    )
     code = r.json()["code"]
-    wait_for(lambda: httpx.get(f"{services['resolution']}/api/v1/cases/{code}", auth=staff.auth("leader")).status_code,
-             lambda s: s == 200, what="case opened")
+    wait_for(
+        lambda: httpx.get(f"{services['resolution']}/api/v1/cases/{code}", auth=staff.auth("leader")).status_code,
+        lambda s: s == 200,
+        what="case opened",
+    )
     return code
 
 
@@ -36,8 +47,10 @@ def test_officer_resolves_a_dossier_from_the_worklist(services, staff, browser, 
     browser.get(f"{resolution}/desk")
     sign_in(browser, staff.username("officer_land"), staff.password("officer_land"))
     visible(browser, "#work-rows tr[data-code]")
-    dues = [datetime.fromisoformat(r.get_attribute("data-due"))
-            for r in browser.find_elements(By.CSS_SELECTOR, "#work-rows tr[data-code]")]
+    dues = [
+        datetime.fromisoformat(r.get_attribute("data-due"))
+        for r in browser.find_elements(By.CSS_SELECTOR, "#work-rows tr[data-code]")
+    ]
     assert dues == sorted(dues)  # earliest due first
     screenshot(browser, "desk-worklist")
     # Other tests leave thousands of cases in this agency: the officer opens this one by its code.
@@ -83,10 +96,15 @@ def test_officer_apologises_and_the_citizen_sees_the_new_appointment(services, s
     assert text_in(browser, "#form04", "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ")
     assert text_in(browser, "#f-new", f"{new_at.day:02d}/{new_at.month:02d}/{new_at.year}")
     screenshot(browser, "desk-apology-form04")
-    tracked = wait_for(lambda: httpx.post(f"{intake}/api/v1/dossiers/{land_case}/track",
-                                          json={"id_number": ID_NUMBER}).json()["dossier"],
-                       lambda d: d["new_appointment_at"] is not None, what="intake shows the new appointment")
+    tracked = wait_for(
+        lambda: httpx.post(f"{intake}/api/v1/dossiers/{land_case}/track", json={"id_number": ID_NUMBER}).json()[
+            "dossier"
+        ],
+        lambda d: d["new_appointment_at"] is not None,
+        what="intake shows the new appointment",
+    )
     assert datetime.fromisoformat(tracked["new_appointment_at"]) == new_at.replace(second=0, microsecond=0)
-    assert tracked["due_at"] == case["due_at"] or datetime.fromisoformat(tracked["due_at"]) == \
-        datetime.fromisoformat(case["due_at"])  # the legal due time stays
+    assert tracked["due_at"] == case["due_at"] or datetime.fromisoformat(tracked["due_at"]) == datetime.fromisoformat(
+        case["due_at"]
+    )  # the legal due time stays
     assert tracked["apology_reason"] == "Chờ kết quả đo đạc thửa đất"

@@ -1,5 +1,6 @@
 """The citizen portal in a real browser, on a phone-sized screen: submit online with documents,
 track by code + ID number, supply missing papers when asked, withdraw."""
+
 from __future__ import annotations
 
 import httpx
@@ -82,17 +83,32 @@ def test_citizen_submits_online_with_a_document_then_tracks_it(services, staff, 
 
 def test_citizen_supplies_missing_papers_and_processing_resumes(services, staff, browser, scans):
     intake, resolution = services["intake"], services["resolution"]
-    r = httpx.post(f"{intake}/api/v1/dossiers", json={"procedure_code": LAND, "channel": "online",
-                   "applicant": {"name": "Hoàng Văn Nam", "id_number": ID_NUMBER}})
+    r = httpx.post(
+        f"{intake}/api/v1/dossiers",
+        json={
+            "procedure_code": LAND,
+            "channel": "online",
+            "applicant": {"name": "Hoàng Văn Nam", "id_number": ID_NUMBER},
+        },
+    )
     code = r.json()["code"]
     assert httpx.post(f"{intake}/api/v1/dossiers/{code}/accept", auth=staff.auth("clerk"), json={}).status_code == 200
     officer = staff.auth("officer_land")
-    wait_for(lambda: httpx.get(f"{resolution}/api/v1/cases/{code}", auth=officer).status_code, lambda s: s == 200,
-             what="case opened")
+    wait_for(
+        lambda: httpx.get(f"{resolution}/api/v1/cases/{code}", auth=officer).status_code,
+        lambda s: s == 200,
+        what="case opened",
+    )
     httpx.post(f"{resolution}/api/v1/cases/{code}/start-processing", auth=officer, json={})
-    httpx.post(f"{resolution}/api/v1/cases/{code}/request-supplement", auth=officer,
-               json={"reason": "Bổ sung bản sao sổ hộ khẩu"})
-    track = lambda: httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": ID_NUMBER}).json()
+    httpx.post(
+        f"{resolution}/api/v1/cases/{code}/request-supplement",
+        auth=officer,
+        json={"reason": "Bổ sung bản sao sổ hộ khẩu"},
+    )
+
+    def track():
+        return httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": ID_NUMBER}).json()
+
     wait_for(track, lambda t: t["dossier"]["status"] == 5, what="intake sees the supplement request")
 
     browser.get(f"{intake}/portal?code={code}#tra-cuu")
@@ -103,19 +119,31 @@ def test_citizen_supplies_missing_papers_and_processing_resumes(services, staff,
     browser.find_element(By.CSS_SELECTOR, "#sup-button").click()
     assert text_in(browser, "#action-msg", "Đã nộp bổ sung")
     screenshot(browser, "portal-supplement")
-    wait_for(lambda: httpx.get(f"{resolution}/api/v1/cases/{code}", auth=officer).json()["case"]["status"],
-             lambda s: s == 4, what="resolution resumes processing (5 -> 4)")
+    wait_for(
+        lambda: httpx.get(f"{resolution}/api/v1/cases/{code}", auth=officer).json()["case"]["status"],
+        lambda s: s == 4,
+        what="resolution resumes processing (5 -> 4)",
+    )
 
 
 def test_citizen_withdraws(services, browser):
     intake = services["intake"]
-    r = httpx.post(f"{intake}/api/v1/dossiers", json={"procedure_code": LAND, "channel": "online",
-                   "applicant": {"name": "Phan Thị Mai", "id_number": ID_NUMBER}})
+    r = httpx.post(
+        f"{intake}/api/v1/dossiers",
+        json={
+            "procedure_code": LAND,
+            "channel": "online",
+            "applicant": {"name": "Phan Thị Mai", "id_number": ID_NUMBER},
+        },
+    )
     code = r.json()["code"]
     browser.get(f"{intake}/portal")
     _track(browser, code)
     click(browser, "#r-withdraw summary")
     click(browser, "#wd-button")
     assert text_in(browser, "#action-msg", "rút hồ sơ đã được ghi nhận")
-    wait_for(lambda: httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": ID_NUMBER}).json(),
-             lambda t: t["dossier"]["status"] == 7, what="withdrawn")
+    wait_for(
+        lambda: httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": ID_NUMBER}).json(),
+        lambda t: t["dossier"]["status"] == 7,
+        what="withdrawn",
+    )

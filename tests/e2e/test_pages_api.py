@@ -1,5 +1,6 @@
 """The endpoints added for the pages, through the API: upload limits with bilingual answers, the
 supplement only when asked, and form 04's rules and agency check."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -16,8 +17,14 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 
 
 def _online(intake: str) -> str:
-    r = httpx.post(f"{intake}/api/v1/dossiers", json={"procedure_code": LAND, "channel": "online",
-                   "applicant": {"name": "Tạ Văn Khoa", "id_number": ID_NUMBER}})
+    r = httpx.post(
+        f"{intake}/api/v1/dossiers",
+        json={
+            "procedure_code": LAND,
+            "channel": "online",
+            "applicant": {"name": "Tạ Văn Khoa", "id_number": ID_NUMBER},
+        },
+    )
     return r.json()["code"]
 
 
@@ -33,8 +40,10 @@ def test_uploads_are_checked_by_content_and_size_and_told_in_both_languages(serv
     assert "not of an allowed type" in r.json()["error"]["message_en"]
     r = _upload(intake, code, [("files", ("big.pdf", PDF + b"0" * (5 * 1024 * 1024), "application/pdf"))])
     assert r.status_code == 422 and "vượt quá 5 MB" in r.json()["error"]["message_vi"]
-    assert _upload(intake, code, [("files", ("a.pdf", PDF, "application/pdf"))], id_number="001177000000"
-                   ).status_code == 404  # never by code alone
+    assert (
+        _upload(intake, code, [("files", ("a.pdf", PDF, "application/pdf"))], id_number="001177000000").status_code
+        == 404
+    )  # never by code alone
     r = _upload(intake, code, [("files", ("a.pdf", PDF, "application/octet-stream"))])
     assert r.status_code == 201, r.text
     listed = httpx.get(f"{intake}/api/v1/dossiers/{code}/attachments", auth=staff.auth("clerk")).json()
@@ -52,8 +61,11 @@ def test_apology_rules_and_agency(services, staff):
     code = _online(intake)
     httpx.post(f"{intake}/api/v1/dossiers/{code}/accept", auth=staff.auth("clerk"), json={})
     land, police = staff.auth("officer_land"), staff.auth("officer_police")
-    wait_for(lambda: httpx.get(f"{resolution}/api/v1/cases/{code}", auth=land).status_code, lambda s: s == 200,
-             what="case opened")
+    wait_for(
+        lambda: httpx.get(f"{resolution}/api/v1/cases/{code}", auth=land).status_code,
+        lambda s: s == 200,
+        what="case opened",
+    )
     due = datetime.fromisoformat(httpx.get(f"{resolution}/api/v1/cases/{code}", auth=land).json()["case"]["due_at"])
     url = f"{resolution}/api/v1/cases/{code}/apology"
     later = {"reason": "Chờ xác minh", "new_appointment_at": (due + timedelta(days=2)).isoformat()}

@@ -1,4 +1,5 @@
 """Staff sign-in through the real services: who may call what, and an officer stays in their agency."""
+
 from __future__ import annotations
 
 import httpx
@@ -12,8 +13,12 @@ pytestmark = pytest.mark.e2e
 
 
 def new_dossier(services, channel, auth=None, procedure=LAND_PROCEDURE) -> httpx.Response:
-    return httpx.post(f"{services['intake']}/api/v1/dossiers", auth=auth, timeout=10, json={
-        "procedure_code": procedure, "channel": channel, "applicant": APPLICANT, "received_by": "forged.name"})
+    return httpx.post(
+        f"{services['intake']}/api/v1/dossiers",
+        auth=auth,
+        timeout=10,
+        json={"procedure_code": procedure, "channel": channel, "applicant": APPLICANT, "received_by": "forged.name"},
+    )
 
 
 def assert_401(r: httpx.Response, vi="Cần đăng nhập", en="Sign-in"):
@@ -29,8 +34,11 @@ def land_case(services, staff):
     r = new_dossier(services, "counter", staff.auth("clerk"))
     assert r.status_code == 201, r.text
     code = r.json()["code"]
-    wait_for(lambda: httpx.get(f"{services['resolution']}/api/v1/cases/{code}", auth=staff.auth("leader")).status_code,
-             lambda s: s == 200, what="case opened in resolution")
+    wait_for(
+        lambda: httpx.get(f"{services['resolution']}/api/v1/cases/{code}", auth=staff.auth("leader")).status_code,
+        lambda s: s == 200,
+        what="case opened in resolution",
+    )
     return code
 
 
@@ -47,8 +55,11 @@ def test_staff_endpoints_answer_401_without_credentials(services, land_case):
     assert_401(httpx.post(f"{intake}/api/v1/imports", params={"source": "x"}, content=b"{}\n"))
     assert_401(httpx.get(f"{resolution}/api/v1/cases/{land_case}"))
     assert_401(httpx.post(f"{resolution}/api/v1/cases/{land_case}/start-processing", json={}))
-    assert_401(httpx.get(f"{resolution}/api/v1/cases", auth=("t.officer.land", "wrong-password")),
-               "mật khẩu không đúng", "Wrong username or password")
+    assert_401(
+        httpx.get(f"{resolution}/api/v1/cases", auth=("t.officer.land", "wrong-password")),
+        "mật khẩu không đúng",
+        "Wrong username or password",
+    )
 
 
 def test_citizen_and_public_endpoints_need_no_sign_in(services, staff):
@@ -59,39 +70,53 @@ def test_citizen_and_public_endpoints_need_no_sign_in(services, staff):
     assert httpx.get(f"{services['stats']}/api/v1/stats/live").status_code == 200
     track = f"{services['intake']}/api/v1/dossiers/{code}/track"
     # the history is the lifecycle topic's, read back by intake's consumer: it comes within moments
-    tracked = wait_for(lambda: httpx.post(track, json={"id_number": APPLICANT["id_number"]}),
-                       lambda r: r.status_code == 200 and r.json()["history"], what="tracking history")
+    tracked = wait_for(
+        lambda: httpx.post(track, json={"id_number": APPLICANT["id_number"]}),
+        lambda r: r.status_code == 200 and r.json()["history"],
+        what="tracking history",
+    )
     assert tracked.json()["dossier"]["status"] == 1 and [h["status"] for h in tracked.json()["history"]] == [1]
     assert APPLICANT["id_number"] not in tracked.text
     wrong = httpx.post(f"{services['intake']}/api/v1/dossiers/{code}/track", json={"id_number": "000000000000"})
     assert wrong.status_code == 404, "never by code alone"
     # A stale staff cookie must not break a citizen's page.
-    stale = httpx.post(f"{services['intake']}/api/v1/dossiers", cookies={"dvc_session": "forged.value"}, json={
-        "procedure_code": LAND_PROCEDURE, "channel": "online", "applicant": APPLICANT})
+    stale = httpx.post(
+        f"{services['intake']}/api/v1/dossiers",
+        cookies={"dvc_session": "forged.value"},
+        json={"procedure_code": LAND_PROCEDURE, "channel": "online", "applicant": APPLICANT},
+    )
     assert stale.status_code == 201
-    withdrawn = httpx.post(f"{services['intake']}/api/v1/dossiers/{code}/withdraw",
-                           json={"id_number": APPLICANT["id_number"]})
+    withdrawn = httpx.post(
+        f"{services['intake']}/api/v1/dossiers/{code}/withdraw", json={"id_number": APPLICANT["id_number"]}
+    )
     assert withdrawn.status_code == 202
 
 
 def test_officer_of_another_agency_gets_403_on_the_case(services, staff, land_case):
     police = staff.auth("officer_police")
     resolution = services["resolution"]
-    for r in (httpx.get(f"{resolution}/api/v1/cases/{land_case}", auth=police),
-              httpx.post(f"{resolution}/api/v1/cases/{land_case}/start-processing", json={}, auth=police),
-              httpx.get(f"{services['intake']}/api/v1/dossiers/{land_case}", auth=police)):
+    for r in (
+        httpx.get(f"{resolution}/api/v1/cases/{land_case}", auth=police),
+        httpx.post(f"{resolution}/api/v1/cases/{land_case}/start-processing", json={}, auth=police),
+        httpx.get(f"{services['intake']}/api/v1/dossiers/{land_case}", auth=police),
+    ):
         assert r.status_code == 403, r.text
         error = r.json()["error"]
-        assert error["message_vi"] == (f"Hồ sơ {land_case} thuộc cơ quan 000.00.31.H26; tài khoản t.officer.police "
-                                       "chỉ được xem và xử lý hồ sơ của cơ quan 000.00.09.H26")
+        assert error["message_vi"] == (
+            f"Hồ sơ {land_case} thuộc cơ quan 000.00.31.H26; tài khoản t.officer.police "
+            "chỉ được xem và xử lý hồ sơ của cơ quan 000.00.09.H26"
+        )
         assert "belongs to agency 000.00.31.H26" in error["message_en"]
     # Nothing happened: the land office's officer still finds the case untouched and may act.
     land = staff.auth("officer_land")
     case = httpx.get(f"{resolution}/api/v1/cases/{land_case}", auth=land).json()
     assert case["case"]["status"] == 2 and len(case["history"]) == 1
     assert "start-processing" in case["case"]["allowed_actions"]
-    started = httpx.post(f"{resolution}/api/v1/cases/{land_case}/start-processing", auth=land,
-                         json={"reason": "Thẩm định", "by": "forged.name"})
+    started = httpx.post(
+        f"{resolution}/api/v1/cases/{land_case}/start-processing",
+        auth=land,
+        json={"reason": "Thẩm định", "by": "forged.name"},
+    )
     assert started.status_code == 200 and started.json()["status"] == 4
     history = httpx.get(f"{resolution}/api/v1/cases/{land_case}", auth=land).json()["history"]
     assert history[-1]["actor"] == "t.officer.land", "who acted comes from the sign-in, not the body"
@@ -104,15 +129,20 @@ def test_worklists_are_filtered_to_the_account_agency(services, staff, land_case
     assert land_case not in {c["code"] for c in police.json()}
     # other tests leave thousands of cases; the case's own status keeps the page short
     status = httpx.get(f"{resolution}/api/v1/cases/{land_case}", auth=staff.auth("leader")).json()["case"]["status"]
-    land = httpx.get(f"{resolution}/api/v1/cases", params={"limit": 1000, "status": status},
-                     auth=staff.auth("officer_land"))
+    land = httpx.get(
+        f"{resolution}/api/v1/cases", params={"limit": 1000, "status": status}, auth=staff.auth("officer_land")
+    )
     assert land_case in {c["code"] for c in land.json()}
     assert {c["agency_id"] for c in land.json()} == {"000.00.31.H26"}
-    asked = httpx.get(f"{resolution}/api/v1/cases", params={"agency": "000.00.31.H26"},
-                      auth=staff.auth("officer_police"))
+    asked = httpx.get(
+        f"{resolution}/api/v1/cases", params={"agency": "000.00.31.H26"}, auth=staff.auth("officer_police")
+    )
     assert asked.status_code == 403
-    leader = httpx.get(f"{resolution}/api/v1/cases", params={"agency": "000.00.31.H26", "limit": 1000, "status": status},
-                       auth=staff.auth("leader"))
+    leader = httpx.get(
+        f"{resolution}/api/v1/cases",
+        params={"agency": "000.00.31.H26", "limit": 1000, "status": status},
+        auth=staff.auth("leader"),
+    )
     assert land_case in {c["code"] for c in leader.json()}, "a centre-wide leader sees every agency"
     # At intake too: a commune desk's clerk lists and receives only for the commune.
     commune = staff.auth("clerk_commune")
@@ -132,8 +162,7 @@ def test_roles_outside_their_desk_get_403(services, staff, land_case):
     assert httpx.get(f"{intake}/api/v1/dossiers", auth=staff.auth("monitor")).status_code == 403
     assert httpx.get(f"{resolution}/api/v1/cases", auth=staff.auth("monitor")).status_code == 403
     assert new_dossier(services, "counter", staff.auth("officer_land")).status_code == 403
-    imported = httpx.post(f"{intake}/api/v1/imports", params={"source": "x"}, content=b"{}\n",
-                          auth=staff.auth("clerk"))
+    imported = httpx.post(f"{intake}/api/v1/imports", params={"source": "x"}, content=b"{}\n", auth=staff.auth("clerk"))
     assert imported.status_code == 403, "importing history is a centre-wide leader's"
 
 
@@ -142,8 +171,11 @@ def test_received_by_is_the_signed_in_clerk(services, staff):
     assert r.status_code == 201 and r.json()["received_by"] == "t.clerk"
     online = new_dossier(services, "online").json()
     assert online["received_by"] is None
-    accepted = httpx.post(f"{services['intake']}/api/v1/dossiers/{online['code']}/accept", json={"by": "forged"},
-                          auth=staff.auth("leader"))
+    accepted = httpx.post(
+        f"{services['intake']}/api/v1/dossiers/{online['code']}/accept",
+        json={"by": "forged"},
+        auth=staff.auth("leader"),
+    )
     assert accepted.json()["received_by"] == "t.leader", "who accepts an online dossier receives it"
     url = f"{services['intake']}/api/v1/dossiers/{r.json()['code']}/history"
     history = wait_for(lambda: httpx.get(url, auth=staff.auth("clerk")).json(), bool, what="history from the topic")
@@ -152,11 +184,14 @@ def test_received_by_is_the_signed_in_clerk(services, staff):
 
 def test_cookie_sign_in_holds_across_the_services(services, staff, land_case):
     with httpx.Client() as browser:
-        bad = browser.post(f"{services['intake']}/api/v1/session",
-                           json={"username": "t.officer.land", "password": "wrong-password"})
+        bad = browser.post(
+            f"{services['intake']}/api/v1/session", json={"username": "t.officer.land", "password": "wrong-password"}
+        )
         assert bad.status_code == 401 and "không đúng" in bad.json()["error"]["message_vi"]
-        signed = browser.post(f"{services['intake']}/api/v1/session",
-                              json={"username": "t.officer.land", "password": staff.password("officer_land")})
+        signed = browser.post(
+            f"{services['intake']}/api/v1/session",
+            json={"username": "t.officer.land", "password": staff.password("officer_land")},
+        )
         assert signed.status_code == 200 and signed.json()["account"]["agency_id"] == "000.00.31.H26"
         # Cookies belong to the host, not the port: intake's sign-in opens resolution's desk too.
         assert browser.get(f"{services['resolution']}/api/v1/cases/{land_case}").status_code == 200

@@ -1,5 +1,6 @@
 """The stats API as its users meet it: the stream moves, reports come as files, bad periods
 get clear errors, the overdue list carries no personal data."""
+
 from __future__ import annotations
 
 import io
@@ -29,8 +30,9 @@ def _stream_boards(url: str, out: queue.Queue, stop: threading.Event) -> None:
 
 def test_the_stream_shows_a_new_dossier_without_asking(services, staff):
     out, stop = queue.Queue(), threading.Event()
-    reader = threading.Thread(target=_stream_boards, args=(f"{services['stats']}/api/v1/stats/live/stream", out, stop),
-                              daemon=True)
+    reader = threading.Thread(
+        target=_stream_boards, args=(f"{services['stats']}/api/v1/stats/live/stream", out, stop), daemon=True
+    )
     reader.start()
     try:
         assert out.get(timeout=10)[0:2] == ("status", 200)
@@ -40,7 +42,7 @@ def test_the_stream_shows_a_new_dossier_without_asking(services, staff):
         while True:
             remaining = (deadline - datetime.now()).total_seconds()
             assert remaining > 0, "the stream did not show the new dossier within 5 s"
-            kind, board = out.get(timeout=remaining)
+            _kind, board = out.get(timeout=remaining)
             if board["received_today"] == first["received_today"] + 1:
                 break
     finally:

@@ -1,4 +1,5 @@
 """Helpers of the integration tests: a stats database, a stats consumer, a producer."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -49,12 +50,11 @@ async def start_stats_consumer(bootstrap, topic, group, pool):
     return broker
 
 
-
-
 def intake_units(pool):
     """intake's use cases on this pool, as the service wires them."""
     from services.intake.adapters.repository import IntakeRepository
     from shared.uow import pg_units
+
     return pg_units(lambda: pool, IntakeRepository)
 
 
@@ -62,4 +62,5 @@ def resolution_units(pool):
     """resolution's use cases on this pool, as the service wires them."""
     from services.resolution.adapters.repository import ResolutionRepository
     from shared.uow import pg_units
+
     return pg_units(lambda: pool, ResolutionRepository)

@@ -1,5 +1,6 @@
 """Sign-in on the real PostgreSQL: Basic and cookie, 401/403 answers, the verification cache,
 and the accounts command (`make user`) and demo set (`make run`)."""
+
 from __future__ import annotations
 
 import os
@@ -39,15 +40,18 @@ async def app_and_pool(fresh_database):
     pool = await asyncpg.create_pool(fresh_database, min_size=1, max_size=4)
     await migrate(pool, MIGRATIONS)
     async with pool.acquire() as conn:
-        for account, password in [(Account("cv.datdai", Role.OFFICER, LAND), "officer-password"),
-                                  (Account("canbo.motcua", Role.CLERK, None), "clerk-password"),
-                                  (Account("lanhdao", Role.LEADER, None), "mật khẩu: Hà Nội")]:
+        for account, password in [
+            (Account("cv.datdai", Role.OFFICER, LAND), "officer-password"),
+            (Account("canbo.motcua", Role.CLERK, None), "clerk-password"),
+            (Account("lanhdao", Role.LEADER, None), "mật khẩu: Hà Nội"),
+        ]:
             await accounts.upsert(conn, account, hash_password(password))
     app = FastAPI()
     install_error_handlers(app)
     clock = Clock()
-    app.state.auth = Authenticator(lambda: pool, signer=SessionSigner(b"integration-test-secret", ttl_seconds=600),
-                                   clock=clock)
+    app.state.auth = Authenticator(
+        lambda: pool, signer=SessionSigner(b"integration-test-secret", ttl_seconds=600), clock=clock
+    )
     app.include_router(session_router)
 
     @app.get("/cases/{agency}")
@@ -105,15 +109,21 @@ async def test_a_verified_basic_header_costs_microseconds_afterwards(app_and_poo
 
 
 async def test_session_cookie_sign_in_use_expiry_and_sign_out(app_and_pool):
-    app, pool, clock = app_and_pool
+    app, _pool, clock = app_and_pool
     async with client(app) as c:
         bad = await c.post("/api/v1/session", json={"username": "cv.datdai", "password": "nope-nope"})
-        assert bad.status_code == 401 and not bad.headers["www-authenticate"].startswith("Basic"), \
+        assert bad.status_code == 401 and not bad.headers["www-authenticate"].startswith("Basic"), (
             "no browser password dialog for the sign-in form"
+        )
         signed = await c.post("/api/v1/session", json={"username": "CV.DatDai", "password": "officer-password"})
         assert signed.status_code == 200, signed.text
-        assert signed.json()["account"] == {"username": "cv.datdai", "role": "officer", "role_name": "chuyên viên xử lý",
-                                            "agency_id": LAND, "full_name": None}
+        assert signed.json()["account"] == {
+            "username": "cv.datdai",
+            "role": "officer",
+            "role_name": "chuyên viên xử lý",
+            "agency_id": LAND,
+            "full_name": None,
+        }
         cookie = signed.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=600" in cookie
         assert (await c.get(f"/cases/{LAND}")).json() == {"by": "cv.datdai"}, "the cookie signs requests in"
@@ -149,19 +159,37 @@ async def test_changing_the_password_ends_cookie_sessions(app_and_pool):
 async def test_disabled_account_cannot_sign_in(app_and_pool):
     app, pool, _ = app_and_pool
     async with pool.acquire() as conn:
-        await accounts.upsert(conn, Account("canbo.motcua", Role.CLERK, None), hash_password("clerk-password"),
-                              active=False)
+        await accounts.upsert(
+            conn, Account("canbo.motcua", Role.CLERK, None), hash_password("clerk-password"), active=False
+        )
     async with client(app) as c:
         r = await c.post("/api/v1/session", json={"username": "canbo.motcua", "password": "clerk-password"})
         assert r.status_code == 401
 
 
 async def test_the_accounts_command_writes_every_service_database(fresh_database, endpoints):
-    urls = {s: fresh_database for s in ("INTAKE", "RESOLUTION", "STATS")}
+    urls = dict.fromkeys(("INTAKE", "RESOLUTION", "STATS"), fresh_database)
     env = {**os.environ, **{f"{s}_DATABASE_URL": u for s, u in urls.items()}, "PASSWORD": "cmd-password-1"}
-    done = subprocess.run([sys.executable, "-m", "deploy.users", "--role", "officer", "--username", "cv.cmd",
-                           "--agency", LAND, "--name", "Nguyễn Văn Lệnh"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deploy.users",
+            "--role",
+            "officer",
+            "--username",
+            "cv.cmd",
+            "--agency",
+            LAND,
+            "--name",
+            "Nguyễn Văn Lệnh",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "cmd-password-1" not in done.stdout + done.stderr, "a password is never printed"
     conn = await asyncpg.connect(fresh_database)
@@ -171,8 +199,14 @@ async def test_the_accounts_command_writes_every_service_database(fresh_database
         assert verify_password(stored.password_hash, "cmd-password-1")
     finally:
         await conn.close()
-    refused = subprocess.run([sys.executable, "-m", "deploy.users", "--role", "officer", "--username", "cv.noagency"],
-                             cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        [sys.executable, "-m", "deploy.users", "--role", "officer", "--username", "cv.noagency"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 2 and "agency" in refused.stderr
 
 
@@ -185,8 +219,9 @@ async def test_demo_set_is_idempotent(fresh_database, tmp_path):
         hashes = dict(await conn.fetch("SELECT username, password_hash FROM staff_accounts"))
         second = await ensure_demo(urls, tmp_path / "demo.json")
         assert second == first, "same accounts, same passwords"
-        assert dict(await conn.fetch("SELECT username, password_hash FROM staff_accounts")) == hashes, \
+        assert dict(await conn.fetch("SELECT username, password_hash FROM staff_accounts")) == hashes, (
             "unchanged hashes, so sessions signed in on the last run stay valid"
+        )
         for account, password in second:
             assert verify_password(hashes[account.username], password)
     finally:

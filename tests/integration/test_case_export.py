@@ -3,6 +3,7 @@
 A problem found before the first byte is raised (the HTTP answer is then an ordinary error);
 after it, the stream ends with a trailer that says the list is incomplete.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,7 +60,8 @@ async def test_a_connection_lost_mid_stream_ends_with_an_incomplete_trailer(reso
     # until it is gone).
     killed = await resolution_db.fetchval(
         "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'")
+        "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+    )
     assert killed == 1
     rest = [json.loads(line) for c in [c async for c in chunks] for line in c.decode().splitlines()]
     assert rest[-1]["end"]["complete"] is False and rest[-1]["end"]["cases"] == 2, rest

@@ -1,8 +1,9 @@
 """Dossier codes under concurrency, on the real PostgreSQL: never repeated, never skipped."""
+
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import asyncpg
@@ -18,7 +19,7 @@ from shared.runtime import SHARED_MIGRATIONS
 from tests.integration.conftest import intake_units
 
 INTAKE_MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "intake" / "migrations"
-NOW = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 CLERK = Account("clerk", Role.CLERK, None)
 
@@ -28,7 +29,9 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
     for d in (SHARED_MIGRATIONS, INTAKE_MIGRATIONS):
         await migrate(pool, d)
     assert await catalogue.load(intake_units(pool), catalogue.DEMO_CATALOGUE) > 20
-    assert await catalogue.load(intake_units(pool), catalogue.DEMO_CATALOGUE) == 0, "loading the same catalogue twice adds nothing"
+    assert await catalogue.load(intake_units(pool), catalogue.DEMO_CATALOGUE) == 0, (
+        "loading the same catalogue twice adds nothing"
+    )
     demo = catalogue.read_catalogue(catalogue.DEMO_CATALOGUE)
     procedure = demo.procedures[0]
     applicant = Applicant(name="Lê Văn Cường", id_number="001099000111")
@@ -36,10 +39,17 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
     procedures = catalogue.CurrentProcedures()
 
     async def one(i: int) -> str:
-        row = await dossiers.receive(intake_units(pool), default_calendar(), NOW, procedures=procedures, procedure_code=procedure.code,
-                                     channel=[Channel.COUNTER, Channel.ONLINE, Channel.POST][i % 3],
-                                     applicant=applicant, documents=[],
-                                     staff=None if i % 3 == 1 else CLERK)
+        row = await dossiers.receive(
+            intake_units(pool),
+            default_calendar(),
+            NOW,
+            procedures=procedures,
+            procedure_code=procedure.code,
+            channel=[Channel.COUNTER, Channel.ONLINE, Channel.POST][i % 3],
+            applicant=applicant,
+            documents=[],
+            staff=None if i % 3 == 1 else CLERK,
+        )
         return row.code
 
     codes = await asyncio.gather(*(one(i) for i in range(60)))
@@ -55,7 +65,16 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
 
     # The 10,000th dossier of a day gets a five-digit number, as format_code writes it.
     await pool.execute("UPDATE code_sequences SET last_seq = 9999")
-    row = await dossiers.receive(intake_units(pool), default_calendar(), NOW, procedures=procedures, procedure_code=procedure.code,
-                                 channel=Channel.ONLINE, applicant=applicant, documents=[], staff=None)
+    row = await dossiers.receive(
+        intake_units(pool),
+        default_calendar(),
+        NOW,
+        procedures=procedures,
+        procedure_code=procedure.code,
+        channel=Channel.ONLINE,
+        applicant=applicant,
+        documents=[],
+        staff=None,
+    )
     assert row.code == format_code(procedure.agency_id, date(2026, 3, 2), 10_000) == f"{prefix}10000"
     await pool.close()

@@ -1,8 +1,9 @@
 """Idempotent consumption and commit discipline, on the real Kafka broker and PostgreSQL."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
@@ -11,24 +12,55 @@ from shared.events import EventType, make_event
 from tests.conftest import eventually
 from tests.integration.conftest import produce, start_stats_consumer
 
-T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
 def lifecycle(code: str) -> list:
     """accepted -> processing -> resolved: three events of one counter dossier."""
     dims = {"agency_id": "000.00.01.H26", "procedure_code": "P1", "channel": "counter", "applicant_type": 0}
     due = T0 + timedelta(days=3)
-    common = dict(dossier_code=code, producer="test", correlation_id="c")
+    common = {"dossier_code": code, "producer": "test", "correlation_id": "c"}
     return [
-        make_event(EventType.ACCEPTED, seq=1, occurred_at=T0, **common, payload=dict(
-            to_status=2, actor="clerk", dimensions=dims, accepted_at=T0,
-            deadline=dict(due_at=due, processing_hours=24, time_type="working", clock_policy="pause",
-                          rule_version="v"))),
-        make_event(EventType.PROCESSING_STARTED, seq=2, occurred_at=T0 + timedelta(hours=1), **common,
-                   payload=dict(from_status=2, to_status=4, actor="officer", due_at=due)),
-        make_event(EventType.RESOLVED, seq=3, occurred_at=T0 + timedelta(hours=2), **common,
-                   payload=dict(from_status=4, to_status=9, actor="leader", due_at=due, compliance="early",
-                                working_hours_used=2.0)),
+        make_event(
+            EventType.ACCEPTED,
+            seq=1,
+            occurred_at=T0,
+            **common,
+            payload={
+                "to_status": 2,
+                "actor": "clerk",
+                "dimensions": dims,
+                "accepted_at": T0,
+                "deadline": {
+                    "due_at": due,
+                    "processing_hours": 24,
+                    "time_type": "working",
+                    "clock_policy": "pause",
+                    "rule_version": "v",
+                },
+            },
+        ),
+        make_event(
+            EventType.PROCESSING_STARTED,
+            seq=2,
+            occurred_at=T0 + timedelta(hours=1),
+            **common,
+            payload={"from_status": 2, "to_status": 4, "actor": "officer", "due_at": due},
+        ),
+        make_event(
+            EventType.RESOLVED,
+            seq=3,
+            occurred_at=T0 + timedelta(hours=2),
+            **common,
+            payload={
+                "from_status": 4,
+                "to_status": 9,
+                "actor": "leader",
+                "due_at": due,
+                "compliance": "early",
+                "working_hours_used": 2.0,
+            },
+        ),
     ]
 
 
@@ -59,8 +91,11 @@ async def test_same_events_twice_change_nothing_the_second_time(bootstrap, fresh
         first = await snapshot(stats_db)
         assert len(first[0]) == 10
         assert [(r["bucket"], r["n"]) for r in first[1]] == [("waiting_handover", 10)]
-        assert {(r["metric"], r["n"]) for r in first[2] if not r["metric"].startswith("stock_")} == \
-            {("received", 10), ("resolved_early", 10), ("resolved_centihours", 2000)}
+        assert {(r["metric"], r["n"]) for r in first[2] if not r["metric"].startswith("stock_")} == {
+            ("received", 10),
+            ("resolved_early", 10),
+            ("resolved_centihours", 2000),
+        }
 
         await produce(bootstrap, fresh_topic, events)  # every event delivered a second time
         await eventually(lambda: _committed_is(bootstrap, group, 60), what="60 offsets committed")
@@ -73,7 +108,9 @@ async def _committed_is(bootstrap, group, n) -> bool:
     return await committed_total(bootstrap, group) == n
 
 
-async def test_offset_is_not_committed_before_the_database_transaction(bootstrap, fresh_topic, stats_db, fresh_database):
+async def test_offset_is_not_committed_before_the_database_transaction(
+    bootstrap, fresh_topic, stats_db, fresh_database
+):
     group = f"g-{uuid.uuid4().hex[:8]}"
     blocker = await asyncpg.connect(fresh_database)
     tx = blocker.transaction()
@@ -93,5 +130,8 @@ async def test_offset_is_not_committed_before_the_database_transaction(bootstrap
 
 
 async def _waiting_on_lock(conn) -> bool:
-    return bool(await conn.fetchval(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+    return bool(
+        await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+    )

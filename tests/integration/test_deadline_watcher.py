@@ -1,8 +1,9 @@
 """resolution's deadline watcher on the real PostgreSQL: one overdue event per due time."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -21,18 +22,37 @@ from tests.integration.conftest import resolution_units
 OFFICER = Account("cv.test", Role.OFFICER, "000.00.01.H26")
 
 RESOLUTION_MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "resolution" / "migrations"
-ACCEPTED_AT = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)   # Monday 08:00 in Hà Nội
-DUE_AT = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)       # Monday 17:00
+ACCEPTED_AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 08:00 in Hà Nội
+DUE_AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # Monday 17:00
 
 
 def accepted(code: str):
-    event = make_event(EventType.ACCEPTED, dossier_code=code, seq=1, occurred_at=ACCEPTED_AT, producer="intake",
-                       correlation_id="c", payload=dict(
-                           to_status=2, actor="clerk", accepted_at=ACCEPTED_AT,
-                           dimensions={"agency_id": "000.00.01.H26", "procedure_code": "P", "channel": "counter",
-                                       "applicant_type": 0},
-                           deadline={"due_at": DUE_AT, "processing_hours": 8, "time_type": "working",
-                                     "clock_policy": "pause", "rule_version": "v"}))
+    event = make_event(
+        EventType.ACCEPTED,
+        dossier_code=code,
+        seq=1,
+        occurred_at=ACCEPTED_AT,
+        producer="intake",
+        correlation_id="c",
+        payload={
+            "to_status": 2,
+            "actor": "clerk",
+            "accepted_at": ACCEPTED_AT,
+            "dimensions": {
+                "agency_id": "000.00.01.H26",
+                "procedure_code": "P",
+                "channel": "counter",
+                "applicant_type": 0,
+            },
+            "deadline": {
+                "due_at": DUE_AT,
+                "processing_hours": 8,
+                "time_type": "working",
+                "clock_policy": "pause",
+                "rule_version": "v",
+            },
+        },
+    )
     record = ConsumerRecord("dossier.lifecycle.v1", 0, 0, 0, 0, code.encode(), b"", None, 0, 0, [])
     return Item(record, event)
 
@@ -46,12 +66,16 @@ async def test_overdue_noticed_once_and_again_after_a_new_due_time(fresh_databas
     pool = await asyncpg.create_pool(fresh_database)
     for d in (SHARED_MIGRATIONS, RESOLUTION_MIGRATIONS):
         await migrate(pool, d)
-    await cases.open_cases(resolution_units(pool), [accepted("W-1"), accepted("W-1")], default_calendar())  # redelivered: one case
+    await cases.open_cases(
+        resolution_units(pool), [accepted("W-1"), accepted("W-1")], default_calendar()
+    )  # redelivered: one case
     assert await pool.fetchval("SELECT count(*) FROM cases") == 1
 
     assert await cases.notice_overdue(resolution_units(pool), DUE_AT - timedelta(seconds=1)) == 0
     assert await cases.notice_overdue(resolution_units(pool), DUE_AT) == 1
-    assert await cases.notice_overdue(resolution_units(pool), DUE_AT + timedelta(minutes=5)) == 0, "noticed once per due time"
+    assert await cases.notice_overdue(resolution_units(pool), DUE_AT + timedelta(minutes=5)) == 0, (
+        "noticed once per due time"
+    )
     events = await overdue_events(pool)
     assert len(events) == 1 and events[0]["seq"] == 2 and events[0]["payload"]["status"] == 2
 
@@ -60,11 +84,37 @@ async def test_overdue_noticed_once_and_again_after_a_new_due_time(fresh_databas
     # 07:00-09:00), a new due time that the watcher notices again only when it passes.
     calendar = default_calendar()
     t = DUE_AT + timedelta(minutes=10)
-    await cases.perform(resolution_units(pool), calendar, t, "W-1", Action.START_PROCESSING, staff=OFFICER, reason=None, correlation_id="c")
-    await cases.perform(resolution_units(pool), calendar, t, "W-1", Action.REQUEST_SUPPLEMENT, staff=OFFICER, reason=None, correlation_id="c")
-    resumed = datetime(2026, 3, 4, 2, 0, tzinfo=timezone.utc)  # Wednesday 09:00
-    case = await cases.perform(resolution_units(pool), calendar, resumed, "W-1", Action.RECORD_SUPPLEMENT, staff=OFFICER, reason=None,
-                               correlation_id="c")
+    await cases.perform(
+        resolution_units(pool),
+        calendar,
+        t,
+        "W-1",
+        Action.START_PROCESSING,
+        staff=OFFICER,
+        reason=None,
+        correlation_id="c",
+    )
+    await cases.perform(
+        resolution_units(pool),
+        calendar,
+        t,
+        "W-1",
+        Action.REQUEST_SUPPLEMENT,
+        staff=OFFICER,
+        reason=None,
+        correlation_id="c",
+    )
+    resumed = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)  # Wednesday 09:00
+    case = await cases.perform(
+        resolution_units(pool),
+        calendar,
+        resumed,
+        "W-1",
+        Action.RECORD_SUPPLEMENT,
+        staff=OFFICER,
+        reason=None,
+        correlation_id="c",
+    )
     assert case.due_at == calendar.extend_for_pause(DUE_AT, t, resumed) == resumed
     assert case.overdue_notified is False
     assert await cases.notice_overdue(resolution_units(pool), case.due_at - timedelta(seconds=1)) == 0

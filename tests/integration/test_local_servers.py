@@ -88,7 +88,10 @@ async def test_topics_have_partitions_and_retention(endpoints: Endpoints) -> Non
     try:
         topics = {t["topic"]: t for t in await admin.describe_topics(list(expected))}
         responses = await admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, name, dict.fromkeys(configs)) for name, (_, configs) in expected.items()]
+            [
+                ConfigResource(ConfigResourceType.TOPIC, name, dict.fromkeys(configs))
+                for name, (_, configs) in expected.items()
+            ]
         )
     finally:
         await admin.close()

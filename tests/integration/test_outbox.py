@@ -1,4 +1,5 @@
 """The outbox relay against the real PostgreSQL and Kafka: in order, once per row."""
+
 from __future__ import annotations
 
 from collections import defaultdict

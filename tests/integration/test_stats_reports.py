@@ -34,13 +34,14 @@ Expected, month by month (received total = online + counter/post + carried over)
             stopped 1 (D7).                                                7 = 1 + 2 + 1 + 1 + 1 + 1
   Q1      : online 3 + direct 6 + carried 0 = 9; early 1, on time 1, late 1; end as March.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
@@ -56,7 +57,7 @@ from tests.integration.conftest import produce, start_stats_consumer
 VN = timezone(timedelta(hours=7))
 CAL = default_calendar()
 AGENCY = "000.00.31.H26"
-NOW = datetime(2026, 11, 26, 3, 0, tzinfo=timezone.utc)  # all periods below are over
+NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # all periods below are over
 
 
 def at(day: str, hhmm: str) -> datetime:
@@ -69,15 +70,29 @@ class Dossier:
     def __init__(self, code: str, channel: str, hours: int):
         self.code, self.channel, self.hours = code, channel, hours
         self.seq, self.events, self.due, self.accepted_at, self.paused_at, self.paused_h = 0, [], None, None, None, 0.0
-        self.dims = {"agency_id": AGENCY, "procedure_code": f"P{hours // 8}D", "channel": channel,
-                     "applicant_type": 0, "agency_name": "Văn phòng Đăng ký đất đai Hà Nội",
-                     "procedure_name": f"Thủ tục {hours // 8} ngày"}
+        self.dims = {
+            "agency_id": AGENCY,
+            "procedure_code": f"P{hours // 8}D",
+            "channel": channel,
+            "applicant_type": 0,
+            "agency_name": "Văn phòng Đăng ký đất đai Hà Nội",
+            "procedure_name": f"Thủ tục {hours // 8} ngày",
+        }
         self.status = None
 
     def _add(self, type_, when, payload):
         self.seq += 1
-        self.events.append(make_event(type_, dossier_code=self.code, seq=self.seq, occurred_at=when,
-                                      producer="test", correlation_id="c", payload=payload))
+        self.events.append(
+            make_event(
+                type_,
+                dossier_code=self.code,
+                seq=self.seq,
+                occurred_at=when,
+                producer="test",
+                correlation_id="c",
+                payload=payload,
+            )
+        )
         return self
 
     def _move(self, type_, to, when, **extra):
@@ -90,9 +105,20 @@ class Dossier:
 
     def accepted(self, when):
         self.accepted_at, self.due = when, CAL.due_time(when, self.hours, "working")
-        return self._move(EventType.ACCEPTED, 2, when, dimensions=self.dims, accepted_at=when, deadline={
-            "due_at": self.due, "processing_hours": self.hours, "time_type": "working", "clock_policy": "pause",
-            "rule_version": "test"})
+        return self._move(
+            EventType.ACCEPTED,
+            2,
+            when,
+            dimensions=self.dims,
+            accepted_at=when,
+            deadline={
+                "due_at": self.due,
+                "processing_hours": self.hours,
+                "time_type": "working",
+                "clock_policy": "pause",
+                "rule_version": "test",
+            },
+        )
 
     def processing(self, when):
         if self.paused_at is not None:
@@ -107,8 +133,14 @@ class Dossier:
 
     def resolved(self, when):
         used = CAL.working_hours_between(self.accepted_at, when) - self.paused_h
-        return self._move(EventType.RESOLVED, 9, when, due_at=self.due, compliance=CAL.compliance(when, self.due),
-                          working_hours_used=round(used, 2))
+        return self._move(
+            EventType.RESOLVED,
+            9,
+            when,
+            due_at=self.due,
+            compliance=CAL.compliance(when, self.due),
+            working_hours_used=round(used, 2),
+        )
 
     def closed(self, type_, to, when):
         extra = {"dimensions": self.dims} if type_ == EventType.REFUSED else {}
@@ -119,42 +151,118 @@ class Dossier:
 
 
 def history() -> list[Dossier]:
-    d1 = Dossier("D1", "counter", 24).accepted(at("01-26", "09:00")).processing(at("01-26", "10:00")) \
-        .resolved(at("01-28", "10:00")).closed(EventType.RETURNED, 10, at("01-29", "08:00")).rated(at("01-29", "09:00"), 5)
-    d2 = Dossier("D2", "online", 24).submitted(at("01-30", "15:00")).accepted(at("02-02", "08:00")) \
-        .processing(at("02-02", "09:00")).resolved(at("02-05", "08:00")) \
-        .closed(EventType.RETURNED, 10, at("02-05", "14:00")).rated(at("02-06", "09:00"), 3)
-    d3 = Dossier("D3", "counter", 24).accepted(at("02-13", "16:00")).processing(at("02-13", "16:30")) \
-        .paused(at("02-24", "09:00")).processing(at("03-02", "09:00")).resolved(at("03-05", "10:00"))
-    d4 = Dossier("D4", "post", 8).accepted(at("02-23", "10:00")).processing(at("02-23", "11:00")) \
+    d1 = (
+        Dossier("D1", "counter", 24)
+        .accepted(at("01-26", "09:00"))
+        .processing(at("01-26", "10:00"))
+        .resolved(at("01-28", "10:00"))
+        .closed(EventType.RETURNED, 10, at("01-29", "08:00"))
+        .rated(at("01-29", "09:00"), 5)
+    )
+    d2 = (
+        Dossier("D2", "online", 24)
+        .submitted(at("01-30", "15:00"))
+        .accepted(at("02-02", "08:00"))
+        .processing(at("02-02", "09:00"))
+        .resolved(at("02-05", "08:00"))
+        .closed(EventType.RETURNED, 10, at("02-05", "14:00"))
+        .rated(at("02-06", "09:00"), 3)
+    )
+    d3 = (
+        Dossier("D3", "counter", 24)
+        .accepted(at("02-13", "16:00"))
+        .processing(at("02-13", "16:30"))
+        .paused(at("02-24", "09:00"))
+        .processing(at("03-02", "09:00"))
+        .resolved(at("03-05", "10:00"))
+    )
+    d4 = (
+        Dossier("D4", "post", 8)
+        .accepted(at("02-23", "10:00"))
+        .processing(at("02-23", "11:00"))
         .resolved(at("04-02", "10:00"))
+    )
     d5 = Dossier("D5", "online", 24).submitted(at("03-10", "09:00")).closed(EventType.REFUSED, 3, at("03-10", "14:00"))
-    d6 = Dossier("D6", "counter", 24).accepted(at("02-27", "16:00")).closed(EventType.WITHDRAWN, 7, at("03-03", "09:00"))
-    d7 = Dossier("D7", "counter", 24).accepted(at("03-09", "09:00")).processing(at("03-09", "10:00")) \
-        .paused(at("03-10", "09:00"), to=6).processing(at("03-11", "09:00")).closed(EventType.STOPPED, 8, at("03-12", "09:00"))
-    d8 = Dossier("D8", "counter", 24).accepted(at("03-30", "09:00")).processing(at("03-30", "10:00")) \
+    d6 = (
+        Dossier("D6", "counter", 24).accepted(at("02-27", "16:00")).closed(EventType.WITHDRAWN, 7, at("03-03", "09:00"))
+    )
+    d7 = (
+        Dossier("D7", "counter", 24)
+        .accepted(at("03-09", "09:00"))
+        .processing(at("03-09", "10:00"))
+        .paused(at("03-10", "09:00"), to=6)
+        .processing(at("03-11", "09:00"))
+        .closed(EventType.STOPPED, 8, at("03-12", "09:00"))
+    )
+    d8 = (
+        Dossier("D8", "counter", 24)
+        .accepted(at("03-30", "09:00"))
+        .processing(at("03-30", "10:00"))
         .resolved(at("04-01", "10:00"))
+    )
     d9 = Dossier("D9", "online", 24).submitted(at("03-31", "16:00"))
     return [d1, d2, d3, d4, d5, d6, d7, d8, d9]
 
 
-ZERO = {"received_online": 0, "received_direct": 0, "carried_over": 0, "resolved_early": 0, "resolved_on_time": 0,
-        "resolved_late": 0, "in_processing_within": 0, "in_processing_overdue": 0, "paused_total": 0,
-        "paused_overdue": 0, "awaiting": 0, "withdrawn": 0, "refused": 0, "stopped": 0}
+ZERO = {
+    "received_online": 0,
+    "received_direct": 0,
+    "carried_over": 0,
+    "resolved_early": 0,
+    "resolved_on_time": 0,
+    "resolved_late": 0,
+    "in_processing_within": 0,
+    "in_processing_overdue": 0,
+    "paused_total": 0,
+    "paused_overdue": 0,
+    "awaiting": 0,
+    "withdrawn": 0,
+    "refused": 0,
+    "stopped": 0,
+}
 EXPECTED = {
     ("2026-01-01", "2026-01-31"): {"received_online": 1, "received_direct": 1, "resolved_early": 1, "awaiting": 1},
-    ("2026-02-01", "2026-02-28"): {"received_direct": 3, "carried_over": 1, "resolved_on_time": 1,
-                                   "in_processing_within": 1, "in_processing_overdue": 1, "paused_total": 1},
-    ("2026-03-01", "2026-03-31"): {"received_online": 2, "received_direct": 2, "carried_over": 3, "resolved_late": 1,
-                                   "in_processing_within": 1, "in_processing_overdue": 1, "awaiting": 1,
-                                   "withdrawn": 1, "refused": 1, "stopped": 1},
-    ("2026-01-01", "2026-03-31"): {"received_online": 3, "received_direct": 6, "resolved_early": 1,
-                                   "resolved_on_time": 1, "resolved_late": 1, "in_processing_within": 1,
-                                   "in_processing_overdue": 1, "awaiting": 1, "withdrawn": 1, "refused": 1,
-                                   "stopped": 1},
+    ("2026-02-01", "2026-02-28"): {
+        "received_direct": 3,
+        "carried_over": 1,
+        "resolved_on_time": 1,
+        "in_processing_within": 1,
+        "in_processing_overdue": 1,
+        "paused_total": 1,
+    },
+    ("2026-03-01", "2026-03-31"): {
+        "received_online": 2,
+        "received_direct": 2,
+        "carried_over": 3,
+        "resolved_late": 1,
+        "in_processing_within": 1,
+        "in_processing_overdue": 1,
+        "awaiting": 1,
+        "withdrawn": 1,
+        "refused": 1,
+        "stopped": 1,
+    },
+    ("2026-01-01", "2026-03-31"): {
+        "received_online": 3,
+        "received_direct": 6,
+        "resolved_early": 1,
+        "resolved_on_time": 1,
+        "resolved_late": 1,
+        "in_processing_within": 1,
+        "in_processing_overdue": 1,
+        "awaiting": 1,
+        "withdrawn": 1,
+        "refused": 1,
+        "stopped": 1,
+    },
     # a period inside February, across Tết: D3 arrives, D2 is resolved after it starts
-    ("2026-02-03", "2026-02-24"): {"received_direct": 2, "carried_over": 1, "resolved_on_time": 1,
-                                   "in_processing_overdue": 1, "paused_total": 1},
+    ("2026-02-03", "2026-02-24"): {
+        "received_direct": 2,
+        "carried_over": 1,
+        "resolved_on_time": 1,
+        "in_processing_overdue": 1,
+        "paused_total": 1,
+    },
 }
 
 
@@ -164,8 +272,13 @@ def test_the_history_is_what_the_docstring_says():
     assert d["D3"].due == at("03-03", "16:00")  # moved by 32 working hours of waiting
     assert d["D4"].due == at("02-24", "10:00")
     assert d["D2"].events[-2].payload.__class__.__name__ == "ClosedPayload"
-    assert [e.payload.compliance for x in d.values() for e in x.events if e.type == "dossier.resolved"] == \
-        ["early", "on_time", "late", "late", "early"]
+    assert [e.payload.compliance for x in d.values() for e in x.events if e.type == "dossier.resolved"] == [
+        "early",
+        "on_time",
+        "late",
+        "late",
+        "early",
+    ]
 
 
 @pytest.fixture
@@ -174,8 +287,10 @@ async def loaded(bootstrap, fresh_topic, stats_db):
     await produce(bootstrap, fresh_topic, events)
     broker = await start_stats_consumer(bootstrap, fresh_topic, f"g-{uuid.uuid4().hex[:8]}", stats_db)
     try:
+
         async def all_applied():
             return await stats_db.fetchval("SELECT coalesce(sum(last_seq), 0) FROM facts") == len(events)
+
         await eventually(all_applied, what="every event applied")
     finally:
         await broker.stop()
@@ -201,8 +316,12 @@ async def test_quality_index_for_the_first_quarter(loaded):
     assert total["satisfaction"]["rate"] == 50.0 and total["satisfaction"]["score"] == 9.0
     assert total["average_rating"] == 4.0
     assert total["online"]["numerator"] == 3 and total["online"]["denominator"] == 9
-    hours = [e.payload.working_hours_used for d in history() for e in d.events
-             if e.type == "dossier.resolved" and e.occurred_at < at("04-01", "00:00")]
+    hours = [
+        e.payload.working_hours_used
+        for d in history()
+        for e in d.events
+        if e.type == "dossier.resolved" and e.occurred_at < at("04-01", "00:00")
+    ]
     assert total["average_working_hours"] == pytest.approx(sum(hours) / 3, abs=0.01)
     assert "formula_vi" in q["indicators"]["progress"]
 
@@ -228,8 +347,9 @@ async def test_channels_and_files(loaded):
     assert sheet.cell(total_row, 2).value == "Tổng cộng" and sheet.cell(total_row, 3).value == 9
 
 
-async def test_reconciliation_finds_nothing_and_rebuild_gives_the_same_report_byte_for_byte(loaded, bootstrap,
-                                                                                            fresh_topic, fresh_database):
+async def test_reconciliation_finds_nothing_and_rebuild_gives_the_same_report_byte_for_byte(
+    loaded, bootstrap, fresh_topic, fresh_database
+):
     result = await reconcile.reconcile(loaded, NOW, None, bootstrap, settle_s=0)
     assert result["mismatches"] == 0 and result["periods_checked"] >= 4, result
 
@@ -242,7 +362,11 @@ async def test_reconciliation_finds_nothing_and_rebuild_gives_the_same_report_by
 
     before = await files()
     summary = await rebuild(loaded, fresh_database, bootstrap, fresh_topic, workers=2)
-    assert summary["generation"] == "g2" and summary["replaced"] == "g1" and summary["events"] == sum(len(d.events) for d in history())
+    assert (
+        summary["generation"] == "g2"
+        and summary["replaced"] == "g1"
+        and summary["events"] == sum(len(d.events) for d in history())
+    )
     async with loaded.acquire() as conn, conn.transaction():
         assert await generations.use_active(conn) == "g2"
         assert await conn.fetchval("SELECT count(*) FROM pg_namespace WHERE nspname = 'g1'") == 0

@@ -4,6 +4,7 @@ PostgreSQL repositories (tests/unit/test_fakes_match.py keeps them in step), on 
 A transaction is a copy of the store taken on entry and put back when the block raises, so a
 refused use case leaves nothing behind, as a rolled-back PostgreSQL transaction would.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,13 +21,14 @@ from services.intake.domain.codes import SEQ_DIGITS
 from services.intake.domain.dossier import Apology, Dossier, HistoryEntry, NewDossier, TrackedEvent, TrackingPosition
 from services.intake.domain.uploads import Upload
 from services.resolution.domain.case import Case, SlipEntry
-from shared.events import LifecycleEvent
+from shared.events import Event
 from shared.lifecycle import Status
 
 
 @dataclass
 class Store:
     """Everything one service's database would hold, as the fakes need it."""
+
     outbox: list[tuple[str, str, BaseModel]] = field(default_factory=list)
     # intake
     agencies: dict[str, dict] = field(default_factory=dict)
@@ -93,8 +95,9 @@ class MemoryIntakeRepository:
         for p in catalogue.procedures:
             key = (p.code, catalogue.version)
             if key not in self.s.procedures:
-                self.s.procedures[key] = p.model_copy(update={"version": catalogue.version,
-                                                              "effective_from": catalogue.effective_from})
+                self.s.procedures[key] = p.model_copy(
+                    update={"version": catalogue.version, "effective_from": catalogue.effective_from}
+                )
                 new += 1
         return new
 
@@ -130,8 +133,7 @@ class MemoryIntakeRepository:
     async def agencies(self) -> list[dict]:
         return [self.s.agencies[i] for i in sorted(self.s.agencies)]
 
-    async def receive_numbered(self, new: NewDossier, day: date, prefix: str, topic: str,
-                               event: LifecycleEvent) -> Dossier:
+    async def receive_numbered(self, new: NewDossier, day: date, prefix: str, topic: str, event: Event) -> Dossier:
         number = self.s.sequences.get((new.agency_id, day), 0) + 1
         self.s.sequences[(new.agency_id, day)] = number
         code = f"{prefix}{number:0{SEQ_DIGITS}d}"
@@ -146,22 +148,42 @@ class MemoryIntakeRepository:
     async def get_dossier(self, code: str) -> Dossier | None:
         return self.s.dossiers.get(code)
 
-    async def record_transition(self, code: str, *, status: Status, seq: int, at: datetime,
-                                accepted_at: datetime | None = None, due_at: datetime | None = None,
-                                rule_version: str | None = None, refusal_reason: str | None = None,
-                                received_by: str | None = None) -> None:
+    async def record_transition(
+        self,
+        code: str,
+        *,
+        status: Status,
+        seq: int,
+        at: datetime,
+        accepted_at: datetime | None = None,
+        due_at: datetime | None = None,
+        rule_version: str | None = None,
+        refusal_reason: str | None = None,
+        received_by: str | None = None,
+    ) -> None:
         d = self.s.dossiers[code]
         self.s.dossiers[code] = replace(
-            d, status=Status(status), last_seq=seq, updated_at=at, accepted_at=accepted_at or d.accepted_at,
-            due_at=due_at or d.due_at, rule_version=rule_version or d.rule_version,
-            refusal_reason=refusal_reason or d.refusal_reason, received_by=received_by or d.received_by)
+            d,
+            status=Status(status),
+            last_seq=seq,
+            updated_at=at,
+            accepted_at=accepted_at or d.accepted_at,
+            due_at=due_at or d.due_at,
+            rule_version=rule_version or d.rule_version,
+            refusal_reason=refusal_reason or d.refusal_reason,
+            received_by=received_by or d.received_by,
+        )
 
-    async def list_dossiers(self, *, status: int | None, agency_id: str | None, limit: int,
-                            offset: int) -> list[Dossier]:
-        found = [d for d in self.s.dossiers.values()
-                 if status in (None, d.tracked_status if d.tracked_status is not None else d.status)
-                 and agency_id in (None, d.agency_id)]
-        return sorted(found, key=lambda d: (d.submitted_at, d.code), reverse=True)[offset:offset + limit]
+    async def list_dossiers(
+        self, *, status: int | None, agency_id: str | None, limit: int, offset: int
+    ) -> list[Dossier]:
+        found = [
+            d
+            for d in self.s.dossiers.values()
+            if status in (None, d.tracked_status if d.tracked_status is not None else d.status)
+            and agency_id in (None, d.agency_id)
+        ]
+        return sorted(found, key=lambda d: (d.submitted_at, d.code), reverse=True)[offset : offset + limit]
 
     async def record_rating(self, code: str, score: int, comment: str | None, at: datetime) -> None:
         self.s.dossiers[code] = replace(self.s.dossiers[code], rating=score, rated_at=at)
@@ -176,8 +198,9 @@ class MemoryIntakeRepository:
             if code in self.s.dossiers:
                 entries = await self.history(code)
                 statuses = [e.status for e in entries if e.status is not None]
-                out[code] = TrackingPosition(max((e.seq for e in entries), default=0),
-                                             statuses[-1] if statuses else None)
+                out[code] = TrackingPosition(
+                    max((e.seq for e in entries), default=0), statuses[-1] if statuses else None
+                )
         return out
 
     async def add_history(self, entries: list[HistoryEntry]) -> None:
@@ -189,14 +212,19 @@ class MemoryIntakeRepository:
         for e in events:
             d = self.s.dossiers.get(e.entry.code)
             if d is not None and e.entry.status is not None and d.tracked_seq < e.entry.seq:
-                self.s.dossiers[d.code] = replace(d, tracked_status=Status(e.entry.status), tracked_seq=e.entry.seq,
-                                                  tracked_due_at=e.due_at or d.tracked_due_at)
+                self.s.dossiers[d.code] = replace(
+                    d,
+                    tracked_status=Status(e.entry.status),
+                    tracked_seq=e.entry.seq,
+                    tracked_due_at=e.due_at or d.tracked_due_at,
+                )
 
     async def record_apologies(self, apologies: list[Apology]) -> None:
         for a in sorted(apologies, key=lambda a: a.seq):
             if a.code in self.s.dossiers:
-                self.s.dossiers[a.code] = replace(self.s.dossiers[a.code], new_appointment_at=a.new_appointment_at,
-                                                  apology_reason=a.reason)
+                self.s.dossiers[a.code] = replace(
+                    self.s.dossiers[a.code], new_appointment_at=a.new_appointment_at, apology_reason=a.reason
+                )
 
     async def raise_sequences(self, floors: list[tuple[str, date, int]]) -> None:
         for agency, day, floor in floors:
@@ -220,14 +248,24 @@ class MemoryIntakeRepository:
         ids = []
         for f in files:
             ids.append(len(self.s.attachments) + 1)
-            self.s.attachments.append({"id": ids[-1], "code": code, "purpose": purpose, "filename": f.filename,
-                                       "content_type": f.content_type, "size_bytes": len(f.data), "data": f.data,
-                                       "uploaded_at": at})
+            self.s.attachments.append(
+                {
+                    "id": ids[-1],
+                    "code": code,
+                    "purpose": purpose,
+                    "filename": f.filename,
+                    "content_type": f.content_type,
+                    "size_bytes": len(f.data),
+                    "data": f.data,
+                    "uploaded_at": at,
+                }
+            )
         return ids
 
     async def list_attachments(self, code: str) -> list[dict]:
-        return [{k: v for k, v in a.items() if k not in ("code", "data")} for a in self.s.attachments
-                if a["code"] == code]
+        return [
+            {k: v for k, v in a.items() if k not in ("code", "data")} for a in self.s.attachments if a["code"] == code
+        ]
 
     async def get_attachment(self, code: str, attachment_id: int) -> StoredFile | None:
         found = [a for a in self.s.attachments if a["code"] == code and a["id"] == attachment_id]
@@ -261,11 +299,10 @@ class MemoryResolutionRepository:
 
     async def worklist(self, *, agency_id: str | None, status: int | None, limit: int, offset: int) -> list[Case]:
         found = [c for c in self.s.cases.values() if agency_id in (None, c.agency_id) and status in (None, c.status)]
-        return sorted(found, key=lambda c: (c.due_at, c.code))[offset:offset + limit]
+        return sorted(found, key=lambda c: (c.due_at, c.code))[offset : offset + limit]
 
     async def lock_newly_overdue(self, now: datetime, limit: int) -> list[Case]:
-        due = [c for c in self.s.cases.values()
-               if c.status in (2, 4) and not c.overdue_notified and c.due_at <= now]
+        due = [c for c in self.s.cases.values() if c.status in (2, 4) and not c.overdue_notified and c.due_at <= now]
         return sorted(due, key=lambda c: c.due_at)[:limit]
 
     async def mark_request(self, request_id, code: str, outcome: str) -> bool:
@@ -277,11 +314,10 @@ class MemoryResolutionRepository:
     async def export_batches(self, agency_id: str | None, batch: int):
         rows = [c.__dict__ for _, c in sorted(self.s.cases.items()) if agency_id in (None, c.agency_id)]
         for i in range(0, len(rows), batch):
-            yield rows[i:i + batch]
+            yield rows[i : i + batch]
 
     async def unpublished_events(self) -> int:
         return 0  # the fake outbox publishes nothing: callers here do not ask
 
     async def export_lookup(self, codes: list[str]) -> list:
         return [self.s.cases[c].__dict__ for c in sorted(codes) if c in self.s.cases]
-

@@ -1,4 +1,5 @@
 """Staff sign-in, the pure parts: password hashing, session cookies, agency scope, demo accounts."""
+
 from __future__ import annotations
 
 import json
@@ -121,6 +122,7 @@ def test_account_rules():
 
 def test_demo_accounts_cover_every_agency_of_the_demo_catalogue():
     from services.intake.service.catalogue import DEMO_CATALOGUE, read_catalogue
+
     demo = demo_accounts()
     agencies = {a.id for a in read_catalogue(DEMO_CATALOGUE).agencies}
     officers = [a for a in demo if a.role is Role.OFFICER]

@@ -1,4 +1,5 @@
 """The benchmarks' load generator: the same data set for a seed, and events production could write."""
+
 from bench.load import lifecycle_events, submission_bodies
 from services.stats.domain.projection import project
 from shared.events import parse_event

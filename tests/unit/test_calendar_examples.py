@@ -10,7 +10,7 @@ Times are Asia/Ho_Chi_Minh local time (UTC+7) unless written with Z.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
@@ -24,7 +24,7 @@ from shared.calendar import (
 from shared.settings import CalendarSettings
 
 ICT = timezone(timedelta(hours=7))
-UTC = timezone.utc
+UTC = UTC
 
 
 def L(s: str) -> datetime:
@@ -311,16 +311,31 @@ def test_deadline_state_examples(cal, now, due, expected):
 NON_WORKING_WEEKDAYS = {
     # 2025
     "2025-01-01",  # Tết Dương lịch (Wed)
-    "2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31",  # Tết Ất Tỵ 25/1-2/2
+    "2025-01-27",
+    "2025-01-28",
+    "2025-01-29",
+    "2025-01-30",
+    "2025-01-31",  # Tết Ất Tỵ 25/1-2/2
     "2025-04-07",  # Giỗ Tổ Hùng Vương (Mon)
-    "2025-04-30", "2025-05-01", "2025-05-02",  # 30/4, 1/5, Fri 2/5 swapped for Sat 26/4
-    "2025-09-01", "2025-09-02",  # Quốc khánh (30/8-2/9)
+    "2025-04-30",
+    "2025-05-01",
+    "2025-05-02",  # 30/4, 1/5, Fri 2/5 swapped for Sat 26/4
+    "2025-09-01",
+    "2025-09-02",  # Quốc khánh (30/8-2/9)
     # 2026
-    "2026-01-01", "2026-01-02",  # Tết Dương lịch, Fri 2/1 swapped for Sat 10/1
-    "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20",  # Tết Bính Ngọ 14/2-22/2
+    "2026-01-01",
+    "2026-01-02",  # Tết Dương lịch, Fri 2/1 swapped for Sat 10/1
+    "2026-02-16",
+    "2026-02-17",
+    "2026-02-18",
+    "2026-02-19",
+    "2026-02-20",  # Tết Bính Ngọ 14/2-22/2
     "2026-04-27",  # Giỗ Tổ (Sun 26/4) nghỉ bù
-    "2026-04-30", "2026-05-01",  # Thu, Fri
-    "2026-08-31", "2026-09-01", "2026-09-02",  # Quốc khánh 29/8-2/9, Mon 31/8 swapped for Sat 22/8
+    "2026-04-30",
+    "2026-05-01",  # Thu, Fri
+    "2026-08-31",
+    "2026-09-01",
+    "2026-09-02",  # Quốc khánh 29/8-2/9, Mon 31/8 swapped for Sat 22/8
     "2026-11-24",  # Ngày Văn hóa Việt Nam (uncertain, see the override file)
 }
 WORKING_WEEKEND_DAYS = {"2025-04-26", "2026-01-10", "2026-08-22"}

@@ -8,7 +8,7 @@ government's announcements), sharing no code with shared/calendar.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from shared.calendar import OfficeHours, Overrides, WorkingCalendar
 
 ICT = timezone(timedelta(hours=7))
-UTC = timezone.utc
+UTC = UTC
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 CAL = WorkingCalendar(OfficeHours(), Overrides.load())
@@ -28,13 +28,34 @@ SETTINGS = settings(deadline=None, max_examples=300, suppress_health_check=[Heal
 # -- the reference model ----------------------------------------------------------------
 _OFF = {
     # 2025: New Year; Tết Ất Tỵ 25/1-2/2; Hùng Kings; 30/4-4/5 with the 2/5 swap; National Day
-    "2025-01-01", "2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31",
-    "2025-04-07", "2025-04-30", "2025-05-01", "2025-05-02", "2025-09-01", "2025-09-02",
+    "2025-01-01",
+    "2025-01-27",
+    "2025-01-28",
+    "2025-01-29",
+    "2025-01-30",
+    "2025-01-31",
+    "2025-04-07",
+    "2025-04-30",
+    "2025-05-01",
+    "2025-05-02",
+    "2025-09-01",
+    "2025-09-02",
     # 2026: New Year 1-4/1 with the 2/1 swap; Tết Bính Ngọ 14-22/2; Hùng Kings observed;
     # 30/4, 1/5; National Day 29/8-2/9 with the 31/8 swap; Vietnam Cultural Day 24/11
-    "2026-01-01", "2026-01-02", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19",
-    "2026-02-20", "2026-04-27", "2026-04-30", "2026-05-01", "2026-08-31", "2026-09-01",
-    "2026-09-02", "2026-11-24",
+    "2026-01-01",
+    "2026-01-02",
+    "2026-02-16",
+    "2026-02-17",
+    "2026-02-18",
+    "2026-02-19",
+    "2026-02-20",
+    "2026-04-27",
+    "2026-04-30",
+    "2026-05-01",
+    "2026-08-31",
+    "2026-09-01",
+    "2026-09-02",
+    "2026-11-24",
 }
 REF_OFF = {date.fromisoformat(s) for s in _OFF}
 REF_MAKEUP = {date(2025, 4, 26), date(2026, 1, 10), date(2026, 8, 22)}

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -17,5 +17,5 @@ def test_sequence_starts_at_one():
 
 def test_day_is_local_vietnam_day():
     # 18:30 UTC on 29/9 is 01:30 on 30/9 in Hà Nội: the code carries the local day.
-    assert local_day(datetime(2026, 9, 29, 18, 30, tzinfo=timezone.utc)) == date(2026, 9, 30)
-    assert local_day(datetime(2026, 9, 29, 16, 59, tzinfo=timezone.utc)) == date(2026, 9, 29)
+    assert local_day(datetime(2026, 9, 29, 18, 30, tzinfo=UTC)) == date(2026, 9, 30)
+    assert local_day(datetime(2026, 9, 29, 16, 59, tzinfo=UTC)) == date(2026, 9, 29)

@@ -1,4 +1,5 @@
 """What the batch consumer waits out and what it dead-letters (a stand-in broker records publishes)."""
+
 from __future__ import annotations
 
 import asyncpg
@@ -17,8 +18,19 @@ class RecordingBroker:
 
 
 def record(offset: int) -> ConsumerRecord:
-    return ConsumerRecord(topic="t", partition=0, offset=offset, timestamp=0, timestamp_type=0, key=b"k",
-                          value=b"v", checksum=None, serialized_key_size=1, serialized_value_size=1, headers=[])
+    return ConsumerRecord(
+        topic="t",
+        partition=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=b"k",
+        value=b"v",
+        checksum=None,
+        serialized_key_size=1,
+        serialized_value_size=1,
+        headers=[],
+    )
 
 
 async def test_a_client_error_while_postgresql_restarts_is_retried_not_dead_lettered():
@@ -27,7 +39,9 @@ async def test_a_client_error_while_postgresql_restarts_is_retried_not_dead_lett
     async def apply(items):
         calls.append(len(items))
         if len(calls) == 1:  # what asyncpg raised in the chaos test when the server went away mid-query
-            raise asyncpg.exceptions.InternalClientError("cannot switch to state 15; another operation (2) is in progress")
+            raise asyncpg.exceptions.InternalClientError(
+                "cannot switch to state 15; another operation (2) is in progress"
+            )
         return []
 
     broker = RecordingBroker()

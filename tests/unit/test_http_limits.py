@@ -1,4 +1,5 @@
 """The body cap and the Vietnamese validation messages, on a small app in memory."""
+
 from __future__ import annotations
 
 import httpx
@@ -38,9 +39,11 @@ async def post(path: str, **kwargs) -> httpx.Response:
 async def test_over_the_cap_is_413_declared_or_streamed_and_a_path_may_have_its_own_cap():
     declared = await post("/small", content=b"x" * 101)
     assert declared.status_code == 413 and declared.json()["error"]["max_bytes"] == 100
+
     async def chunks():
         yield b"x" * 60
         yield b"x" * 60
+
     streamed = await post("/small", content=chunks())
     assert streamed.status_code == 413 and "quá lớn" in streamed.json()["error"]["message_vi"]
     assert (await post("/big", content=b"x" * 900)).json() == {"bytes": 900}
@@ -56,5 +59,6 @@ async def test_validation_errors_name_the_field_in_both_languages():
 
 def test_an_unknown_error_type_still_gets_a_sentence():
     assert problem_vi({"type": "something_new", "ctx": {}}) == "giá trị không hợp lệ"
-    assert problem_vi({"type": "too_long", "ctx": {"max_length": 3}}) == "nhiều quá 3 phần tử (gửi ?)"  # a detail missing
-
+    assert (
+        problem_vi({"type": "too_long", "ctx": {"max_length": 3}}) == "nhiều quá 3 phần tử (gửi ?)"
+    )  # a detail missing

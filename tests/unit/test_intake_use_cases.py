@@ -1,8 +1,9 @@
 """intake's use cases, in memory: no server, milliseconds each. The same use cases run against
 PostgreSQL in tests/integration and behind the API in tests/e2e."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,7 +18,7 @@ from shared.events import LIFECYCLE_TOPIC, REQUESTS_TOPIC, Channel, EventType, m
 from shared.lifecycle import Action, Status, TransitionRefused
 from tests.unit.fakes import MemoryIntakeRepository, Store, memory_units
 
-NOW = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 09:00 in Hà Nội
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
 LAND, COMMUNE = "000.00.31.H26", "000.01.01.H26"
 LAND_PROCEDURE, COMMUNE_PROCEDURE = "1.013831", "1.001193"
 CLERK = Account("canbo.a", Role.CLERK, None)
@@ -35,8 +36,18 @@ async def intake():
 
 
 async def receive(units, channel: Channel, staff=CLERK, procedure=LAND_PROCEDURE, once=None, now=NOW):
-    return await dossiers.receive(units, CAL, now, procedures=catalogue.CurrentProcedures(), procedure_code=procedure,
-                                  channel=channel, applicant=APPLICANT, documents=["Tờ khai"], staff=staff, once=once)
+    return await dossiers.receive(
+        units,
+        CAL,
+        now,
+        procedures=catalogue.CurrentProcedures(),
+        procedure_code=procedure,
+        channel=channel,
+        applicant=APPLICANT,
+        documents=["Tờ khai"],
+        staff=staff,
+        once=once,
+    )
 
 
 async def test_counter_receptions_are_numbered_per_agency_and_day_and_queued(intake):
@@ -48,7 +59,9 @@ async def test_counter_receptions_are_numbered_per_agency_and_day_and_queued(int
     assert first.due_at == CAL.due_time(NOW, procedure.processing_hours, procedure.time_type)
     events = store.events(LIFECYCLE_TOPIC)
     assert [(e.dossier_code, e.seq, e.type) for e in events] == [
-        (first.code, 1, "dossier.accepted"), (second.code, 1, "dossier.accepted")]
+        (first.code, 1, "dossier.accepted"),
+        (second.code, 1, "dossier.accepted"),
+    ]
     assert events[0].payload.deadline.due_at == first.due_at and events[0].payload.dimensions.agency_id == LAND
 
 
@@ -69,8 +82,7 @@ async def test_online_waits_for_the_counter_then_is_accepted_once(intake):
 async def test_refusals_and_what_the_counter_may_not_do(intake):
     store, units = intake
     online = await receive(units, Channel.ONLINE, staff=None)
-    refused = await dossiers.decide(units, CAL, NOW, online.code, Action.REFUSE, staff=CLERK,
-                                    reason="Thiếu tờ khai")
+    refused = await dossiers.decide(units, CAL, NOW, online.code, Action.REFUSE, staff=CLERK, reason="Thiếu tờ khai")
     assert (refused.status, refused.refusal_reason) == (Status.REFUSED, "Thiếu tờ khai")
     with pytest.raises(Forbidden):  # a commune's clerk receives for the commune only
         await receive(units, Channel.COUNTER, staff=COMMUNE_CLERK)
@@ -85,13 +97,23 @@ async def test_refusals_and_what_the_counter_may_not_do(intake):
 async def test_a_walk_in_refused_at_the_counter_takes_the_next_number(intake):
     store, units = intake
     before = await receive(units, Channel.COUNTER)
-    refused = await dossiers.refuse_at_counter(units, NOW, procedures=catalogue.CurrentProcedures(),
-                                               procedure_code=LAND_PROCEDURE, channel=Channel.COUNTER,
-                                               applicant=APPLICANT, documents=[], staff=CLERK, reason="Thiếu bản chính")
+    refused = await dossiers.refuse_at_counter(
+        units,
+        NOW,
+        procedures=catalogue.CurrentProcedures(),
+        procedure_code=LAND_PROCEDURE,
+        channel=Channel.COUNTER,
+        applicant=APPLICANT,
+        documents=[],
+        staff=CLERK,
+        reason="Thiếu bản chính",
+    )
     assert refused.code == f"{LAND}-260302-0002" and refused.code > before.code
     assert (refused.status, refused.last_seq, refused.refusal_reason) == (Status.REFUSED, 2, "Thiếu bản chính")
     assert [(e.seq, e.type) for e in store.events(LIFECYCLE_TOPIC) if e.dossier_code == refused.code] == [
-        (1, "dossier.submitted"), (2, "dossier.refused")]
+        (1, "dossier.submitted"),
+        (2, "dossier.refused"),
+    ]
 
 
 async def test_idempotency_key_answers_a_retry_and_refuses_another_request(intake):
@@ -124,8 +146,18 @@ async def test_citizen_tracks_with_the_id_number_and_withdraws_before_and_after_
 
 
 def _event(code: str, seq: int, event_type: EventType, payload: dict):
-    return Item(None, make_event(event_type, dossier_code=code, seq=seq, occurred_at=NOW, producer="resolution",
-                                 correlation_id="c", payload=payload))
+    return Item(
+        None,
+        make_event(
+            event_type,
+            dossier_code=code,
+            seq=seq,
+            occurred_at=NOW,
+            producer="resolution",
+            correlation_id="c",
+            payload=payload,
+        ),
+    )
 
 
 async def test_tracking_follows_resolution_and_refuses_gaps_and_wrong_moves(intake):
@@ -133,15 +165,31 @@ async def test_tracking_follows_resolution_and_refuses_gaps_and_wrong_moves(inta
     counter = await receive(units, Channel.COUNTER)
     code = counter.code
     accepted = _event(code, 1, EventType.ACCEPTED, store.events(LIFECYCLE_TOPIC)[0].payload.model_dump())
-    started = _event(code, 2, EventType.PROCESSING_STARTED,
-                     {"from_status": 2, "to_status": 4, "actor": "cv", "due_at": counter.due_at})
-    gap = _event(code, 4, EventType.RESOLVED, {"from_status": 4, "to_status": 9, "actor": "ld", "due_at": counter.due_at,
-                                              "compliance": "early", "working_hours_used": 1.0})
+    started = _event(
+        code,
+        2,
+        EventType.PROCESSING_STARTED,
+        {"from_status": 2, "to_status": 4, "actor": "cv", "due_at": counter.due_at},
+    )
+    gap = _event(
+        code,
+        4,
+        EventType.RESOLVED,
+        {
+            "from_status": 4,
+            "to_status": 9,
+            "actor": "ld",
+            "due_at": counter.due_at,
+            "compliance": "early",
+            "working_hours_used": 1.0,
+        },
+    )
     wrong = _event(code, 3, EventType.RETURNED, {"from_status": 9, "to_status": 10, "actor": "cb"})
     rejected = await tracking.apply_events(units, [accepted, started, started, gap, wrong])
     assert [reason for _, reason in rejected] == [
         f"seq 4 of {code} breaks the sequence: expected 3",
-        f"dossier.returned from status 9 but {code} is in 4"]
+        f"dossier.returned from status 9 but {code} is in 4",
+    ]
     tracked = store.dossiers[code]
     assert (tracked.shown_status, tracked.tracked_seq) == (Status.PROCESSING, 2)
     assert [e.seq for e in await MemoryIntakeRepository(store).history(code)] == [1, 2]
@@ -153,8 +201,9 @@ async def test_rating_only_after_the_hand_over_and_once(intake):
     with pytest.raises(Conflict) as early:
         await rating.rate_for_citizen(units, NOW, code, id_number=APPLICANT.id_number, score=5, comment=None)
     assert early.value.detail == {"current_status": 2}
-    store.dossiers[code] = store.dossiers[code].__class__(**{**store.dossiers[code].__dict__,
-                                                            "tracked_status": Status.RETURNED, "tracked_seq": 5})
+    store.dossiers[code] = store.dossiers[code].__class__(
+        **{**store.dossiers[code].__dict__, "tracked_status": Status.RETURNED, "tracked_seq": 5}
+    )
     answer = await rating.rate_for_citizen(units, NOW, code, id_number=APPLICANT.id_number, score=5, comment="Tốt")
     assert answer["code"] == code and store.ratings[code] == "Tốt"
     with pytest.raises(Conflict):

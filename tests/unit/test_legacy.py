@@ -1,6 +1,7 @@
 """Legacy dossier lines: the format, the history checks phase by phase, and the split at acceptance."""
+
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -8,15 +9,19 @@ from services.intake.domain.catalogue import Procedure, version_on
 from services.intake.domain.legacy import LineError, our_code_sequence, parse_line, plan
 from shared.events import EventType
 
-NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
-T = datetime(2026, 1, 5, 1, 10, tzinfo=timezone.utc)  # Monday 08:10 in Hà Nội
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+T = datetime(2026, 1, 5, 1, 10, tzinfo=UTC)  # Monday 08:10 in Hà Nội
 
 
 def line(history, **extra) -> bytes:
-    body = {"code": "LEGACY-0001", "procedure_code": "1.013831", "channel": "counter",
-            "applicant": {"name": "Nguyễn Văn An", "id_number": "001203004567"},
-            "history": [{"status": s, "at": (T + timedelta(hours=h)).isoformat(), "actor": "canbo.a"}
-                        for s, h in history], **extra}
+    body = {
+        "code": "LEGACY-0001",
+        "procedure_code": "1.013831",
+        "channel": "counter",
+        "applicant": {"name": "Nguyễn Văn An", "id_number": "001203004567"},
+        "history": [{"status": s, "at": (T + timedelta(hours=h)).isoformat(), "actor": "canbo.a"} for s, h in history],
+        **extra,
+    }
     return json.dumps(body, ensure_ascii=False).encode()
 
 
@@ -42,13 +47,24 @@ def test_counter_dossier_accepted_at_once_hands_all_later_steps_to_resolution():
 def test_online_dossier_with_supplement_before_acceptance():
     p = planned([(1, 0), (5, 1), (2, 5), (4, 6), (5, 7), (4, 30), (9, 40)])
     assert [(s.event_type, s.from_status, s.to_status) for s in p.intake_steps] == [
-        (EventType.SUBMITTED, None, 1), (EventType.SUPPLEMENT_REQUESTED, 1, 5), (EventType.ACCEPTED, 5, 2)]
+        (EventType.SUBMITTED, None, 1),
+        (EventType.SUPPLEMENT_REQUESTED, 1, 5),
+        (EventType.ACCEPTED, 5, 2),
+    ]
     assert [s.to_status for s in p.later_steps] == [4, 5, 4, 9]
     assert p.accepted_at == T + timedelta(hours=5)
 
 
-@pytest.mark.parametrize("history,status", [([(1, 0), (3, 1)], 3), ([(1, 0), (7, 1)], 7), ([(1, 0), (5, 1), (7, 2)], 7),
-                                            ([(1, 0), (5, 1), (3, 2)], 3), ([(1, 0)], 1)])
+@pytest.mark.parametrize(
+    "history,status",
+    [
+        ([(1, 0), (3, 1)], 3),
+        ([(1, 0), (7, 1)], 7),
+        ([(1, 0), (5, 1), (7, 2)], 7),
+        ([(1, 0), (5, 1), (3, 2)], 3),
+        ([(1, 0)], 1),
+    ],
+)
 def test_never_accepted_stays_with_intake(history, status):
     p = planned(history)
     assert p.status == status and p.later_steps == [] and p.accepted_at is None
@@ -60,14 +76,17 @@ def test_refusal_reason_is_kept():
     assert plan(parse_line(json.dumps(body).encode()), NOW).refusal_reason == "Thiếu tờ khai"
 
 
-@pytest.mark.parametrize("history", [
-    [(1, 0), (4, 1)],            # processing before acceptance
-    [(2, 0), (3, 1)],            # refusal after acceptance is not resolution's
-    [(2, 0), (4, 1), (5, 2), (2, 3)],  # a supplement after acceptance returns to 4, not 2
-    [(2, 0), (9, 1)],            # resolved without processing
-    [(2, 0), (4, 1), (9, 2), (10, 3), (4, 4)],  # nothing after the hand-over
-    [(2, 0), (2, 1)],
-])
+@pytest.mark.parametrize(
+    "history",
+    [
+        [(1, 0), (4, 1)],  # processing before acceptance
+        [(2, 0), (3, 1)],  # refusal after acceptance is not resolution's
+        [(2, 0), (4, 1), (5, 2), (2, 3)],  # a supplement after acceptance returns to 4, not 2
+        [(2, 0), (9, 1)],  # resolved without processing
+        [(2, 0), (4, 1), (9, 2), (10, 3), (4, 4)],  # nothing after the hand-over
+        [(2, 0), (2, 1)],
+    ],
+)
 def test_impossible_transition_is_named(history):
     err = refused_with("impossible_transition", history)
     assert "Bước" in err.vi and "Step" in err.en
@@ -112,13 +131,18 @@ def test_our_code_format_is_recognised():
 
 
 def test_a_code_must_fit_in_a_url_segment():
-    assert pytest.raises(LineError, parse_line, line([(2, 0)]).replace(b"LEGACY-0001", b"12/2025/HS")).value.code == "invalid_line"
+    assert (
+        pytest.raises(LineError, parse_line, line([(2, 0)]).replace(b"LEGACY-0001", b"12/2025/HS")).value.code
+        == "invalid_line"
+    )
 
 
 def test_catalogue_version_on_the_reception_day_or_the_earliest():
     def proc(version, day):
-        return Procedure(code="P", name="p", agency_id="000.00.31.H26", processing_hours=8, version=version,
-                         effective_from=day)
+        return Procedure(
+            code="P", name="p", agency_id="000.00.31.H26", processing_hours=8, version=version, effective_from=day
+        )
+
     v1, v2 = proc("v1", date(2026, 1, 1)), proc("v2", date(2026, 7, 1))
     assert version_on([v2, v1], date(2026, 3, 1)) is v1
     assert version_on([v2, v1], date(2026, 7, 1)) is v2

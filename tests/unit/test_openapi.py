@@ -1,5 +1,6 @@
 """The API documents say what a client gets back: every JSON answer has a schema, and /docs
 works with no internet (its assets are served by the service itself)."""
+
 import pytest
 from fastapi.testclient import TestClient
 

@@ -1,7 +1,8 @@
 """Pure rules behind the pages: what a citizen may upload, form 04's apology, Vietnamese dates."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,23 +26,37 @@ def test_uploads_take_the_sniffed_type_not_the_declared_one():
     assert f.content_type == "application/pdf"
 
 
-@pytest.mark.parametrize("files, vi", [
-    ([], "Chưa chọn tệp"),
-    ([Upload("a.exe", "application/pdf", b"MZ\x90\x00")], "không đúng định dạng"),
-    ([Upload("big.png", "image/png", PNG + b"0" * MAX_FILE_BYTES)], "vượt quá 5 MB"),
-    ([Upload("e.pdf", "application/pdf", b"")], "rỗng"),
-    ([Upload(f"{i}.pdf", "application/pdf", PDF) for i in range(MAX_FILES + 1)], "Tối đa 10 tệp"),
-])
+@pytest.mark.parametrize(
+    "files, vi",
+    [
+        ([], "Chưa chọn tệp"),
+        ([Upload("a.exe", "application/pdf", b"MZ\x90\x00")], "không đúng định dạng"),
+        ([Upload("big.png", "image/png", PNG + b"0" * MAX_FILE_BYTES)], "vượt quá 5 MB"),
+        ([Upload("e.pdf", "application/pdf", b"")], "rỗng"),
+        ([Upload(f"{i}.pdf", "application/pdf", PDF) for i in range(MAX_FILES + 1)], "Tối đa 10 tệp"),
+    ],
+)
 def test_uploads_refused_with_both_languages(files, vi):
     with pytest.raises(UploadRefused) as err:
         check(files)
     assert vi in err.value.vi and err.value.en
 
 
-def _case(status=Status.PROCESSING, due=datetime(2026, 12, 3, 3, 0, tzinfo=timezone.utc)) -> Case:
-    return Case(code="X-1", agency_id="000.00.31.H26", procedure_code="1.013831", channel="counter", status=status,
-                accepted_at=due - timedelta(days=7), due_at=due, processing_hours=40, time_type="working",
-                clock_policy="pause", rule_version="v", last_seq=3)
+def _case(status=Status.PROCESSING, due=datetime(2026, 12, 3, 3, 0, tzinfo=UTC)) -> Case:
+    return Case(
+        code="X-1",
+        agency_id="000.00.31.H26",
+        procedure_code="1.013831",
+        channel="counter",
+        status=status,
+        accepted_at=due - timedelta(days=7),
+        due_at=due,
+        processing_hours=40,
+        time_type="working",
+        clock_policy="pause",
+        rule_version="v",
+        last_seq=3,
+    )
 
 
 def test_apology_keeps_status_and_due_time_and_takes_the_next_seq():
@@ -55,16 +70,22 @@ def test_apology_keeps_status_and_due_time_and_takes_the_next_seq():
 
 def test_apology_refused_when_finished_or_not_later():
     with pytest.raises(ApologyRefused):
-        apologise(_case(Status.RESOLVED), actor="a", reason="r", new_appointment_at=datetime(2027, 1, 1, tzinfo=timezone.utc),
-                  now=datetime(2026, 12, 1, tzinfo=timezone.utc))
+        apologise(
+            _case(Status.RESOLVED),
+            actor="a",
+            reason="r",
+            new_appointment_at=datetime(2027, 1, 1, tzinfo=UTC),
+            now=datetime(2026, 12, 1, tzinfo=UTC),
+        )
     case = _case()
     with pytest.raises(ApologyRefused):
         apologise(case, actor="a", reason="r", new_appointment_at=case.due_at, now=case.due_at - timedelta(days=1))
 
 
 def test_form_dates_are_hanoi_time_in_words():
-    assert form_datetime(datetime(2026, 12, 3, 3, 0, tzinfo=timezone.utc)) == \
-        "10 giờ 00 phút, thứ Năm, ngày 03 tháng 12 năm 2026"
+    assert (
+        form_datetime(datetime(2026, 12, 3, 3, 0, tzinfo=UTC)) == "10 giờ 00 phút, thứ Năm, ngày 03 tháng 12 năm 2026"
+    )
     assert processing_time(40, "working") == "5 ngày làm việc"
     assert processing_time(240, "calendar") == "10 ngày"
     assert processing_time(0, "working") == "trong ngày"

@@ -1,4 +1,5 @@
 """Reconciliation compares stats with resolution at the same seq mark: a side behind is not a mismatch."""
+
 from services.stats.domain.agreement import StatsSide, verdict
 
 
@@ -10,7 +11,7 @@ def test_same_mark_compares_the_fact_itself():
 def test_stats_behind_waits_and_stats_ahead_compares_through_its_steps():
     assert verdict((9, 5), StatsSide(True, 4, 4, 4)) == "behind"
     assert verdict((9, 5), None) == "behind"
-    assert verdict((9, 5), StatsSide(True, 6, 10, 9)) == "agree"   # resolution moved on after its answer
+    assert verdict((9, 5), StatsSide(True, 6, 10, 9)) == "agree"  # resolution moved on after its answer
     assert verdict((9, 5), StatsSide(True, 6, 10, 4)) == "differ"
 
 

@@ -1,8 +1,9 @@
 """resolution's use cases, in memory: no server, milliseconds each. The same use cases run against
 PostgreSQL in tests/integration and behind the API in tests/e2e."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,7 +18,7 @@ from shared.lifecycle import Action, Status, TransitionRefused
 from tests.unit.fakes import MemoryResolutionRepository, Store, memory_units
 
 CAL = default_calendar()
-ACCEPTED_AT = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # Monday 08:00 in Hà Nội
+ACCEPTED_AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 08:00 in Hà Nội
 DUE_AT = CAL.due_time(ACCEPTED_AT, 24)
 LAND = "000.00.31.H26"
 OFFICER = Account("cv.datdai", Role.OFFICER, LAND)
@@ -25,18 +26,44 @@ POLICE_OFFICER = Account("cv.congan", Role.OFFICER, "000.00.09.H26")
 
 
 def accepted(code: str) -> Item:
-    return Item(None, make_event(EventType.ACCEPTED, dossier_code=code, seq=1, occurred_at=ACCEPTED_AT,
-                                 producer="intake", correlation_id="c", payload={
-                                     "to_status": 2, "actor": "canbo", "accepted_at": ACCEPTED_AT,
-                                     "dimensions": {"agency_id": LAND, "procedure_code": "1.013831",
-                                                    "channel": "counter", "applicant_type": 0},
-                                     "deadline": {"due_at": DUE_AT, "processing_hours": 24, "time_type": "working",
-                                                  "clock_policy": "pause", "rule_version": "v"}}))
+    return Item(
+        None,
+        make_event(
+            EventType.ACCEPTED,
+            dossier_code=code,
+            seq=1,
+            occurred_at=ACCEPTED_AT,
+            producer="intake",
+            correlation_id="c",
+            payload={
+                "to_status": 2,
+                "actor": "canbo",
+                "accepted_at": ACCEPTED_AT,
+                "dimensions": {
+                    "agency_id": LAND,
+                    "procedure_code": "1.013831",
+                    "channel": "counter",
+                    "applicant_type": 0,
+                },
+                "deadline": {
+                    "due_at": DUE_AT,
+                    "processing_hours": 24,
+                    "time_type": "working",
+                    "clock_policy": "pause",
+                    "rule_version": "v",
+                },
+            },
+        ),
+    )
 
 
 def request(code: str, kind: RequestType, **extra) -> Item:
-    return Item(None, CitizenRequest(type=kind, dossier_code=code, occurred_at=ACCEPTED_AT, producer="intake",
-                                     correlation_id="c", **extra))
+    return Item(
+        None,
+        CitizenRequest(
+            type=kind, dossier_code=code, occurred_at=ACCEPTED_AT, producer="intake", correlation_id="c", **extra
+        ),
+    )
 
 
 @pytest.fixture
@@ -63,8 +90,11 @@ async def test_a_case_through_a_supplement_pause_to_its_result(resolution):
     done = await act(units, "A", Action.RESOLVE, resumed)
     assert (done.status, done.compliance, done.last_seq) == (Status.RESOLVED, "early", 5)
     assert [(e.seq, e.type) for e in store.events(LIFECYCLE_TOPIC)] == [
-        (2, "dossier.processing_started"), (3, "dossier.supplement_requested"), (4, "dossier.processing_started"),
-        (5, "dossier.resolved")]
+        (2, "dossier.processing_started"),
+        (3, "dossier.supplement_requested"),
+        (4, "dossier.processing_started"),
+        (5, "dossier.resolved"),
+    ]
     assert [e.to_status for e in await MemoryResolutionRepository(store).slip("A")] == [2, 4, 5, 4, 9]
 
 
@@ -83,12 +113,14 @@ async def test_refused_moves_and_other_agencies_change_nothing(resolution):
 async def test_apology_keeps_the_due_time(resolution):
     store, units = resolution
     later = DUE_AT + timedelta(days=3)
-    case = await cases.apologise_for(units, ACCEPTED_AT, "A", staff=OFFICER, reason="Chờ đo đạc",
-                                     new_appointment_at=later, correlation_id="c")
+    case = await cases.apologise_for(
+        units, ACCEPTED_AT, "A", staff=OFFICER, reason="Chờ đo đạc", new_appointment_at=later, correlation_id="c"
+    )
     assert (case.new_appointment_at, case.due_at, case.status) == (later, DUE_AT, Status.ACCEPTED)
     with pytest.raises(ApologyRefused):
-        await cases.apologise_for(units, ACCEPTED_AT, "A", staff=OFFICER, reason="x", new_appointment_at=DUE_AT,
-                                  correlation_id="c")
+        await cases.apologise_for(
+            units, ACCEPTED_AT, "A", staff=OFFICER, reason="x", new_appointment_at=DUE_AT, correlation_id="c"
+        )
     assert [e.type for e in store.events(LIFECYCLE_TOPIC)] == ["dossier.apology_issued"]
 
 
@@ -110,4 +142,6 @@ async def test_overdue_noticed_once_per_due_time(resolution):
     assert await cases.notice_overdue(units, DUE_AT) == 2
     assert await cases.notice_overdue(units, DUE_AT + timedelta(hours=1)) == 0
     assert {(e.dossier_code, e.seq, e.type) for e in store.events(LIFECYCLE_TOPIC)} == {
-        ("A", 2, "dossier.overdue"), ("B", 2, "dossier.overdue")}
+        ("A", 2, "dossier.overdue"),
+        ("B", 2, "dossier.overdue"),
+    }

@@ -1,4 +1,5 @@
 """The README's configuration table is the one the settings classes give."""
+
 from deploy import settings_doc
 
 

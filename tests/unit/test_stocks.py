@@ -1,8 +1,9 @@
 """The daily stock deltas add up, on every day, to the state a dossier was in at that day's end."""
+
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,7 +12,7 @@ from services.stats.domain.projection import project
 from shared.events import EVENT_FOR_STATUS, EventType, make_event
 from shared.local_time import local_day
 
-T0 = datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 DIMS = {"agency_id": "A", "procedure_code": "P", "channel": "counter", "applicant_type": 0}
 # Status paths through the graph of docs/domain.md (after the first status), ending anywhere.
 NEXT = {1: [2, 3, 5, 7], 2: [4, 7], 4: [5, 6, 8, 9, 7], 5: [4, 7], 6: [4, 7], 9: [10]}
@@ -46,14 +47,24 @@ def events(steps):
         if seq == 1 or type_ in (EventType.REFUSED,):
             p["dimensions"] = DIMS
         if type_ is EventType.ACCEPTED:
-            p.update(dimensions=DIMS, accepted_at=at, deadline={"due_at": due_at, "processing_hours": 8,
-                     "time_type": "working", "clock_policy": "pause", "rule_version": "v"})
+            p.update(
+                dimensions=DIMS,
+                accepted_at=at,
+                deadline={
+                    "due_at": due_at,
+                    "processing_hours": 8,
+                    "time_type": "working",
+                    "clock_policy": "pause",
+                    "rule_version": "v",
+                },
+            )
         elif type_ in (EventType.PROCESSING_STARTED, EventType.SUPPLEMENT_REQUESTED, EventType.FEE_REQUESTED):
             p["due_at"] = due_at
         elif type_ is EventType.RESOLVED:
             p.update(due_at=due_at, compliance="early", working_hours_used=1.0)
-        out.append(make_event(type_, dossier_code="X", seq=seq, occurred_at=at, producer="t", correlation_id="c",
-                              payload=p))
+        out.append(
+            make_event(type_, dossier_code="X", seq=seq, occurred_at=at, producer="t", correlation_id="c", payload=p)
+        )
         prev = status
     return out
 

@@ -1,4 +1,5 @@
 """The procedure catalogue as the domain sees it: what a procedure promises."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,8 +24,9 @@ class Procedure(BaseModel):
     name: str
     agency_id: str = Field(pattern=AGENCY_ID_PATTERN)
     field: str | None = None
-    processing_hours: int = Field(ge=0, description="Working hours (8 = one working day, 0 = same day); "
-                                                    "for calendar-day procedures, days x 24")
+    processing_hours: int = Field(
+        ge=0, description="Working hours (8 = one working day, 0 = same day); for calendar-day procedures, days x 24"
+    )
     time_type: Literal["working", "calendar"] = "working"
     online_processing_hours: int | None = Field(None, ge=0)
     fee_vnd: int = Field(0, ge=0)
@@ -37,7 +39,7 @@ class Procedure(BaseModel):
     effective_from: date | None = None
 
     @model_validator(mode="after")
-    def _calendar_hours_are_days(self) -> "Procedure":
+    def _calendar_hours_are_days(self) -> Procedure:
         if self.time_type == "calendar":
             for h in (self.processing_hours, self.online_processing_hours):
                 if h is not None and h % 24:
@@ -57,7 +59,7 @@ class Catalogue(BaseModel):
     procedures: list[Procedure]
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Catalogue":
+    def _consistent(self) -> Catalogue:
         ids = {a.id for a in self.agencies}
         codes = [p.code for p in self.procedures]
         if len(codes) != len(set(codes)):

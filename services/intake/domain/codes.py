@@ -1,4 +1,5 @@
 """Dossier codes: `{agency_id}-{yyMMdd}-{seq:04d}`, the sequence per agency and local day."""
+
 from __future__ import annotations
 
 from datetime import date

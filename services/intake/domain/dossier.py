@@ -1,4 +1,5 @@
 """Reception rules: what a new dossier looks like and what accepting or refusing it does."""
+
 from __future__ import annotations
 
 import hmac
@@ -14,6 +15,7 @@ from shared.lifecycle import Status
 
 class Applicant(BaseModel):
     """Personal data: kept by intake only, never logged or published."""
+
     type: Literal[0, 1, 2] = Field(0, description="0 citizen, 1 enterprise, 2 household business")
     name: str = Field(min_length=1, max_length=200)
     id_number: str = Field(pattern=r"^\d{12}$", description="CCCD: 12 digits")
@@ -37,6 +39,7 @@ def masked_id(id_number: str) -> str:
 @dataclass(frozen=True)
 class NewDossier:
     """A dossier handed in, before the day's number gives it its code."""
+
     agency_id: str
     procedure_code: str
     procedure_version: str
@@ -56,6 +59,7 @@ class NewDossier:
 class Dossier:
     """A dossier as intake holds it: what it wrote itself (status, last_seq: statuses 1-3), and
     what the lifecycle topic says happened since (tracked_*: resolution's statuses 4-10)."""
+
     code: str
     agency_id: str
     procedure_code: str
@@ -100,6 +104,7 @@ class Dossier:
 
 class HistoryEntry(NamedTuple):
     """One event of a dossier as tracking shows it."""
+
     code: str
     seq: int
     type: str
@@ -112,18 +117,21 @@ class HistoryEntry(NamedTuple):
 class TrackedEvent(NamedTuple):
     """An event from the lifecycle topic for the tracking view: its history entry and the due
     time it carries, if any."""
+
     entry: HistoryEntry
     due_at: datetime | None
 
 
 class TrackingPosition(NamedTuple):
     """Where a dossier's tracking stands: the last seq recorded and the last status recorded."""
+
     seq: int
     status: int | None
 
 
 class Apology(NamedTuple):
     """Form 04 as tracking shows it: the new appointment and why."""
+
     code: str
     seq: int
     new_appointment_at: datetime
@@ -133,6 +141,7 @@ class Apology(NamedTuple):
 @dataclass(frozen=True)
 class Reception:
     """What happens at the moment a dossier is handed in."""
+
     status: Status
     accepted: bool
 
@@ -147,8 +156,14 @@ def reception_for(channel: Channel) -> Reception:
 
 def dimensions(procedure, channel: Channel, applicant_type: int, agency_name: str | None) -> Dimensions:
     """What a dossier's events carry for counting: agency, procedure, channel (names for people)."""
-    return Dimensions(agency_id=procedure.agency_id, procedure_code=procedure.code, channel=channel,
-                      applicant_type=applicant_type, procedure_name=procedure.name, agency_name=agency_name)
+    return Dimensions(
+        agency_id=procedure.agency_id,
+        procedure_code=procedure.code,
+        channel=channel,
+        applicant_type=applicant_type,
+        procedure_name=procedure.name,
+        agency_name=agency_name,
+    )
 
 
 def deadline_at_acceptance(procedure, channel: Channel, accepted_at: datetime, calendar) -> Deadline:

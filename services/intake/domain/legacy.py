@@ -3,6 +3,7 @@
 Pure. A line either becomes a `Plan` (what intake writes, and what it hands to resolution)
 or a `LineError` that says why not, in Vietnamese and English, without personal data.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,6 +55,7 @@ class LineError(Exception):
 @dataclass(frozen=True)
 class IntakeStep:
     """One event intake writes for the dossier (seq = position + 1)."""
+
     event_type: EventType
     from_status: int | None
     to_status: int
@@ -65,8 +67,8 @@ class IntakeStep:
 @dataclass(frozen=True)
 class Plan:
     dossier: LegacyDossier
-    intake_steps: list[IntakeStep]      # reception up to acceptance (or the end, if never accepted)
-    later_steps: list[ImportedStep]     # after acceptance: resolution replays them
+    intake_steps: list[IntakeStep]  # reception up to acceptance (or the end, if never accepted)
+    later_steps: list[ImportedStep]  # after acceptance: resolution replays them
     rated_at: datetime | None
 
     @property
@@ -93,14 +95,18 @@ def parse_line(raw: bytes) -> LegacyDossier:
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise LineError("bad_json", f"Dòng không phải JSON hợp lệ ({type(exc).__name__})",
-                        f"Not valid JSON ({exc})" if isinstance(exc, json.JSONDecodeError) else "Not valid UTF-8 JSON")
+        raise LineError(
+            "bad_json",
+            f"Dòng không phải JSON hợp lệ ({type(exc).__name__})",
+            f"Not valid JSON ({exc})" if isinstance(exc, json.JSONDecodeError) else "Not valid UTF-8 JSON",
+        ) from None
     try:
         return LegacyDossier.model_validate(data)
     except ValidationError as exc:
         # The problem and where, never the value: it may be an ID number.
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(dòng)'}: {e['msg']}"
-                          for e in exc.errors(include_input=False)[:5])
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(dòng)'}: {e['msg']}" for e in exc.errors(include_input=False)[:5]
+        )
         raise LineError("invalid_line", f"Dữ liệu không hợp lệ ({where})", f"Invalid dossier ({where})") from None
 
 
@@ -112,17 +118,26 @@ def plan(d: LegacyDossier, now: datetime) -> Plan:
     """Check the history against the status graph, phase by phase, and split it at acceptance."""
     first = d.history[0]
     if first.status not in (Status.SUBMITTED, Status.ACCEPTED):
-        raise LineError("bad_start", f"Bước 1 phải là tiếp nhận: trạng thái 1 hoặc 2, không phải {_name(first.status)}",
-                        f"Step 1 must be the reception, status 1 or 2, not {first.status}")
+        raise LineError(
+            "bad_start",
+            f"Bước 1 phải là tiếp nhận: trạng thái 1 hoặc 2, không phải {_name(first.status)}",
+            f"Step 1 must be the reception, status 1 or 2, not {first.status}",
+        )
     for n, step in enumerate(d.history, start=1):
         if step.at > now:
             raise LineError("future_time", f"Bước {n}: thời điểm ở tương lai", f"Step {n}: time is in the future")
         if n > 1 and step.at < d.history[n - 2].at:
-            raise LineError("time_order", f"Bước {n}: thời điểm sớm hơn bước trước",
-                            f"Step {n}: time is earlier than the step before")
+            raise LineError(
+                "time_order",
+                f"Bước {n}: thời điểm sớm hơn bước trước",
+                f"Step {n}: time is earlier than the step before",
+            )
         if step.actor and _LOOKS_PERSONAL.match(step.actor):
-            raise LineError("personal_data", f"Bước {n}: người thực hiện phải là tài khoản cán bộ, không phải số định danh "
-                            "hay số điện thoại", f"Step {n}: the actor must be a staff account, not an ID or phone number")
+            raise LineError(
+                "personal_data",
+                f"Bước {n}: người thực hiện phải là tài khoản cán bộ, không phải số định danh hay số điện thoại",
+                f"Step {n}: the actor must be a staff account, not an ID or phone number",
+            )
     intake: list[IntakeStep] = []
     later: list[ImportedStep] = []
     accepted = False
@@ -131,10 +146,12 @@ def plan(d: LegacyDossier, now: datetime) -> Plan:
         actor = step.actor or "legacy"
         if prev is not None and action_for(Status(prev), Status(step.status), accepted_before=accepted) is None:
             phase_vi, phase_en = ("sau", "after") if accepted else ("trước", "before")
-            raise LineError("impossible_transition",
-                            f"Bước {n}: không thể chuyển từ trạng thái {_name(prev)} sang {_name(step.status)} "
-                            f"{phase_vi} khi tiếp nhận",
-                            f"Step {n}: no move from status {prev} to {step.status} {phase_en} acceptance")
+            raise LineError(
+                "impossible_transition",
+                f"Bước {n}: không thể chuyển từ trạng thái {_name(prev)} sang {_name(step.status)} "
+                f"{phase_vi} khi tiếp nhận",
+                f"Step {n}: no move from status {prev} to {step.status} {phase_en} acceptance",
+            )
         if accepted:
             later.append(ImportedStep(to_status=step.status, at=step.at, actor=actor, reason=step.reason))
         else:
@@ -144,13 +161,18 @@ def plan(d: LegacyDossier, now: datetime) -> Plan:
     rated_at = None
     if d.rating is not None or d.rated_at is not None:
         if prev != Status.RETURNED or d.rating is None:
-            raise LineError("rating_not_allowed",
-                            "Chỉ có đánh giá (kèm điểm) khi hồ sơ đã trả kết quả (trạng thái cuối là 10)",
-                            "A rating (with its score) is allowed only when the last status is 10 (returned)")
+            raise LineError(
+                "rating_not_allowed",
+                "Chỉ có đánh giá (kèm điểm) khi hồ sơ đã trả kết quả (trạng thái cuối là 10)",
+                "A rating (with its score) is allowed only when the last status is 10 (returned)",
+            )
         rated_at = d.rated_at or d.history[-1].at
         if rated_at < d.history[-1].at or rated_at > now:
-            raise LineError("time_order", "Thời điểm đánh giá phải sau khi trả kết quả và không ở tương lai",
-                            "rated_at must be after the hand-over and not in the future")
+            raise LineError(
+                "time_order",
+                "Thời điểm đánh giá phải sau khi trả kết quả và không ở tương lai",
+                "rated_at must be after the hand-over and not in the future",
+            )
     return Plan(d, intake, later, rated_at)
 
 

@@ -1,4 +1,5 @@
 """intake's HTTP API: the catalogue and reception. Routes only translate."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,13 +20,20 @@ from shared.lifecycle import STATUS_NAMES_VI, Action, Status
 from shared.local_time import local_day
 
 router = APIRouter(prefix="/api/v1")
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", min_length=8, max_length=200, pattern=r"^[\x21-\x7e]+$",
-    description="A key the client chooses per dossier (a UUID, say): resending the same request with it "
-                "returns the first answer instead of receiving the dossier twice")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="A key the client chooses per dossier (a UUID, say): resending the same request with it "
+        "returns the first answer instead of receiving the dossier twice",
+    ),
+]
 # Who may do what at intake; an account with an agency sees only that agency's dossiers.
-DESK = (Role.CLERK, Role.LEADER)                    # receive at the counter or by post, accept, refuse
-READERS = (Role.CLERK, Role.OFFICER, Role.LEADER)   # see dossiers with the applicant's details
+DESK = (Role.CLERK, Role.LEADER)  # receive at the counter or by post, accept, refuse
+READERS = (Role.CLERK, Role.OFFICER, Role.LEADER)  # see dossiers with the applicant's details
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]
 
 
@@ -86,13 +94,25 @@ class DossierOut(BaseModel):
 def _out(d: Dossier) -> DossierOut:
     status = d.shown_status
     return DossierOut(
-        code=d.code, status=int(status), status_name=STATUS_NAMES_VI[status], channel=d.channel,
-        agency_id=d.agency_id, procedure_code=d.procedure_code, procedure_version=d.procedure_version,
-        applicant_name=d.applicant.name, applicant_id_masked=masked_id(d.applicant.id_number),
-        documents=d.documents, received_by=d.received_by, submitted_at=d.submitted_at, accepted_at=d.accepted_at,
-        due_at=d.shown_due_at, rule_version=d.rule_version, refusal_reason=d.refusal_reason,
+        code=d.code,
+        status=int(status),
+        status_name=STATUS_NAMES_VI[status],
+        channel=d.channel,
+        agency_id=d.agency_id,
+        procedure_code=d.procedure_code,
+        procedure_version=d.procedure_version,
+        applicant_name=d.applicant.name,
+        applicant_id_masked=masked_id(d.applicant.id_number),
+        documents=d.documents,
+        received_by=d.received_by,
+        submitted_at=d.submitted_at,
+        accepted_at=d.accepted_at,
+        due_at=d.shown_due_at,
+        rule_version=d.rule_version,
+        refusal_reason=d.refusal_reason,
         tracked_status=int(d.tracked_status) if d.tracked_status is not None else None,
-        new_appointment_at=d.new_appointment_at, apology_reason=d.apology_reason,
+        new_appointment_at=d.new_appointment_at,
+        apology_reason=d.apology_reason,
     )
 
 
@@ -138,34 +158,57 @@ class RatingRecordedOut(BaseModel):
 
 
 def _history_out(entries: list[HistoryEntry]) -> list[HistoryOut]:
-    return [HistoryOut(**e._asdict(), status_name=STATUS_NAMES_VI[Status(e.status)] if e.status else None)
-            for e in entries]
+    return [
+        HistoryOut(**e._asdict(), status_name=STATUS_NAMES_VI[Status(e.status)] if e.status else None) for e in entries
+    ]
 
 
-@router.get("/procedures", response_model=CatalogueOut, tags=["catalogue"],
-            summary="Danh mục thủ tục / the procedure catalogue")
+@router.get(
+    "/procedures", response_model=CatalogueOut, tags=["catalogue"], summary="Danh mục thủ tục / the procedure catalogue"
+)
 async def list_procedures(request: Request, agency: str | None = Query(None, max_length=40)) -> CatalogueOut:
     rt = runtime_of(request)
     agencies, procedures = await dossiers.catalogue_in_force(rt.units, local_day(rt.clock()), agency)
     return CatalogueOut(agencies=[AgencyOut(**a) for a in agencies], procedures=procedures)
 
 
-@router.post("/dossiers", status_code=201, response_model=DossierOut, tags=["dossiers"],
-             summary="Tiếp nhận hồ sơ / receive a dossier",
-             description="Online submission (`channel: online`) is public; counter and post need a clerk's sign-in.")
-async def receive(request: Request, body: DossierIn, account: Account | None = Depends(optional_staff),
-                  idempotency_key: IdempotencyKey = None) -> Response:
+@router.post(
+    "/dossiers",
+    status_code=201,
+    response_model=DossierOut,
+    tags=["dossiers"],
+    summary="Tiếp nhận hồ sơ / receive a dossier",
+    description="Online submission (`channel: online`) is public; counter and post need a clerk's sign-in.",
+)
+async def receive(
+    request: Request,
+    body: DossierIn,
+    account: Account | None = Depends(optional_staff),
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     rt = runtime_of(request)
     clerk = None if body.channel is Channel.ONLINE else require_role(account, DESK)
     once = None
     if idempotency_key is not None:
         # The fingerprint covers who sends it: another account reusing a key is refused, not answered.
         request_print = f"{clerk.username if clerk else ''}|{body.model_dump_json()}"
-        once = Once(idempotency_key, hashlib.sha256(request_print.encode()).hexdigest(),
-                    lambda dossier: _out(dossier).model_dump(mode="json"))
-    received = await dossiers.receive(rt.units, rt.calendar, rt.clock(), procedures=rt.procedures,
-                                      procedure_code=body.procedure_code, channel=body.channel,
-                                      applicant=body.applicant, documents=body.documents, staff=clerk, once=once)
+        once = Once(
+            idempotency_key,
+            hashlib.sha256(request_print.encode()).hexdigest(),
+            lambda dossier: _out(dossier).model_dump(mode="json"),
+        )
+    received = await dossiers.receive(
+        rt.units,
+        rt.calendar,
+        rt.clock(),
+        procedures=rt.procedures,
+        procedure_code=body.procedure_code,
+        channel=body.channel,
+        applicant=body.applicant,
+        documents=body.documents,
+        staff=clerk,
+        once=once,
+    )
     if once is None:
         assert isinstance(received, Dossier)
         out, headers = _out(received), {}
@@ -181,29 +224,53 @@ class CounterRefusalIn(DossierIn):
     reason: str = Field(min_length=1, max_length=2000, description="Why the papers are refused (form 03)")
 
 
-@router.post("/counter-refusals", status_code=201, response_model=DossierOut, tags=["dossiers"],
-             summary="Từ chối tiếp nhận tại quầy / refuse a walk-in dossier (form 03)",
-             description="Recorded as handed in and refused at once (statuses 1 then 3), so it is counted as "
-                         "received and refused. Counter and post only; online ones are refused from the queue.")
-async def refuse_walk_in(request: Request, body: CounterRefusalIn,
-                         account: Account = Depends(staff(*DESK))) -> DossierOut:
+@router.post(
+    "/counter-refusals",
+    status_code=201,
+    response_model=DossierOut,
+    tags=["dossiers"],
+    summary="Từ chối tiếp nhận tại quầy / refuse a walk-in dossier (form 03)",
+    description="Recorded as handed in and refused at once (statuses 1 then 3), so it is counted as "
+    "received and refused. Counter and post only; online ones are refused from the queue.",
+)
+async def refuse_walk_in(
+    request: Request, body: CounterRefusalIn, account: Account = Depends(staff(*DESK))
+) -> DossierOut:
     if body.channel is Channel.ONLINE:
-        raise ApiError(422, "Hồ sơ trực tuyến được từ chối từ hàng chờ, không phải tại quầy",
-                       "Online dossiers are refused from the queue, not at the counter", field="channel")
+        raise ApiError(
+            422,
+            "Hồ sơ trực tuyến được từ chối từ hàng chờ, không phải tại quầy",
+            "Online dossiers are refused from the queue, not at the counter",
+            field="channel",
+        )
     rt = runtime_of(request)
-    return _out(await dossiers.refuse_at_counter(rt.units, rt.clock(), procedures=rt.procedures,
-                                                 procedure_code=body.procedure_code, channel=body.channel,
-                                                 applicant=body.applicant, documents=body.documents, staff=account,
-                                                 reason=body.reason))
+    return _out(
+        await dossiers.refuse_at_counter(
+            rt.units,
+            rt.clock(),
+            procedures=rt.procedures,
+            procedure_code=body.procedure_code,
+            channel=body.channel,
+            applicant=body.applicant,
+            documents=body.documents,
+            staff=account,
+            reason=body.reason,
+        )
+    )
 
 
 @router.get("/dossiers", response_model=list[DossierOut], tags=["dossiers"], summary="Danh sách hồ sơ / list")
-async def list_dossiers(request: Request, status: int | None = Query(None, ge=1, le=10),
-                        agency: str | None = Query(None, max_length=40), limit: int = Query(50, ge=1, le=500),
-                        offset: int = Query(0, ge=0, le=1_000_000),
-                        account: Account = Depends(staff(*READERS))) -> list[DossierOut]:
-    found = await dossiers.list_visible(runtime_of(request).units, account, status=status, agency=agency, limit=limit,
-                                        offset=offset)
+async def list_dossiers(
+    request: Request,
+    status: int | None = Query(None, ge=1, le=10),
+    agency: str | None = Query(None, max_length=40),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=1_000_000),
+    account: Account = Depends(staff(*READERS)),
+) -> list[DossierOut]:
+    found = await dossiers.list_visible(
+        runtime_of(request).units, account, status=status, agency=agency, limit=limit, offset=offset
+    )
     return [_out(d) for d in found]
 
 
@@ -212,53 +279,81 @@ async def get_dossier(request: Request, code: str, account: Account = Depends(st
     return _out(await dossiers.get_visible(runtime_of(request).units, code, account))
 
 
-@router.get("/dossiers/{code}/history", response_model=list[HistoryOut], tags=["dossiers"],
-            summary="Quá trình xử lý / status history")
+@router.get(
+    "/dossiers/{code}/history",
+    response_model=list[HistoryOut],
+    tags=["dossiers"],
+    summary="Quá trình xử lý / status history",
+)
 async def get_history(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> list[HistoryOut]:
     return _history_out(await dossiers.history_visible(runtime_of(request).units, code, account))
 
 
-@router.post("/dossiers/{code}/accept", response_model=DossierOut, tags=["dossiers"],
-             summary="Tiếp nhận hồ sơ trực tuyến / accept an online dossier")
-async def accept(request: Request, code: str, body: DecisionIn,
-                 account: Account = Depends(staff(*DESK))) -> DossierOut:
+@router.post(
+    "/dossiers/{code}/accept",
+    response_model=DossierOut,
+    tags=["dossiers"],
+    summary="Tiếp nhận hồ sơ trực tuyến / accept an online dossier",
+)
+async def accept(request: Request, code: str, body: DecisionIn, account: Account = Depends(staff(*DESK))) -> DossierOut:
     rt = runtime_of(request)
-    return _out(await dossiers.decide(rt.units, rt.calendar, rt.clock(), code, Action.ACCEPT, staff=account,
-                                      reason=body.reason))
+    return _out(
+        await dossiers.decide(rt.units, rt.calendar, rt.clock(), code, Action.ACCEPT, staff=account, reason=body.reason)
+    )
 
 
-@router.post("/dossiers/{code}/refuse", response_model=DossierOut, tags=["dossiers"],
-             summary="Từ chối tiếp nhận / refuse a dossier")
-async def refuse(request: Request, code: str, body: RefusalIn,
-                 account: Account = Depends(staff(*DESK))) -> DossierOut:
+@router.post(
+    "/dossiers/{code}/refuse",
+    response_model=DossierOut,
+    tags=["dossiers"],
+    summary="Từ chối tiếp nhận / refuse a dossier",
+)
+async def refuse(request: Request, code: str, body: RefusalIn, account: Account = Depends(staff(*DESK))) -> DossierOut:
     rt = runtime_of(request)
-    return _out(await dossiers.decide(rt.units, rt.calendar, rt.clock(), code, Action.REFUSE, staff=account,
-                                      reason=body.reason))
+    return _out(
+        await dossiers.decide(rt.units, rt.calendar, rt.clock(), code, Action.REFUSE, staff=account, reason=body.reason)
+    )
 
 
-@router.post("/dossiers/{code}/track", response_model=TrackingOut, tags=["citizen"],
-             summary="Tra cứu hồ sơ / track a dossier by its code and the applicant's ID number",
-             description="Public. The ID number travels in the body, never in the URL, so it stays out of "
-                         "access logs.")
+@router.post(
+    "/dossiers/{code}/track",
+    response_model=TrackingOut,
+    tags=["citizen"],
+    summary="Tra cứu hồ sơ / track a dossier by its code and the applicant's ID number",
+    description="Public. The ID number travels in the body, never in the URL, so it stays out of access logs.",
+)
 async def track(request: Request, code: str, body: CitizenIn) -> TrackingOut:
     dossier, history = await dossiers.find_for_citizen(runtime_of(request).units, code, body.id_number)
     return TrackingOut(dossier=_out(dossier), history=_history_out(history))
 
 
-@router.post("/dossiers/{code}/withdraw", status_code=202, response_model=RequestRecordedOut, tags=["citizen"],
-             summary="Công dân rút hồ sơ / the applicant withdraws the dossier")
+@router.post(
+    "/dossiers/{code}/withdraw",
+    status_code=202,
+    response_model=RequestRecordedOut,
+    tags=["citizen"],
+    summary="Công dân rút hồ sơ / the applicant withdraws the dossier",
+)
 async def withdraw(request: Request, code: str, body: WithdrawalIn) -> RequestRecordedOut:
     rt = runtime_of(request)
-    result = await dossiers.withdraw_for_citizen(rt.units, rt.clock(), code, id_number=body.id_number,
-                                                 reason=body.reason)
-    return RequestRecordedOut(**result, message="Yêu cầu rút hồ sơ đã được ghi nhận / The withdrawal request has "
-                                                "been recorded")
+    result = await dossiers.withdraw_for_citizen(
+        rt.units, rt.clock(), code, id_number=body.id_number, reason=body.reason
+    )
+    return RequestRecordedOut(
+        **result, message="Yêu cầu rút hồ sơ đã được ghi nhận / The withdrawal request has been recorded"
+    )
 
 
-@router.post("/dossiers/{code}/rating", status_code=202, response_model=RatingRecordedOut, tags=["citizen"],
-             summary="Đánh giá mức độ hài lòng / rate the service once the result is handed over")
+@router.post(
+    "/dossiers/{code}/rating",
+    status_code=202,
+    response_model=RatingRecordedOut,
+    tags=["citizen"],
+    summary="Đánh giá mức độ hài lòng / rate the service once the result is handed over",
+)
 async def rate(request: Request, code: str, body: RatingIn) -> RatingRecordedOut:
     rt = runtime_of(request)
-    result = await rating.rate_for_citizen(rt.units, rt.clock(), code, id_number=body.id_number, score=body.score,
-                                           comment=body.comment)
+    result = await rating.rate_for_citizen(
+        rt.units, rt.clock(), code, id_number=body.id_number, score=body.score, comment=body.comment
+    )
     return RatingRecordedOut(**result, message="Cảm ơn ông/bà đã đánh giá / Thank you for your rating")

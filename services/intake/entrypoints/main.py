@@ -1,4 +1,5 @@
 """The one place an intake process is wired: HTTP API and pages, outbox relay, tracking consumer."""
+
 from __future__ import annotations
 
 from fastapi import FastAPI
@@ -21,26 +22,42 @@ from shared.events import (
 
 TITLE = "intake: tiếp nhận hồ sơ"
 DESCRIPTION = "Reception of administrative-procedure dossiers: catalogue, counter, online, post."
-ASYNCAPI_DESCRIPTION = ("Reception of dossiers: publishes the first lifecycle events and citizens' requests; "
-                        "consumes the lifecycle topic for tracking.")
+ASYNCAPI_DESCRIPTION = (
+    "Reception of dossiers: publishes the first lifecycle events and citizens' requests; "
+    "consumes the lifecycle topic for tracking."
+)
 
 
 def create_runtime(settings: IntakeSettings | None = None) -> IntakeRuntime:
     rt = IntakeRuntime(settings or IntakeSettings())
-    rt.consume(LIFECYCLE_TOPIC, INTAKE_TRACKING_GROUP, parse_event, lambda items: tracking.apply_events(rt.units, items),
-               max_records=500, description="Keeps each dossier's current status for tracking")
+    rt.consume(
+        LIFECYCLE_TOPIC,
+        INTAKE_TRACKING_GROUP,
+        parse_event,
+        lambda items: tracking.apply_events(rt.units, items),
+        max_records=500,
+        description="Keeps each dossier's current status for tracking",
+    )
 
     async def load_catalogue() -> None:
         await catalogue.load(rt.units, rt.settings.catalogue_file or catalogue.DEMO_CATALOGUE)
 
     rt.on_started.append(load_catalogue)
-    rt.document_publication(LIFECYCLE_TOPIC, LifecycleEvent, "dossier.submitted, dossier.accepted, dossier.refused, "
-                            "and before acceptance dossier.supplement_requested (imports) and dossier.withdrawn "
-                            "(via the outbox)")
-    rt.document_publication(REQUESTS_TOPIC, CitizenRequest, "Citizens' withdrawals, supplements and ratings for "
-                            "dossiers resolution owns (via the outbox)")
-    rt.document_publication(DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and "
-                            "origin in headers")
+    rt.document_publication(
+        LIFECYCLE_TOPIC,
+        LifecycleEvent,
+        "dossier.submitted, dossier.accepted, dossier.refused, "
+        "and before acceptance dossier.supplement_requested (imports) and dossier.withdrawn "
+        "(via the outbox)",
+    )
+    rt.document_publication(
+        REQUESTS_TOPIC,
+        CitizenRequest,
+        "Citizens' withdrawals, supplements and ratings for dossiers resolution owns (via the outbox)",
+    )
+    rt.document_publication(
+        DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers"
+    )
     return rt
 
 

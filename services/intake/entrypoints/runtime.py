@@ -1,4 +1,5 @@
 """What an intake process holds besides what every service does, and how a route reaches it."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """intake's upload routes: a citizen's documents (online dossier, supplement) and the staff's view."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -16,13 +17,15 @@ from shared.auth import Account, staff
 
 router = APIRouter(prefix="/api/v1")
 IdNumber = Annotated[str, Form(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")]
-Files = Annotated[list[UploadFile], File(description=f"PDF, JPEG or PNG; at most {MAX_FILES} files of "
-                                                     f"{MAX_FILE_BYTES // 1024 // 1024} MB")]
+Files = Annotated[
+    list[UploadFile],
+    File(description=f"PDF, JPEG or PNG; at most {MAX_FILES} files of {MAX_FILE_BYTES // 1024 // 1024} MB"),
+]
 
 
 async def _read(files: list[UploadFile]) -> list[Upload]:
     out = []
-    for f in files[:MAX_FILES + 1]:  # one more than allowed, so the check can say there are too many
+    for f in files[: MAX_FILES + 1]:  # one more than allowed, so the check can say there are too many
         data = await f.read(MAX_FILE_BYTES + 1)  # never more than the cap into memory
         out.append(Upload(f.filename or "tep", f.content_type or "", data))
     return out
@@ -48,37 +51,62 @@ class AttachmentOut(BaseModel):
     uploaded_at: AwareDatetime
 
 
-@router.post("/uploads/{code}", status_code=201, response_model=UploadedOut, tags=["citizen"],
-             summary="Tải lên thành phần hồ sơ / upload an online dossier's documents (status 1)")
+@router.post(
+    "/uploads/{code}",
+    status_code=201,
+    response_model=UploadedOut,
+    tags=["citizen"],
+    summary="Tải lên thành phần hồ sơ / upload an online dossier's documents (status 1)",
+)
 async def upload(request: Request, code: str, id_number: IdNumber, files: Files) -> UploadedOut:
     rt = runtime_of(request)
-    result = await attachments.attach_for_citizen(rt.units, rt.clock(), code, id_number=id_number,
-                                                  files=await _read(files))
+    result = await attachments.attach_for_citizen(
+        rt.units, rt.clock(), code, id_number=id_number, files=await _read(files)
+    )
     return UploadedOut(**result, message="Đã tải lên thành phần hồ sơ / The documents were uploaded")
 
 
-@router.post("/uploads/{code}/supplement", status_code=202, response_model=SupplementOut, tags=["citizen"],
-             summary="Nộp bổ sung hồ sơ / supply the missing papers asked for (status 5)")
+@router.post(
+    "/uploads/{code}/supplement",
+    status_code=202,
+    response_model=SupplementOut,
+    tags=["citizen"],
+    summary="Nộp bổ sung hồ sơ / supply the missing papers asked for (status 5)",
+)
 async def supplement(request: Request, code: str, id_number: IdNumber, files: Files) -> SupplementOut:
     rt = runtime_of(request)
-    result = await attachments.supplement_for_citizen(rt.units, rt.clock(), code, id_number=id_number,
-                                                      files=await _read(files))
+    result = await attachments.supplement_for_citizen(
+        rt.units, rt.clock(), code, id_number=id_number, files=await _read(files)
+    )
     return SupplementOut(**result, message="Đã nhận hồ sơ bổ sung / The supplement has been received")
 
 
-@router.get("/dossiers/{code}/attachments", response_model=list[AttachmentOut], tags=["dossiers"],
-            summary="Tệp đính kèm / a dossier's uploads")
-async def list_uploads(request: Request, code: str,
-                       account: Account = Depends(staff(*READERS))) -> list[AttachmentOut]:
+@router.get(
+    "/dossiers/{code}/attachments",
+    response_model=list[AttachmentOut],
+    tags=["dossiers"],
+    summary="Tệp đính kèm / a dossier's uploads",
+)
+async def list_uploads(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> list[AttachmentOut]:
     return [AttachmentOut(**a) for a in await attachments.list_for_staff(runtime_of(request).units, code, account)]
 
 
-@router.get("/dossiers/{code}/attachments/{attachment_id}", tags=["dossiers"], response_class=Response,
-            summary="Tải tệp đính kèm / download one upload")
-async def download(request: Request, code: str, attachment_id: int,
-                   account: Account = Depends(staff(*READERS))) -> Response:
+@router.get(
+    "/dossiers/{code}/attachments/{attachment_id}",
+    tags=["dossiers"],
+    response_class=Response,
+    summary="Tải tệp đính kèm / download one upload",
+)
+async def download(
+    request: Request, code: str, attachment_id: int, account: Account = Depends(staff(*READERS))
+) -> Response:
     found = await attachments.file_for_staff(runtime_of(request).units, code, attachment_id, account)
     # Served as a download with its sniffed type, so an upload can never run as a page of ours.
-    return Response(found.data, media_type=found.content_type,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename, safe='')}",
-                             "X-Content-Type-Options": "nosniff"})
+    return Response(
+        found.data,
+        media_type=found.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -1,6 +1,7 @@
 """Citizens' uploads: documents for an online dossier awaiting the counter, and supplements
 asked for (status 5). A supplement after acceptance goes to resolution on the requests topic,
 as a withdrawal does; resolution records the lifecycle event (5 -> 4)."""
+
 from __future__ import annotations
 
 import uuid
@@ -21,14 +22,17 @@ from shared.lifecycle import STATUS_NAMES_VI, Status
 
 
 def _wrong_status(status: Status, wanted: Status) -> Conflict:
-    return Conflict(f"Hồ sơ đang ở trạng thái {int(status)} ({STATUS_NAMES_VI[status]}); chỉ tải tệp lên được "
-                    f"khi hồ sơ ở trạng thái {int(wanted)} ({STATUS_NAMES_VI[wanted]})",
-                    f"The dossier is in status {int(status)}; files can be uploaded only in status {int(wanted)}",
-                    current_status=int(status))
+    return Conflict(
+        f"Hồ sơ đang ở trạng thái {int(status)} ({STATUS_NAMES_VI[status]}); chỉ tải tệp lên được "
+        f"khi hồ sơ ở trạng thái {int(wanted)} ({STATUS_NAMES_VI[wanted]})",
+        f"The dossier is in status {int(status)}; files can be uploaded only in status {int(wanted)}",
+        current_status=int(status),
+    )
 
 
-async def attach_for_citizen(units: IntakeUnits, now: datetime, code: str, *, id_number: str,
-                             files: list[Upload]) -> dict:
+async def attach_for_citizen(
+    units: IntakeUnits, now: datetime, code: str, *, id_number: str, files: list[Upload]
+) -> dict:
     """The documents of an online dossier, while it waits for the counter's check (status 1)."""
     files = check(files)
     async with units() as uow, uow.transaction():
@@ -39,8 +43,9 @@ async def attach_for_citizen(units: IntakeUnits, now: datetime, code: str, *, id
         return {"code": code, "attachments": len(ids)}
 
 
-async def supplement_for_citizen(units: IntakeUnits, now: datetime, code: str, *, id_number: str,
-                                 files: list[Upload]) -> dict:
+async def supplement_for_citizen(
+    units: IntakeUnits, now: datetime, code: str, *, id_number: str, files: list[Upload]
+) -> dict:
     """Missing papers supplied (status 5). The files stay here; resolution is told they came."""
     files = check(files)
     async with units() as uow, uow.transaction():
@@ -51,9 +56,14 @@ async def supplement_for_citizen(units: IntakeUnits, now: datetime, code: str, *
         if dossier.accepted_at is None:  # before acceptance the counter checks them at intake
             return {"code": code, "attachments": len(ids), "request_id": None, "forwarded": False}
         # A fixed reason: the citizen's own words (maybe personal) never leave intake.
-        request = CitizenRequest(type=RequestType.SUPPLEMENT_PROVIDED, dossier_code=code, occurred_at=now,
-                                 producer=PRODUCER, correlation_id=str(uuid.uuid4()),
-                                 reason=f"Công dân nộp bổ sung {len(ids)} tệp qua Cổng dịch vụ công")
+        request = CitizenRequest(
+            type=RequestType.SUPPLEMENT_PROVIDED,
+            dossier_code=code,
+            occurred_at=now,
+            producer=PRODUCER,
+            correlation_id=str(uuid.uuid4()),
+            reason=f"Công dân nộp bổ sung {len(ids)} tệp qua Cổng dịch vụ công",
+        )
         await uow.outbox.append(REQUESTS_TOPIC, code, request)
         return {"code": code, "attachments": len(ids), "request_id": str(request.request_id), "forwarded": True}
 

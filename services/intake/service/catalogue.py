@@ -1,4 +1,5 @@
 """The catalogue: loading a file (data, not code) into intake's database, and reading what is in force."""
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ accept and refuse an online dossier, and what a citizen does before acceptance.
 Each command is one transaction that changes the dossier row and appends its event to the
 outbox; the relay publishes it after commit.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -54,70 +55,118 @@ def not_found(code: str) -> NotFound:
     return NotFound(f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
 
 
-async def receive(units: IntakeUnits, calendar, now: datetime, *, procedures: CurrentProcedures, procedure_code: str,
-                  channel: Channel, applicant: Applicant, documents: list[str], staff: Account | None,
-                  once: Once | None = None) -> Dossier | dict:
+async def receive(
+    units: IntakeUnits,
+    calendar,
+    now: datetime,
+    *,
+    procedures: CurrentProcedures,
+    procedure_code: str,
+    channel: Channel,
+    applicant: Applicant,
+    documents: list[str],
+    staff: Account | None,
+    once: Once | None = None,
+) -> Dossier | dict:
     """`staff` is the clerk who received it (counter, post); None for an online submission.
     With `once` (an Idempotency-Key), the answer is rendered and kept in this transaction, and a
     request that finds its key taken gets the first request's answer instead (a dict)."""
     async with units() as uow:
         if once is None:  # one statement, its own transaction: the day's number is locked that long only
-            return await _store_received(uow, calendar, now, procedures, procedure_code, channel, applicant,
-                                         documents, staff)
+            return await _store_received(
+                uow, calendar, now, procedures, procedure_code, channel, applicant, documents, staff
+            )
         async with uow.transaction():
             if await once.claim(uow.repo, now):
                 return once.answer
-            dossier = await _store_received(uow, calendar, now, procedures, procedure_code, channel, applicant,
-                                            documents, staff)
+            dossier = await _store_received(
+                uow, calendar, now, procedures, procedure_code, channel, applicant, documents, staff
+            )
             return await once.complete(uow.repo, dossier)
 
 
-async def in_force(repo: IntakeRepository, procedures: CurrentProcedures, procedure_code: str, day: date,
-                   channel: Channel, applicant: Applicant, staff: Account | None) -> tuple[Procedure, Dimensions]:
+async def in_force(
+    repo: IntakeRepository,
+    procedures: CurrentProcedures,
+    procedure_code: str,
+    day: date,
+    channel: Channel,
+    applicant: Applicant,
+    staff: Account | None,
+) -> tuple[Procedure, Dimensions]:
     """The procedure a reception is for, and the event dimensions it gives; InvalidRequest when
     the catalogue has no such procedure, Forbidden when a commune clerk receives for another agency."""
     current = await procedures.get(repo, procedure_code, day)
     if current is None:
-        raise InvalidRequest(f"Thủ tục {procedure_code} không có trong danh mục",
-                             f"Procedure {procedure_code} is not in the catalogue", field="procedure_code")
+        raise InvalidRequest(
+            f"Thủ tục {procedure_code} không có trong danh mục",
+            f"Procedure {procedure_code} is not in the catalogue",
+            field="procedure_code",
+        )
     procedure, agency_name = current
     if staff:  # a commune desk's clerk receives only for the commune
         staff.ensure_agency(procedure.agency_id)
     return procedure, dimensions(procedure, channel, applicant.type, agency_name)
 
 
-async def number_and_store(uow: UnitOfWork[IntakeRepository], new: NewDossier, day: date, event_type: EventType,
-                           payload, correlation_id: str) -> Dossier:
+async def number_and_store(
+    uow: UnitOfWork[IntakeRepository], new: NewDossier, day: date, event_type: EventType, payload, correlation_id: str
+) -> Dossier:
     """The one numbering path: the day's number, the dossier row and its first event (seq 1), in
     one statement (see IntakeRepository.receive_numbered)."""
-    event = make_event(event_type, dossier_code=CODE_PLACEHOLDER, seq=1, occurred_at=new.submitted_at,
-                       producer=PRODUCER, correlation_id=correlation_id, payload=payload)
+    event = make_event(
+        event_type,
+        dossier_code=CODE_PLACEHOLDER,
+        seq=1,
+        occurred_at=new.submitted_at,
+        producer=PRODUCER,
+        correlation_id=correlation_id,
+        payload=payload,
+    )
     return await uow.repo.receive_numbered(new, day, code_prefix(new.agency_id, day), LIFECYCLE_TOPIC, event)
 
 
-async def _store_received(uow: UnitOfWork[IntakeRepository], calendar, now: datetime, procedures: CurrentProcedures,
-                          procedure_code: str, channel: Channel, applicant: Applicant, documents: list[str],
-                          staff: Account | None) -> Dossier:
+async def _store_received(
+    uow: UnitOfWork[IntakeRepository],
+    calendar,
+    now: datetime,
+    procedures: CurrentProcedures,
+    procedure_code: str,
+    channel: Channel,
+    applicant: Applicant,
+    documents: list[str],
+    staff: Account | None,
+) -> Dossier:
     day = local_day(now)
     procedure, dims = await in_force(uow.repo, procedures, procedure_code, day, channel, applicant, staff)
     received_by = staff.username if staff else None
     reception = reception_for(channel)
     deadline = deadline_at_acceptance(procedure, channel, now, calendar) if reception.accepted else None
     actor = received_by or ("citizen" if channel is Channel.ONLINE else "clerk")
-    new = NewDossier(agency_id=procedure.agency_id, procedure_code=procedure.code, procedure_version=procedure.version,
-                     channel=channel, status=reception.status, applicant=applicant, documents=documents,
-                     received_by=received_by, submitted_at=now, accepted_at=now if deadline else None,
-                     due_at=deadline.due_at if deadline else None,
-                     rule_version=deadline.rule_version if deadline else None)
+    new = NewDossier(
+        agency_id=procedure.agency_id,
+        procedure_code=procedure.code,
+        procedure_version=procedure.version,
+        channel=channel,
+        status=reception.status,
+        applicant=applicant,
+        documents=documents,
+        received_by=received_by,
+        submitted_at=now,
+        accepted_at=now if deadline else None,
+        due_at=deadline.due_at if deadline else None,
+        rule_version=deadline.rule_version if deadline else None,
+    )
     if deadline:
-        payload = AcceptedPayload(to_status=2, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline)
-        return await number_and_store(uow, new, day, EventType.ACCEPTED, payload, str(uuid.uuid4()))
-    payload = SubmittedPayload(to_status=1, actor=actor, dimensions=dims)
-    return await number_and_store(uow, new, day, EventType.SUBMITTED, payload, str(uuid.uuid4()))
+        accepted = AcceptedPayload(to_status=2, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline)
+        return await number_and_store(uow, new, day, EventType.ACCEPTED, accepted, str(uuid.uuid4()))
+    submitted = SubmittedPayload(to_status=1, actor=actor, dimensions=dims)
+    return await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, str(uuid.uuid4()))
 
 
-async def decide(units: IntakeUnits, calendar, now: datetime, code: str, action: Action, *, staff: Account,
-                 reason: str | None) -> Dossier:
+async def decide(
+    units: IntakeUnits, calendar, now: datetime, code: str, action: Action, *, staff: Account, reason: str | None
+) -> Dossier:
     """Accept (1 or pre-acceptance 5 -> 2) or refuse (-> 3) an online dossier."""
     by = staff.username
     async with units() as uow, uow.transaction():
@@ -129,27 +178,53 @@ async def decide(units: IntakeUnits, calendar, now: datetime, code: str, action:
         to = target_status(action, current, accepted_before=dossier.accepted_at is not None, among=INTAKE_ACTIONS)
         # The catalogue version it was received under, so its rules never shift.
         procedure = await uow.repo.procedure_version(dossier.procedure_code, dossier.procedure_version)
-        dims = dimensions(procedure, dossier.channel, dossier.applicant.type,
-                          await uow.repo.agency_name(procedure.agency_id))
+        dims = dimensions(
+            procedure, dossier.channel, dossier.applicant.type, await uow.repo.agency_name(procedure.agency_id)
+        )
         seq = dossier.last_seq + 1
         payload: AcceptedPayload | RefusedPayload
         if to is Status.ACCEPTED:
             deadline = deadline_at_acceptance(procedure, dossier.channel, now, calendar)
-            payload = AcceptedPayload(from_status=int(current), to_status=2, actor=by, reason=reason,
-                                      dimensions=dims, accepted_at=now, deadline=deadline)
+            payload = AcceptedPayload(
+                from_status=int(current),
+                to_status=2,
+                actor=by,
+                reason=reason,
+                dimensions=dims,
+                accepted_at=now,
+                deadline=deadline,
+            )
             # the clerk who accepts an online dossier is the one who received it (slip, form 01)
-            await uow.repo.record_transition(code, status=Status.ACCEPTED, seq=seq, at=now, accepted_at=now,
-                                             received_by=by, due_at=deadline.due_at,
-                                             rule_version=deadline.rule_version)
+            await uow.repo.record_transition(
+                code,
+                status=Status.ACCEPTED,
+                seq=seq,
+                at=now,
+                accepted_at=now,
+                received_by=by,
+                due_at=deadline.due_at,
+                rule_version=deadline.rule_version,
+            )
             event_type = EventType.ACCEPTED
         else:
-            payload = RefusedPayload(from_status=int(current), to_status=int(to), actor=by, reason=reason,
-                                     dimensions=dims)
+            payload = RefusedPayload(
+                from_status=int(current), to_status=int(to), actor=by, reason=reason, dimensions=dims
+            )
             await uow.repo.record_transition(code, status=to, seq=seq, at=now, refusal_reason=reason)
             event_type = EventType.REFUSED
-        await uow.outbox.append(LIFECYCLE_TOPIC, code, make_event(
-            event_type, dossier_code=code, seq=seq, occurred_at=now, producer=PRODUCER,
-            correlation_id=str(uuid.uuid4()), payload=payload))
+        await uow.outbox.append(
+            LIFECYCLE_TOPIC,
+            code,
+            make_event(
+                event_type,
+                dossier_code=code,
+                seq=seq,
+                occurred_at=now,
+                producer=PRODUCER,
+                correlation_id=str(uuid.uuid4()),
+                payload=payload,
+            ),
+        )
         return await _reread(uow.repo, code)
 
 
@@ -181,51 +256,96 @@ async def find_for_citizen(units: IntakeUnits, code: str, id_number: str) -> tup
         return dossier, await uow.repo.history(code)
 
 
-async def withdraw_for_citizen(units: IntakeUnits, now: datetime, code: str, *, id_number: str,
-                               reason: str | None) -> dict:
+async def withdraw_for_citizen(
+    units: IntakeUnits, now: datetime, code: str, *, id_number: str, reason: str | None
+) -> dict:
     """The applicant withdraws. Before acceptance intake records it; after, resolution owns the
     dossier's events, so the request goes to it on the requests topic."""
     async with units() as uow, uow.transaction():
         dossier = await lock_for_applicant(uow.repo, code, id_number)
         current = dossier.status
         if dossier.accepted_at is not None and current is not Status.REFUSED:
-            request = CitizenRequest(type=RequestType.WITHDRAWAL, dossier_code=code, occurred_at=now,
-                                     producer=PRODUCER, correlation_id=str(uuid.uuid4()), reason=reason)
+            request = CitizenRequest(
+                type=RequestType.WITHDRAWAL,
+                dossier_code=code,
+                occurred_at=now,
+                producer=PRODUCER,
+                correlation_id=str(uuid.uuid4()),
+                reason=reason,
+            )
             await uow.outbox.append(REQUESTS_TOPIC, code, request)
             return {"code": code, "request_id": str(request.request_id), "forwarded": True}
         to = target_status(Action.WITHDRAW, current, accepted_before=False)
         seq = dossier.last_seq + 1
         await uow.repo.record_transition(code, status=to, seq=seq, at=now)
-        await uow.outbox.append(LIFECYCLE_TOPIC, code, make_event(
-            EventType.WITHDRAWN, dossier_code=code, seq=seq, occurred_at=now, producer=PRODUCER,
-            correlation_id=str(uuid.uuid4()),
-            payload=ClosedPayload(from_status=int(current), to_status=int(to), actor="citizen", reason=reason)))
+        await uow.outbox.append(
+            LIFECYCLE_TOPIC,
+            code,
+            make_event(
+                EventType.WITHDRAWN,
+                dossier_code=code,
+                seq=seq,
+                occurred_at=now,
+                producer=PRODUCER,
+                correlation_id=str(uuid.uuid4()),
+                payload=ClosedPayload(from_status=int(current), to_status=int(to), actor="citizen", reason=reason),
+            ),
+        )
         return {"code": code, "request_id": None, "forwarded": False}
 
 
-async def refuse_at_counter(units: IntakeUnits, now: datetime, *, procedures: CurrentProcedures, procedure_code: str,
-                            channel: Channel, applicant: Applicant, documents: list[str], staff: Account,
-                            reason: str) -> Dossier:
+async def refuse_at_counter(
+    units: IntakeUnits,
+    now: datetime,
+    *,
+    procedures: CurrentProcedures,
+    procedure_code: str,
+    channel: Channel,
+    applicant: Applicant,
+    documents: list[str],
+    staff: Account,
+    reason: str,
+) -> Dossier:
     """A walk-in dossier refused at the counter (form 03): recorded as handed in and refused at once
     (1 then 3), so it is counted as received and as refused, like an online one the clerk refuses."""
     day = local_day(now)
     correlation = str(uuid.uuid4())
     async with units() as uow, uow.transaction():
         procedure, dims = await in_force(uow.repo, procedures, procedure_code, day, channel, applicant, staff)
-        new = NewDossier(agency_id=procedure.agency_id, procedure_code=procedure.code,
-                         procedure_version=procedure.version, channel=channel, status=Status.SUBMITTED,
-                         applicant=applicant, documents=documents, received_by=staff.username, submitted_at=now)
+        new = NewDossier(
+            agency_id=procedure.agency_id,
+            procedure_code=procedure.code,
+            procedure_version=procedure.version,
+            channel=channel,
+            status=Status.SUBMITTED,
+            applicant=applicant,
+            documents=documents,
+            received_by=staff.username,
+            submitted_at=now,
+        )
         submitted = SubmittedPayload(to_status=1, actor=staff.username, dimensions=dims)
         dossier = await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, correlation)
         await uow.repo.record_transition(dossier.code, status=Status.REFUSED, seq=2, at=now, refusal_reason=reason)
-        await uow.outbox.append(LIFECYCLE_TOPIC, dossier.code, make_event(
-            EventType.REFUSED, dossier_code=dossier.code, seq=2, occurred_at=now, producer=PRODUCER,
-            correlation_id=correlation,
-            payload=RefusedPayload(from_status=1, to_status=3, actor=staff.username, reason=reason, dimensions=dims)))
+        await uow.outbox.append(
+            LIFECYCLE_TOPIC,
+            dossier.code,
+            make_event(
+                EventType.REFUSED,
+                dossier_code=dossier.code,
+                seq=2,
+                occurred_at=now,
+                producer=PRODUCER,
+                correlation_id=correlation,
+                payload=RefusedPayload(
+                    from_status=1, to_status=3, actor=staff.username, reason=reason, dimensions=dims
+                ),
+            ),
+        )
         return await _reread(uow.repo, dossier.code)
 
 
 # --- what staff read ---------------------------------------------------------------------
+
 
 async def catalogue_in_force(units: IntakeUnits, day: date, agency: str | None) -> tuple[list[dict], list[Procedure]]:
     """The agencies, and the procedures in force on `day` (of one agency, if given)."""
@@ -233,12 +353,14 @@ async def catalogue_in_force(units: IntakeUnits, day: date, agency: str | None) 
         return await uow.repo.agencies(), await uow.repo.current_procedures(day, agency)
 
 
-async def list_visible(units: IntakeUnits, account: Account, *, status: int | None, agency: str | None, limit: int,
-                       offset: int) -> list[Dossier]:
+async def list_visible(
+    units: IntakeUnits, account: Account, *, status: int | None, agency: str | None, limit: int, offset: int
+) -> list[Dossier]:
     """Newest first; an account with an agency sees that agency's only."""
     async with units() as uow:
-        return await uow.repo.list_dossiers(status=status, agency_id=account.agency_filter(agency), limit=limit,
-                                            offset=offset)
+        return await uow.repo.list_dossiers(
+            status=status, agency_id=account.agency_filter(agency), limit=limit, offset=offset
+        )
 
 
 async def get_visible(units: IntakeUnits, code: str, account: Account) -> Dossier:

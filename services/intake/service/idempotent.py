@@ -1,4 +1,5 @@
 """Idempotency-Key for receiving a dossier: claimed and completed inside the dossier's transaction."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -25,10 +26,11 @@ class Once:
         if earlier is None:
             return False
         if earlier.fingerprint != self.fingerprint:
-            raise InvalidRequest("Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác; "
-                                 "hãy dùng khóa mới cho hồ sơ mới",
-                                 "This Idempotency-Key was already used with a different request; "
-                                 "use a new key for a new dossier", field="Idempotency-Key")
+            raise InvalidRequest(
+                "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác; hãy dùng khóa mới cho hồ sơ mới",
+                "This Idempotency-Key was already used with a different request; use a new key for a new dossier",
+                field="Idempotency-Key",
+            )
         self.answer, self.replayed = earlier.response or {}, True
         return True
 

@@ -5,11 +5,14 @@ events with their historical times. Intake writes the events up to acceptance (i
 the accepted event carries the later history, which resolution replays as the owner of
 those events. A code already present is skipped, so importing a file twice changes nothing.
 """
+
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from pydantic import BaseModel
 
 from services.intake.domain.catalogue import Procedure, version_on
 from services.intake.domain.dossier import (
@@ -30,8 +33,8 @@ from shared.events import (
     LIFECYCLE_TOPIC,
     AcceptedPayload,
     ClosedPayload,
+    Event,
     ImportedHistory,
-    LifecycleEvent,
     PausedPayload,
     RefusedPayload,
     SubmittedPayload,
@@ -57,13 +60,14 @@ class Report:
         self.errors.append({"line": line, "code": exc.code, "message_vi": exc.vi, "message_en": exc.en})
 
 
-async def import_lines(units: IntakeUnits, calendar, now: datetime, *, source: str, first_line: int,
-                       lines: list[bytes]) -> dict:
+async def import_lines(
+    units: IntakeUnits, calendar, now: datetime, *, source: str, first_line: int, lines: list[bytes]
+) -> dict:
     """`lines[i]` is line `first_line + i` of the file; blank lines are skipped but numbered."""
     report = Report()
     for start in range(0, len(lines), CHUNK_LINES):
         plans: dict[str, tuple[int, Plan]] = {}
-        for i, raw in enumerate(lines[start:start + CHUNK_LINES], start=first_line + start):
+        for i, raw in enumerate(lines[start : start + CHUNK_LINES], start=first_line + start):
             if not raw.strip():
                 continue
             report.lines += 1
@@ -80,12 +84,17 @@ async def import_lines(units: IntakeUnits, calendar, now: datetime, *, source: s
             async with units() as uow, uow.transaction():
                 await _import_chunk(uow, calendar, source, plans, report)
     report.errors.sort(key=lambda e: e["line"])
-    return {"lines": report.lines, "imported": report.imported, "already_present": report.already_present,
-            "errors": report.errors}
+    return {
+        "lines": report.lines,
+        "imported": report.imported,
+        "already_present": report.already_present,
+        "errors": report.errors,
+    }
 
 
-async def _import_chunk(uow: UnitOfWork, calendar, source: str, plans: dict[str, tuple[int, Plan]],
-                        report: Report) -> None:
+async def _import_chunk(
+    uow: UnitOfWork, calendar, source: str, plans: dict[str, tuple[int, Plan]], report: Report
+) -> None:
     """One transaction: the dossiers, intake's history rows and its events, with their historical times."""
     repo = uow.repo
     versions = await repo.procedure_versions(sorted({p.dossier.procedure_code for _, p in plans.values()}))
@@ -93,9 +102,14 @@ async def _import_chunk(uow: UnitOfWork, calendar, source: str, plans: dict[str,
     for line, p in plans.values():
         procedure = version_on(versions.get(p.dossier.procedure_code, []), local_day(p.received_at))
         if procedure is None:
-            report.error(line, LineError(
-                "unknown_procedure", f"Thủ tục {p.dossier.procedure_code} không có trong danh mục",
-                f"Procedure {p.dossier.procedure_code} is not in the catalogue"))
+            report.error(
+                line,
+                LineError(
+                    "unknown_procedure",
+                    f"Thủ tục {p.dossier.procedure_code} không có trong danh mục",
+                    f"Procedure {p.dossier.procedure_code} is not in the catalogue",
+                ),
+            )
         else:
             ready.append((p, procedure))
     ready.sort(key=lambda r: r[0].dossier.code)  # one insert order for every writer
@@ -120,40 +134,73 @@ async def _import_chunk(uow: UnitOfWork, calendar, source: str, plans: dict[str,
     report.already_present += len(ready) - len(inserted)
 
 
-def _build(p: Plan, procedure: Procedure, calendar, source: str,
-           agency_name: str | None) -> tuple[Dossier, list[HistoryEntry], list[LifecycleEvent]]:
+def _build(
+    p: Plan, procedure: Procedure, calendar, source: str, agency_name: str | None
+) -> tuple[Dossier, list[HistoryEntry], list[Event]]:
     """The dossier, intake's history entries and intake's events for one planned dossier."""
     d = p.dossier
     dims = dimensions(procedure, d.channel, d.applicant.type, agency_name)
     deadline = deadline_at_acceptance(procedure, d.channel, p.accepted_at, calendar) if p.accepted_at else None
     correlation = f"import:{uuid.uuid4()}"
     history: list[HistoryEntry] = []
-    events: list[LifecycleEvent] = []
+    events: list[Event] = []
     for seq, step in enumerate(p.intake_steps, start=1):
-        base = dict(from_status=step.from_status, to_status=step.to_status, actor=step.actor, reason=step.reason)
+        base = {
+            "from_status": step.from_status,
+            "to_status": step.to_status,
+            "actor": step.actor,
+            "reason": step.reason,
+        }
+        payload: BaseModel
         if step.to_status == Status.SUBMITTED:
             payload = SubmittedPayload(**base, dimensions=dims)
         elif step.to_status == Status.ACCEPTED:
-            payload = AcceptedPayload(**base, dimensions=dims, accepted_at=step.at, deadline=deadline,
-                                      imported=ImportedHistory(source=source, steps=p.later_steps, rating=d.rating,
-                                                               rated_at=p.rated_at))
+            payload = AcceptedPayload(
+                **base,
+                dimensions=dims,
+                accepted_at=step.at,
+                deadline=deadline,
+                imported=ImportedHistory(source=source, steps=p.later_steps, rating=d.rating, rated_at=p.rated_at),
+            )
         elif step.to_status == Status.REFUSED:
             payload = RefusedPayload(**base, dimensions=dims)
         elif step.to_status == Status.SUPPLEMENT_REQUESTED:
             payload = PausedPayload(**base, due_at=None)  # no clock runs before acceptance
         else:
             payload = ClosedPayload(**base)
-        events.append(make_event(step.event_type, dossier_code=d.code, seq=seq, occurred_at=step.at,
-                                 producer=PRODUCER, correlation_id=correlation, payload=payload))
-        history.append(HistoryEntry(d.code, seq, step.event_type.value, step.to_status, step.at, step.actor,
-                                    step.reason))
+        events.append(
+            make_event(
+                step.event_type,
+                dossier_code=d.code,
+                seq=seq,
+                occurred_at=step.at,
+                producer=PRODUCER,
+                correlation_id=correlation,
+                payload=payload,
+            )
+        )
+        history.append(
+            HistoryEntry(d.code, seq, step.event_type.value, step.to_status, step.at, step.actor, step.reason)
+        )
     dossier = Dossier(
-        code=d.code, agency_id=procedure.agency_id, procedure_code=procedure.code,
-        procedure_version=procedure.version, channel=d.channel, status=Status(p.status), applicant=d.applicant,
-        documents=d.documents, received_by=d.history[0].actor, submitted_at=p.received_at,
-        accepted_at=p.accepted_at, due_at=deadline.due_at if deadline else None,
-        rule_version=deadline.rule_version if deadline else None, refusal_reason=p.refusal_reason,
-        last_seq=len(p.intake_steps), updated_at=p.intake_steps[-1].at, import_source=source, rating=d.rating,
-        rated_at=p.rated_at)
+        code=d.code,
+        agency_id=procedure.agency_id,
+        procedure_code=procedure.code,
+        procedure_version=procedure.version,
+        channel=d.channel,
+        status=Status(p.status),
+        applicant=d.applicant,
+        documents=d.documents,
+        received_by=d.history[0].actor,
+        submitted_at=p.received_at,
+        accepted_at=p.accepted_at,
+        due_at=deadline.due_at if deadline else None,
+        rule_version=deadline.rule_version if deadline else None,
+        refusal_reason=p.refusal_reason,
+        last_seq=len(p.intake_steps),
+        updated_at=p.intake_steps[-1].at,
+        import_source=source,
+        rating=d.rating,
+        rated_at=p.rated_at,
+    )
     return dossier, history, events
-

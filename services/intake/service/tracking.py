@@ -1,4 +1,5 @@
 """The tracking view: each dossier's current status and history, from the lifecycle topic."""
+
 from __future__ import annotations
 
 from services.intake.domain.dossier import (
@@ -9,7 +10,7 @@ from services.intake.domain.dossier import (
 )
 from services.intake.service.dossiers import IntakeUnits
 from shared.consumer import Item
-from shared.events import EventType, LifecycleEvent
+from shared.events import Event, EventType
 from shared.lifecycle import OutOfSequence, is_next
 
 
@@ -18,7 +19,7 @@ def _due_at(payload):
     return deadline.due_at if deadline else getattr(payload, "due_at", None)
 
 
-async def apply_events(units: IntakeUnits, items: list[Item[LifecycleEvent]]) -> list[tuple[Item, str]]:
+async def apply_events(units: IntakeUnits, items: list[Item[Event]]) -> list[tuple[Item, str]]:
     """Record the events in the tracking view; returns those that break a dossier's sequence or
     status graph (they go to the dead-letter topic instead of changing what a citizen sees)."""
     rejected: list[tuple[Item, str]] = []
@@ -33,9 +34,20 @@ async def apply_events(units: IntakeUnits, items: list[Item[LifecycleEvent]]) ->
                 rejected.append((item, str(exc)))
                 continue
             p = e.payload
-            tracked.append(TrackedEvent(HistoryEntry(e.dossier_code, e.seq, e.type, getattr(p, "to_status", None),
-                                                     e.occurred_at, getattr(p, "actor", None),
-                                                     getattr(p, "reason", None)), _due_at(p)))
+            tracked.append(
+                TrackedEvent(
+                    HistoryEntry(
+                        e.dossier_code,
+                        e.seq,
+                        e.type,
+                        getattr(p, "to_status", None),
+                        e.occurred_at,
+                        getattr(p, "actor", None),
+                        getattr(p, "reason", None),
+                    ),
+                    _due_at(p),
+                )
+            )
             if e.type == EventType.APOLOGY_ISSUED.value:  # form 04: the new appointment shown (the due time stays)
                 apologies.append(Apology(e.dossier_code, e.seq, p.new_appointment_at, p.reason))
         await uow.repo.apply_tracking(tracked)
@@ -43,7 +55,7 @@ async def apply_events(units: IntakeUnits, items: list[Item[LifecycleEvent]]) ->
     return rejected
 
 
-def _judge(known: dict[str, TrackingPosition], e: LifecycleEvent) -> None:
+def _judge(known: dict[str, TrackingPosition], e: Event) -> None:
     """Judge an event of a dossier intake holds by the last one recorded, and move that position
     on; OutOfSequence when it cannot follow. Other dossiers' events are kept as history, unjudged."""
     position = known.get(e.dossier_code)

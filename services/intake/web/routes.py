@@ -1,4 +1,5 @@
 """intake's pages: the counter desk, the citizen portal, and the printable forms 01 and 03."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,43 +31,50 @@ def tracking_url(request: Request, code: str) -> str:
     return f"{base}/portal?code={quote(code, safe='')}#tra-cuu"
 
 
-async def _slip_data(request: Request, code: str, account: Account):
-    return await dossiers.for_slip(runtime_of(request).units, code, account)
-
-
-def _to_sign_in(account: Account | None):
+def _desk(account: Account | None) -> Account | None:
     # Forms carry personal data: a page for staff only, who sign in on the counter page first.
-    if account is None or account.role not in DESK + (Role.OFFICER,):
-        return RedirectResponse("/counter", status_code=303)
-    return None
+    return account if account is not None and account.role in (*DESK, Role.OFFICER) else None
+
+
+def _sign_in_first() -> RedirectResponse:
+    return RedirectResponse("/counter", status_code=303)
 
 
 @router.get("/counter/slip/{code}")
 async def appointment_slip(request: Request, code: str, account: Account | None = Depends(optional_staff)):
-    if (away := _to_sign_in(account)) is not None:
-        return away
-    dossier, procedure, agency = await _slip_data(request, code, account)
+    if (desk := _desk(account)) is None:
+        return _sign_in_first()
+    dossier, procedure, agency = await dossiers.for_slip(runtime_of(request).units, code, desk)
     if dossier.due_at is None:
-        return RedirectResponse(f"/counter/refusal/{quote(code, safe='')}", status_code=303) \
-            if dossier.refusal_reason else HTMLResponse("Hồ sơ chưa được tiếp nhận", status_code=409)
-    return HTMLResponse(slips.appointment_slip(dossier, procedure, agency, tracking_url(request, code)),
-                        headers={"Cache-Control": "no-store"})
+        return (
+            RedirectResponse(f"/counter/refusal/{quote(code, safe='')}", status_code=303)
+            if dossier.refusal_reason
+            else HTMLResponse("Hồ sơ chưa được tiếp nhận", status_code=409)
+        )
+    return HTMLResponse(
+        slips.appointment_slip(dossier, procedure, agency, tracking_url(request, code)),
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.get("/counter/refusal/{code}")
 async def refusal_slip(request: Request, code: str, account: Account | None = Depends(optional_staff)):
-    if (away := _to_sign_in(account)) is not None:
-        return away
-    dossier, procedure, agency = await _slip_data(request, code, account)
+    if (desk := _desk(account)) is None:
+        return _sign_in_first()
+    dossier, procedure, agency = await dossiers.for_slip(runtime_of(request).units, code, desk)
     if not dossier.refusal_reason:
         return HTMLResponse("Hồ sơ không bị từ chối tiếp nhận", status_code=409)
     return HTMLResponse(slips.refusal_slip(dossier, procedure, agency), headers={"Cache-Control": "no-store"})
 
 
-@api.post("/dossiers/{code}/return-result", tags=["dossiers"], response_model=dict[str, Any],
-          summary="Trả kết quả tại quầy / hand the result back (9 -> 10), done by resolution",
-          description="Passed on to resolution with the clerk's credentials; its answer comes back as it gave "
-                      "it: the case (`CaseOut` of resolution's API) or its error.")
+@api.post(
+    "/dossiers/{code}/return-result",
+    tags=["dossiers"],
+    response_model=dict[str, Any],
+    summary="Trả kết quả tại quầy / hand the result back (9 -> 10), done by resolution",
+    description="Passed on to resolution with the clerk's credentials; its answer comes back as it gave "
+    "it: the case (`CaseOut` of resolution's API) or its error.",
+)
 async def hand_back(request: Request, code: str, account: Account = Depends(staff(*DESK))) -> JSONResponse:
     """The counter page calls its own service; the clerk's credentials are passed on to resolution,
     which owns statuses 4-10 and checks them again."""
@@ -77,11 +85,15 @@ async def hand_back(request: Request, code: str, account: Account = Depends(staf
         credentials["Cookie"] = f"{COOKIE_NAME}={request.cookies[COOKIE_NAME]}"
     try:
         async with httpx.AsyncClient(base_url=runtime_of(request).settings.resolution_url, timeout=10) as client:
-            answer = await client.post(f"/api/v1/cases/{quote(code, safe='')}/return-result", headers=credentials,
-                                       json={"reason": "Trả kết quả tại Bộ phận Một cửa"})
+            answer = await client.post(
+                f"/api/v1/cases/{quote(code, safe='')}/return-result",
+                headers=credentials,
+                json={"reason": "Trả kết quả tại Bộ phận Một cửa"},
+            )
     except httpx.HTTPError:
-        raise Unavailable("Chưa kết nối được bộ phận giải quyết, vui lòng thử lại",
-                          "Resolution cannot be reached; try again") from None
+        raise Unavailable(
+            "Chưa kết nối được bộ phận giải quyết, vui lòng thử lại", "Resolution cannot be reached; try again"
+        ) from None
     try:
         body = answer.json()
     except ValueError:

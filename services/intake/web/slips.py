@@ -3,6 +3,7 @@
 Rendered on the server, the QR code included (segno, SVG), so the slip prints the same with
 no script and no internet. Every value is escaped.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,9 @@ _HEAD = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
 
 def qr_svg(url: str) -> str:
     buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False, svgns=True,
-                                    title="Mã QR tra cứu hồ sơ")
+    segno.make(url, error="m").save(
+        buf, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title="Mã QR tra cứu hồ sơ"
+    )
     return buf.getvalue().decode()
 
 
@@ -40,8 +42,8 @@ def appointment_slip(dossier: Dossier, procedure: Procedure, agency_name: str, t
 <h1>GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ</h1>
 <p class="center">Mã hồ sơ: <strong id="slip-code">{escape(dossier.code)}</strong></p>
 <p>{escape(agency_name)} tiếp nhận hồ sơ của: <strong>{escape(a.name)}</strong></p>
-<p>Số định danh cá nhân: {escape(masked_id(a.id_number))}{' — Số điện thoại: ' + escape(a.phone) if a.phone else ''}</p>
-{f'<p>Địa chỉ: {escape(a.address)}</p>' if a.address else ''}
+<p>Số định danh cá nhân: {escape(masked_id(a.id_number))}{" — Số điện thoại: " + escape(a.phone) if a.phone else ""}</p>
+{f"<p>Địa chỉ: {escape(a.address)}</p>" if a.address else ""}
 <p>Nội dung yêu cầu giải quyết: <strong>{escape(procedure.name)}</strong> (mã thủ tục {escape(procedure.code)})</p>
 <ol class="slip-items">
 <li>Thành phần hồ sơ nộp gồm:<ol type="a">{doc_items}</ol></li>
@@ -55,8 +57,11 @@ def appointment_slip(dossier: Dossier, procedure: Procedure, agency_name: str, t
 rồi nhập mã hồ sơ và số định danh để tra cứu tiến độ.</p></div>
 <table class="signatures"><tr><td><strong>NGƯỜI NỘP HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em><br><br><br>{escape(a.name)}</td>
 <td><strong>NGƯỜI TIẾP NHẬN HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em><br><br><br>{escape(dossier.received_by or "")}</td></tr></table>"""
-    head = _HEAD.format(title=f"Giấy tiếp nhận {escape(dossier.code)}", agency=escape(agency_name.upper()),
-                        today=escape(form_date(accepted)))
+    head = _HEAD.format(
+        title=f"Giấy tiếp nhận {escape(dossier.code)}",
+        agency=escape(agency_name.upper()),
+        today=escape(form_date(accepted)),
+    )
     return head + body + "</article></body></html>"
 
 
@@ -75,6 +80,7 @@ giải quyết hồ sơ này với lý do cụ thể như sau:</p>
 <table class="signatures"><tr><td></td><td><strong>NGƯỜI TIẾP NHẬN HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em>
 <br><br><br>{escape(dossier.received_by or "")}</td></tr></table>"""
     at = dossier.updated_at
-    head = _HEAD.format(title=f"Phiếu từ chối {escape(dossier.code)}", agency=escape(agency_name.upper()),
-                        today=escape(form_date(at)))
+    head = _HEAD.format(
+        title=f"Phiếu từ chối {escape(dossier.code)}", agency=escape(agency_name.upper()), today=escape(form_date(at))
+    )
     return head + body + "</article></body></html>"

@@ -1,4 +1,5 @@
 """Dates as Vietnamese forms write them, in Hà Nội time. Pure."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,8 +15,10 @@ def form_datetime(at: datetime | None) -> str:
     if at is None:
         return "—"
     t = at.astimezone(VN)
-    return (f"{t.hour:02d} giờ {t.minute:02d} phút, {WEEKDAYS_VI[t.weekday()]}, "
-            f"ngày {t.day:02d} tháng {t.month:02d} năm {t.year}")
+    return (
+        f"{t.hour:02d} giờ {t.minute:02d} phút, {WEEKDAYS_VI[t.weekday()]}, "
+        f"ngày {t.day:02d} tháng {t.month:02d} năm {t.year}"
+    )
 
 
 def form_date(at: datetime) -> str:

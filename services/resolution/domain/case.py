@@ -1,5 +1,6 @@
 """A case in resolution: the status graph from acceptance on, and what each action does
 to its clock. Pure: the calendar is handed in, nothing here does I/O."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -46,11 +47,11 @@ class Case:
     rule_version: str
     last_seq: int
     paused_at: datetime | None = None
-    paused_hours: float = 0.0          # working hours spent waiting for supplements or fees
-    overdue_notified: bool = False     # the overdue event for the current due time was published
+    paused_hours: float = 0.0  # working hours spent waiting for supplements or fees
+    overdue_notified: bool = False  # the overdue event for the current due time was published
     resolved_at: datetime | None = None
     compliance: str | None = None
-    rating: int | None = None          # the citizen's score (1-5), once, after the hand-over
+    rating: int | None = None  # the citizen's score (1-5), once, after the hand-over
     rated_at: datetime | None = None
     new_appointment_at: datetime | None = None  # form 04's new date; `due_at` stays the legal one
     apology_reason: str | None = None
@@ -62,6 +63,7 @@ class Case:
 
 class SlipEntry(NamedTuple):
     """One line of the control slip (phiếu kiểm soát): who moved the case, when, from what, why."""
+
     code: str
     seq: int
     event_type: str
@@ -81,15 +83,22 @@ class Outcome:
 
     def slip_entry(self, at: datetime) -> SlipEntry:
         p = self.payload
-        return SlipEntry(self.case.code, self.case.last_seq, self.event_type.value, getattr(p, "from_status", None),
-                         getattr(p, "to_status", None), getattr(p, "actor", self.actor), getattr(p, "reason", None),
-                         at)
+        return SlipEntry(
+            self.case.code,
+            self.case.last_seq,
+            self.event_type.value,
+            getattr(p, "from_status", None),
+            getattr(p, "to_status", None),
+            getattr(p, "actor", self.actor),
+            getattr(p, "reason", None),
+            at,
+        )
 
 
 def act(case: Case, action: Action, *, actor: str, reason: str | None, now: datetime, calendar) -> Outcome:
     """Apply `action` at `now`; TransitionRefused when the graph does not allow it."""
     to = target_status(action, case.status, accepted_before=True, among=RESOLUTION_ACTIONS)
-    base = dict(from_status=int(case.status), to_status=int(to), actor=actor, reason=reason)
+    base = {"from_status": int(case.status), "to_status": int(to), "actor": actor, "reason": reason}
     due, paused_at, paused_hours = case.due_at, case.paused_at, case.paused_hours
     resolved_at = compliance = None
     if to in PAUSED:
@@ -111,11 +120,16 @@ def act(case: Case, action: Action, *, actor: str, reason: str | None, now: date
     else:
         payload = ClosedPayload(**base)
     new = replace(
-        case, status=to, due_at=due, paused_at=paused_at, paused_hours=paused_hours,
+        case,
+        status=to,
+        due_at=due,
+        paused_at=paused_at,
+        paused_hours=paused_hours,
         last_seq=case.last_seq + 1,
         # a new due time may pass again; the old one's notice no longer counts
         overdue_notified=case.overdue_notified and due == case.due_at,
-        resolved_at=resolved_at or case.resolved_at, compliance=compliance or case.compliance,
+        resolved_at=resolved_at or case.resolved_at,
+        compliance=compliance or case.compliance,
     )
     return Outcome(new, EVENT_FOR_STATUS[int(to)], payload)
 
@@ -135,9 +149,10 @@ class RatingRefused(Conflict):
 def rate(case: Case, score: int, *, now: datetime) -> Outcome:
     """The citizen's rating: once, and only after the result was handed over (10)."""
     if case.status is not Status.RETURNED:
-        raise RatingRefused(f"Chỉ đánh giá được khi đã trả kết quả; hồ sơ đang ở trạng thái {int(case.status)}",
-                            f"A dossier can be rated only after its result was handed over; status is "
-                            f"{int(case.status)}")
+        raise RatingRefused(
+            f"Chỉ đánh giá được khi đã trả kết quả; hồ sơ đang ở trạng thái {int(case.status)}",
+            f"A dossier can be rated only after its result was handed over; status is {int(case.status)}",
+        )
     if case.rating is not None:
         raise RatingRefused("Hồ sơ đã được đánh giá", "The dossier has already been rated")
     new = replace(case, rating=score, rated_at=now, last_seq=case.last_seq + 1)
@@ -160,13 +175,22 @@ def apologise(case: Case, *, actor: str, reason: str, new_appointment_at: dateti
     """Form 04: an apology and a new appointment, later than the due time and any earlier promise.
     The status and the due time do not change (statistics count against the original one)."""
     if not may_apologise(case):
-        raise ApologyRefused(f"Không thể xin lỗi, hẹn lại khi hồ sơ ở trạng thái {int(case.status)}",
-                             f"No apology can be issued in status {int(case.status)}", current_status=int(case.status))
+        raise ApologyRefused(
+            f"Không thể xin lỗi, hẹn lại khi hồ sơ ở trạng thái {int(case.status)}",
+            f"No apology can be issued in status {int(case.status)}",
+            current_status=int(case.status),
+        )
     floor = max(now, case.due_at, case.new_appointment_at or case.due_at)
     if new_appointment_at <= floor:
-        raise ApologyRefused("Ngày hẹn mới phải sau hạn trả kết quả hiện tại và sau thời điểm hiện tại",
-                             "The new appointment must be later than the current due time and than now",
-                             current_status=int(case.status))
+        raise ApologyRefused(
+            "Ngày hẹn mới phải sau hạn trả kết quả hiện tại và sau thời điểm hiện tại",
+            "The new appointment must be later than the current due time and than now",
+            current_status=int(case.status),
+        )
     new = replace(case, new_appointment_at=new_appointment_at, apology_reason=reason, last_seq=case.last_seq + 1)
-    return Outcome(new, EventType.APOLOGY_ISSUED,
-                   ApologyPayload(actor=actor, reason=reason, new_appointment_at=new_appointment_at), actor=actor)
+    return Outcome(
+        new,
+        EventType.APOLOGY_ISSUED,
+        ApologyPayload(actor=actor, reason=reason, new_appointment_at=new_appointment_at),
+        actor=actor,
+    )

@@ -4,9 +4,11 @@ Each recorded status change becomes the action that makes it, applied by `act` a
 time it happened, so the events are the ones resolution would have written live. A step
 the rules refuse ends the replay there; the case keeps what was replayed before it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from services.resolution.domain.case import Case, Outcome, RatingRefused, act, rate
 from shared.events import ImportedHistory
@@ -16,7 +18,7 @@ from shared.lifecycle import Status, TransitionRefused, action_for
 @dataclass
 class Replayed:
     case: Case
-    outcomes: list[tuple[Outcome, object]] = field(default_factory=list)  # (outcome, occurred_at)
+    outcomes: list[tuple[Outcome, datetime]] = field(default_factory=list)  # (outcome, occurred_at)
     refused: str | None = None  # why the replay stopped early; no personal data
 
 

@@ -1,4 +1,5 @@
 """resolution's HTTP API: the worklist and the actions of the status graph."""
+
 from __future__ import annotations
 
 import uuid
@@ -32,8 +33,10 @@ ACTION_ROLES = {Action.RETURN_RESULT: READERS, Action.WITHDRAW: READERS}
 # The actions, listed in the OpenAPI document as an enum so a client can discover them; the value
 # is still read as text, so an unknown action is the bilingual 404 below rather than a 422.
 RESOLUTION_ACTION_VALUES = [a.value for a in Action if a in RESOLUTION_ACTIONS]
-ActionName = Annotated[str, Path(description="The action of the status graph to take",
-                                 json_schema_extra={"enum": RESOLUTION_ACTION_VALUES})]
+ActionName = Annotated[
+    str,
+    Path(description="The action of the status graph to take", json_schema_extra={"enum": RESOLUTION_ACTION_VALUES}),
+]
 
 
 class ActionIn(BaseModel):
@@ -78,25 +81,43 @@ def _out(case: Case, now, account: Account, soon=None) -> CaseOut:
     running = case.resolved_at is None and case.status in (2, 4, 5, 6)
     overdue = running and case.due_at <= now
     return CaseOut(
-        code=case.code, agency_id=case.agency_id, procedure_code=case.procedure_code,
-        procedure_name=case.procedure_name, channel=case.channel,
-        status=int(case.status), status_name=STATUS_NAMES_VI[case.status], accepted_at=case.accepted_at,
-        due_at=case.due_at, overdue=overdue,
+        code=case.code,
+        agency_id=case.agency_id,
+        procedure_code=case.procedure_code,
+        procedure_name=case.procedure_name,
+        channel=case.channel,
+        status=int(case.status),
+        status_name=STATUS_NAMES_VI[case.status],
+        accepted_at=case.accepted_at,
+        due_at=case.due_at,
+        overdue=overdue,
         due_soon=running and not overdue and soon is not None and case.due_at <= soon,
-        paused_since=case.paused_at, resolved_at=case.resolved_at, compliance=case.compliance,
-        rule_version=case.rule_version, rating=case.rating,
+        paused_since=case.paused_at,
+        resolved_at=case.resolved_at,
+        compliance=case.compliance,
+        rule_version=case.rule_version,
+        rating=case.rating,
         allowed_actions=[a.value for a in case.actions() if may(account, a)],  # what this account may do now
         may_apologise=may_apologise(case) and account.role in PROCESSING,
-        new_appointment_at=case.new_appointment_at, apology_reason=case.apology_reason,
+        new_appointment_at=case.new_appointment_at,
+        apology_reason=case.apology_reason,
     )
 
 
-@router.get("/cases", response_model=list[CaseOut], tags=["cases"],
-            summary="Danh sách hồ sơ cần xử lý / worklist, earliest due first")
-async def worklist(request: Request, agency: str | None = Query(None, max_length=40),
-                   status: int | None = Query(None, ge=1, le=10), limit: int = Query(100, ge=1, le=1000),
-                   offset: int = Query(0, ge=0, le=1_000_000),
-                   account: Account = Depends(staff(*READERS))) -> list[CaseOut]:
+@router.get(
+    "/cases",
+    response_model=list[CaseOut],
+    tags=["cases"],
+    summary="Danh sách hồ sơ cần xử lý / worklist, earliest due first",
+)
+async def worklist(
+    request: Request,
+    agency: str | None = Query(None, max_length=40),
+    status: int | None = Query(None, ge=1, le=10),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=1_000_000),
+    account: Account = Depends(staff(*READERS)),
+) -> list[CaseOut]:
     rt = runtime_of(request)
     found = await cases.worklist(rt.units, account, agency=agency, status=status, limit=limit, offset=offset)
     now = rt.clock()
@@ -120,8 +141,12 @@ class CaseWithSlipOut(BaseModel):
     history: list[SlipEntryOut] = Field(description="The control slip (phiếu kiểm soát), in seq order")
 
 
-@router.get("/cases/{code}", response_model=CaseWithSlipOut, tags=["cases"],
-            summary="Hồ sơ và phiếu kiểm soát / case and control slip")
+@router.get(
+    "/cases/{code}",
+    response_model=CaseWithSlipOut,
+    tags=["cases"],
+    summary="Hồ sơ và phiếu kiểm soát / case and control slip",
+)
 async def get_case(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> CaseWithSlipOut:
     rt = runtime_of(request)
     case, slip = await cases.case_and_slip(rt.units, code, account)
@@ -130,14 +155,18 @@ async def get_case(request: Request, code: str, account: Account = Depends(staff
     return CaseWithSlipOut(case=_out(case, now, account, soon), history=[SlipEntryOut(**e._asdict()) for e in slip])
 
 
-@router.get("/export/cases", tags=["export"], response_class=StreamingResponse,
-            summary="Trạng thái mọi hồ sơ (NDJSON) / every case's status, for reconciliation",
-            description="One JSON object per line, ordered by code: code, agency_id, procedure_code, channel, "
-                        "status, last_seq, due_at, compliance, resolved_at, rating. No personal data. The last "
-                        'line is a trailer, `{"end": {"complete": true, "cases": N, "unpublished": U}}` (U: events of '
-                        "these cases not yet published to the topic); `complete: false` (with `message_vi` and "
-                        "`message_en`) when the export had to stop after it started, and no trailer at all when "
-                        "the connection was cut: either way the list is short.")
+@router.get(
+    "/export/cases",
+    tags=["export"],
+    response_class=StreamingResponse,
+    summary="Trạng thái mọi hồ sơ (NDJSON) / every case's status, for reconciliation",
+    description="One JSON object per line, ordered by code: code, agency_id, procedure_code, channel, "
+    "status, last_seq, due_at, compliance, resolved_at, rating. No personal data. The last "
+    'line is a trailer, `{"end": {"complete": true, "cases": N, "unpublished": U}}` (U: events of '
+    "these cases not yet published to the topic); `complete: false` (with `message_vi` and "
+    "`message_en`) when the export had to stop after it started, and no trailer at all when "
+    "the connection was cut: either way the list is short.",
+)
 async def export_cases(request: Request, agency: str | None = Query(None, max_length=40)) -> StreamingResponse:
     rt = runtime_of(request)
     # A failure before the first byte is an ordinary error answer.
@@ -166,46 +195,75 @@ class LookupOut(BaseModel):
     cases: list[CaseLineOut]
 
 
-@router.post("/export/cases/lookup", response_model=LookupOut, tags=["export"],
-             summary="Trạng thái một số hồ sơ / the status of some cases now, for reconciliation's recheck",
-             description="The same fields as the export, for the codes asked (at most "
-                         f"{export.LOOKUP_MAX}); codes without a case are left out. No personal data.")
+@router.post(
+    "/export/cases/lookup",
+    response_model=LookupOut,
+    tags=["export"],
+    summary="Trạng thái một số hồ sơ / the status of some cases now, for reconciliation's recheck",
+    description="The same fields as the export, for the codes asked (at most "
+    f"{export.LOOKUP_MAX}); codes without a case are left out. No personal data.",
+)
 async def lookup_cases(request: Request, body: LookupIn) -> LookupOut:
-    return LookupOut(cases=[CaseLineOut(**line) for line in await export.lookup(runtime_of(request).units,
-                                                                                body.codes)])
+    return LookupOut(cases=[CaseLineOut(**line) for line in await export.lookup(runtime_of(request).units, body.codes)])
 
 
 # Declared before the generic action route, which would otherwise take "apology" for an action.
-@router.post("/cases/{code}/apology", response_model=CaseOut, tags=["cases"],
-             summary="Xin lỗi và hẹn lại ngày trả kết quả (mẫu 04) / apology and new appointment",
-             description="Recorded on the case and published as `dossier.apology_issued`; the status and the "
-                         "due time do not change, so statistics still count against the original due time.")
-async def apology(request: Request, code: str, body: ApologyIn,
-                  account: Account = Depends(staff(*PROCESSING))) -> CaseOut:
+@router.post(
+    "/cases/{code}/apology",
+    response_model=CaseOut,
+    tags=["cases"],
+    summary="Xin lỗi và hẹn lại ngày trả kết quả (mẫu 04) / apology and new appointment",
+    description="Recorded on the case and published as `dossier.apology_issued`; the status and the "
+    "due time do not change, so statistics still count against the original due time.",
+)
+async def apology(
+    request: Request, code: str, body: ApologyIn, account: Account = Depends(staff(*PROCESSING))
+) -> CaseOut:
     rt = runtime_of(request)
     correlation = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
-    case = await cases.apologise_for(rt.units, rt.clock(), code, staff=account, reason=body.reason,
-                                     new_appointment_at=body.new_appointment_at, correlation_id=correlation[:100])
+    case = await cases.apologise_for(
+        rt.units,
+        rt.clock(),
+        code,
+        staff=account,
+        reason=body.reason,
+        new_appointment_at=body.new_appointment_at,
+        correlation_id=correlation[:100],
+    )
     return _out(case, rt.clock(), account)
 
 
-@router.post("/cases/{code}/{action}", response_model=CaseOut, tags=["cases"],
-             summary="Thực hiện thao tác / take an action of the status graph",
-             description="Actions: " + ", ".join(f"`{a.value}` ({ACTION_NAMES_VI[a]})"
-                                                  for a in Action if a in RESOLUTION_ACTIONS))
-async def take_action(request: Request, code: str, action: ActionName, body: ActionIn,
-                      account: Account = Depends(staff(*READERS))) -> CaseOut:
+@router.post(
+    "/cases/{code}/{action}",
+    response_model=CaseOut,
+    tags=["cases"],
+    summary="Thực hiện thao tác / take an action of the status graph",
+    description="Actions: "
+    + ", ".join(f"`{a.value}` ({ACTION_NAMES_VI[a]})" for a in Action if a in RESOLUTION_ACTIONS),
+)
+async def take_action(
+    request: Request, code: str, action: ActionName, body: ActionIn, account: Account = Depends(staff(*READERS))
+) -> CaseOut:
     try:
         chosen = Action(action)
         if chosen not in RESOLUTION_ACTIONS:
             raise ValueError(action)
     except ValueError:
         names = ", ".join(a.value for a in Action if a in RESOLUTION_ACTIONS)
-        raise ApiError(404, f"Không có thao tác '{action}'; các thao tác: {names}",
-                       f"No action '{action}'; actions are: {names}") from None
+        raise ApiError(
+            404, f"Không có thao tác '{action}'; các thao tác: {names}", f"No action '{action}'; actions are: {names}"
+        ) from None
     require_role(account, ACTION_ROLES.get(chosen, PROCESSING))
     rt = runtime_of(request)
     correlation = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
-    case = await cases.perform(rt.units, rt.calendar, rt.clock(), code, chosen, staff=account, reason=body.reason,
-                               correlation_id=correlation[:100])
+    case = await cases.perform(
+        rt.units,
+        rt.calendar,
+        rt.clock(),
+        code,
+        chosen,
+        staff=account,
+        reason=body.reason,
+        correlation_id=correlation[:100],
+    )
     return _out(case, rt.clock(), account)

@@ -1,5 +1,6 @@
 """The one place a resolution process is wired: HTTP API and page, outbox relay, two consumers
 and the deadline watcher."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,25 +28,43 @@ from shared.events import (
 log = logging.getLogger(__name__)
 TITLE = "resolution: giải quyết hồ sơ"
 DESCRIPTION = "Processing workflow from acceptance to hand-over, control slips and the deadline watcher."
-ASYNCAPI_DESCRIPTION = ("Processing workflow: consumes accepted dossiers and citizens' requests; publishes statuses "
-                        "4-10 and overdue notices.")
+ASYNCAPI_DESCRIPTION = (
+    "Processing workflow: consumes accepted dossiers and citizens' requests; publishes statuses "
+    "4-10 and overdue notices."
+)
 
 
 def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRuntime:
     rt = ResolutionRuntime(settings or ResolutionSettings())
-    rt.consume(LIFECYCLE_TOPIC, RESOLUTION_CASES_GROUP, parse_event,
-               lambda items: cases.open_cases(rt.units, items, rt.calendar), max_records=500,
-               description="Opens a case for every accepted dossier, replaying an imported one's later history",
-               health_check="lifecycle_consumer")
-    rt.consume(REQUESTS_TOPIC, RESOLUTION_REQUESTS_GROUP, parse_request,
-               lambda items: cases.apply_requests(rt.units, rt.calendar, rt.clock, items), max_records=100,
-               description="Applies citizens' withdrawals, supplements and ratings", health_check="requests_consumer")
+    rt.consume(
+        LIFECYCLE_TOPIC,
+        RESOLUTION_CASES_GROUP,
+        parse_event,
+        lambda items: cases.open_cases(rt.units, items, rt.calendar),
+        max_records=500,
+        description="Opens a case for every accepted dossier, replaying an imported one's later history",
+        health_check="lifecycle_consumer",
+    )
+    rt.consume(
+        REQUESTS_TOPIC,
+        RESOLUTION_REQUESTS_GROUP,
+        parse_request,
+        lambda items: cases.apply_requests(rt.units, rt.calendar, rt.clock, items),
+        max_records=100,
+        description="Applies citizens' withdrawals, supplements and ratings",
+        health_check="requests_consumer",
+    )
     rt.jobs.append(lambda: deadline_watcher(rt))
-    rt.document_publication(LIFECYCLE_TOPIC, LifecycleEvent, "Statuses 4-10, dossier.overdue, dossier.rated and "
-                            "dossier.apology_issued (form 04) after acceptance, imported histories replayed (via "
-                            "the outbox)")
-    rt.document_publication(DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and "
-                            "origin in headers")
+    rt.document_publication(
+        LIFECYCLE_TOPIC,
+        LifecycleEvent,
+        "Statuses 4-10, dossier.overdue, dossier.rated and "
+        "dossier.apology_issued (form 04) after acceptance, imported histories replayed (via "
+        "the outbox)",
+    )
+    rt.document_publication(
+        DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers"
+    )
     return rt
 
 

@@ -3,6 +3,7 @@
 Every change of a case and its event are written in one transaction (case row, control
 slip entry, outbox row); the relay publishes after commit.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,8 @@ from shared.errors import NotFound
 from shared.events import (
     LIFECYCLE_TOPIC,
     CitizenRequest,
+    Event,
     EventType,
-    LifecycleEvent,
     RequestType,
     make_event,
 )
@@ -45,9 +46,16 @@ def not_found(code: str) -> NotFound:
     return NotFound(f"Không tìm thấy hồ sơ {code} tại bộ phận giải quyết", f"Case {code} not found in resolution")
 
 
-def _event(outcome: Outcome, now: datetime, correlation_id: str) -> LifecycleEvent:
-    return make_event(outcome.event_type, dossier_code=outcome.case.code, seq=outcome.case.last_seq, occurred_at=now,
-                      producer=PRODUCER, correlation_id=correlation_id, payload=outcome.payload)
+def _event(outcome: Outcome, now: datetime, correlation_id: str) -> Event:
+    return make_event(
+        outcome.event_type,
+        dossier_code=outcome.case.code,
+        seq=outcome.case.last_seq,
+        occurred_at=now,
+        producer=PRODUCER,
+        correlation_id=correlation_id,
+        payload=outcome.payload,
+    )
 
 
 async def _record(uow: UnitOfWork[ResolutionRepository], outcome: Outcome, now: datetime, correlation_id: str) -> None:
@@ -64,8 +72,17 @@ async def _locked_visible(uow: UnitOfWork[ResolutionRepository], code: str, staf
     return case
 
 
-async def perform(units: ResolutionUnits, calendar: WorkingCalendar, now: datetime, code: str, action: Action, *,
-                  staff: Account, reason: str | None, correlation_id: str) -> Case:
+async def perform(
+    units: ResolutionUnits,
+    calendar: WorkingCalendar,
+    now: datetime,
+    code: str,
+    action: Action,
+    *,
+    staff: Account,
+    reason: str | None,
+    correlation_id: str,
+) -> Case:
     async with units() as uow, uow.transaction():
         case = await _locked_visible(uow, code, staff)
         outcome = act(case, action, actor=staff.username, reason=reason, now=now, calendar=calendar)
@@ -73,8 +90,16 @@ async def perform(units: ResolutionUnits, calendar: WorkingCalendar, now: dateti
         return outcome.case
 
 
-async def apologise_for(units: ResolutionUnits, now: datetime, code: str, *, staff: Account, reason: str,
-                        new_appointment_at: datetime, correlation_id: str) -> Case:
+async def apologise_for(
+    units: ResolutionUnits,
+    now: datetime,
+    code: str,
+    *,
+    staff: Account,
+    reason: str,
+    new_appointment_at: datetime,
+    correlation_id: str,
+) -> Case:
     """Form 04, recorded on the case and its control slip and published as dossier.apology_issued."""
     async with units() as uow, uow.transaction():
         case = await _locked_visible(uow, code, staff)
@@ -83,8 +108,9 @@ async def apologise_for(units: ResolutionUnits, now: datetime, code: str, *, sta
         return outcome.case
 
 
-async def open_cases(units: ResolutionUnits, items: list[Item[LifecycleEvent]],
-                     calendar: WorkingCalendar) -> list[tuple[Item, str]]:
+async def open_cases(
+    units: ResolutionUnits, items: list[Item[Event]], calendar: WorkingCalendar
+) -> list[tuple[Item, str]]:
     """From the lifecycle topic: every accepted dossier becomes a case. Others are not ours.
 
     An imported dossier's later history is replayed here through `act`, at the times it
@@ -98,20 +124,28 @@ async def open_cases(units: ResolutionUnits, items: list[Item[LifecycleEvent]],
             continue
         p = e.payload
         case = Case(
-            code=e.dossier_code, agency_id=p.dimensions.agency_id, procedure_code=p.dimensions.procedure_code,
-            channel=p.dimensions.channel.value, status=Status.ACCEPTED, accepted_at=p.accepted_at,
-            due_at=p.deadline.due_at, processing_hours=p.deadline.processing_hours, time_type=p.deadline.time_type,
-            clock_policy=p.deadline.clock_policy, rule_version=p.deadline.rule_version, last_seq=e.seq,
+            code=e.dossier_code,
+            agency_id=p.dimensions.agency_id,
+            procedure_code=p.dimensions.procedure_code,
+            channel=p.dimensions.channel.value,
+            status=Status.ACCEPTED,
+            accepted_at=p.accepted_at,
+            due_at=p.deadline.due_at,
+            processing_hours=p.deadline.processing_hours,
+            time_type=p.deadline.time_type,
+            clock_policy=p.deadline.clock_policy,
+            rule_version=p.deadline.rule_version,
+            last_seq=e.seq,
             procedure_name=p.dimensions.procedure_name,
         )
-        slips = [SlipEntry(e.dossier_code, e.seq, e.type, p.from_status, p.to_status, p.actor, p.reason,
-                           e.occurred_at)]
+        slips = [SlipEntry(e.dossier_code, e.seq, e.type, p.from_status, p.to_status, p.actor, p.reason, e.occurred_at)]
         events = []
         if p.imported is not None:
             done = replay(case, p.imported, calendar)
             if done.refused:
-                log.warning("imported case %s replayed up to seq %d only: %s", case.code, done.case.last_seq,
-                            done.refused)
+                log.warning(
+                    "imported case %s replayed up to seq %d only: %s", case.code, done.case.last_seq, done.refused
+                )
             case = done.case
             for outcome, at in done.outcomes:
                 slips.append(outcome.slip_entry(at))
@@ -119,11 +153,13 @@ async def open_cases(units: ResolutionUnits, items: list[Item[LifecycleEvent]],
         opened[e.dossier_code] = (case, slips, events)
     if opened:
         async with units() as uow, uow.transaction():
-            new = set(await uow.repo.create_cases([c for c, _, _ in opened.values()],
-                                                  max(i.message.occurred_at for i in items)))
+            new = set(
+                await uow.repo.create_cases(
+                    [c for c, _, _ in opened.values()], max(i.message.occurred_at for i in items)
+                )
+            )
             # Only the cases inserted now: a redelivered accepted event must not replay twice.
-            await uow.repo.add_slip([entry for code, (_, slips, _) in opened.items() if code in new
-                                     for entry in slips])
+            await uow.repo.add_slip([entry for code, (_, slips, _) in opened.items() if code in new for entry in slips])
             await uow.outbox.append_many([ev for code, (_, _, evs) in opened.items() if code in new for ev in evs])
     return []
 
@@ -140,8 +176,9 @@ def _answer(case: Case, req: CitizenRequest, now: datetime, calendar: WorkingCal
     return act(case, _REQUEST_ACTIONS[req.type], actor="citizen", reason=req.reason, now=now, calendar=calendar)
 
 
-async def apply_requests(units: ResolutionUnits, calendar: WorkingCalendar, clock: Clock,
-                         items: list[Item[CitizenRequest]]) -> list[tuple[Item, str]]:
+async def apply_requests(
+    units: ResolutionUnits, calendar: WorkingCalendar, clock: Clock, items: list[Item[CitizenRequest]]
+) -> list[tuple[Item, str]]:
     """Citizen requests relayed by intake. A request the graph refuses is recorded as refused,
     not dead-lettered: it is a valid message about a dossier that has moved on."""
     rejected: list[tuple[Item, str]] = []
@@ -177,12 +214,15 @@ async def notice_overdue(units: ResolutionUnits, now: datetime, limit: int = 500
 
 # --- what staff read ---------------------------------------------------------------------
 
-async def worklist(units: ResolutionUnits, account: Account, *, agency: str | None, status: int | None, limit: int,
-                   offset: int) -> list[Case]:
+
+async def worklist(
+    units: ResolutionUnits, account: Account, *, agency: str | None, status: int | None, limit: int, offset: int
+) -> list[Case]:
     """Earliest due first; an officer's worklist is their agency's."""
     async with units() as uow:
-        return await uow.repo.worklist(agency_id=account.agency_filter(agency), status=status, limit=limit,
-                                       offset=offset)
+        return await uow.repo.worklist(
+            agency_id=account.agency_filter(agency), status=status, limit=limit, offset=offset
+        )
 
 
 async def case_and_slip(units: ResolutionUnits, code: str, account: Account) -> tuple[Case, list[SlipEntry]]:

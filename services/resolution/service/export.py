@@ -9,6 +9,7 @@ counts the events the snapshot's cases have that the outbox relay had not yet pu
 0, every event behind these statuses is on the topic, so a consumer that has read the topic to
 its end must agree with them (stats' reconciliation relies on that).
 """
+
 from __future__ import annotations
 
 import json
@@ -28,10 +29,16 @@ LOOKUP_MAX = 1000
 
 def case_line(row) -> dict:
     return {
-        "code": row["code"], "agency_id": row["agency_id"], "procedure_code": row["procedure_code"],
-        "channel": row["channel"], "status": row["status"], "last_seq": row["last_seq"],
-        "due_at": row["due_at"].isoformat() if row["due_at"] else None, "compliance": row["compliance"],
-        "resolved_at": row["resolved_at"].isoformat() if row["resolved_at"] else None, "rating": row["rating"],
+        "code": row["code"],
+        "agency_id": row["agency_id"],
+        "procedure_code": row["procedure_code"],
+        "channel": row["channel"],
+        "status": row["status"],
+        "last_seq": row["last_seq"],
+        "due_at": row["due_at"].isoformat() if row["due_at"] else None,
+        "compliance": row["compliance"],
+        "resolved_at": row["resolved_at"].isoformat() if row["resolved_at"] else None,
+        "rating": row["rating"],
     }
 
 
@@ -46,8 +53,9 @@ def _trailer(cases: int, unpublished: int | None, problem: tuple[str, str] | Non
     return (json.dumps({"end": end}, ensure_ascii=False) + "\n").encode()
 
 
-async def export_cases(pool: asyncpg.Pool, agency_id: str | None = None, *, max_seconds: float,
-                       batch: int = BATCH) -> AsyncIterator[bytes]:
+async def export_cases(
+    pool: asyncpg.Pool, agency_id: str | None = None, *, max_seconds: float, batch: int = BATCH
+) -> AsyncIterator[bytes]:
     """Opens the export and reads its first batch (raising as any use case would), then returns
     the stream of its chunks: one per cursor batch, in code order, from one repeatable-read
     snapshot, then the trailer.
@@ -77,13 +85,15 @@ async def _export(pool: asyncpg.Pool, agency_id: str | None, batch: int, max_sec
             repo = ResolutionRepository(conn)
             unpublished = await repo.unpublished_events()
             batches = repo.export_batches(agency_id, batch)
-            rows = await anext(batches, [])
+            rows: list = await anext(batches, [])
             yield _chunk(rows)
             sent = len(rows)
             while rows:
                 if time.monotonic() - started > max_seconds:
-                    problem = (f"Xuất dữ liệu dừng sau {max_seconds:.0f} giây; danh sách chưa đầy đủ",
-                               f"The export stopped after {max_seconds:.0f} s; the list is incomplete")
+                    problem = (
+                        f"Xuất dữ liệu dừng sau {max_seconds:.0f} giây; danh sách chưa đầy đủ",
+                        f"The export stopped after {max_seconds:.0f} s; the list is incomplete",
+                    )
                     break
                 rows = await anext(batches, [])
                 yield _chunk(rows)
@@ -92,8 +102,10 @@ async def _export(pool: asyncpg.Pool, agency_id: str | None, batch: int, max_sec
         if sent is None:
             raise
         log.warning("export cut after %d cases: %s", sent, type(exc).__name__)
-        problem = ("Lỗi cơ sở dữ liệu khi xuất; danh sách chưa đầy đủ",
-                   f"Database error during the export ({type(exc).__name__}); the list is incomplete")
+        problem = (
+            "Lỗi cơ sở dữ liệu khi xuất; danh sách chưa đầy đủ",
+            f"Database error during the export ({type(exc).__name__}); the list is incomplete",
+        )
     yield _trailer(sent or 0, unpublished, problem)
 
 

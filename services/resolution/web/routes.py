@@ -1,4 +1,5 @@
 """resolution's page: the officer desk. The data comes from the API, which enforces the agency."""
+
 from __future__ import annotations
 
 from pathlib import Path

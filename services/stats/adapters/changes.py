@@ -3,6 +3,7 @@
 The ingesting transaction sends NOTIFY on commit; one LISTEN connection per process turns it
 into an asyncio event. If that connection is lost the streams still re-read on a timer.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -4,6 +4,7 @@ Every transaction that touches projections first calls `use_active`, which point
 search_path at the active generation; a rebuild fills a new one and switches by flipping
 one row, so readers and the live consumer move over at their next transaction.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,7 +21,8 @@ async def use_active(conn) -> str:
     """Point this transaction's search_path at the active generation; returns its schema."""
     schema = await conn.fetchval(
         "SELECT set_config('search_path', schema_name || ', public', true) FROM projection_generations "
-        "WHERE state = 'active'")
+        "WHERE state = 'active'"
+    )
     if schema is None:
         raise NoActiveGeneration("no active projection generation: the stats migrations have not run")
     return schema.split(",")[0]
@@ -37,8 +39,13 @@ async def create(conn, state: str = "building") -> str:
     await conn.execute(f"CREATE SCHEMA {schema}")
     await use(conn, schema)
     await conn.execute(DDL)
-    await conn.execute("INSERT INTO projection_generations (id, schema_name, state, activated_at) "
-                       "VALUES ($1, $2, $3, CASE WHEN $3 = 'active' THEN now() END)", gen_id, schema, state)
+    await conn.execute(
+        "INSERT INTO projection_generations (id, schema_name, state, activated_at) "
+        "VALUES ($1, $2, $3, CASE WHEN $3 = 'active' THEN now() END)",
+        gen_id,
+        schema,
+        state,
+    )
     return schema
 
 
@@ -52,10 +59,12 @@ async def ensure_active(pool) -> str:
 
 async def activate(conn, schema: str) -> str | None:
     """Make `schema` the active generation; the old one is retired. Returns the old schema."""
-    old = await conn.fetchval("UPDATE projection_generations SET state = 'retired' WHERE state = 'active' "
-                              "RETURNING schema_name")
-    await conn.execute("UPDATE projection_generations SET state = 'active', activated_at = now() "
-                       "WHERE schema_name = $1", schema)
+    old = await conn.fetchval(
+        "UPDATE projection_generations SET state = 'retired' WHERE state = 'active' RETURNING schema_name"
+    )
+    await conn.execute(
+        "UPDATE projection_generations SET state = 'active', activated_at = now() WHERE schema_name = $1", schema
+    )
     return old
 
 
@@ -66,8 +75,10 @@ async def drop(conn, schema: str) -> None:
 
 async def abandoned(conn) -> list[str]:
     """Generations left 'building' by a rebuild that did not finish."""
-    return [r["schema_name"] for r in await conn.fetch(
-        "SELECT schema_name FROM projection_generations WHERE state = 'building' ORDER BY id")]
+    return [
+        r["schema_name"]
+        for r in await conn.fetch("SELECT schema_name FROM projection_generations WHERE state = 'building' ORDER BY id")
+    ]
 
 
 async def analyze(conn, schema: str) -> None:

@@ -1,6 +1,7 @@
 """The straightforward way: the board and the period report computed directly from the fact
 rows and their status steps, with no counters. Reconciliation compares the counters with
 this; the benchmark measures how much slower it is."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -10,12 +11,16 @@ from services.stats.adapters.reports import GROUP_COLUMNS
 from services.stats.domain.report import GroupSums
 from shared.local_time import local_midnight
 
-_FILTER = "($1::text IS NULL OR f.agency_id = $1) AND ($2::text IS NULL OR f.procedure_code = $2) " \
-          "AND ($3::text IS NULL OR f.channel = $3)"
+_FILTER = (
+    "($1::text IS NULL OR f.agency_id = $1) AND ($2::text IS NULL OR f.procedure_code = $2) "
+    "AND ($3::text IS NULL OR f.channel = $3)"
+)
 
 
 async def board_buckets(conn) -> Counter:
-    rows = await conn.fetch("SELECT agency_id, procedure_code, channel, bucket, count(*) AS n FROM facts GROUP BY 1, 2, 3, 4")
+    rows = await conn.fetch(
+        "SELECT agency_id, procedure_code, channel, bucket, count(*) AS n FROM facts GROUP BY 1, 2, 3, 4"
+    )
     return Counter({(r["agency_id"], r["procedure_code"], r["channel"], r["bucket"]): r["n"] for r in rows})
 
 
@@ -45,7 +50,10 @@ async def group_sums(conn, start: date, end: date, group: str, filters: tuple) -
                 count(*) FILTER (WHERE e.status IN (5, 6) AND e.due_at <= e.at) AS paused_overdue
             FROM facts f LEFT JOIN at_start s USING (code) LEFT JOIN at_end e USING (code)
             WHERE {_FILTER} GROUP BY 1""",
-        *filters, t0, t1)
+        *filters,
+        t0,
+        t1,
+    )
     moves = await conn.fetch(
         f"""SELECT {col} AS k,
                 count(*) FILTER (WHERE st.status = 9 AND f.compliance = 'early') AS resolved_early,
@@ -56,16 +64,27 @@ async def group_sums(conn, start: date, end: date, group: str, filters: tuple) -
                 count(*) FILTER (WHERE st.status = 8) AS stopped
             FROM fact_steps st JOIN facts f USING (code)
             WHERE st.at >= $4 AND st.at < $5 AND {_FILTER} GROUP BY 1""",
-        *filters, t0, t1)
+        *filters,
+        t0,
+        t1,
+    )
     out: dict[str, GroupSums] = defaultdict(lambda: GroupSums(Counter(), Counter(), Counter()))
     for r in states:
         g = out[r["k"]]
         g.flows.update(received_online=r["received_online"], received_direct=r["received_direct"])
         # at the start only the total of unfinished dossiers matters (column 6)
         g.start.update(awaiting=r["s_awaiting"], processing_within=r["s_unfinished_accepted"])
-        g.end.update({k: r[k] for k in ("awaiting", "processing_within", "processing_overdue", "paused_within",
-                                        "paused_overdue")})
+        g.end.update(
+            {
+                k: r[k]
+                for k in ("awaiting", "processing_within", "processing_overdue", "paused_within", "paused_overdue")
+            }
+        )
     for r in moves:
-        out[r["k"]].flows.update({k: r[k] for k in ("resolved_early", "resolved_on_time", "resolved_late",
-                                                    "withdrawn", "refused", "stopped")})
+        out[r["k"]].flows.update(
+            {
+                k: r[k]
+                for k in ("resolved_early", "resolved_on_time", "resolved_late", "withdrawn", "refused", "stopped")
+            }
+        )
     return dict(out)

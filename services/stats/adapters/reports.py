@@ -5,6 +5,7 @@ rows); a stock at the end of a day is every delta dated up to that day, which is
 the months before plus the days of its own month. So a report over a year reads a few
 thousand rows whatever the number of dossiers.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -13,8 +14,10 @@ from datetime import date, timedelta
 from services.stats.domain.report import GroupSums
 
 GROUP_COLUMNS = {"agency": "agency_id", "procedure": "procedure_code", "channel": "channel"}
-_FILTER = "($1::text IS NULL OR agency_id = $1) AND ($2::text IS NULL OR procedure_code = $2) " \
-          "AND ($3::text IS NULL OR channel = $3)"
+_FILTER = (
+    "($1::text IS NULL OR agency_id = $1) AND ($2::text IS NULL OR procedure_code = $2) "
+    "AND ($3::text IS NULL OR channel = $3)"
+)
 
 
 def _month_after(d: date) -> date:
@@ -44,7 +47,12 @@ async def flows(conn, start: date, end: date, group: str, filters: tuple) -> dic
                            WHEN channel = 'online' THEN 'received_online' ELSE 'received_direct' END AS m,
                    sum(n)::bigint AS n
             FROM parts WHERE metric NOT LIKE 'stock\\_%' GROUP BY 1, 2""",
-        *filters, start, end, first, stop)
+        *filters,
+        start,
+        end,
+        first,
+        stop,
+    )
     out: dict[str, Counter] = defaultdict(Counter)
     for r in rows:
         out[r["k"]][r["m"]] += r["n"]
@@ -62,7 +70,10 @@ async def stocks_at_end_of(conn, day: date, group: str, filters: tuple) -> dict[
                 SELECT {col}, metric, n FROM daily_counters
                 WHERE day >= $4 AND day <= $5 AND metric LIKE 'stock\\_%' AND {_FILTER})
             SELECT k, substr(metric, 7) AS m, sum(n)::bigint AS n FROM parts GROUP BY 1, 2""",
-        *filters, month, day)
+        *filters,
+        month,
+        day,
+    )
     out: dict[str, Counter] = defaultdict(Counter)
     for r in rows:
         out[r["k"]][r["m"]] += r["n"]
@@ -75,17 +86,21 @@ async def stocks_now(conn, group: str, filters: tuple) -> dict[str, Counter]:
     rows = await conn.fetch(
         f"""SELECT {col} AS k, bucket AS m, sum(n)::bigint AS n FROM board_counters
             WHERE bucket IN ('awaiting', 'processing_within', 'processing_overdue', 'paused_within', 'paused_overdue')
-              AND {_FILTER} GROUP BY 1, 2""", *filters)
+              AND {_FILTER} GROUP BY 1, 2""",
+        *filters,
+    )
     out: dict[str, Counter] = defaultdict(Counter)
     for r in rows:
         out[r["k"]][r["m"]] += r["n"]
     return out
 
 
-async def group_sums(conn, start: date, end: date, group: str, filters: tuple, *,
-                     end_is_now: bool) -> dict[str, GroupSums]:
+async def group_sums(
+    conn, start: date, end: date, group: str, filters: tuple, *, end_is_now: bool
+) -> dict[str, GroupSums]:
     f = await flows(conn, start, end, group, filters)
     s = await stocks_at_end_of(conn, start - timedelta(days=1), group, filters)
     e = await (stocks_now(conn, group, filters) if end_is_now else stocks_at_end_of(conn, end, group, filters))
-    return {k: GroupSums(f.get(k, Counter()), s.get(k, Counter()), e.get(k, Counter()))
-            for k in set(f) | set(s) | set(e)}
+    return {
+        k: GroupSums(f.get(k, Counter()), s.get(k, Counter()), e.get(k, Counter())) for k in set(f) | set(s) | set(e)
+    }

@@ -1,23 +1,45 @@
 """stats' SQL for ingestion and the live board: set-based reads and writes, one round trip each.
 Unqualified table names resolve to the active generation (generations.use_active)."""
+
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
+from typing import Any
 
 from services.stats.adapters.generations import PARTITION_LOCK
 from services.stats.domain.projection import Fact
+from shared.sql import columns, unnest_arrays
 
 _FACT_COLS = Fact._fields  # one column per field, in order: rows map to facts without names
-_FACT_TYPES = ("text", "text", "text", "text", "smallint", "bool", "timestamptz", "timestamptz", "timestamptz",
-               "timestamptz", "timestamptz", "text", "float8", "smallint", "int", "text")
+_FACT_TYPES = (
+    "text",
+    "text",
+    "text",
+    "text",
+    "smallint",
+    "bool",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "text",
+    "float8",
+    "smallint",
+    "int",
+    "text",
+)
 
 
 async def lock_partitions(conn, partitions: set[int]) -> None:
     # Two instances may hold one partition for a moment during a rebalance; this lock
     # makes the second wait and then see the first one's marks, so nothing is applied twice.
-    await conn.execute("SELECT pg_advisory_xact_lock($2, p) FROM (SELECT unnest($1::int[]) AS p ORDER BY 1) s",
-                       sorted(partitions), PARTITION_LOCK)
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock($2, p) FROM (SELECT unnest($1::int[]) AS p ORDER BY 1) s",
+        sorted(partitions),
+        PARTITION_LOCK,
+    )
 
 
 async def load_facts(conn, codes: list[str]) -> dict[str, Fact]:
@@ -28,13 +50,12 @@ async def load_facts(conn, codes: list[str]) -> dict[str, Fact]:
 async def save_facts(conn, facts: list[Fact]) -> None:
     if not facts:
         return
-    cols = [list(c) for c in zip(*facts)] + [[f.bucket for f in facts]]
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _FACT_COLS[1:] + ("bucket",))
-    arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(_FACT_TYPES, 1))
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*_FACT_COLS[1:], "bucket"))
     await conn.execute(
-        f"""INSERT INTO facts({', '.join(_FACT_COLS)}, bucket) SELECT * FROM unnest({arrays})
+        f"""INSERT INTO facts({", ".join(_FACT_COLS)}, bucket) SELECT * FROM unnest({unnest_arrays(_FACT_TYPES)})
             ON CONFLICT (code) DO UPDATE SET {updates}""",
-        *cols,
+        *columns(facts),
+        [f.bucket for f in facts],
     )
 
 
@@ -52,17 +73,8 @@ async def save_names(conn, names: dict[tuple[str, str], str]) -> None:
         await conn.execute(
             """INSERT INTO dimension_names AS d (kind, id, name) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
                ON CONFLICT (kind, id) DO UPDATE SET name = EXCLUDED.name WHERE d.name <> EXCLUDED.name""",
-            *[list(c) for c in zip(*rows)])
-
-
-def _columns(deltas: Counter) -> list[list]:
-    """{(day, (agency, procedure, channel), metric): n} as one list per column, zeros left out."""
-    days, agencies, procedures, channels, metrics, counts = [], [], [], [], [], []
-    for (day, (agency, procedure, channel), metric), n in deltas.items():
-        if n:
-            days.append(day), agencies.append(agency), procedures.append(procedure), channels.append(channel)
-            metrics.append(metric), counts.append(n)
-    return [days, agencies, procedures, channels, metrics, counts]
+            *columns(rows),
+        )
 
 
 # ORDER BY: concurrent batches (two instances) lock the counter rows they share in one order, so
@@ -75,12 +87,14 @@ async def add_board(conn, deltas: Counter) -> None:
             """INSERT INTO board_counters AS b (agency_id, procedure_code, channel, bucket, n)
                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) ORDER BY 1, 2, 3, 4
                ON CONFLICT (agency_id, procedure_code, channel, bucket) DO UPDATE SET n = b.n + EXCLUDED.n""",
-            *[list(c) for c in zip(*rows)])
+            *columns(rows),
+        )
 
 
 async def add_daily(conn, deltas: Counter) -> None:
     """{(day, dims, metric): n} added to the daily counters and, summed per month, to the monthly ones."""
-    if deltas:
+    rows = [(day, *dims, metric, n) for (day, dims, metric), n in deltas.items() if n]
+    if rows:
         await conn.execute(
             """WITH input AS (
                    SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
@@ -93,38 +107,50 @@ async def add_daily(conn, deltas: Counter) -> None:
                SELECT date_trunc('month', day)::date, agency_id, procedure_code, channel, metric, sum(n)
                FROM input GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
                ON CONFLICT (month, agency_id, procedure_code, channel, metric) DO UPDATE SET n = m.n + EXCLUDED.n""",
-            *_columns(deltas))
+            *columns(rows),
+        )
 
 
-_FILTER = "($1::text IS NULL OR agency_id = $1) AND ($2::text IS NULL OR procedure_code = $2) " \
-          "AND ($3::text IS NULL OR channel = $3)"
+_FILTER = (
+    "($1::text IS NULL OR agency_id = $1) AND ($2::text IS NULL OR procedure_code = $2) "
+    "AND ($3::text IS NULL OR channel = $3)"
+)
 GROUP_COLUMNS = {None: "''", "agency": "agency_id", "procedure": "procedure_code", "channel": "channel"}
 
 
-def _grouped(rows, field: str) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
+def _grouped(rows, field: str) -> dict[Any, dict[str, int]]:
+    out: dict[Any, dict[str, int]] = {}
     for r in rows:
         out.setdefault(r["k"], {})[r[field]] = r["n"]
     return out
 
 
 async def board_totals(conn, filters: tuple, group: str | None = None) -> dict[str, dict[str, int]]:
-    rows = await conn.fetch(f"SELECT {GROUP_COLUMNS[group]} AS k, bucket, sum(n)::bigint AS n FROM board_counters "
-                            f"WHERE {_FILTER} GROUP BY 1, 2", *filters)
+    rows = await conn.fetch(
+        f"SELECT {GROUP_COLUMNS[group]} AS k, bucket, sum(n)::bigint AS n FROM board_counters "
+        f"WHERE {_FILTER} GROUP BY 1, 2",
+        *filters,
+    )
     return _grouped(rows, "bucket")
 
 
 async def daily_totals(conn, day: date, filters: tuple, group: str | None = None) -> dict[str, dict[str, int]]:
     rows = await conn.fetch(
         f"SELECT {GROUP_COLUMNS[group]} AS k, metric, sum(n)::bigint AS n FROM daily_counters "
-        f"WHERE {_FILTER} AND day = $4 GROUP BY 1, 2", *filters, day)
+        f"WHERE {_FILTER} AND day = $4 GROUP BY 1, 2",
+        *filters,
+        day,
+    )
     return _grouped(rows, "metric")
 
 
 async def due_soon(conn, before: datetime, filters: tuple, group: str | None = None) -> dict[str, int]:
     rows = await conn.fetch(
         f"SELECT {GROUP_COLUMNS[group]} AS k, count(*) AS n FROM facts "
-        f"WHERE bucket = 'processing_within' AND due_at < $4 AND {_FILTER} GROUP BY 1", *filters, before)
+        f"WHERE bucket = 'processing_within' AND due_at < $4 AND {_FILTER} GROUP BY 1",
+        *filters,
+        before,
+    )
     return {r["k"]: r["n"] for r in rows}
 
 
@@ -132,7 +158,11 @@ async def days_series(conn, first: date, last: date, filters: tuple) -> dict[dat
     rows = await conn.fetch(
         f"""SELECT day AS k, metric, sum(n)::bigint AS n FROM daily_counters
             WHERE day BETWEEN $4 AND $5 AND metric IN ('received', 'resolved_early', 'resolved_on_time', 'resolved_late')
-              AND {_FILTER} GROUP BY 1, 2""", *filters, first, last)
+              AND {_FILTER} GROUP BY 1, 2""",
+        *filters,
+        first,
+        last,
+    )
     return _grouped(rows, "metric")
 
 
@@ -145,7 +175,10 @@ async def overdue_list(conn, filters: tuple, limit: int) -> tuple[int, list]:
             FROM facts f
             LEFT JOIN dimension_names a ON a.kind = 'agency' AND a.id = f.agency_id
             LEFT JOIN dimension_names p ON p.kind = 'procedure' AND p.id = f.procedure_code
-            WHERE {where} ORDER BY f.due_at, f.code LIMIT $4""", *filters, limit)
+            WHERE {where} ORDER BY f.due_at, f.code LIMIT $4""",
+        *filters,
+        limit,
+    )
     return total, rows
 
 

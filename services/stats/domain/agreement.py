@@ -3,6 +3,7 @@
 Both consume the lifecycle topic on their own, so at any moment one may be some events behind
 the other: a difference means something only when both describe the dossier at the same seq.
 """
+
 from __future__ import annotations
 
 from typing import Literal, NamedTuple
@@ -13,6 +14,7 @@ Verdict = Literal["agree", "differ", "behind"]
 class StatsSide(NamedTuple):
     """Stats' view of one dossier: accepted or not, its seq mark, its status now, and its status
     as of the seq resolution gave (from its steps: only status changes make a step)."""
+
     accepted: bool
     last_seq: int
     status: int

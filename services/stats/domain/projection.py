@@ -7,6 +7,7 @@ Two kinds of counters come out of a move:
   signed stock deltas (`stock_*`), whose running sum up to a day is how many dossiers were in
   that state at the end of that day. Period reports of any past period are sums of these.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,11 +19,33 @@ from shared.lifecycle import OutOfSequence, is_next
 from shared.local_time import local_day
 
 # Board buckets: each dossier is in exactly one at any time.
-BUCKETS = ("awaiting", "processing_within", "processing_overdue", "paused_within", "paused_overdue",
-           "waiting_handover", "returned", "withdrawn", "refused", "stopped")
+BUCKETS = (
+    "awaiting",
+    "processing_within",
+    "processing_overdue",
+    "paused_within",
+    "paused_overdue",
+    "waiting_handover",
+    "returned",
+    "withdrawn",
+    "refused",
+    "stopped",
+)
 # Daily flows: what happened on a local day.
-DAILY_METRICS = ("received", "resolved_early", "resolved_on_time", "resolved_late", "returned", "withdrawn",
-                 "refused", "stopped", "rated", "rated_satisfied", "rating_points", "resolved_centihours")
+DAILY_METRICS = (
+    "received",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "returned",
+    "withdrawn",
+    "refused",
+    "stopped",
+    "rated",
+    "rated_satisfied",
+    "rating_points",
+    "resolved_centihours",
+)
 # Unfinished states of the period report, each kept as a running stock of daily deltas.
 STOCKS = ("awaiting", "processing_within", "processing_overdue", "paused_within", "paused_overdue")
 _CLOSING = {10: "returned", 7: "withdrawn", 3: "refused", 8: "stopped"}
@@ -30,8 +53,12 @@ SATISFIED_FROM = 4  # a rating of 4 or 5 out of 5 counts as satisfied
 # Recorded by their owners; they move no count (an apology keeps the original due time).
 _NO_STATUS_CHANGE = {EventType.RATED.value, EventType.APOLOGY_ISSUED.value}
 # Plain strings: the hot loop compares millions of event types.
-_OVERDUE, _RATED, _ACCEPTED, _RESOLVED = (EventType.OVERDUE.value, EventType.RATED.value, EventType.ACCEPTED.value,
-                                          EventType.RESOLVED.value)
+_OVERDUE, _RATED, _ACCEPTED, _RESOLVED = (
+    EventType.OVERDUE.value,
+    EventType.RATED.value,
+    EventType.ACCEPTED.value,
+    EventType.RESOLVED.value,
+)
 _STARTED = EventType.PROCESSING_STARTED.value
 _PAUSING = {EventType.SUPPLEMENT_REQUESTED.value, EventType.FEE_REQUESTED.value}
 
@@ -48,14 +75,14 @@ class Fact(NamedTuple):  # a tuple: _replace is several times faster than datacl
     procedure_code: str
     channel: str
     status: int
-    overdue: bool                 # the board's view: its running due time has passed
+    overdue: bool  # the board's view: its running due time has passed
     received_at: datetime
-    state_since: datetime         # when the current status was reached
+    state_since: datetime  # when the current status was reached
     accepted_at: datetime | None
-    due_at: datetime | None       # the running due time (moved by pauses, renewed by a restart)
+    due_at: datetime | None  # the running due time (moved by pauses, renewed by a restart)
     resolved_at: datetime | None
     compliance: str | None
-    working_hours: float | None   # working time used, when resolved
+    working_hours: float | None  # working time used, when resolved
     rating: int | None
     last_seq: int
 
@@ -95,11 +122,15 @@ def stock_entry(fact: Fact) -> list[tuple[date, str, int]]:
     if fact.status == 1:
         return [(day, "stock_awaiting", 1)]
     if fact.status in (2, 4):
+        assert fact.due_at is not None, "a running clock has a due time"
         due_day = local_day(fact.due_at)
         if due_day <= day:
             return [(day, "stock_processing_overdue", 1)]
-        return [(day, "stock_processing_within", 1), (due_day, "stock_processing_within", -1),
-                (due_day, "stock_processing_overdue", 1)]
+        return [
+            (day, "stock_processing_within", 1),
+            (due_day, "stock_processing_within", -1),
+            (due_day, "stock_processing_overdue", 1),
+        ]
     if fact.status in (5, 6):
         kind = "overdue" if paused_overdue(fact.due_at, fact.state_since) else "within"
         return [(day, f"stock_paused_{kind}", 1)]
@@ -115,8 +146,8 @@ def stock_exit(fact: Fact, at: datetime) -> list[tuple[date, str, int]]:
 @dataclass
 class Change:
     fact: Fact
-    buckets: list[tuple[Dims, str, int]]              # (dims, bucket, +1/-1)
-    daily: list[tuple[date, Dims, str, int]]          # (day, dims, metric, signed n)
+    buckets: list[tuple[Dims, str, int]]  # (dims, bucket, +1/-1)
+    daily: list[tuple[date, Dims, str, int]]  # (day, dims, metric, signed n)
     step: tuple[int, int, datetime, datetime | None] | None  # (seq, status, at, due_at) of a status change
 
 
@@ -124,8 +155,14 @@ def project(fact: Fact | None, event) -> Change | None:
     """Apply one event; None for a duplicate (already applied), Rejected for one that cannot be."""
     seq, p, at = event.seq, event.payload, event.occurred_at
     try:
-        if not is_next(event.dossier_code, fact.last_seq if fact else 0, fact.status if fact else None, seq,
-                       event.type, getattr(p, "from_status", None)):
+        if not is_next(
+            event.dossier_code,
+            fact.last_seq if fact else 0,
+            fact.status if fact else None,
+            seq,
+            event.type,
+            getattr(p, "from_status", None),
+        ):
             return None  # already applied: a redelivery
     except OutOfSequence as exc:
         raise Rejected(str(exc)) from None
@@ -135,10 +172,23 @@ def project(fact: Fact | None, event) -> Change | None:
         if not hasattr(p, "dimensions"):
             raise Rejected(f"{event.type} for unknown dossier {event.dossier_code}")
         d = p.dimensions
-        new = Fact(code=event.dossier_code, agency_id=d.agency_id, procedure_code=d.procedure_code,
-                   channel=d.channel.value, status=p.to_status, overdue=False, received_at=at, state_since=at,
-                   accepted_at=None, due_at=None, resolved_at=None, compliance=None, working_hours=None,
-                   rating=None, last_seq=seq)
+        new = Fact(
+            code=event.dossier_code,
+            agency_id=d.agency_id,
+            procedure_code=d.procedure_code,
+            channel=d.channel.value,
+            status=p.to_status,
+            overdue=False,
+            received_at=at,
+            state_since=at,
+            accepted_at=None,
+            due_at=None,
+            resolved_at=None,
+            compliance=None,
+            working_hours=None,
+            rating=None,
+            last_seq=seq,
+        )
         new = _status_change(new, event)
         dims = new.dims
         daily.append((local_day(at), dims, "received", 1))
@@ -185,8 +235,9 @@ def _status_change(fact: Fact, event, **changes) -> Fact:
         due = p.due_at if p.due_at is not None else fact.due_at
         changes.update(due_at=due, overdue=paused_overdue(due, at))
     elif kind == _RESOLVED:
-        changes.update(resolved_at=at, compliance=p.compliance, due_at=p.due_at, overdue=False,
-                       working_hours=p.working_hours_used)
+        changes.update(
+            resolved_at=at, compliance=p.compliance, due_at=p.due_at, overdue=False, working_hours=p.working_hours_used
+        )
     else:
         changes.update(overdue=False)
     return fact._replace(**changes)

@@ -5,33 +5,39 @@ maximum. **Decision:** the targets are 100% for progress and satisfaction (the d
 intent: every dossier on time, every citizen satisfied) and 100% for the online share, so a
 score is simply the rate times the maximum; they are constants here, stated in every answer.
 """
+
 from __future__ import annotations
 
 from collections import Counter
 
 from services.stats.domain.report import GroupSums, rate, row_for
 
-INDICATORS = {
+INDICATORS: dict[str, dict] = {
     "progress": {
-        "max_points": 20, "target": 100.0,
+        "max_points": 20,
+        "target": 100.0,
         "formula_vi": "(đã giải quyết trước hạn + đúng hạn + đang giải quyết trong hạn + tạm dừng trong hạn) / "
-                      "(đã giải quyết + đang giải quyết + tạm dừng) trong kỳ",
+        "(đã giải quyết + đang giải quyết + tạm dừng) trong kỳ",
         "formula_en": "(resolved early + on time + in processing within deadline + paused within deadline) / "
-                      "(resolved + in processing + paused) for the period",
+        "(resolved + in processing + paused) for the period",
     },
     "satisfaction": {
-        "max_points": 18, "target": 100.0,
+        "max_points": 18,
+        "target": 100.0,
         "formula_vi": "số đánh giá 4–5 sao / tổng số đánh giá trong kỳ",
         "formula_en": "ratings of 4 or 5 out of 5 / all ratings given in the period",
     },
     "online": {
-        "max_points": 12, "target": 100.0,
+        "max_points": 12,
+        "target": 100.0,
         "formula_vi": "hồ sơ tiếp nhận trực tuyến / tổng hồ sơ tiếp nhận trong kỳ",
         "formula_en": "dossiers received online / all dossiers received in the period",
     },
 }
-AVERAGE_FORMULA = {"vi": "tổng thời gian làm việc đã dùng (không tính thời gian tạm dừng) / số hồ sơ đã giải quyết",
-                   "en": "working hours used (pauses excluded) / dossiers resolved in the period"}
+AVERAGE_FORMULA = {
+    "vi": "tổng thời gian làm việc đã dùng (không tính thời gian tạm dừng) / số hồ sơ đã giải quyết",
+    "en": "working hours used (pauses excluded) / dossiers resolved in the period",
+}
 
 
 def _indicator(name: str, part: int, whole: int) -> dict:
@@ -43,8 +49,12 @@ def _indicator(name: str, part: int, whole: int) -> dict:
 
 def quality_row(flows: Counter, report_row: dict) -> dict:
     r = report_row
-    on_track = r["resolved_early"] + r["resolved_on_time"] + r["in_processing_within"] + \
-        (r["paused_total"] - r["paused_overdue"])
+    on_track = (
+        r["resolved_early"]
+        + r["resolved_on_time"]
+        + r["in_processing_within"]
+        + (r["paused_total"] - r["paused_overdue"])
+    )
     considered = r["resolved_total"] + r["in_processing_total"] + r["paused_total"]
     received = r["received_online"] + r["received_direct"]
     resolved = r["resolved_total"]
@@ -67,8 +77,9 @@ def quality(sums: dict[str, GroupSums], names: dict[str, str]) -> dict:
         total.start.update(s.start)
         total.end.update(s.end)
     return {
-        "indicators": {k: {kk: v[kk] for kk in ("max_points", "target", "formula_vi", "formula_en")}
-                       for k, v in INDICATORS.items()},
+        "indicators": {
+            k: {kk: v[kk] for kk in ("max_points", "target", "formula_vi", "formula_en")} for k, v in INDICATORS.items()
+        },
         "average_working_hours_formula": AVERAGE_FORMULA,
         "rows": rows,
         "total": {"key": None, "name": "Tổng cộng", **quality_row(total.flows, row_for(total))},

@@ -7,6 +7,7 @@ extra ones, so that every dossier received is accounted for exactly once:
   received total = resolved + in processing + paused + awaiting acceptance
                    + withdrawn + refused + stopped
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -43,6 +44,7 @@ CHANNEL_NAMES_VI = {"counter": "Trực tiếp", "online": "Trực tuyến", "pos
 @dataclass(frozen=True)
 class GroupSums:
     """For one group: flows within the period, stocks at the start (end of the day before) and at the end."""
+
     flows: Counter
     start: Counter
     end: Counter
@@ -53,15 +55,20 @@ def row_for(s: GroupSums) -> dict[str, int | float | None]:
     r: dict = {
         "received_online": f["received_online"],
         "received_direct": f["received_direct"],
-        "carried_over": sum(start[k] for k in ("awaiting", "processing_within", "processing_overdue",
-                                               "paused_within", "paused_overdue")),
-        "resolved_early": f["resolved_early"], "resolved_on_time": f["resolved_on_time"],
+        "carried_over": sum(
+            start[k] for k in ("awaiting", "processing_within", "processing_overdue", "paused_within", "paused_overdue")
+        ),
+        "resolved_early": f["resolved_early"],
+        "resolved_on_time": f["resolved_on_time"],
         "resolved_late": f["resolved_late"],
-        "in_processing_within": end["processing_within"], "in_processing_overdue": end["processing_overdue"],
+        "in_processing_within": end["processing_within"],
+        "in_processing_overdue": end["processing_overdue"],
         "paused_overdue": end["paused_overdue"],
         "paused_total": end["paused_within"] + end["paused_overdue"],
         "awaiting": end["awaiting"],
-        "withdrawn": f["withdrawn"], "refused": f["refused"], "stopped": f["stopped"],
+        "withdrawn": f["withdrawn"],
+        "refused": f["refused"],
+        "stopped": f["stopped"],
     }
     return _totals(r)
 
@@ -86,12 +93,18 @@ def total_row(rows: list[dict]) -> dict:
 
 def unaccounted(r: dict) -> int:
     """Received minus every way a dossier can end the period: 0 when each is counted once."""
-    return r["received_total"] - (r["resolved_total"] + r["in_processing_total"] + r["paused_total"] + r["awaiting"]
-                                  + r["withdrawn"] + r["refused"] + r["stopped"])
+    return r["received_total"] - (
+        r["resolved_total"]
+        + r["in_processing_total"]
+        + r["paused_total"]
+        + r["awaiting"]
+        + r["withdrawn"]
+        + r["refused"]
+        + r["stopped"]
+    )
 
 
-def build(start: date, end: date, group_by: str, sums: dict[str, GroupSums], names: dict[str, str],
-          as_of: str) -> dict:
+def build(start: date, end: date, group_by: str, sums: dict[str, GroupSums], names: dict[str, str], as_of: str) -> dict:
     rows = []
     for key in sorted(sums):
         row = row_for(sums[key])
@@ -101,7 +114,10 @@ def build(start: date, end: date, group_by: str, sums: dict[str, GroupSums], nam
     return {
         "form": "Biểu số 06/VPCP/KSTT",
         "title": "Tình hình, kết quả giải quyết thủ tục hành chính",
-        "from": start.isoformat(), "to": end.isoformat(), "group_by": group_by, "as_of": as_of,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "group_by": group_by,
+        "as_of": as_of,
         "columns": [{"key": k, "number": n, "vi": vi, "en": en} for k, n, vi, en in COLUMNS],
         "rows": rows,
         "total": {"key": None, "name": "Tổng cộng", **total},

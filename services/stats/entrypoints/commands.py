@@ -6,13 +6,14 @@
 They use the same settings as the service (StatsSettings: STATS_DATABASE_URL,
 KAFKA_BOOTSTRAP_SERVERS, RESOLUTION_URL, STATS_REBUILD_WORKERS, …) and may run while it runs.
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from services.stats.adapters import generations
 from services.stats.entrypoints.runtime import MIGRATIONS
@@ -27,8 +28,12 @@ from shared.runtime import tune_gc
 def _bar(p: rebuild_service.Progress) -> None:
     total = max(p.total, p.applied, 1)
     done = int(30 * p.applied / total)
-    print(f"\r  [{'#' * done}{'.' * (30 - done)}] {p.applied:,}/{total:,} events  {p.rate:,.0f}/s",
-          end="", file=sys.stderr, flush=True)
+    print(
+        f"\r  [{'#' * done}{'.' * (30 - done)}] {p.applied:,}/{total:,} events  {p.rate:,.0f}/s",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 async def _pool(settings: StatsSettings):
@@ -42,16 +47,24 @@ async def rebuild(settings: StatsSettings) -> int:
     pool = await _pool(settings)
     tune_gc()
     try:
-        print(f"rebuild: replaying {LIFECYCLE_TOPIC} from {settings.kafka_bootstrap} into new tables…",
-              file=sys.stderr)
-        result = await rebuild_service.rebuild(pool, settings.database_url, settings.kafka_bootstrap, LIFECYCLE_TOPIC,
-                                               _bar, workers=settings.rebuild_workers)
+        print(f"rebuild: replaying {LIFECYCLE_TOPIC} from {settings.kafka_bootstrap} into new tables…", file=sys.stderr)
+        result = await rebuild_service.rebuild(
+            pool,
+            settings.database_url,
+            settings.kafka_bootstrap,
+            LIFECYCLE_TOPIC,
+            _bar,
+            workers=settings.rebuild_workers,
+        )
     finally:
         await pool.close()
     print(file=sys.stderr)
-    print(f"rebuild: {result['events']:,} events in {result['seconds']} s ({result['events_per_second']:,}/s); "
-          f"now serving {result['generation']} (replaced {result['replaced']}); "
-          f"undecodable {result['skipped_bad']}, not applicable {result['rejected']}", file=sys.stderr)
+    print(
+        f"rebuild: {result['events']:,} events in {result['seconds']} s ({result['events_per_second']:,}/s); "
+        f"now serving {result['generation']} (replaced {result['replaced']}); "
+        f"undecodable {result['skipped_bad']}, not applicable {result['rejected']}",
+        file=sys.stderr,
+    )
     print(json.dumps(result))
     return 0
 
@@ -59,8 +72,9 @@ async def rebuild(settings: StatsSettings) -> int:
 async def reconcile(settings: StatsSettings, resolution_url: str | None) -> int:
     pool = await _pool(settings)
     try:
-        result = await reconcile_service.reconcile(pool, datetime.now(timezone.utc), resolution_url,
-                                                   settings.kafka_bootstrap, settings.reconcile_settle_s)
+        result = await reconcile_service.reconcile(
+            pool, datetime.now(UTC), resolution_url, settings.kafka_bootstrap, settings.reconcile_settle_s
+        )
     finally:
         await pool.close()
     print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -74,8 +88,11 @@ def main(argv: list[str]) -> int:
     sub.add_parser("rebuild", help="rebuild the projections from the lifecycle topic, then switch")
     rec = sub.add_parser("reconcile", help="compare counters, facts and resolution's statuses")
     settings = StatsSettings()
-    rec.add_argument("--resolution-url", default=settings.resolution_url,
-                     help="resolution's base URL; empty to skip the status comparison")
+    rec.add_argument(
+        "--resolution-url",
+        default=settings.resolution_url,
+        help="resolution's base URL; empty to skip the status comparison",
+    )
     args = parser.parse_args(argv)
     if args.command == "rebuild":
         return asyncio.run(rebuild(settings))

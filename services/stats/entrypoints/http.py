@@ -1,5 +1,6 @@
 """stats' HTTP API: the live board, its stream, period reports, the quality index and
 reconciliation. Routes only translate."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,24 +27,36 @@ def _filters(agency, procedure, channel) -> dict:
 
 
 @router.get("/live", response_model=schemas.LiveBoardOut, summary="Bảng theo dõi trực tuyến / the live board")
-async def live(request: Request, agency: Code = None, procedure: Code = None,
-               channel: Channel | None = None) -> dict:
+async def live(request: Request, agency: Code = None, procedure: Code = None, channel: Channel | None = None) -> dict:
     rt = runtime_of(request)
     return await board.live_board(rt.db, rt.calendar, rt.clock(), **_filters(agency, procedure, channel))
 
 
-@router.get("/live/groups", response_model=schemas.LiveGroupsOut, summary="Bảng theo dõi theo cơ quan, thủ tục hoặc kênh / the board per group")
-async def live_groups(request: Request, by: Literal["agency", "procedure", "channel"] = "agency",
-                      agency: Code = None, procedure: Code = None,
-                      channel: Channel | None = None) -> dict:
+@router.get(
+    "/live/groups",
+    response_model=schemas.LiveGroupsOut,
+    summary="Bảng theo dõi theo cơ quan, thủ tục hoặc kênh / the board per group",
+)
+async def live_groups(
+    request: Request,
+    by: Literal["agency", "procedure", "channel"] = "agency",
+    agency: Code = None,
+    procedure: Code = None,
+    channel: Channel | None = None,
+) -> dict:
     rt = runtime_of(request)
     return await board.live_groups(rt.db, rt.calendar, rt.clock(), by, **_filters(agency, procedure, channel))
 
 
-@router.get("/live/stream", summary="Bảng theo dõi, cập nhật liên tục (SSE) / the live board as server-sent events",
-            response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}})
-async def live_stream(request: Request, agency: Code = None, procedure: Code = None,
-                      channel: Channel | None = None) -> StreamingResponse:
+@router.get(
+    "/live/stream",
+    summary="Bảng theo dõi, cập nhật liên tục (SSE) / the live board as server-sent events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def live_stream(
+    request: Request, agency: Code = None, procedure: Code = None, channel: Channel | None = None
+) -> StreamingResponse:
     rt = runtime_of(request)
     filters = _filters(agency, procedure, channel)
 
@@ -61,57 +74,107 @@ async def live_stream(request: Request, agency: Code = None, procedure: Code = N
                 yield ": still here\n\n"
             try:
                 await asyncio.wait_for(changed.wait(), STREAM_RECHECK_S)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 idle += STREAM_RECHECK_S
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
 
 
-@router.get("/daily", response_model=schemas.DailyOut, summary="Tiếp nhận và giải quyết theo ngày / received and resolved per day")
-async def daily(request: Request, days: int = Query(30, ge=1, le=366), agency: Code = None,
-                procedure: Code = None, channel: Channel | None = None) -> dict:
+@router.get(
+    "/daily",
+    response_model=schemas.DailyOut,
+    summary="Tiếp nhận và giải quyết theo ngày / received and resolved per day",
+)
+async def daily(
+    request: Request,
+    days: int = Query(30, ge=1, le=366),
+    agency: Code = None,
+    procedure: Code = None,
+    channel: Channel | None = None,
+) -> dict:
     rt = runtime_of(request)
     return await board.daily_series(rt.db, rt.clock(), days, **_filters(agency, procedure, channel))
 
 
-@router.get("/overdue", response_model=schemas.OverdueOut, summary="Hồ sơ quá hạn / overdue dossiers (no personal data)")
-async def overdue(request: Request, limit: int = Query(100, ge=1, le=1000), agency: Code = None,
-                  procedure: Code = None, channel: Channel | None = None) -> dict:
+@router.get(
+    "/overdue", response_model=schemas.OverdueOut, summary="Hồ sơ quá hạn / overdue dossiers (no personal data)"
+)
+async def overdue(
+    request: Request,
+    limit: int = Query(100, ge=1, le=1000),
+    agency: Code = None,
+    procedure: Code = None,
+    channel: Channel | None = None,
+) -> dict:
     rt = runtime_of(request)
     return await board.overdue(rt.db, rt.calendar, rt.clock(), limit, **_filters(agency, procedure, channel))
 
 
-@router.get("/report", response_model=schemas.ReportOut, summary="Báo cáo định kỳ, Biểu số 06/VPCP/KSTT / the period report",
-            responses={200: {"content": {"application/json": {}, "text/csv": {},
-                                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
-async def report(request: Request, from_: date = Query(..., alias="from"), to: date = Query(...),
-                 group_by: Literal["agency", "procedure", "channel"] = "agency",
-                 format: Literal["json", "csv", "xlsx"] = "json", agency: Code = None,
-                 procedure: Code = None, channel: Channel | None = None):
+@router.get(
+    "/report",
+    response_model=schemas.ReportOut,
+    summary="Báo cáo định kỳ, Biểu số 06/VPCP/KSTT / the period report",
+    responses={
+        200: {
+            "content": {
+                "application/json": {},
+                "text/csv": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            }
+        }
+    },
+)
+async def report(
+    request: Request,
+    from_: date = Query(..., alias="from"),
+    to: date = Query(...),
+    group_by: Literal["agency", "procedure", "channel"] = "agency",
+    format: Literal["json", "csv", "xlsx"] = "json",
+    agency: Code = None,
+    procedure: Code = None,
+    channel: Channel | None = None,
+):
     rt = runtime_of(request)
     f = _filters(agency, procedure, channel)
-    answer = await reports.period_report(rt.db, rt.clock(), from_, to, group_by,
-                                         (f["agency"], f["procedure"], f["channel"]))
+    answer = await reports.period_report(
+        rt.db, rt.clock(), from_, to, group_by, (f["agency"], f["procedure"], f["channel"])
+    )
     if format == "json":
         return answer
     name = f"bieu-06-{from_.isoformat()}-{to.isoformat()}-{group_by}.{format}"
-    body, media = ((report_files.to_csv(answer), "text/csv; charset=utf-8") if format == "csv" else
-                   (report_files.to_xlsx(answer),
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    body, media = (
+        (report_files.to_csv(answer), "text/csv; charset=utf-8")
+        if format == "csv"
+        else (report_files.to_xlsx(answer), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    )
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/quality", response_model=schemas.QualityOut, summary="Chỉ số chất lượng phục vụ (QĐ 766) / the service-quality index")
+@router.get(
+    "/quality",
+    response_model=schemas.QualityOut,
+    summary="Chỉ số chất lượng phục vụ (QĐ 766) / the service-quality index",
+)
 async def quality(request: Request, from_: date = Query(..., alias="from"), to: date = Query(...)) -> dict:
     rt = runtime_of(request)
     return await reports.quality_index(rt.db, rt.clock(), from_, to)
 
 
-@router.get("/reconciliation", response_model=schemas.ReconciliationOut, summary="Đối soát số liệu / reconcile counters, facts and resolution")
+@router.get(
+    "/reconciliation",
+    response_model=schemas.ReconciliationOut,
+    summary="Đối soát số liệu / reconcile counters, facts and resolution",
+)
 async def reconciliation(request: Request, with_resolution: bool = True) -> dict:
     rt = runtime_of(request)
-    result = await reconcile.reconcile(rt.db, rt.clock(), rt.settings.resolution_url if with_resolution else None,
-                                       rt.settings.kafka_bootstrap, rt.settings.reconcile_settle_s)
+    result = await reconcile.reconcile(
+        rt.db,
+        rt.clock(),
+        rt.settings.resolution_url if with_resolution else None,
+        rt.settings.kafka_bootstrap,
+        rt.settings.reconcile_settle_s,
+    )
     rt.reconciliation_gauge.set(result["mismatches"])
     return result

@@ -1,5 +1,6 @@
 """The one place a stats process is wired: the batch consumer of the lifecycle topic, the board's
 API and page, the change listener and the periodic reconciliation."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +19,9 @@ from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, STATS_GROUP, parse
 log = logging.getLogger(__name__)
 TITLE = "stats: thống kê hồ sơ"
 DESCRIPTION = "Live board and statistics built only from lifecycle events."
-ASYNCAPI_DESCRIPTION = ("Statistics: consumes the lifecycle topic into facts and counters; publishes nothing but "
-                        "dead letters.")
+ASYNCAPI_DESCRIPTION = (
+    "Statistics: consumes the lifecycle topic into facts and counters; publishes nothing but dead letters."
+)
 
 
 def create_runtime(settings: StatsSettings | None = None) -> StatsRuntime:
@@ -32,10 +34,17 @@ def create_runtime(settings: StatsSettings | None = None) -> StatsRuntime:
     rt.jobs.append(lambda: rt.board_changes.listen(rt.settings.database_url))
     if rt.settings.reconcile_interval_s > 0:
         rt.jobs.append(lambda: reconciliation_job(rt))
-    rt.consume(LIFECYCLE_TOPIC, STATS_GROUP, parse_event, lambda items: ingest.apply_batch(rt.db, items),
-               max_records=ingest.BATCH_RECORDS, description="Facts and counters, one transaction per batch")
-    rt.document_publication(DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and "
-                            "origin in headers")
+    rt.consume(
+        LIFECYCLE_TOPIC,
+        STATS_GROUP,
+        parse_event,
+        lambda items: ingest.apply_batch(rt.db, items),
+        max_records=ingest.BATCH_RECORDS,
+        description="Facts and counters, one transaction per batch",
+    )
+    rt.document_publication(
+        DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers"
+    )
     return rt
 
 
@@ -44,8 +53,13 @@ async def reconciliation_job(rt: StatsRuntime) -> None:
     while True:
         await asyncio.sleep(rt.settings.reconcile_interval_s)
         try:
-            result = await reconcile.reconcile(rt.db, rt.clock(), rt.settings.resolution_url,
-                                               rt.settings.kafka_bootstrap, rt.settings.reconcile_settle_s)
+            result = await reconcile.reconcile(
+                rt.db,
+                rt.clock(),
+                rt.settings.resolution_url,
+                rt.settings.kafka_bootstrap,
+                rt.settings.reconcile_settle_s,
+            )
             rt.reconciliation_gauge.set(result["mismatches"])
         except Exception as exc:  # the next round tries again; the gauge keeps its last value
             log.warning("reconciliation failed: %s", exc)

@@ -1,4 +1,5 @@
 """What a stats process holds besides what every service does, and how a route reaches it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,9 +20,11 @@ class StatsRuntime(Runtime):
     def __init__(self, settings: StatsSettings):
         super().__init__(settings, MIGRATIONS, with_outbox=False)
         self.board_changes = BoardChanges()  # wakes the board's event streams when a batch committed
-        self.reconciliation_gauge = Gauge("stats_reconciliation_mismatches",
-                                          "Mismatches found by the last reconciliation (counters, facts, resolution)",
-                                          registry=self.registry)
+        self.reconciliation_gauge = Gauge(
+            "stats_reconciliation_mismatches",
+            "Mismatches found by the last reconciliation (counters, facts, resolution)",
+            registry=self.registry,
+        )
 
 
 def runtime_of(request: Request) -> StatsRuntime:

@@ -1,4 +1,5 @@
 """The shapes of stats' answers, for the OpenAPI document and for clients (the routes' response models)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -113,7 +114,7 @@ class ReportColumn(BaseModel):
 
 
 # One field per column of the form, from the same list the form is laid out with.
-_ROW_FIELDS: dict[str, Any] = {k: (int, ...) for k in COUNT_KEYS}
+_ROW_FIELDS: dict[str, Any] = dict.fromkeys(COUNT_KEYS, (int, ...))
 _ROW_FIELDS["on_time_rate"] = (float | None, Field(description="Percent resolved early or on time"))
 ReportRow = create_model("ReportRow", key=(str | None, ...), name=(str, ...), **_ROW_FIELDS)
 assert set(ReportRow.model_fields) == {"key", "name", *(k for k, *_ in COLUMNS)}
@@ -128,8 +129,8 @@ class ReportOut(BaseModel):
     group_by: Literal["agency", "procedure", "channel"]
     as_of: str
     columns: list[ReportColumn]
-    rows: list[ReportRow]  # type: ignore[valid-type]
-    total: ReportRow  # type: ignore[valid-type]
+    rows: list[ReportRow]
+    total: ReportRow
     unaccounted: int = Field(description="Received minus every way a dossier can end the period: always 0")
 
 

@@ -1,5 +1,6 @@
 """The live board of docs/domain.md, "What is counted", read from the counters: in total, per
 agency, procedure or channel, the last days' series and the overdue list."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -20,21 +21,34 @@ def _board(buckets: dict[str, int], daily: dict[str, int], due_soon: int) -> dic
     return {
         "received_today": d["received"],
         "awaiting_acceptance": b["awaiting"],
-        "in_processing": {"within_deadline": b["processing_within"], "overdue": b["processing_overdue"],
-                          "due_soon": due_soon,
-                          "total": b["processing_within"] + b["processing_overdue"]},
-        "paused": {"within_deadline": b["paused_within"], "overdue": b["paused_overdue"],
-                   "total": b["paused_within"] + b["paused_overdue"]},
-        "resolved_today": {"early": d["resolved_early"], "on_time": d["resolved_on_time"],
-                           "late": d["resolved_late"],
-                           "total": d["resolved_early"] + d["resolved_on_time"] + d["resolved_late"]},
+        "in_processing": {
+            "within_deadline": b["processing_within"],
+            "overdue": b["processing_overdue"],
+            "due_soon": due_soon,
+            "total": b["processing_within"] + b["processing_overdue"],
+        },
+        "paused": {
+            "within_deadline": b["paused_within"],
+            "overdue": b["paused_overdue"],
+            "total": b["paused_within"] + b["paused_overdue"],
+        },
+        "resolved_today": {
+            "early": d["resolved_early"],
+            "on_time": d["resolved_on_time"],
+            "late": d["resolved_late"],
+            "total": d["resolved_early"] + d["resolved_on_time"] + d["resolved_late"],
+        },
         "waiting_handover": b["waiting_handover"],
         "returned": b["returned"],
         "withdrawn": b["withdrawn"],
         "refused": b["refused"],
         "stopped": b["stopped"],
-        "today": {"returned": d["returned"], "withdrawn": d["withdrawn"], "refused": d["refused"],
-                  "stopped": d["stopped"]},
+        "today": {
+            "returned": d["returned"],
+            "withdrawn": d["withdrawn"],
+            "refused": d["refused"],
+            "stopped": d["stopped"],
+        },
         "total_dossiers": sum(b.values()),
     }
 
@@ -52,29 +66,56 @@ async def _read(pool, calendar, now: datetime, filters: tuple, group: str | None
 
 def _header(now: datetime, filters: tuple) -> dict:
     agency, procedure, channel = filters
-    return {"as_of": now.isoformat(), "day": local_day(now).isoformat(),
-            "filters": {"agency": agency, "procedure": procedure, "channel": channel}}
+    return {
+        "as_of": now.isoformat(),
+        "day": local_day(now).isoformat(),
+        "filters": {"agency": agency, "procedure": procedure, "channel": channel},
+    }
 
 
-async def live_board(pool: asyncpg.Pool, calendar, now: datetime, *, agency: str | None = None,
-                     procedure: str | None = None, channel: str | None = None) -> dict:
+async def live_board(
+    pool: asyncpg.Pool,
+    calendar,
+    now: datetime,
+    *,
+    agency: str | None = None,
+    procedure: str | None = None,
+    channel: str | None = None,
+) -> dict:
     filters = (agency, procedure, channel)
     buckets, daily, due_soon, _ = await _read(pool, calendar, now, filters, None)
     return {**_header(now, filters), **_board(buckets.get("", {}), daily.get("", {}), due_soon.get("", 0))}
 
 
-async def live_groups(pool: asyncpg.Pool, calendar, now: datetime, by: str, *, agency: str | None = None,
-                      procedure: str | None = None, channel: str | None = None) -> dict:
+async def live_groups(
+    pool: asyncpg.Pool,
+    calendar,
+    now: datetime,
+    by: str,
+    *,
+    agency: str | None = None,
+    procedure: str | None = None,
+    channel: str | None = None,
+) -> dict:
     """The board per agency, procedure or channel: the dashboard's table."""
     filters = (agency, procedure, channel)
     buckets, daily, due_soon, names = await _read(pool, calendar, now, filters, by)
-    rows = [{"key": k, "name": names.get(k, k), **_board(buckets.get(k, {}), daily.get(k, {}), due_soon.get(k, 0))}
-            for k in sorted(set(buckets) | set(daily))]
+    rows = [
+        {"key": k, "name": names.get(k, k), **_board(buckets.get(k, {}), daily.get(k, {}), due_soon.get(k, 0))}
+        for k in sorted(set(buckets) | set(daily))
+    ]
     return {**_header(now, filters), "by": by, "rows": rows}
 
 
-async def daily_series(pool: asyncpg.Pool, now: datetime, days: int, *, agency: str | None = None,
-                       procedure: str | None = None, channel: str | None = None) -> dict:
+async def daily_series(
+    pool: asyncpg.Pool,
+    now: datetime,
+    days: int,
+    *,
+    agency: str | None = None,
+    procedure: str | None = None,
+    channel: str | None = None,
+) -> dict:
     """Received and resolved per local day for the last `days` days, oldest first, zeros included."""
     filters = (agency, procedure, channel)
     last = local_day(now)
@@ -86,23 +127,48 @@ async def daily_series(pool: asyncpg.Pool, now: datetime, days: int, *, agency: 
     for i in range(days):
         day = first + timedelta(days=i)
         m = series.get(day, {})
-        out.append({"day": day.isoformat(), "received": int(m.get("received", 0)),
-                    "resolved": int(sum(m.get(k, 0) for k in ("resolved_early", "resolved_on_time", "resolved_late"))),
-                    "resolved_late": int(m.get("resolved_late", 0))})
+        out.append(
+            {
+                "day": day.isoformat(),
+                "received": int(m.get("received", 0)),
+                "resolved": int(sum(m.get(k, 0) for k in ("resolved_early", "resolved_on_time", "resolved_late"))),
+                "resolved_late": int(m.get("resolved_late", 0)),
+            }
+        )
     return {**_header(now, filters), "days": out}
 
 
-async def overdue(pool: asyncpg.Pool, calendar, now: datetime, limit: int, *, agency: str | None = None,
-                  procedure: str | None = None, channel: str | None = None) -> dict:
+async def overdue(
+    pool: asyncpg.Pool,
+    calendar,
+    now: datetime,
+    limit: int,
+    *,
+    agency: str | None = None,
+    procedure: str | None = None,
+    channel: str | None = None,
+) -> dict:
     """Overdue dossiers, most overdue first: codes and procedures only, no personal data."""
     filters = (agency, procedure, channel)
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await generations.use_active(conn)
         total, rows = await repo.overdue_list(conn, filters, limit)
-    return {**_header(now, filters), "total": total, "rows": [{
-        "code": r["code"], "agency_id": r["agency_id"], "agency_name": r["agency_name"],
-        "procedure_code": r["procedure_code"], "procedure_name": r["procedure_name"], "channel": r["channel"],
-        "status": r["status"], "due_at": r["due_at"].isoformat(),
-        # working days past the due time (the clock of a paused dossier stopped earlier)
-        "days_overdue": round(calendar.working_hours_between(r["due_at"], now) / WORKING_DAY_HOURS, 1),
-    } for r in rows]}
+    return {
+        **_header(now, filters),
+        "total": total,
+        "rows": [
+            {
+                "code": r["code"],
+                "agency_id": r["agency_id"],
+                "agency_name": r["agency_name"],
+                "procedure_code": r["procedure_code"],
+                "procedure_name": r["procedure_name"],
+                "channel": r["channel"],
+                "status": r["status"],
+                "due_at": r["due_at"].isoformat(),
+                # working days past the due time (the clock of a paused dossier stopped earlier)
+                "days_overdue": round(calendar.working_hours_between(r["due_at"], now) / WORKING_DAY_HOURS, 1),
+            }
+            for r in rows
+        ],
+    }

@@ -1,4 +1,5 @@
 """Apply a batch of lifecycle events to the projections in one transaction."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -39,15 +40,17 @@ class HeldCounters:
         self.board, self.daily = Counter(), Counter()
 
 
-async def apply_batch(pool: asyncpg.Pool, items: list[Item], schema: str | None = None,
-                      held: HeldCounters | None = None) -> list[tuple[Item, str]]:
+async def apply_batch(
+    pool: asyncpg.Pool, items: list[Item], schema: str | None = None, held: HeldCounters | None = None
+) -> list[tuple[Item, str]]:
     """Into the active generation, or into `schema` (a rebuild)."""
     async with pool.acquire() as conn, conn.transaction():
         return await apply_in(conn, items, schema, held)
 
 
-async def apply_in(conn, items: list[Item], schema: str | None = None,
-                   held: HeldCounters | None = None) -> list[tuple[Item, str]]:
+async def apply_in(
+    conn, items: list[Item], schema: str | None = None, held: HeldCounters | None = None
+) -> list[tuple[Item, str]]:
     """The batch inside the caller's transaction; returns the events that can never be applied.
     With `held`, the counter changes are added to it rather than written."""
     # The partition locks come first: a rebuild's switch holds them all, so after them
@@ -81,12 +84,12 @@ async def apply_in(conn, items: list[Item], schema: str | None = None,
             daily[(day, dims, metric)] += n
         if change.step:
             steps.append((event.dossier_code, *change.step))
-        dims = getattr(event.payload, "dimensions", None)
-        if dims is not None:
-            if dims.agency_name:
-                names[("agency", dims.agency_id)] = dims.agency_name
-            if dims.procedure_name:
-                names[("procedure", dims.procedure_code)] = dims.procedure_name
+        named = getattr(event.payload, "dimensions", None)
+        if named is not None:
+            if named.agency_name:
+                names[("agency", named.agency_id)] = named.agency_name
+            if named.procedure_name:
+                names[("procedure", named.procedure_code)] = named.procedure_name
     await repo.save_facts(conn, [facts[c] for c in sorted(changed)])
     await repo.add_steps(conn, steps)
     if held is None:

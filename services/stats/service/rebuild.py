@@ -11,6 +11,7 @@
    flips the active generation in the same transaction. The live consumer's next batch
    goes to the new generation; what it re-applies is a no-op there (seq marks).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,6 +21,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -42,10 +44,10 @@ HOLD_COUNTERS = 100_000
 
 @dataclass
 class Progress:
-    total: int = 0          # events to replay as first measured (grows while the topic grows)
+    total: int = 0  # events to replay as first measured (grows while the topic grows)
     applied: int = 0
-    skipped_bad: int = 0    # could never be decoded: the live consumer dead-lettered them
-    rejected: int = 0       # decoded but not applicable (a gap, an impossible move)
+    skipped_bad: int = 0  # could never be decoded: the live consumer dead-lettered them
+    rejected: int = 0  # decoded but not applicable (a gap, an impossible move)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -53,16 +55,18 @@ class Progress:
         return self.applied / max(time.monotonic() - self.started, 1e-9)
 
 
-async def _ends(consumer: AIOKafkaConsumer, starts: dict[TopicPartition, int],
-                progress: Progress) -> dict[TopicPartition, int]:
+async def _ends(
+    consumer: AIOKafkaConsumer, starts: dict[TopicPartition, int], progress: Progress
+) -> dict[TopicPartition, int]:
     """Where each partition ends now; the progress total grows to match."""
     ends = await consumer.end_offsets(list(starts))
     progress.total = sum(ends[tp] - starts[tp] for tp in starts)
     return ends
 
 
-async def _replay_until(consumer, ends: dict[TopicPartition, int], apply, progress: Progress,
-                        report: Callable[[Progress], None]) -> None:
+async def _replay_until(
+    consumer, ends: dict[TopicPartition, int], apply, progress: Progress, report: Callable[[Progress], None]
+) -> None:
     """Read every partition up to `ends` and hand the decoded events to `apply`, batch by batch.
 
     Batches are applied one after another (a dossier's events may span two), but the next one
@@ -71,6 +75,7 @@ async def _replay_until(consumer, ends: dict[TopicPartition, int], apply, progre
     applying: asyncio.Task | None = None
 
     async def finish() -> None:
+        assert applying is not None
         rejected, count = await applying
         progress.rejected += len(rejected)
         progress.applied += count
@@ -104,12 +109,23 @@ async def _replay_until(consumer, ends: dict[TopicPartition, int], apply, progre
 
 
 def _consumer(bootstrap: str) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                            auto_offset_reset="earliest", max_partition_fetch_bytes=4 << 20)
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=4 << 20,
+    )
 
 
-async def _replay_into(pool: asyncpg.Pool, schema: str, consumer, ends: dict[TopicPartition, int],
-                       progress: Progress, report: Callable[[Progress], None]) -> None:
+async def _replay_into(
+    pool: asyncpg.Pool,
+    schema: str,
+    consumer,
+    ends: dict[TopicPartition, int],
+    progress: Progress,
+    report: Callable[[Progress], None],
+) -> None:
     """Replay up to `ends` into the building generation, its counters held and written in passes."""
     held = ingest.HeldCounters()
 
@@ -128,7 +144,7 @@ async def _replay_into(pool: asyncpg.Pool, schema: str, consumer, ends: dict[Top
     await write_held()
 
 
-_shared_applied = None  # in a worker process: its slot of the parent's progress counters
+_shared_applied: Any = None  # in a worker process: its slot of the parent's progress counters
 
 
 def _init_worker(applied) -> None:
@@ -136,10 +152,12 @@ def _init_worker(applied) -> None:
     _shared_applied = applied
 
 
-def _replay_share(database_url: str, bootstrap: str, schema: str, slot: int,
-                  ends: list[tuple[str, int, int]]) -> tuple[int, int, int]:
+def _replay_share(
+    database_url: str, bootstrap: str, schema: str, slot: int, ends: list[tuple[str, int, int]]
+) -> tuple[int, int, int]:
     """A worker process: its partitions, from their beginning up to `ends` [(topic, partition,
     offset)], into `schema`. Returns (applied, skipped_bad, rejected)."""
+
     async def run() -> Progress:
         pool = await create_pool(database_url, max_size=2)
         consumer = _consumer(bootstrap)
@@ -164,8 +182,15 @@ def _replay_share(database_url: str, bootstrap: str, schema: str, slot: int,
     return done.applied, done.skipped_bad, done.rejected
 
 
-async def _replay_in_workers(database_url: str, bootstrap: str, schema: str, ends: dict[TopicPartition, int],
-                             workers: int, progress: Progress, report: Callable[[Progress], None]) -> None:
+async def _replay_in_workers(
+    database_url: str,
+    bootstrap: str,
+    schema: str,
+    ends: dict[TopicPartition, int],
+    workers: int,
+    progress: Progress,
+    report: Callable[[Progress], None],
+) -> None:
     """The long pass: the partitions dealt out to worker processes; progress summed as they go."""
     parts = sorted(ends, key=lambda tp: tp.partition)
     shares = [parts[i::workers] for i in range(min(workers, len(parts)))]
@@ -173,11 +198,19 @@ async def _replay_in_workers(database_url: str, bootstrap: str, schema: str, end
     applied = context.Array("q", len(shares), lock=False)
     before = progress.applied
     loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(len(shares), mp_context=context, initializer=_init_worker,
-                             initargs=(applied,)) as pool:
-        running = [loop.run_in_executor(pool, _replay_share, database_url, bootstrap, schema, slot,
-                                        [(tp.topic, tp.partition, ends[tp]) for tp in share])
-                   for slot, share in enumerate(shares)]
+    with ProcessPoolExecutor(len(shares), mp_context=context, initializer=_init_worker, initargs=(applied,)) as pool:
+        running = [
+            loop.run_in_executor(
+                pool,
+                _replay_share,
+                database_url,
+                bootstrap,
+                schema,
+                slot,
+                [(tp.topic, tp.partition, ends[tp]) for tp in share],
+            )
+            for slot, share in enumerate(shares)
+        ]
         while not all(f.done() for f in running):
             await asyncio.wait(running, timeout=0.5)
             progress.applied = before + sum(applied)
@@ -188,8 +221,14 @@ async def _replay_in_workers(database_url: str, bootstrap: str, schema: str, end
     progress.rejected += sum(r[2] for r in results)
 
 
-async def rebuild(pool: asyncpg.Pool, database_url: str, bootstrap: str, topic: str,
-                  report: Callable[[Progress], None] = lambda p: None, workers: int = 0) -> dict:
+async def rebuild(
+    pool: asyncpg.Pool,
+    database_url: str,
+    bootstrap: str,
+    topic: str,
+    report: Callable[[Progress], None] = lambda p: None,
+    workers: int = 0,
+) -> dict:
     """`workers`: processes replaying the partitions in the long pass (0: one per CPU)."""
     workers = workers or os.cpu_count() or 1
     async with pool.acquire() as conn, conn.transaction():
@@ -227,6 +266,12 @@ async def rebuild(pool: asyncpg.Pool, database_url: str, bootstrap: str, topic: 
     if old:
         async with pool.acquire() as conn, conn.transaction():
             await generations.drop(conn, old)
-    return {"generation": schema, "replaced": old, "events": progress.applied, "skipped_bad": progress.skipped_bad,
-            "rejected": progress.rejected, "seconds": round(time.monotonic() - progress.started, 1),
-            "events_per_second": round(progress.rate)}
+    return {
+        "generation": schema,
+        "replaced": old,
+        "events": progress.applied,
+        "skipped_bad": progress.skipped_bad,
+        "rejected": progress.rejected,
+        "seconds": round(time.monotonic() - progress.started, 1),
+        "events_per_second": round(progress.rate),
+    }

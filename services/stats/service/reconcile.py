@@ -10,6 +10,7 @@ Three checks, each counting mismatches and keeping the first few:
 For the month still running only the flows are compared (received, resolved, closed, carried
 over): its end is "now", and the unfinished ones' split moves while we look.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class Findings:
 @dataclass
 class Survey:
     """One pass over everything: the mismatches found, and the status differences still to confirm."""
+
     found: Findings
     generation: str
     periods_checked: int
@@ -54,16 +56,25 @@ class Survey:
 
     def report(self, now: datetime) -> dict:
         return {
-            "as_of": now.isoformat(), "generation": self.generation, "mismatches": self.found.total,
-            "by_check": self.found.counts, "periods_checked": self.periods_checked,
+            "as_of": now.isoformat(),
+            "generation": self.generation,
+            "mismatches": self.found.total,
+            "by_check": self.found.counts,
+            "periods_checked": self.periods_checked,
             "dossiers_compared_with_resolution": self.statuses.compared if self.statuses else None,
             "differences_rechecked": len(self.statuses.differing) if self.statuses else 0,
             "examples": self.found.examples,
         }
 
 
-END_STATE = {"in_processing_within", "in_processing_overdue", "in_processing_total", "paused_total",
-             "paused_overdue", "awaiting"}
+END_STATE = {
+    "in_processing_within",
+    "in_processing_overdue",
+    "in_processing_total",
+    "paused_total",
+    "paused_overdue",
+    "awaiting",
+}
 
 
 def periods(first_day: date, today: date) -> list[tuple[date, date]]:
@@ -86,8 +97,15 @@ async def _check_board(conn, found: Findings) -> None:
     for key in sorted(set(counters) | set(facts)):
         if counters[key] != facts[key]:
             agency, procedure, channel, bucket = key
-            found.add("board", agency=agency, procedure=procedure, channel=channel, bucket=bucket,
-                      counters=counters[key], facts=facts[key])
+            found.add(
+                "board",
+                agency=agency,
+                procedure=procedure,
+                channel=channel,
+                bucket=bucket,
+                counters=counters[key],
+                facts=facts[key],
+            )
 
 
 async def _check_reports(conn, today: date, found: Findings) -> int:
@@ -103,13 +121,20 @@ async def _check_reports(conn, today: date, found: Findings) -> int:
             b = row_for(slow[key]) if key in slow else dict.fromkeys(COUNT_KEYS, 0)
             for column in columns:
                 if a[column] != b[column]:
-                    found.add("reports", period=f"{start}..{end}", procedure=key, column=column,
-                              counters=a[column], facts=b[column])
+                    found.add(
+                        "reports",
+                        period=f"{start}..{end}",
+                        procedure=key,
+                        column=column,
+                        counters=a[column],
+                        facts=b[column],
+                    )
     return checked
 
 
-async def reconcile(pool: asyncpg.Pool, now: datetime, resolution_url: str | None, bootstrap: str,
-                    settle_s: float) -> dict:
+async def reconcile(
+    pool: asyncpg.Pool, now: datetime, resolution_url: str | None, bootstrap: str, settle_s: float
+) -> dict:
     """The three checks; `resolution_url` None leaves out the statuses. A status difference is
     counted only when it persists `settle_s` (see status_check)."""
     async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=300.0)) as client:
@@ -117,21 +142,30 @@ async def reconcile(pool: asyncpg.Pool, now: datetime, resolution_url: str | Non
             survey = await take_survey(pool, now, client, resolution_url)
             if survey.statuses is not None and survey.statuses.differing:
                 assert resolution_url is not None
-                await status_check.confirm(pool, client, resolution_url, bootstrap, survey.statuses,
-                                           partial(survey.found.add, "statuses"), settle_s)
+                await status_check.confirm(
+                    pool,
+                    client,
+                    resolution_url,
+                    bootstrap,
+                    survey.statuses,
+                    partial(survey.found.add, "statuses"),
+                    settle_s,
+                )
         except (httpx.HTTPError, status_check.ExportIncomplete) as exc:
-            raise UpstreamFailed(f"Không đọc được danh sách hồ sơ của bộ phận giải quyết ({resolution_url})",
-                                 f"Could not read resolution's export at {resolution_url}: {type(exc).__name__}: {exc}"
-                                 ) from None
+            raise UpstreamFailed(
+                f"Không đọc được danh sách hồ sơ của bộ phận giải quyết ({resolution_url})",
+                f"Could not read resolution's export at {resolution_url}: {type(exc).__name__}: {exc}",
+            ) from None
     return survey.report(now)
 
 
-async def take_survey(pool: asyncpg.Pool, now: datetime, client: httpx.AsyncClient, resolution_url: str | None) -> Survey:
+async def take_survey(
+    pool: asyncpg.Pool, now: datetime, client: httpx.AsyncClient, resolution_url: str | None
+) -> Survey:
     """Board and reports from one snapshot of stats, and the statuses' first pass against resolution's export."""
     found = Findings()
-    async with pool.acquire() as conn:
-        async with conn.transaction():
-            await generations.analyze(conn, await generations.use_active(conn))  # fresh statistics: sane plans
+    async with pool.acquire() as conn, conn.transaction():
+        await generations.analyze(conn, await generations.use_active(conn))  # fresh statistics: sane plans
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         schema = await generations.use_active(conn)
         await _check_board(conn, found)

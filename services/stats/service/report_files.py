@@ -1,5 +1,6 @@
 """The period report as the files an officer files: CSV and an XLSX workbook laid out like
 Biểu số 06/VPCP/KSTT (header rows, column numbers (1)-(13), then the product's extra columns)."""
+
 from __future__ import annotations
 
 import csv
@@ -19,9 +20,12 @@ def _vn_date(iso: str) -> str:
 
 
 def _title_lines(report: dict) -> list[str]:
-    return [report["form"], report["title"].upper(),
-            f"Kỳ báo cáo: từ ngày {_vn_date(report['from'])} đến ngày {_vn_date(report['to'])}",
-            f"Số liệu tính đến: {report['as_of']}"]
+    return [
+        report["form"],
+        report["title"].upper(),
+        f"Kỳ báo cáo: từ ngày {_vn_date(report['from'])} đến ngày {_vn_date(report['to'])}",
+        f"Số liệu tính đến: {report['as_of']}",
+    ]
 
 
 def _body(report: dict) -> list[list]:
@@ -46,11 +50,23 @@ def to_csv(report: dict) -> bytes:
 
 # The form's header: (first column, last column, text) for the top and middle rows;
 # columns are 1-based sheet columns (A = 1). Column n of the form is sheet column n.
-_TOP = [(3, 6, "Số hồ sơ nhận giải quyết"), (7, 13, "Kết quả giải quyết"),
-        (14, 20, "Theo dõi bổ sung (ngoài biểu mẫu)")]
+_TOP = [
+    (3, 6, "Số hồ sơ nhận giải quyết"),
+    (7, 13, "Kết quả giải quyết"),
+    (14, 20, "Theo dõi bổ sung (ngoài biểu mẫu)"),
+]
 _MIDDLE = [(4, 5, "Trong kỳ"), (7, 10, "Số hồ sơ đã giải quyết"), (11, 13, "Số hồ sơ đang giải quyết")]
-_BOTTOM = {4: "Trực tuyến", 5: "Trực tiếp và dịch vụ bưu chính", 7: "Tổng số", 8: "Trước hạn", 9: "Đúng hạn",
-           10: "Quá hạn", 11: "Tổng số", 12: "Trong hạn", 13: "Quá hạn"}
+_BOTTOM = {
+    4: "Trực tuyến",
+    5: "Trực tiếp và dịch vụ bưu chính",
+    7: "Tổng số",
+    8: "Trước hạn",
+    9: "Đúng hạn",
+    10: "Quá hạn",
+    11: "Tổng số",
+    12: "Trong hạn",
+    13: "Quá hạn",
+}
 # Columns whose title spans the middle and bottom header rows.
 _TALL = {3: "Tổng số", 6: "Từ kỳ trước chuyển sang", **{n: vi for _, n, vi, _ in COLUMNS if n >= 14}}
 
@@ -87,16 +103,16 @@ def to_xlsx(report: dict) -> bytes:
         for r in (top, mid, low, num):
             cell = ws.cell(r, col)
             cell.font, cell.alignment, cell.border = bold, centre, box
-    for r, values in enumerate(_body(report), num + 1):
+    for row, values in enumerate(_body(report), num + 1):
         for c, v in enumerate(values, 1):
-            cell = ws.cell(r, c, v)
+            cell = ws.cell(row, c, v)
             cell.border = box
         if values[1] == "Tổng cộng":
             for c in range(1, 21):
-                ws.cell(r, c).font = bold
+                ws.cell(row, c).font = bold
     ws.column_dimensions["B"].width = 48
-    for col in "CDEFGHIJKLMNOPQRST":
-        ws.column_dimensions[col].width = 12
+    for letter in "CDEFGHIJKLMNOPQRST":
+        ws.column_dimensions[letter].width = 12
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

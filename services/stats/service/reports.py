@@ -1,4 +1,5 @@
 """Period reports and the quality index, for any period, from the counters."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -18,14 +19,19 @@ EARLIEST = date(2000, 1, 1)  # no one-stop-shop record is older; and day 1 minus
 
 def check_period(start: date, end: date, today: date) -> None:
     if end < start:
-        raise InvalidRequest(f"Kỳ báo cáo không hợp lệ: ngày kết thúc {end} trước ngày bắt đầu {start}",
-                             f"Invalid period: 'to' ({end}) is before 'from' ({start})", field="to")
+        raise InvalidRequest(
+            f"Kỳ báo cáo không hợp lệ: ngày kết thúc {end} trước ngày bắt đầu {start}",
+            f"Invalid period: 'to' ({end}) is before 'from' ({start})",
+            field="to",
+        )
     if start < EARLIEST:
-        raise InvalidRequest(f"Kỳ báo cáo không thể bắt đầu trước {EARLIEST}",
-                             f"The period cannot start before {EARLIEST}", field="from")
+        raise InvalidRequest(
+            f"Kỳ báo cáo không thể bắt đầu trước {EARLIEST}", f"The period cannot start before {EARLIEST}", field="from"
+        )
     if start > today:
-        raise InvalidRequest(f"Kỳ báo cáo bắt đầu sau ngày hôm nay ({today})",
-                             f"The period starts after today ({today})", field="from")
+        raise InvalidRequest(
+            f"Kỳ báo cáo bắt đầu sau ngày hôm nay ({today})", f"The period starts after today ({today})", field="from"
+        )
     if (end - start).days > MAX_DAYS:
         raise InvalidRequest("Kỳ báo cáo dài quá 10 năm", "The period is longer than 10 years", field="to")
 
@@ -44,8 +50,9 @@ async def _names(conn, group_by: str) -> dict[str, str]:
     return await repo.names(conn, group_by)
 
 
-async def period_report(pool: asyncpg.Pool, now: datetime, start: date, end: date, group_by: str,
-                        filters: tuple = (None, None, None)) -> dict:
+async def period_report(
+    pool: asyncpg.Pool, now: datetime, start: date, end: date, group_by: str, filters: tuple = (None, None, None)
+) -> dict:
     check_period(start, end, local_day(now))
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await generations.use_active(conn)
@@ -60,5 +67,10 @@ async def quality_index(pool: asyncpg.Pool, now: datetime, start: date, end: dat
         await generations.use_active(conn)
         sums, as_of = await _sums(conn, start, end, "agency", (None, None, None), now)
         names = await _names(conn, "agency")
-    return {"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of,
-            "decision": "Quyết định 766/QĐ-TTg", **quality_domain.quality(sums, names)}
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "as_of": as_of,
+        "decision": "Quyết định 766/QĐ-TTg",
+        **quality_domain.quality(sums, names),
+    }

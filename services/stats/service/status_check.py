@@ -7,6 +7,7 @@ the export, each differing dossier is compared again at the same seq mark (domai
 With nothing left unpublished in resolution's outbox, that second look is decisive; otherwise it
 is repeated until the time allowed for settling runs out.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -14,6 +15,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import httpx
@@ -42,7 +44,7 @@ class FirstPass:
     unpublished: int | None  # resolution's events not yet on the topic at its snapshot
 
 
-async def _resolution_cases(client: httpx.AsyncClient, url: str, end: dict) -> AsyncIterator[dict]:
+async def _resolution_cases(client: httpx.AsyncClient, url: str, end: dict[str, Any]) -> AsyncIterator[dict]:
     """The export's lines; its trailer goes into `end`."""
     async with client.stream("GET", f"{url}/api/v1/export/cases") as answer:
         answer.raise_for_status()
@@ -63,8 +65,9 @@ async def _resolution_cases(client: httpx.AsyncClient, url: str, end: dict) -> A
 
 
 async def _stats_cases(conn) -> AsyncIterator[asyncpg.Record]:
-    async for row in conn.cursor('SELECT code, status FROM facts WHERE accepted_at IS NOT NULL ORDER BY code COLLATE "C"',
-                                 prefetch=STATUS_PAGE):
+    async for row in conn.cursor(
+        'SELECT code, status FROM facts WHERE accepted_at IS NOT NULL ORDER BY code COLLATE "C"', prefetch=STATUS_PAGE
+    ):
         yield row
 
 
@@ -72,12 +75,13 @@ async def first_pass(conn, client: httpx.AsyncClient, resolution_url: str) -> Fi
     """A merge of two streams in byte order of the code (COLLATE "C" on both sides, as Python
     compares strings), so two million dossiers need no memory."""
     differing: dict[str, dict | None] = {}
-    compared, end = 0, {}
+    compared, end = 0, dict[str, Any]()  # end: the export's trailer, once read
     theirs, ours = _resolution_cases(client, resolution_url, end), _stats_cases(conn)
     r, s = await anext(theirs, None), await anext(ours, None)
     while r is not None or s is not None:
         compared += 1
         if s is None or (r is not None and r["code"] < s["code"]):
+            assert r is not None  # the loop runs while one of them is not
             differing[r["code"]] = r
             r = await anext(theirs, None)
         elif r is None or s["code"] < r["code"]:
@@ -93,7 +97,7 @@ async def first_pass(conn, client: httpx.AsyncClient, resolution_url: str) -> Fi
 async def _lookup(client: httpx.AsyncClient, url: str, codes: list[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for i in range(0, len(codes), LOOKUP_BATCH):
-        answer = await client.post(f"{url}/api/v1/export/cases/lookup", json={"codes": codes[i:i + LOOKUP_BATCH]})
+        answer = await client.post(f"{url}/api/v1/export/cases/lookup", json={"codes": codes[i : i + LOOKUP_BATCH]})
         answer.raise_for_status()
         found.update((c["code"], c) for c in answer.json()["cases"])
     return found
@@ -107,20 +111,30 @@ async def _ours_at(pool: asyncpg.Pool, marks: dict[str, int]) -> dict[str, Stats
                       (SELECT s.status FROM fact_steps s WHERE s.code = c.code AND s.seq <= c.seq
                        ORDER BY s.seq DESC LIMIT 1) AS status_at
                FROM unnest($1::text[], $2::int[]) AS c(code, seq) JOIN facts f ON f.code = c.code""",
-            list(marks), list(marks.values()))
+            list(marks),
+            list(marks.values()),
+        )
     return {r["code"]: StatsSide(r["accepted"], r["last_seq"], r["status"], r["status_at"]) for r in rows}
 
 
-async def confirm(pool: asyncpg.Pool, client: httpx.AsyncClient, url: str, bootstrap: str, first: FirstPass,
-                  report: Report, settle_s: float) -> None:
+async def confirm(
+    pool: asyncpg.Pool,
+    client: httpx.AsyncClient,
+    url: str,
+    bootstrap: str,
+    first: FirstPass,
+    report: Report,
+    settle_s: float,
+) -> None:
     """Report the differences of `first` that persist (each once)."""
     deadline = time.monotonic() + settle_s
     pending = dict(first.differing)
     while True:
         # Both sides read the topic as far as it goes now (it holds everything behind the export
         # when nothing was left unpublished), or the time allowed runs out.
-        behind_records = await wait_for_groups(bootstrap, SIDES, deadline,
-                                               targets=await end_offsets(bootstrap, LIFECYCLE_TOPIC))
+        behind_records = await wait_for_groups(
+            bootstrap, SIDES, deadline, targets=await end_offsets(bootstrap, LIFECYCLE_TOPIC)
+        )
         # Resolution's line from the export stands for its side; a dossier it had no case for
         # is asked again (its case may have been opened since).
         fresh = await _lookup(client, url, [c for c, line in pending.items() if line is None])
@@ -133,18 +147,26 @@ async def confirm(pool: asyncpg.Pool, client: httpx.AsyncClient, url: str, boots
             if outcome == "behind" and pending[code] is None and line is not None:
                 outcome = "agree"  # the case missing from the export exists now; what follows it is a new flight
             if outcome == "differ":
-                report(code=code, resolution=_mark(line), stats=side and (side.status, side.last_seq),
-                       problem="different status at the same seq")
+                report(
+                    code=code,
+                    resolution=_mark(line),
+                    stats=side and (side.status, side.last_seq),
+                    problem="different status at the same seq",
+                )
             elif outcome == "behind":
                 behind[code] = pending[code]
         settled = behind_records == 0 and first.unpublished == 0
         if not behind or settled or time.monotonic() >= deadline:
-            why = ("one side is behind the other although both had read the whole topic" if settled
-                   else f"one side did not catch up in {settle_s:.0f} s")
+            why = (
+                "one side is behind the other although both had read the whole topic"
+                if settled
+                else f"one side did not catch up in {settle_s:.0f} s"
+            )
             for code in behind:
                 side = ours.get(code)
-                report(code=code, resolution=_mark(theirs[code]), stats=side and (side.status, side.last_seq),
-                       problem=why)
+                report(
+                    code=code, resolution=_mark(theirs[code]), stats=side and (side.status, side.last_seq), problem=why
+                )
             return
         pending = behind
         await asyncio.sleep(RECHECK_INTERVAL_S)

@@ -1,4 +1,5 @@
 """stats' page: the monitoring dashboard. Public: it shows only aggregates and dossier codes."""
+
 from __future__ import annotations
 
 from pathlib import Path
