@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from deploy.settings import password_or_ask
+from shared.settings import PORTS
 
 CHUNK_LINES = 1000
 CHUNK_BYTES = 8 * 1024 * 1024  # well under the endpoint's 20 MB
@@ -109,7 +110,7 @@ def run(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.importer", description=__doc__.split("\n\n")[0])
     parser.add_argument("file", type=Path)
-    parser.add_argument("--url", default="http://127.0.0.1:8001")
+    parser.add_argument("--url", default=f"http://127.0.0.1:{PORTS['intake']}")
     parser.add_argument("--source", help="name of the legacy system (default: the file's name)")
     parser.add_argument("--chunk-lines", type=int, default=CHUNK_LINES)
     parser.add_argument("--username", help="a centre-wide leader's account (password: PASSWORD or asked for)")

@@ -41,6 +41,8 @@ TERMINAL = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.R
 PAUSED = frozenset({Status.SUPPLEMENT_REQUESTED, Status.FEE_REQUESTED})
 # The clock runs in these: they are "in processing" on the board.
 CLOCK_RUNNING = frozenset({Status.ACCEPTED, Status.PROCESSING})
+# Accepted and not decided yet: the clock runs or is paused (an apology may be owed).
+OPEN = CLOCK_RUNNING | PAUSED
 
 # docs/domain.md, "Statuses": the only moves there are.
 ALLOWED: dict[Status, frozenset[Status]] = {

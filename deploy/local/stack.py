@@ -19,8 +19,9 @@ from deploy import users
 from deploy.local import servers
 from deploy.local._common import REPO_ROOT
 from deploy.settings import ToolSettings
+from shared.settings import PORTS
 
-SERVICES = {"intake": 8001, "resolution": 8002, "stats": 8003}
+SERVICES = PORTS  # where make run serves each service
 
 
 def start_services(env: dict[str, str], ports: dict[str, int]) -> dict[str, subprocess.Popen]:
@@ -84,12 +85,12 @@ BANNER = """
   Demo staff accounts (make user ROLE=... USERNAME=... AGENCY=... adds more):
 {accounts}
 
-  Try:  curl -s :8001/api/v1/procedures | head -c 600
-        curl -s -u {clerk} -XPOST :8001/api/v1/dossiers -H 'content-type: application/json' \\
+  Try:  curl -s http://127.0.0.1:8001/api/v1/procedures | head -c 600
+        curl -s -u {clerk} -XPOST http://127.0.0.1:8001/api/v1/dossiers -H 'content-type: application/json' \\
           -d '{{"procedure_code":"{proc}","channel":"counter",
                "applicant":{{"name":"Nguyễn Văn An","id_number":"001203004567"}}}}'
-        curl -s -u {officer} ':8002/api/v1/cases?status=2'
-        curl -s :8003/api/v1/stats/live
+        curl -s -u {officer} 'http://127.0.0.1:8002/api/v1/cases?status=2'
+        curl -s http://127.0.0.1:8003/api/v1/stats/live
   Ctrl-C stops everything.
 """
 

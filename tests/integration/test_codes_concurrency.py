@@ -9,7 +9,7 @@ from pathlib import Path
 import asyncpg
 
 from services.intake.domain.codes import format_code
-from services.intake.domain.dossier import Applicant
+from services.intake.domain.dossier import Applicant, HandedIn
 from services.intake.service import catalogue, dossiers
 from shared.auth import Account, Role
 from shared.calendar import default_calendar
@@ -44,10 +44,7 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
             default_calendar(),
             NOW,
             procedures=procedures,
-            procedure_code=procedure.code,
-            channel=[Channel.COUNTER, Channel.ONLINE, Channel.POST][i % 3],
-            applicant=applicant,
-            documents=[],
+            handed=HandedIn(procedure.code, [Channel.COUNTER, Channel.ONLINE, Channel.POST][i % 3], applicant, []),
             staff=None if i % 3 == 1 else CLERK,
         )
         return row.code
@@ -70,10 +67,7 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
         default_calendar(),
         NOW,
         procedures=procedures,
-        procedure_code=procedure.code,
-        channel=Channel.ONLINE,
-        applicant=applicant,
-        documents=[],
+        handed=HandedIn(procedure.code, Channel.ONLINE, applicant, []),
         staff=None,
     )
     assert row.code == format_code(procedure.agency_id, date(2026, 3, 2), 10_000) == f"{prefix}10000"

@@ -7,16 +7,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-from aiokafka import ConsumerRecord
 
 from services.resolution.service import cases
 from shared.auth import Account, Role
 from shared.calendar import default_calendar
 from shared.consumer import Item
 from shared.db import migrate
-from shared.events import EventType, make_event
 from shared.lifecycle import Action
 from shared.runtime import SHARED_MIGRATIONS
+from tests.events import accepted_item
 from tests.integration.conftest import resolution_units
 
 OFFICER = Account("cv.test", Role.OFFICER, "000.00.01.H26")
@@ -26,35 +25,8 @@ ACCEPTED_AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 08:00 in Hà Nộ
 DUE_AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # Monday 17:00
 
 
-def accepted(code: str):
-    event = make_event(
-        EventType.ACCEPTED,
-        dossier_code=code,
-        seq=1,
-        occurred_at=ACCEPTED_AT,
-        producer="intake",
-        correlation_id="c",
-        payload={
-            "to_status": 2,
-            "actor": "clerk",
-            "accepted_at": ACCEPTED_AT,
-            "dimensions": {
-                "agency_id": "000.00.01.H26",
-                "procedure_code": "P",
-                "channel": "counter",
-                "applicant_type": 0,
-            },
-            "deadline": {
-                "due_at": DUE_AT,
-                "processing_hours": 8,
-                "time_type": "working",
-                "clock_policy": "pause",
-                "rule_version": "v",
-            },
-        },
-    )
-    record = ConsumerRecord("dossier.lifecycle.v1", 0, 0, 0, 0, code.encode(), b"", None, 0, 0, [])
-    return Item(record, event)
+def accepted(code: str) -> Item:
+    return accepted_item(code, accepted_at=ACCEPTED_AT, due_at=DUE_AT, agency="000.00.01.H26")
 
 
 async def overdue_events(pool) -> list[dict]:

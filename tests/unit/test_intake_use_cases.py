@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.intake.domain.dossier import Applicant
+from services.intake.domain.dossier import Applicant, HandedIn
 from services.intake.service import catalogue, dossiers, rating, tracking
 from services.intake.service.idempotent import Once
 from shared.auth import Account, Role
@@ -41,10 +41,7 @@ async def receive(units, channel: Channel, staff=CLERK, procedure=LAND_PROCEDURE
         CAL,
         now,
         procedures=catalogue.CurrentProcedures(),
-        procedure_code=procedure,
-        channel=channel,
-        applicant=APPLICANT,
-        documents=["Tờ khai"],
+        handed=HandedIn(procedure, channel, APPLICANT, ["Tờ khai"]),
         staff=staff,
         once=once,
     )
@@ -101,10 +98,7 @@ async def test_a_walk_in_refused_at_the_counter_takes_the_next_number(intake):
         units,
         NOW,
         procedures=catalogue.CurrentProcedures(),
-        procedure_code=LAND_PROCEDURE,
-        channel=Channel.COUNTER,
-        applicant=APPLICANT,
-        documents=[],
+        handed=HandedIn(LAND_PROCEDURE, Channel.COUNTER, APPLICANT, []),
         staff=CLERK,
         reason="Thiếu bản chính",
     )

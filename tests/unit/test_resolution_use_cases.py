@@ -13,8 +13,9 @@ from shared.auth import Account, Role
 from shared.calendar import default_calendar
 from shared.consumer import Item
 from shared.errors import Forbidden, NotFound
-from shared.events import LIFECYCLE_TOPIC, CitizenRequest, EventType, RequestType, make_event
+from shared.events import LIFECYCLE_TOPIC, CitizenRequest, RequestType
 from shared.lifecycle import Action, Status, TransitionRefused
+from tests.events import accepted_item
 from tests.unit.fakes import MemoryResolutionRepository, Store, memory_units
 
 CAL = default_calendar()
@@ -26,35 +27,7 @@ POLICE_OFFICER = Account("cv.congan", Role.OFFICER, "000.00.09.H26")
 
 
 def accepted(code: str) -> Item:
-    return Item(
-        None,
-        make_event(
-            EventType.ACCEPTED,
-            dossier_code=code,
-            seq=1,
-            occurred_at=ACCEPTED_AT,
-            producer="intake",
-            correlation_id="c",
-            payload={
-                "to_status": 2,
-                "actor": "canbo",
-                "accepted_at": ACCEPTED_AT,
-                "dimensions": {
-                    "agency_id": LAND,
-                    "procedure_code": "1.013831",
-                    "channel": "counter",
-                    "applicant_type": 0,
-                },
-                "deadline": {
-                    "due_at": DUE_AT,
-                    "processing_hours": 24,
-                    "time_type": "working",
-                    "clock_policy": "pause",
-                    "rule_version": "v",
-                },
-            },
-        ),
-    )
+    return accepted_item(code, accepted_at=ACCEPTED_AT, due_at=DUE_AT, agency=LAND, procedure="1.013831", hours=24)
 
 
 def request(code: str, kind: RequestType, **extra) -> Item:

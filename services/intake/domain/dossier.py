@@ -37,6 +37,16 @@ def masked_id(id_number: str) -> str:
 
 
 @dataclass(frozen=True)
+class HandedIn:
+    """What the applicant hands in (or submits): the procedure asked for, how, by whom, with what."""
+
+    procedure_code: str
+    channel: Channel
+    applicant: Applicant
+    documents: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
 class NewDossier:
     """A dossier handed in, before the day's number gives it its code."""
 
@@ -55,26 +65,13 @@ class NewDossier:
     last_seq: int = 1
 
 
-@dataclass(frozen=True)
-class Dossier:
+@dataclass(frozen=True, kw_only=True)
+class Dossier(NewDossier):
     """A dossier as intake holds it: what it wrote itself (status, last_seq: statuses 1-3), and
     what the lifecycle topic says happened since (tracked_*: resolution's statuses 4-10)."""
 
     code: str
-    agency_id: str
-    procedure_code: str
-    procedure_version: str
-    channel: Channel
-    status: Status
-    applicant: Applicant
-    documents: list[str]
-    received_by: str | None
-    submitted_at: datetime
-    accepted_at: datetime | None
-    due_at: datetime | None
-    rule_version: str | None
-    refusal_reason: str | None
-    last_seq: int
+    refusal_reason: str | None = None
     updated_at: datetime
     tracked_status: Status | None = None
     tracked_seq: int = 0

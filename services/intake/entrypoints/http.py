@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.intake.domain.catalogue import Procedure
-from services.intake.domain.dossier import Applicant, Dossier, HistoryEntry, masked_id
+from services.intake.domain.dossier import Applicant, Dossier, HandedIn, HistoryEntry, masked_id
 from services.intake.entrypoints.runtime import runtime_of
 from services.intake.service import dossiers, rating
 from services.intake.service.idempotent import Once
@@ -43,6 +43,9 @@ class DossierIn(BaseModel):
     applicant: Applicant
     documents: list[ShortText] = Field(default_factory=list, max_length=50)
     # The receiving clerk is the signed-in account; a `received_by` field sent by older clients is ignored.
+
+    def handed_in(self) -> HandedIn:
+        return HandedIn(self.procedure_code, self.channel, self.applicant, self.documents)
 
 
 class DecisionIn(BaseModel):
@@ -202,10 +205,7 @@ async def receive(
         rt.calendar,
         rt.clock(),
         procedures=rt.procedures,
-        procedure_code=body.procedure_code,
-        channel=body.channel,
-        applicant=body.applicant,
-        documents=body.documents,
+        handed=body.handed_in(),
         staff=clerk,
         once=once,
     )
@@ -249,10 +249,7 @@ async def refuse_walk_in(
             rt.units,
             rt.clock(),
             procedures=rt.procedures,
-            procedure_code=body.procedure_code,
-            channel=body.channel,
-            applicant=body.applicant,
-            documents=body.documents,
+            handed=body.handed_in(),
             staff=account,
             reason=body.reason,
         )

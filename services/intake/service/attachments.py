@@ -4,30 +4,35 @@ as a withdrawal does; resolution records the lifecycle event (5 -> 4)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
-from services.intake.adapters.repository import StoredFile
+from services.intake.adapters.repository import IntakeRepository, StoredFile
+from services.intake.domain.dossier import Dossier
 from services.intake.domain.uploads import Upload, check
-from services.intake.service.dossiers import (
-    PRODUCER,
-    IntakeUnits,
-    get_visible,
-    lock_for_applicant,
-)
+from services.intake.service.dossiers import IntakeUnits, forward_to_resolution, get_visible, lock_for_applicant
 from shared.auth import Account
 from shared.errors import Conflict, NotFound
-from shared.events import REQUESTS_TOPIC, CitizenRequest, RequestType
+from shared.events import RequestType
 from shared.lifecycle import STATUS_NAMES_VI, Status
+from shared.uow import UnitOfWork
 
 
-def _wrong_status(status: Status, wanted: Status) -> Conflict:
-    return Conflict(
-        f"Hồ sơ đang ở trạng thái {int(status)} ({STATUS_NAMES_VI[status]}); chỉ tải tệp lên được "
-        f"khi hồ sơ ở trạng thái {int(wanted)} ({STATUS_NAMES_VI[wanted]})",
-        f"The dossier is in status {int(status)}; files can be uploaded only in status {int(wanted)}",
-        current_status=int(status),
-    )
+async def _store_files(
+    uow: UnitOfWork[IntakeRepository], now: datetime, code: str, id_number: str, files: list[Upload], wanted: Status
+) -> tuple[Dossier, int]:
+    """The applicant's files, stored while the dossier is in the status that asks for them
+    (the callers check the files before any row is locked); the dossier and how many were stored."""
+    dossier = await lock_for_applicant(uow.repo, code, id_number)
+    status = dossier.shown_status
+    if status is not wanted:
+        raise Conflict(
+            f"Hồ sơ đang ở trạng thái {int(status)} ({STATUS_NAMES_VI[status]}); chỉ tải tệp lên được "
+            f"khi hồ sơ ở trạng thái {int(wanted)} ({STATUS_NAMES_VI[wanted]})",
+            f"The dossier is in status {int(status)}; files can be uploaded only in status {int(wanted)}",
+            current_status=int(status),
+        )
+    purpose = "submission" if wanted is Status.SUBMITTED else "supplement"
+    return dossier, len(await uow.repo.insert_attachments(code, purpose, files, now))
 
 
 async def attach_for_citizen(
@@ -36,11 +41,8 @@ async def attach_for_citizen(
     """The documents of an online dossier, while it waits for the counter's check (status 1)."""
     files = check(files)
     async with units() as uow, uow.transaction():
-        dossier = await lock_for_applicant(uow.repo, code, id_number)
-        if dossier.shown_status is not Status.SUBMITTED:
-            raise _wrong_status(dossier.shown_status, Status.SUBMITTED)
-        ids = await uow.repo.insert_attachments(code, "submission", files, now)
-        return {"code": code, "attachments": len(ids)}
+        _, stored = await _store_files(uow, now, code, id_number, files, Status.SUBMITTED)
+        return {"code": code, "attachments": stored}
 
 
 async def supplement_for_citizen(
@@ -49,23 +51,13 @@ async def supplement_for_citizen(
     """Missing papers supplied (status 5). The files stay here; resolution is told they came."""
     files = check(files)
     async with units() as uow, uow.transaction():
-        dossier = await lock_for_applicant(uow.repo, code, id_number)
-        if dossier.shown_status is not Status.SUPPLEMENT_REQUESTED:
-            raise _wrong_status(dossier.shown_status, Status.SUPPLEMENT_REQUESTED)
-        ids = await uow.repo.insert_attachments(code, "supplement", files, now)
+        dossier, stored = await _store_files(uow, now, code, id_number, files, Status.SUPPLEMENT_REQUESTED)
         if dossier.accepted_at is None:  # before acceptance the counter checks them at intake
-            return {"code": code, "attachments": len(ids), "request_id": None, "forwarded": False}
+            return {"code": code, "attachments": stored, "request_id": None, "forwarded": False}
         # A fixed reason: the citizen's own words (maybe personal) never leave intake.
-        request = CitizenRequest(
-            type=RequestType.SUPPLEMENT_PROVIDED,
-            dossier_code=code,
-            occurred_at=now,
-            producer=PRODUCER,
-            correlation_id=str(uuid.uuid4()),
-            reason=f"Công dân nộp bổ sung {len(ids)} tệp qua Cổng dịch vụ công",
-        )
-        await uow.outbox.append(REQUESTS_TOPIC, code, request)
-        return {"code": code, "attachments": len(ids), "request_id": str(request.request_id), "forwarded": True}
+        reason = f"Công dân nộp bổ sung {stored} tệp qua Cổng dịch vụ công"
+        request = await forward_to_resolution(uow, RequestType.SUPPLEMENT_PROVIDED, code, now, reason=reason)
+        return {"code": code, "attachments": stored, "request_id": str(request.request_id), "forwarded": True}
 
 
 async def list_for_staff(units: IntakeUnits, code: str, account: Account) -> list[dict]:

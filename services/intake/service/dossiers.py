@@ -14,8 +14,8 @@ from services.intake.adapters.repository import IntakeRepository
 from services.intake.domain.catalogue import Procedure
 from services.intake.domain.codes import code_prefix
 from services.intake.domain.dossier import (
-    Applicant,
     Dossier,
+    HandedIn,
     HistoryEntry,
     NewDossier,
     deadline_at_acceptance,
@@ -33,6 +33,7 @@ from shared.events import (
     Channel,
     CitizenRequest,
     ClosedPayload,
+    Deadline,
     Dimensions,
     EventType,
     RefusedPayload,
@@ -61,10 +62,7 @@ async def receive(
     now: datetime,
     *,
     procedures: CurrentProcedures,
-    procedure_code: str,
-    channel: Channel,
-    applicant: Applicant,
-    documents: list[str],
+    handed: HandedIn,
     staff: Account | None,
     once: Once | None = None,
 ) -> Dossier | dict:
@@ -73,40 +71,53 @@ async def receive(
     request that finds its key taken gets the first request's answer instead (a dict)."""
     async with units() as uow:
         if once is None:  # one statement, its own transaction: the day's number is locked that long only
-            return await _store_received(
-                uow, calendar, now, procedures, procedure_code, channel, applicant, documents, staff
-            )
+            return await _store_received(uow, calendar, now, procedures, handed, staff)
         async with uow.transaction():
             if await once.claim(uow.repo, now):
                 return once.answer
-            dossier = await _store_received(
-                uow, calendar, now, procedures, procedure_code, channel, applicant, documents, staff
-            )
-            return await once.complete(uow.repo, dossier)
+            return await once.complete(uow.repo, await _store_received(uow, calendar, now, procedures, handed, staff))
 
 
 async def in_force(
-    repo: IntakeRepository,
-    procedures: CurrentProcedures,
-    procedure_code: str,
-    day: date,
-    channel: Channel,
-    applicant: Applicant,
-    staff: Account | None,
+    repo: IntakeRepository, procedures: CurrentProcedures, handed: HandedIn, day: date, staff: Account | None
 ) -> tuple[Procedure, Dimensions]:
     """The procedure a reception is for, and the event dimensions it gives; InvalidRequest when
     the catalogue has no such procedure, Forbidden when a commune clerk receives for another agency."""
-    current = await procedures.get(repo, procedure_code, day)
+    current = await procedures.get(repo, handed.procedure_code, day)
     if current is None:
         raise InvalidRequest(
-            f"Thủ tục {procedure_code} không có trong danh mục",
-            f"Procedure {procedure_code} is not in the catalogue",
+            f"Thủ tục {handed.procedure_code} không có trong danh mục",
+            f"Procedure {handed.procedure_code} is not in the catalogue",
             field="procedure_code",
         )
     procedure, agency_name = current
     if staff:  # a commune desk's clerk receives only for the commune
         staff.ensure_agency(procedure.agency_id)
-    return procedure, dimensions(procedure, channel, applicant.type, agency_name)
+    return procedure, dimensions(procedure, handed.channel, handed.applicant.type, agency_name)
+
+
+def _new_dossier(
+    procedure: Procedure,
+    handed: HandedIn,
+    status: Status,
+    received_by: str | None,
+    now: datetime,
+    deadline: Deadline | None = None,
+) -> NewDossier:
+    return NewDossier(
+        agency_id=procedure.agency_id,
+        procedure_code=procedure.code,
+        procedure_version=procedure.version,
+        channel=handed.channel,
+        status=status,
+        applicant=handed.applicant,
+        documents=handed.documents,
+        received_by=received_by,
+        submitted_at=now,
+        accepted_at=now if deadline else None,
+        due_at=deadline.due_at if deadline else None,
+        rule_version=deadline.rule_version if deadline else None,
+    )
 
 
 async def number_and_store(
@@ -131,36 +142,22 @@ async def _store_received(
     calendar,
     now: datetime,
     procedures: CurrentProcedures,
-    procedure_code: str,
-    channel: Channel,
-    applicant: Applicant,
-    documents: list[str],
+    handed: HandedIn,
     staff: Account | None,
 ) -> Dossier:
     day = local_day(now)
-    procedure, dims = await in_force(uow.repo, procedures, procedure_code, day, channel, applicant, staff)
+    procedure, dims = await in_force(uow.repo, procedures, handed, day, staff)
     received_by = staff.username if staff else None
-    reception = reception_for(channel)
-    deadline = deadline_at_acceptance(procedure, channel, now, calendar) if reception.accepted else None
-    actor = received_by or ("citizen" if channel is Channel.ONLINE else "clerk")
-    new = NewDossier(
-        agency_id=procedure.agency_id,
-        procedure_code=procedure.code,
-        procedure_version=procedure.version,
-        channel=channel,
-        status=reception.status,
-        applicant=applicant,
-        documents=documents,
-        received_by=received_by,
-        submitted_at=now,
-        accepted_at=now if deadline else None,
-        due_at=deadline.due_at if deadline else None,
-        rule_version=deadline.rule_version if deadline else None,
-    )
+    reception = reception_for(handed.channel)
+    deadline = deadline_at_acceptance(procedure, handed.channel, now, calendar) if reception.accepted else None
+    actor = received_by or ("citizen" if handed.channel is Channel.ONLINE else "clerk")
+    new = _new_dossier(procedure, handed, reception.status, received_by, now, deadline)
     if deadline:
-        accepted = AcceptedPayload(to_status=2, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline)
+        accepted = AcceptedPayload(
+            to_status=Status.ACCEPTED, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline
+        )
         return await number_and_store(uow, new, day, EventType.ACCEPTED, accepted, str(uuid.uuid4()))
-    submitted = SubmittedPayload(to_status=1, actor=actor, dimensions=dims)
+    submitted = SubmittedPayload(to_status=Status.SUBMITTED, actor=actor, dimensions=dims)
     return await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, str(uuid.uuid4()))
 
 
@@ -187,7 +184,7 @@ async def decide(
             deadline = deadline_at_acceptance(procedure, dossier.channel, now, calendar)
             payload = AcceptedPayload(
                 from_status=int(current),
-                to_status=2,
+                to_status=Status.ACCEPTED,
                 actor=by,
                 reason=reason,
                 dimensions=dims,
@@ -234,6 +231,18 @@ async def _reread(repo: IntakeRepository, code: str) -> Dossier:
     return dossier
 
 
+async def forward_to_resolution(
+    uow: UnitOfWork[IntakeRepository], kind: RequestType, code: str, now: datetime, **fields
+) -> CitizenRequest:
+    """A citizen's request about a dossier resolution owns (after acceptance): to resolution on
+    the requests topic, through the outbox, in the caller's transaction."""
+    request = CitizenRequest(
+        type=kind, dossier_code=code, occurred_at=now, producer=PRODUCER, correlation_id=str(uuid.uuid4()), **fields
+    )
+    await uow.outbox.append(REQUESTS_TOPIC, code, request)
+    return request
+
+
 def _no_such_dossier_for_citizen() -> NotFound:
     # Same answer for an unknown code and a wrong ID number, so a code cannot be probed.
     return NotFound("Không tìm thấy hồ sơ với mã và số định danh đã nhập", "No dossier with this code and ID number")
@@ -265,15 +274,7 @@ async def withdraw_for_citizen(
         dossier = await lock_for_applicant(uow.repo, code, id_number)
         current = dossier.status
         if dossier.accepted_at is not None and current is not Status.REFUSED:
-            request = CitizenRequest(
-                type=RequestType.WITHDRAWAL,
-                dossier_code=code,
-                occurred_at=now,
-                producer=PRODUCER,
-                correlation_id=str(uuid.uuid4()),
-                reason=reason,
-            )
-            await uow.outbox.append(REQUESTS_TOPIC, code, request)
+            request = await forward_to_resolution(uow, RequestType.WITHDRAWAL, code, now, reason=reason)
             return {"code": code, "request_id": str(request.request_id), "forwarded": True}
         to = target_status(Action.WITHDRAW, current, accepted_before=False)
         seq = dossier.last_seq + 1
@@ -295,37 +296,21 @@ async def withdraw_for_citizen(
 
 
 async def refuse_at_counter(
-    units: IntakeUnits,
-    now: datetime,
-    *,
-    procedures: CurrentProcedures,
-    procedure_code: str,
-    channel: Channel,
-    applicant: Applicant,
-    documents: list[str],
-    staff: Account,
-    reason: str,
+    units: IntakeUnits, now: datetime, *, procedures: CurrentProcedures, handed: HandedIn, staff: Account, reason: str
 ) -> Dossier:
     """A walk-in dossier refused at the counter (form 03): recorded as handed in and refused at once
     (1 then 3), so it is counted as received and as refused, like an online one the clerk refuses."""
     day = local_day(now)
     correlation = str(uuid.uuid4())
     async with units() as uow, uow.transaction():
-        procedure, dims = await in_force(uow.repo, procedures, procedure_code, day, channel, applicant, staff)
-        new = NewDossier(
-            agency_id=procedure.agency_id,
-            procedure_code=procedure.code,
-            procedure_version=procedure.version,
-            channel=channel,
-            status=Status.SUBMITTED,
-            applicant=applicant,
-            documents=documents,
-            received_by=staff.username,
-            submitted_at=now,
-        )
-        submitted = SubmittedPayload(to_status=1, actor=staff.username, dimensions=dims)
+        procedure, dims = await in_force(uow.repo, procedures, handed, day, staff)
+        new = _new_dossier(procedure, handed, Status.SUBMITTED, staff.username, now)
+        submitted = SubmittedPayload(to_status=Status.SUBMITTED, actor=staff.username, dimensions=dims)
         dossier = await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, correlation)
         await uow.repo.record_transition(dossier.code, status=Status.REFUSED, seq=2, at=now, refusal_reason=reason)
+        refused = RefusedPayload(
+            from_status=Status.SUBMITTED, to_status=Status.REFUSED, actor=staff.username, reason=reason, dimensions=dims
+        )
         await uow.outbox.append(
             LIFECYCLE_TOPIC,
             dossier.code,
@@ -336,9 +321,7 @@ async def refuse_at_counter(
                 occurred_at=now,
                 producer=PRODUCER,
                 correlation_id=correlation,
-                payload=RefusedPayload(
-                    from_status=1, to_status=3, actor=staff.username, reason=reason, dimensions=dims
-                ),
+                payload=refused,
             ),
         )
         return await _reread(uow.repo, dossier.code)

@@ -6,12 +6,11 @@ intake); the score goes to resolution on the requests topic, which records `doss
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
-from services.intake.service.dossiers import PRODUCER, IntakeUnits, lock_for_applicant
+from services.intake.service.dossiers import IntakeUnits, forward_to_resolution, lock_for_applicant
 from shared.errors import Conflict
-from shared.events import REQUESTS_TOPIC, CitizenRequest, RequestType
+from shared.events import RequestType
 from shared.lifecycle import STATUS_NAMES_VI, Status
 
 
@@ -32,13 +31,5 @@ async def rate_for_citizen(
         if dossier.rating is not None:
             raise Conflict("Hồ sơ này đã được đánh giá", "This dossier has already been rated")
         await uow.repo.record_rating(code, score, comment, now)
-        request = CitizenRequest(
-            type=RequestType.RATING,
-            dossier_code=code,
-            occurred_at=now,
-            producer=PRODUCER,
-            correlation_id=str(uuid.uuid4()),
-            score=score,
-        )
-        await uow.outbox.append(REQUESTS_TOPIC, code, request)
+        request = await forward_to_resolution(uow, RequestType.RATING, code, now, score=score)
         return {"code": code, "request_id": str(request.request_id)}

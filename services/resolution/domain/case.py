@@ -23,6 +23,7 @@ from shared.events import (
 )
 from shared.lifecycle import (
     CLOCK_RUNNING,
+    OPEN,
     PAUSED,
     RESOLUTION_ACTIONS,
     Action,
@@ -160,7 +161,7 @@ def rate(case: Case, score: int, *, now: datetime) -> Outcome:
 
 
 # An apology is owed while the result is still to come: the clock runs or is paused.
-APOLOGY_STATUSES = frozenset({Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.FEE_REQUESTED})
+APOLOGY_STATUSES = OPEN
 
 
 class ApologyRefused(Conflict):

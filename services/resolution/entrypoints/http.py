@@ -16,6 +16,7 @@ from shared.auth import Account, Role, require_role, staff
 from shared.http import ApiError
 from shared.lifecycle import (
     ACTION_NAMES_VI,
+    OPEN,
     RESOLUTION_ACTIONS,
     STATUS_NAMES_VI,
     Action,
@@ -78,7 +79,7 @@ def may(account: Account, action: Action) -> bool:
 
 def _out(case: Case, now, account: Account, soon=None) -> CaseOut:
     """`soon`: one working day from now (docs/domain.md's "due soon"), computed once per request."""
-    running = case.resolved_at is None and case.status in (2, 4, 5, 6)
+    running = case.resolved_at is None and case.status in OPEN
     overdue = running and case.due_at <= now
     return CaseOut(
         code=case.code,

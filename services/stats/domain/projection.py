@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from shared.events import EventType
-from shared.lifecycle import OutOfSequence, is_next
+from shared.lifecycle import CLOCK_RUNNING, PAUSED, OutOfSequence, Status, is_next
 from shared.local_time import local_day
 
 # Board buckets: each dossier is in exactly one at any time.
@@ -96,13 +96,13 @@ class Fact(NamedTuple):  # a tuple: _replace is several times faster than datacl
 
 
 def bucket_of(status: int, overdue: bool) -> str:
-    if status == 1:
+    if status == Status.SUBMITTED:
         return "awaiting"
-    if status in (2, 4):
+    if status in CLOCK_RUNNING:
         return "processing_overdue" if overdue else "processing_within"
-    if status in (5, 6):
+    if status in PAUSED:
         return "paused_overdue" if overdue else "paused_within"
-    if status == 9:
+    if status == Status.RESOLVED:
         return "waiting_handover"
     return _CLOSING[status]
 
@@ -119,9 +119,9 @@ def stock_entry(fact: Fact) -> list[tuple[date, str, int]]:
     when its due time is not after the end of D, i.e. when the due day is D or earlier.
     """
     day = local_day(fact.state_since)
-    if fact.status == 1:
+    if fact.status == Status.SUBMITTED:
         return [(day, "stock_awaiting", 1)]
-    if fact.status in (2, 4):
+    if fact.status in CLOCK_RUNNING:
         assert fact.due_at is not None, "a running clock has a due time"
         due_day = local_day(fact.due_at)
         if due_day <= day:
@@ -131,7 +131,7 @@ def stock_entry(fact: Fact) -> list[tuple[date, str, int]]:
             (due_day, "stock_processing_within", -1),
             (due_day, "stock_processing_overdue", 1),
         ]
-    if fact.status in (5, 6):
+    if fact.status in PAUSED:
         kind = "overdue" if paused_overdue(fact.due_at, fact.state_since) else "within"
         return [(day, f"stock_paused_{kind}", 1)]
     return []
@@ -195,7 +195,7 @@ def project(fact: Fact | None, event) -> Change | None:
         daily += [(day, dims, m, n) for day, m, n in stock_entry(new)]
         step = (seq, new.status, at, new.due_at)
     elif event.type == _OVERDUE:
-        new = fact._replace(last_seq=seq, overdue=fact.overdue or fact.status in (2, 4))
+        new = fact._replace(last_seq=seq, overdue=fact.overdue or fact.status in CLOCK_RUNNING)
     elif event.type == _RATED:
         new = fact._replace(last_seq=seq, rating=p.score)
         day, dims = local_day(at), fact.dims
@@ -208,7 +208,7 @@ def project(fact: Fact | None, event) -> Change | None:
         new = _status_change(fact, event, last_seq=seq, state_since=at)
         dims, today = fact.dims, local_day(at)  # a dossier's dimensions never change
         daily += [(day, dims, m, n) for day, m, n in stock_exit(fact, at) + stock_entry(new)]
-        if new.status == 9 and new.compliance:
+        if new.status == Status.RESOLVED and new.compliance:
             daily.append((today, dims, "resolved_" + new.compliance, 1))
             daily.append((today, dims, "resolved_centihours", round((new.working_hours or 0) * 100)))
         if new.status in _CLOSING:

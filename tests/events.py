@@ -1,0 +1,38 @@
+"""Lifecycle events as the tests hand them to consumers' use cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiokafka import ConsumerRecord
+
+from shared.consumer import Item
+from shared.events import LIFECYCLE_TOPIC, EventType, make_event
+
+
+def accepted_item(
+    code: str, *, accepted_at: datetime, due_at: datetime, agency: str, procedure: str = "P", hours: int = 8
+) -> Item:
+    """A counter dossier's `dossier.accepted` (seq 1), as a consumed record."""
+    event = make_event(
+        EventType.ACCEPTED,
+        dossier_code=code,
+        seq=1,
+        occurred_at=accepted_at,
+        producer="intake",
+        correlation_id="c",
+        payload={
+            "to_status": 2,
+            "actor": "clerk",
+            "accepted_at": accepted_at,
+            "dimensions": {"agency_id": agency, "procedure_code": procedure, "channel": "counter", "applicant_type": 0},
+            "deadline": {
+                "due_at": due_at,
+                "processing_hours": hours,
+                "time_type": "working",
+                "clock_policy": "pause",
+                "rule_version": "v",
+            },
+        },
+    )
+    return Item(ConsumerRecord(LIFECYCLE_TOPIC, 0, 0, 0, 0, code.encode(), b"", None, 0, 0, []), event)
