@@ -73,7 +73,7 @@ class Runtime:
         self.pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
         self.health_checks: dict[str, HealthCheck] = {}
-        self.body_limits: dict[str, int] = {}  # path prefix -> bytes, over the default of shared.http_limits
+        self.body_limits: dict[str, int] = {}  # path prefix -> bytes, instead of HTTP_MAX_BODY_BYTES
         self.jobs: list[BackgroundJob] = []
         self.on_started: list[BackgroundJob] = []
         self._tasks: list[asyncio.Task[None]] = []

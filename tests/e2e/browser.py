@@ -53,11 +53,13 @@ def wait(driver, timeout: float = 15.0) -> WebDriverWait:
 
 
 def visible(driver, css: str, timeout: float = 15.0):
-    return wait(driver, timeout).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
+    return wait(driver, timeout).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)), f"{css} visible")
 
 
 def text_in(driver, css: str, text: str, timeout: float = 15.0) -> bool:
-    return wait(driver, timeout).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+    return wait(driver, timeout).until(
+        EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text), f"{text!r} in {css}"
+    )
 
 
 def click(driver, css: str, timeout: float = 15.0) -> None:
@@ -70,7 +72,7 @@ def click(driver, css: str, timeout: float = 15.0) -> None:
         except (StaleElementReferenceException, NoSuchElementException, ElementNotInteractableException):
             return False
 
-    wait(driver, timeout).until(attempt)
+    wait(driver, timeout).until(attempt, f"{css} clickable")
 
 
 def sign_in(driver, username: str, password: str) -> None:

@@ -55,7 +55,10 @@ def test_citizen_submits_online_with_a_document_then_tracks_it(services, staff, 
     intake = services["intake"]
     pdf, fake = scans
     phone.get(f"{intake}/portal")
-    wait(phone).until(EC.presence_of_element_located((By.CSS_SELECTOR, f'#proc-select option[value="{LAND}"]')))
+    wait(phone).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, f'#proc-select option[value="{LAND}"]')),
+        f"procedure {LAND} offered in the list",
+    )
     Select(visible(phone, "#proc-select")).select_by_value(LAND)
     visible(phone, "#s-name").send_keys("Vũ Thị Lan")
     phone.find_element(By.CSS_SELECTOR, "#s-id").send_keys(ID_NUMBER)
