@@ -194,6 +194,7 @@ class CaseLineOut(BaseModel):
 
 class LookupOut(BaseModel):
     cases: list[CaseLineOut]
+    unpublished: int = Field(description="Events committed and not yet published to the topic, now")
 
 
 @router.post(
@@ -205,7 +206,8 @@ class LookupOut(BaseModel):
     f"{export.LOOKUP_MAX}); codes without a case are left out. No personal data.",
 )
 async def lookup_cases(request: Request, body: LookupIn) -> LookupOut:
-    return LookupOut(cases=[CaseLineOut(**line) for line in await export.lookup(runtime_of(request).units, body.codes)])
+    lines, unpublished = await export.lookup(runtime_of(request).units, body.codes)
+    return LookupOut(cases=[CaseLineOut(**line) for line in lines], unpublished=unpublished)
 
 
 # Declared before the generic action route, which would otherwise take "apology" for an action.

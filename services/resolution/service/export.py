@@ -109,8 +109,9 @@ async def _export(pool: asyncpg.Pool, agency_id: str | None, batch: int, max_sec
     yield _trailer(sent or 0, unpublished, problem)
 
 
-async def lookup(units: Units[ResolutionRepository], codes: list[str]) -> list[dict]:
-    """The cases among `codes` (at most LOOKUP_MAX), now: reconciliation rechecks its few
-    differences with this instead of reading every case again."""
+async def lookup(units: Units[ResolutionRepository], codes: list[str]) -> tuple[list[dict], int]:
+    """The cases among `codes` (at most LOOKUP_MAX), now, and how many events are still waiting in
+    the outbox: reconciliation rechecks its few differences with this instead of reading every case
+    again."""
     async with units() as uow:
-        return [case_line(r) for r in await uow.repo.export_lookup(codes)]
+        return [case_line(r) for r in await uow.repo.export_lookup(codes)], await uow.repo.unpublished_events()

@@ -4,8 +4,8 @@ it, read from resolution's own export over HTTP (no service reads another's data
 A first pass merges the two lists in code order. A difference found there is counted only when
 it persists: once the consumer groups of both sides have read the topic as far as it went after
 the export, each differing dossier is compared again at the same seq mark (domain/agreement.py).
-With nothing left unpublished in resolution's outbox, that second look is decisive; otherwise it
-is repeated until the time allowed for settling runs out.
+When resolution's outbox had nothing left to publish before that, the second look is decisive;
+otherwise it is repeated until the time allowed for settling runs out.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ class ExportIncomplete(Exception):
 class FirstPass:
     compared: int
     differing: dict[str, dict | None]  # code -> resolution's line (None: no case there)
-    unpublished: int | None  # resolution's events not yet on the topic at its snapshot
 
 
 async def _resolution_cases(client: httpx.AsyncClient, url: str, end: dict[str, Any]) -> AsyncIterator[dict]:
@@ -91,16 +90,19 @@ async def first_pass(conn, client: httpx.AsyncClient, resolution_url: str) -> Fi
             if r["status"] != s["status"]:
                 differing[r["code"]] = r
             r, s = await anext(theirs, None), await anext(ours, None)
-    return FirstPass(compared, differing, end.get("unpublished"))
+    return FirstPass(compared, differing)
 
 
-async def _lookup(client: httpx.AsyncClient, url: str, codes: list[str]) -> dict[str, dict]:
+async def _lookup(client: httpx.AsyncClient, url: str, codes: list[str]) -> tuple[dict[str, dict], int]:
+    """Resolution's cases among `codes` now, and how many of its events are not yet on the topic."""
     found: dict[str, dict] = {}
-    for i in range(0, len(codes), LOOKUP_BATCH):
+    unpublished = 0
+    for i in range(0, max(len(codes), 1), LOOKUP_BATCH):
         answer = await client.post(f"{url}/api/v1/export/cases/lookup", json={"codes": codes[i : i + LOOKUP_BATCH]})
         answer.raise_for_status()
         found.update((c["code"], c) for c in answer.json()["cases"])
-    return found
+        unpublished = max(unpublished, answer.json()["unpublished"])
+    return found, unpublished
 
 
 async def _ours_at(pool: asyncpg.Pool, marks: dict[str, int]) -> dict[str, StatsSide]:
@@ -130,14 +132,14 @@ async def confirm(
     deadline = time.monotonic() + settle_s
     pending = dict(first.differing)
     while True:
-        # Both sides read the topic as far as it goes now (it holds everything behind the export
-        # when nothing was left unpublished), or the time allowed runs out.
-        behind_records = await wait_for_groups(
-            bootstrap, SIDES, deadline, targets=await end_offsets(bootstrap, LIFECYCLE_TOPIC)
-        )
+        # With nothing left in resolution's outbox, the topic holds every event behind the export;
+        # then both sides read it as far as it went, or the time allowed runs out.
+        _, unpublished = await _lookup(client, url, [])
+        targets = await end_offsets(bootstrap, LIFECYCLE_TOPIC)
+        behind_records = await wait_for_groups(bootstrap, SIDES, deadline, targets=targets)
         # Resolution's line from the export stands for its side; a dossier it had no case for
         # is asked again (its case may have been opened since).
-        fresh = await _lookup(client, url, [c for c, line in pending.items() if line is None])
+        fresh, _ = await _lookup(client, url, [c for c, line in pending.items() if line is None])
         theirs = {c: line or fresh.get(c) for c, line in pending.items()}
         ours = await _ours_at(pool, {c: line["last_seq"] if line else 0 for c, line in theirs.items()})
         behind: dict[str, dict | None] = {}
@@ -155,7 +157,7 @@ async def confirm(
                 )
             elif outcome == "behind":
                 behind[code] = pending[code]
-        settled = behind_records == 0 and first.unpublished == 0
+        settled = behind_records == 0 and unpublished == 0
         if not behind or settled or time.monotonic() >= deadline:
             why = (
                 "one side is behind the other although both had read the whole topic"
