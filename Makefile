@@ -7,8 +7,8 @@ STAMP := .venv/.installed
 venv: $(STAMP)
 $(STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv .venv
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --retries 10 --timeout 60 --upgrade pip
+	$(PY) -m pip install --quiet --retries 10 --timeout 60 -r requirements.txt
 	touch $(STAMP)
 
 run: venv

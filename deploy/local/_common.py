@@ -93,6 +93,10 @@ def apt_install(*packages: str) -> None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         raise RuntimeError(f"missing {', '.join(packages)}: install it (Debian: apt-get install {' '.join(packages)})")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    retries = ["-o", "Acquire::Retries=5"]  # a mirror that drops one request must not fail a fresh machine's set-up
     # Output to stderr: stdout of the CLI carries the `export` lines.
-    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", *packages]):
+    for cmd in (
+        ["apt-get", *retries, "update"],
+        ["apt-get", *retries, "install", "-y", "--no-install-recommends", *packages],
+    ):
         subprocess.run(cmd, check=True, env=env, stdout=sys.stderr, stdin=subprocess.DEVNULL)

@@ -78,7 +78,17 @@ def ensure_jars() -> Path:
         tmp = cache / f"libs.tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         result = subprocess.run(
-            ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies", f"-DoutputDirectory={tmp}"],
+            # Maven retries a dropped download itself (three tries, each), so a flaky link is not a failed set-up.
+            [
+                "mvn",
+                "-q",
+                "-B",
+                "-Dmaven.wagon.http.retryHandler.count=3",
+                "-f",
+                str(POM),
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={tmp}",
+            ],
             capture_output=True,
             text=True,
             stdin=subprocess.DEVNULL,
