@@ -10,7 +10,7 @@ import asyncpg
 
 from services.intake.domain.codes import format_code
 from services.intake.domain.dossier import Applicant, HandedIn
-from services.intake.service import catalogue, dossiers
+from services.intake.service import catalogue, reception
 from shared.auth import Account, Role
 from shared.calendar import default_calendar
 from shared.db import migrate
@@ -39,7 +39,7 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
     procedures = catalogue.CurrentProcedures()
 
     async def one(i: int) -> str:
-        row = await dossiers.receive(
+        row = await reception.receive(
             intake_units(pool),
             default_calendar(),
             NOW,
@@ -62,7 +62,7 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
 
     # The 10,000th dossier of a day gets a five-digit number, as format_code writes it.
     await pool.execute("UPDATE code_sequences SET last_seq = 9999")
-    row = await dossiers.receive(
+    row = await reception.receive(
         intake_units(pool),
         default_calendar(),
         NOW,

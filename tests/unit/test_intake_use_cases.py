@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.intake.domain.dossier import Applicant, HandedIn
-from services.intake.service import catalogue, dossiers, rating, tracking
+from services.intake.service import catalogue, citizen, rating, reception, tracking
 from services.intake.service.idempotent import Once
 from shared.auth import Account, Role
 from shared.calendar import default_calendar
@@ -36,7 +36,7 @@ async def intake():
 
 
 async def receive(units, channel: Channel, staff=CLERK, procedure=LAND_PROCEDURE, once=None, now=NOW):
-    return await dossiers.receive(
+    return await reception.receive(
         units,
         CAL,
         now,
@@ -67,11 +67,11 @@ async def test_online_waits_for_the_counter_then_is_accepted_once(intake):
     online = await receive(units, Channel.ONLINE, staff=None)
     assert online.status is Status.SUBMITTED and online.due_at is None and online.received_by is None
     later = NOW + timedelta(hours=1)
-    accepted = await dossiers.decide(units, CAL, later, online.code, Action.ACCEPT, staff=CLERK, reason=None)
+    accepted = await reception.decide(units, CAL, later, online.code, Action.ACCEPT, staff=CLERK, reason=None)
     assert (accepted.status, accepted.last_seq, accepted.received_by) == (Status.ACCEPTED, 2, "canbo.a")
     assert accepted.accepted_at == later
     with pytest.raises(TransitionRefused) as refused:
-        await dossiers.decide(units, CAL, later, online.code, Action.ACCEPT, staff=CLERK, reason=None)
+        await reception.decide(units, CAL, later, online.code, Action.ACCEPT, staff=CLERK, reason=None)
     assert isinstance(refused.value, Conflict) and refused.value.detail["current_status"] == 2
     assert [e.type for e in store.events(LIFECYCLE_TOPIC)] == ["dossier.submitted", "dossier.accepted"]
 
@@ -79,7 +79,7 @@ async def test_online_waits_for_the_counter_then_is_accepted_once(intake):
 async def test_refusals_and_what_the_counter_may_not_do(intake):
     store, units = intake
     online = await receive(units, Channel.ONLINE, staff=None)
-    refused = await dossiers.decide(units, CAL, NOW, online.code, Action.REFUSE, staff=CLERK, reason="Thiếu tờ khai")
+    refused = await reception.decide(units, CAL, NOW, online.code, Action.REFUSE, staff=CLERK, reason="Thiếu tờ khai")
     assert (refused.status, refused.refusal_reason) == (Status.REFUSED, "Thiếu tờ khai")
     with pytest.raises(Forbidden):  # a commune's clerk receives for the commune only
         await receive(units, Channel.COUNTER, staff=COMMUNE_CLERK)
@@ -87,14 +87,14 @@ async def test_refusals_and_what_the_counter_may_not_do(intake):
         await receive(units, Channel.COUNTER, procedure="NO.SUCH")
     assert unknown.value.detail == {"field": "procedure_code"}
     with pytest.raises(NotFound):
-        await dossiers.decide(units, CAL, NOW, "NO-SUCH", Action.ACCEPT, staff=CLERK, reason=None)
+        await reception.decide(units, CAL, NOW, "NO-SUCH", Action.ACCEPT, staff=CLERK, reason=None)
     assert len(store.dossiers) == 1 and len(store.outbox) == 2, "a refused request stores nothing"
 
 
 async def test_a_walk_in_refused_at_the_counter_takes_the_next_number(intake):
     store, units = intake
     before = await receive(units, Channel.COUNTER)
-    refused = await dossiers.refuse_at_counter(
+    refused = await reception.refuse_at_counter(
         units,
         NOW,
         procedures=catalogue.CurrentProcedures(),
@@ -128,12 +128,12 @@ async def test_citizen_tracks_with_the_id_number_and_withdraws_before_and_after_
     store, units = intake
     online, counter = await receive(units, Channel.ONLINE, staff=None), await receive(units, Channel.COUNTER)
     with pytest.raises(NotFound):  # a wrong ID number answers as an unknown code does
-        await dossiers.find_for_citizen(units, online.code, "009999999999")
-    shown, _ = await dossiers.find_for_citizen(units, online.code, APPLICANT.id_number)
+        await citizen.find_for_citizen(units, online.code, "009999999999")
+    shown, _ = await citizen.find_for_citizen(units, online.code, APPLICANT.id_number)
     assert shown.code == online.code
-    before = await dossiers.withdraw_for_citizen(units, NOW, online.code, id_number=APPLICANT.id_number, reason=None)
+    before = await citizen.withdraw_for_citizen(units, NOW, online.code, id_number=APPLICANT.id_number, reason=None)
     assert before["forwarded"] is False and store.dossiers[online.code].status is Status.WITHDRAWN
-    after = await dossiers.withdraw_for_citizen(units, NOW, counter.code, id_number=APPLICANT.id_number, reason=None)
+    after = await citizen.withdraw_for_citizen(units, NOW, counter.code, id_number=APPLICANT.id_number, reason=None)
     assert after["forwarded"] is True and store.dossiers[counter.code].status is Status.ACCEPTED
     [request] = store.events(REQUESTS_TOPIC)
     assert (request.dossier_code, request.type.value) == (counter.code, "request.withdrawal")

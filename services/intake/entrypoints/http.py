@@ -6,17 +6,33 @@ import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, Field
 
-from services.intake.domain.catalogue import Procedure
-from services.intake.domain.dossier import Applicant, Dossier, HandedIn, HistoryEntry, masked_id
+from services.intake.domain.dossier import Dossier
 from services.intake.entrypoints.runtime import runtime_of
-from services.intake.service import dossiers, rating
+from services.intake.entrypoints.schemas import (
+    AgencyOut,
+    CatalogueOut,
+    CitizenIn,
+    CounterRefusalIn,
+    DecisionIn,
+    DossierIn,
+    DossierOut,
+    HistoryOut,
+    RatingIn,
+    RatingRecordedOut,
+    RefusalIn,
+    RequestRecordedOut,
+    TrackingOut,
+    WithdrawalIn,
+    dossier_out,
+    history_out,
+)
+from services.intake.service import citizen, dossiers, rating, reception
 from services.intake.service.idempotent import Once
 from shared.auth import Account, Role, optional_staff, require_role, staff
 from shared.events import Channel
 from shared.http import ApiError
-from shared.lifecycle import STATUS_NAMES_VI, Action, Status
+from shared.lifecycle import Action
 from shared.local_time import local_day
 
 router = APIRouter(prefix="/api/v1")
@@ -34,136 +50,6 @@ IdempotencyKey = Annotated[
 # Who may do what at intake; an account with an agency sees only that agency's dossiers.
 DESK = (Role.CLERK, Role.LEADER)  # receive at the counter or by post, accept, refuse
 READERS = (Role.CLERK, Role.OFFICER, Role.LEADER)  # see dossiers with the applicant's details
-ShortText = Annotated[str, Field(min_length=1, max_length=300)]
-
-
-class DossierIn(BaseModel):
-    procedure_code: str = Field(min_length=1, max_length=40, examples=["1.001193"])
-    channel: Channel
-    applicant: Applicant
-    documents: list[ShortText] = Field(default_factory=list, max_length=50)
-    # The receiving clerk is the signed-in account; a `received_by` field sent by older clients is ignored.
-
-    def handed_in(self) -> HandedIn:
-        return HandedIn(self.procedure_code, self.channel, self.applicant, self.documents)
-
-
-class DecisionIn(BaseModel):
-    # Who decides is the signed-in account; a `by` field sent by older clients is ignored.
-    reason: str | None = Field(None, max_length=2000)
-
-
-class RefusalIn(DecisionIn):
-    reason: str = Field(min_length=1, max_length=2000, description="Why the dossier is refused (form 03)")
-
-
-class CitizenIn(BaseModel):
-    id_number: str = Field(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")
-
-
-class WithdrawalIn(BaseModel):
-    id_number: str = Field(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")
-    reason: str | None = Field(None, max_length=2000)
-
-
-class RatingIn(BaseModel):
-    id_number: str = Field(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")
-    score: int = Field(ge=1, le=5, description="1 (very dissatisfied) to 5 (very satisfied)")
-    comment: str | None = Field(None, max_length=1000, description="Kept at intake only, never published")
-
-
-class DossierOut(BaseModel):
-    code: str
-    status: int
-    status_name: str
-    channel: Channel
-    agency_id: str
-    procedure_code: str
-    procedure_version: str
-    applicant_name: str
-    applicant_id_masked: str
-    documents: list[str]
-    received_by: str | None = Field(description="The clerk's account (counter, post, or who accepted online)")
-    submitted_at: AwareDatetime
-    accepted_at: AwareDatetime | None
-    due_at: AwareDatetime | None
-    rule_version: str | None
-    refusal_reason: str | None
-    tracked_status: int | None = Field(description="Status as last seen on the lifecycle topic")
-    new_appointment_at: AwareDatetime | None = Field(None, description="A new appointment after an apology (form 04)")
-    apology_reason: str | None = None
-
-
-def _out(d: Dossier) -> DossierOut:
-    status = d.shown_status
-    return DossierOut(
-        code=d.code,
-        status=int(status),
-        status_name=STATUS_NAMES_VI[status],
-        channel=d.channel,
-        agency_id=d.agency_id,
-        procedure_code=d.procedure_code,
-        procedure_version=d.procedure_version,
-        applicant_name=d.applicant.name,
-        applicant_id_masked=masked_id(d.applicant.id_number),
-        documents=d.documents,
-        received_by=d.received_by,
-        submitted_at=d.submitted_at,
-        accepted_at=d.accepted_at,
-        due_at=d.shown_due_at,
-        rule_version=d.rule_version,
-        refusal_reason=d.refusal_reason,
-        tracked_status=int(d.tracked_status) if d.tracked_status is not None else None,
-        new_appointment_at=d.new_appointment_at,
-        apology_reason=d.apology_reason,
-    )
-
-
-class AgencyOut(BaseModel):
-    id: str
-    name: str
-    short_name: str | None
-    level: str | None
-
-
-class CatalogueOut(BaseModel):
-    agencies: list[AgencyOut]
-    procedures: list[Procedure]
-
-
-class HistoryOut(BaseModel):
-    code: str
-    seq: int
-    type: str = Field(description="The event's type, e.g. dossier.accepted")
-    status: int | None = Field(description="The status it moved the dossier to (none for a notice)")
-    occurred_at: AwareDatetime
-    actor: str | None
-    reason: str | None
-    status_name: str | None
-
-
-class TrackingOut(BaseModel):
-    dossier: DossierOut
-    history: list[HistoryOut]
-
-
-class RequestRecordedOut(BaseModel):
-    code: str
-    request_id: str | None = Field(description="The request passed on to resolution, when it was")
-    forwarded: bool = Field(description="Whether resolution (the owner after acceptance) records it")
-    message: str
-
-
-class RatingRecordedOut(BaseModel):
-    code: str
-    request_id: str
-    message: str
-
-
-def _history_out(entries: list[HistoryEntry]) -> list[HistoryOut]:
-    return [
-        HistoryOut(**e._asdict(), status_name=STATUS_NAMES_VI[Status(e.status)] if e.status else None) for e in entries
-    ]
 
 
 @router.get(
@@ -198,9 +84,9 @@ async def receive(
         once = Once(
             idempotency_key,
             hashlib.sha256(request_print.encode()).hexdigest(),
-            lambda dossier: _out(dossier).model_dump(mode="json"),
+            lambda dossier: dossier_out(dossier).model_dump(mode="json"),
         )
-    received = await dossiers.receive(
+    received = await reception.receive(
         rt.units,
         rt.calendar,
         rt.clock(),
@@ -211,17 +97,13 @@ async def receive(
     )
     if once is None:
         assert isinstance(received, Dossier)
-        out, headers = _out(received), {}
+        out, headers = dossier_out(received), {}
     else:
         out = DossierOut.model_validate(once.answer)
         headers = {"Idempotent-Replayed": "true"} if once.replayed else {}
     # Sent as built: returned as a model, FastAPI would dump it and validate it once more (the
     # busiest endpoint; response_model still documents it).
     return Response(out.model_dump_json(), status_code=201, media_type="application/json", headers=headers)
-
-
-class CounterRefusalIn(DossierIn):
-    reason: str = Field(min_length=1, max_length=2000, description="Why the papers are refused (form 03)")
 
 
 @router.post(
@@ -244,8 +126,8 @@ async def refuse_walk_in(
             field="channel",
         )
     rt = runtime_of(request)
-    return _out(
-        await dossiers.refuse_at_counter(
+    return dossier_out(
+        await reception.refuse_at_counter(
             rt.units,
             rt.clock(),
             procedures=rt.procedures,
@@ -268,12 +150,12 @@ async def list_dossiers(
     found = await dossiers.list_visible(
         runtime_of(request).units, account, status=status, agency=agency, limit=limit, offset=offset
     )
-    return [_out(d) for d in found]
+    return [dossier_out(d) for d in found]
 
 
 @router.get("/dossiers/{code}", response_model=DossierOut, tags=["dossiers"])
 async def get_dossier(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> DossierOut:
-    return _out(await dossiers.get_visible(runtime_of(request).units, code, account))
+    return dossier_out(await dossiers.get_visible(runtime_of(request).units, code, account))
 
 
 @router.get(
@@ -283,7 +165,7 @@ async def get_dossier(request: Request, code: str, account: Account = Depends(st
     summary="Quá trình xử lý / status history",
 )
 async def get_history(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> list[HistoryOut]:
-    return _history_out(await dossiers.history_visible(runtime_of(request).units, code, account))
+    return history_out(await dossiers.history_visible(runtime_of(request).units, code, account))
 
 
 @router.post(
@@ -294,8 +176,10 @@ async def get_history(request: Request, code: str, account: Account = Depends(st
 )
 async def accept(request: Request, code: str, body: DecisionIn, account: Account = Depends(staff(*DESK))) -> DossierOut:
     rt = runtime_of(request)
-    return _out(
-        await dossiers.decide(rt.units, rt.calendar, rt.clock(), code, Action.ACCEPT, staff=account, reason=body.reason)
+    return dossier_out(
+        await reception.decide(
+            rt.units, rt.calendar, rt.clock(), code, Action.ACCEPT, staff=account, reason=body.reason
+        )
     )
 
 
@@ -307,8 +191,10 @@ async def accept(request: Request, code: str, body: DecisionIn, account: Account
 )
 async def refuse(request: Request, code: str, body: RefusalIn, account: Account = Depends(staff(*DESK))) -> DossierOut:
     rt = runtime_of(request)
-    return _out(
-        await dossiers.decide(rt.units, rt.calendar, rt.clock(), code, Action.REFUSE, staff=account, reason=body.reason)
+    return dossier_out(
+        await reception.decide(
+            rt.units, rt.calendar, rt.clock(), code, Action.REFUSE, staff=account, reason=body.reason
+        )
     )
 
 
@@ -320,8 +206,8 @@ async def refuse(request: Request, code: str, body: RefusalIn, account: Account 
     description="Public. The ID number travels in the body, never in the URL, so it stays out of access logs.",
 )
 async def track(request: Request, code: str, body: CitizenIn) -> TrackingOut:
-    dossier, history = await dossiers.find_for_citizen(runtime_of(request).units, code, body.id_number)
-    return TrackingOut(dossier=_out(dossier), history=_history_out(history))
+    dossier, history = await citizen.find_for_citizen(runtime_of(request).units, code, body.id_number)
+    return TrackingOut(dossier=dossier_out(dossier), history=history_out(history))
 
 
 @router.post(
@@ -333,7 +219,7 @@ async def track(request: Request, code: str, body: CitizenIn) -> TrackingOut:
 )
 async def withdraw(request: Request, code: str, body: WithdrawalIn) -> RequestRecordedOut:
     rt = runtime_of(request)
-    result = await dossiers.withdraw_for_citizen(
+    result = await citizen.withdraw_for_citizen(
         rt.units, rt.clock(), code, id_number=body.id_number, reason=body.reason
     )
     return RequestRecordedOut(

@@ -9,7 +9,8 @@ from datetime import datetime
 from services.intake.adapters.repository import IntakeRepository, StoredFile
 from services.intake.domain.dossier import Dossier
 from services.intake.domain.uploads import Upload, check
-from services.intake.service.dossiers import IntakeUnits, forward_to_resolution, get_visible, lock_for_applicant
+from services.intake.service.citizen import forward_to_resolution, lock_for_applicant
+from services.intake.service.dossiers import IntakeUnits, get_visible
 from shared.auth import Account
 from shared.errors import Conflict, NotFound
 from shared.events import RequestType

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.intake.service.dossiers import IntakeUnits, forward_to_resolution, lock_for_applicant
+from services.intake.service.citizen import forward_to_resolution, lock_for_applicant
+from services.intake.service.dossiers import IntakeUnits
 from shared.errors import Conflict
 from shared.events import RequestType
 from shared.lifecycle import STATUS_NAMES_VI, Status

@@ -1,0 +1,91 @@
+"""intake's SQL of the catalogue: agencies and the versions of procedures."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import asyncpg
+
+from services.intake.domain.catalogue import Catalogue, Procedure
+from shared.sql import unnest_insert
+
+
+def _procedure(row) -> Procedure:
+    return Procedure.model_validate(
+        {**json.loads(row["body"]), "version": row["version"], "effective_from": row["effective_from"]}
+    )
+
+
+_CURRENT = """
+    SELECT DISTINCT ON (code) code, version, effective_from, body FROM procedures
+    WHERE effective_from <= $1 {extra}
+    ORDER BY code, effective_from DESC, version DESC"""
+
+
+class CatalogueSql:
+    conn: asyncpg.Connection
+
+    # --- the catalogue ---------------------------------------------------------------------
+
+    async def load_catalogue(self, catalogue: Catalogue) -> int:
+        """Insert the catalogue's agencies and this version of its procedures; returns new rows."""
+        await self.conn.executemany(
+            "INSERT INTO agencies(id, name, short_name, level) VALUES ($1,$2,$3,$4) "
+            "ON CONFLICT (id) DO UPDATE SET name=EXCLUDED.name, short_name=EXCLUDED.short_name, level=EXCLUDED.level",
+            [(a.id, a.name, a.short_name, a.level) for a in catalogue.agencies],
+        )
+        rows = [
+            (
+                p.code,
+                catalogue.version,
+                catalogue.effective_from,
+                p.agency_id,
+                p.model_dump_json(exclude={"version", "effective_from"}),
+            )
+            for p in catalogue.procedures
+        ]
+        return await unnest_insert(
+            self.conn,
+            "procedures(code, version, effective_from, agency_id, body)",
+            ("text", "text", "date", "text", "jsonb"),
+            rows,
+            on_conflict="ON CONFLICT DO NOTHING",
+        )
+
+    async def current_procedure(self, code: str, day: date) -> Procedure | None:
+        row = await self.conn.fetchrow(_CURRENT.format(extra="AND code = $2"), day, code)
+        return _procedure(row) if row else None
+
+    async def current_procedures(self, day: date, agency_id: str | None = None) -> list[Procedure]:
+        if agency_id:
+            rows = await self.conn.fetch(_CURRENT.format(extra="AND agency_id = $2"), day, agency_id)
+        else:
+            rows = await self.conn.fetch(_CURRENT.format(extra=""), day)
+        return [_procedure(r) for r in rows]
+
+    async def procedure_version(self, code: str, version: str) -> Procedure:
+        row = await self.conn.fetchrow(
+            "SELECT code, version, effective_from, body FROM procedures WHERE code=$1 AND version=$2", code, version
+        )
+        return _procedure(row)
+
+    async def procedure_versions(self, codes: list[str]) -> dict[str, list[Procedure]]:
+        """Every catalogue version of these procedures, by code."""
+        out: dict[str, list[Procedure]] = {}
+        for row in await self.conn.fetch(
+            "SELECT code, version, effective_from, body FROM procedures WHERE code = ANY($1)", codes
+        ):
+            out.setdefault(row["code"], []).append(_procedure(row))
+        return out
+
+    async def agency_name(self, agency_id: str) -> str | None:
+        return await self.conn.fetchval("SELECT name FROM agencies WHERE id = $1", agency_id)
+
+    async def agency_names(self, ids: list[str]) -> dict[str, str]:
+        return {
+            r["id"]: r["name"] for r in await self.conn.fetch("SELECT id, name FROM agencies WHERE id = ANY($1)", ids)
+        }
+
+    async def agencies(self) -> list[dict]:
+        return [dict(r) for r in await self.conn.fetch("SELECT id, name, short_name, level FROM agencies ORDER BY id")]

@@ -1,0 +1,147 @@
+"""The shapes of intake's requests and answers: what a client may send and what it gets back."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from services.intake.domain.catalogue import Procedure
+from services.intake.domain.dossier import Applicant, Dossier, HandedIn, HistoryEntry, masked_id
+from shared.events import Channel
+from shared.lifecycle import STATUS_NAMES_VI, Status
+
+ShortText = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class DossierIn(BaseModel):
+    procedure_code: str = Field(min_length=1, max_length=40, examples=["1.001193"])
+    channel: Channel
+    applicant: Applicant
+    documents: list[ShortText] = Field(default_factory=list, max_length=50)
+    # The receiving clerk is the signed-in account; a `received_by` field sent by older clients is ignored.
+
+    def handed_in(self) -> HandedIn:
+        return HandedIn(self.procedure_code, self.channel, self.applicant, self.documents)
+
+
+class DecisionIn(BaseModel):
+    # Who decides is the signed-in account; a `by` field sent by older clients is ignored.
+    reason: str | None = Field(None, max_length=2000)
+
+
+class RefusalIn(DecisionIn):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the dossier is refused (form 03)")
+
+
+class CitizenIn(BaseModel):
+    id_number: str = Field(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")
+
+
+class WithdrawalIn(BaseModel):
+    id_number: str = Field(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")
+    reason: str | None = Field(None, max_length=2000)
+
+
+class RatingIn(BaseModel):
+    id_number: str = Field(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")
+    score: int = Field(ge=1, le=5, description="1 (very dissatisfied) to 5 (very satisfied)")
+    comment: str | None = Field(None, max_length=1000, description="Kept at intake only, never published")
+
+
+class DossierOut(BaseModel):
+    code: str
+    status: int
+    status_name: str
+    channel: Channel
+    agency_id: str
+    procedure_code: str
+    procedure_version: str
+    applicant_name: str
+    applicant_id_masked: str
+    documents: list[str]
+    received_by: str | None = Field(description="The clerk's account (counter, post, or who accepted online)")
+    submitted_at: AwareDatetime
+    accepted_at: AwareDatetime | None
+    due_at: AwareDatetime | None
+    rule_version: str | None
+    refusal_reason: str | None
+    tracked_status: int | None = Field(description="Status as last seen on the lifecycle topic")
+    new_appointment_at: AwareDatetime | None = Field(None, description="A new appointment after an apology (form 04)")
+    apology_reason: str | None = None
+
+
+def dossier_out(d: Dossier) -> DossierOut:
+    status = d.shown_status
+    return DossierOut(
+        code=d.code,
+        status=int(status),
+        status_name=STATUS_NAMES_VI[status],
+        channel=d.channel,
+        agency_id=d.agency_id,
+        procedure_code=d.procedure_code,
+        procedure_version=d.procedure_version,
+        applicant_name=d.applicant.name,
+        applicant_id_masked=masked_id(d.applicant.id_number),
+        documents=d.documents,
+        received_by=d.received_by,
+        submitted_at=d.submitted_at,
+        accepted_at=d.accepted_at,
+        due_at=d.shown_due_at,
+        rule_version=d.rule_version,
+        refusal_reason=d.refusal_reason,
+        tracked_status=int(d.tracked_status) if d.tracked_status is not None else None,
+        new_appointment_at=d.new_appointment_at,
+        apology_reason=d.apology_reason,
+    )
+
+
+class AgencyOut(BaseModel):
+    id: str
+    name: str
+    short_name: str | None
+    level: str | None
+
+
+class CatalogueOut(BaseModel):
+    agencies: list[AgencyOut]
+    procedures: list[Procedure]
+
+
+class HistoryOut(BaseModel):
+    code: str
+    seq: int
+    type: str = Field(description="The event's type, e.g. dossier.accepted")
+    status: int | None = Field(description="The status it moved the dossier to (none for a notice)")
+    occurred_at: AwareDatetime
+    actor: str | None
+    reason: str | None
+    status_name: str | None
+
+
+class TrackingOut(BaseModel):
+    dossier: DossierOut
+    history: list[HistoryOut]
+
+
+class RequestRecordedOut(BaseModel):
+    code: str
+    request_id: str | None = Field(description="The request passed on to resolution, when it was")
+    forwarded: bool = Field(description="Whether resolution (the owner after acceptance) records it")
+    message: str
+
+
+class RatingRecordedOut(BaseModel):
+    code: str
+    request_id: str
+    message: str
+
+
+def history_out(entries: list[HistoryEntry]) -> list[HistoryOut]:
+    return [
+        HistoryOut(**e._asdict(), status_name=STATUS_NAMES_VI[Status(e.status)] if e.status else None) for e in entries
+    ]
+
+
+class CounterRefusalIn(DossierIn):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the papers are refused (form 03)")

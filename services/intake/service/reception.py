@@ -1,0 +1,244 @@
+"""intake's reception: receive a dossier (at the counter, by post, online), refuse a walk-in at
+the counter, and accept or refuse an online one. Each is one transaction that changes the dossier
+row and appends its event to the outbox; the relay publishes it after commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from services.intake.adapters.repository import IntakeRepository
+from services.intake.domain.catalogue import Procedure
+from services.intake.domain.codes import code_prefix
+from services.intake.domain.dossier import (
+    Dossier,
+    HandedIn,
+    NewDossier,
+    deadline_at_acceptance,
+    dimensions,
+    reception_for,
+)
+from services.intake.service.catalogue import CurrentProcedures
+from services.intake.service.dossiers import PRODUCER, IntakeUnits, not_found, reread
+from services.intake.service.idempotent import Once
+from shared.auth import Account
+from shared.errors import InvalidRequest
+from shared.events import (
+    LIFECYCLE_TOPIC,
+    AcceptedPayload,
+    Channel,
+    Deadline,
+    Dimensions,
+    EventType,
+    RefusedPayload,
+    SubmittedPayload,
+    make_event,
+)
+from shared.lifecycle import Action, Status, target_status
+from shared.local_time import local_day
+from shared.uow import UnitOfWork
+
+INTAKE_ACTIONS = frozenset({Action.ACCEPT, Action.REFUSE})
+CODE_PLACEHOLDER = "-"  # replaced by the numbered code in the outbox row
+
+
+async def receive(
+    units: IntakeUnits,
+    calendar,
+    now: datetime,
+    *,
+    procedures: CurrentProcedures,
+    handed: HandedIn,
+    staff: Account | None,
+    once: Once | None = None,
+) -> Dossier | dict:
+    """`staff` is the clerk who received it (counter, post); None for an online submission.
+    With `once` (an Idempotency-Key), the answer is rendered and kept in this transaction, and a
+    request that finds its key taken gets the first request's answer instead (a dict)."""
+    async with units() as uow:
+        if once is None:  # one statement, its own transaction: the day's number is locked that long only
+            return await _store_received(uow, calendar, now, procedures, handed, staff)
+        async with uow.transaction():
+            if await once.claim(uow.repo, now):
+                return once.answer
+            return await once.complete(uow.repo, await _store_received(uow, calendar, now, procedures, handed, staff))
+
+
+async def in_force(
+    repo: IntakeRepository, procedures: CurrentProcedures, handed: HandedIn, day: date, staff: Account | None
+) -> tuple[Procedure, Dimensions]:
+    """The procedure a reception is for, and the event dimensions it gives; InvalidRequest when
+    the catalogue has no such procedure, Forbidden when a commune clerk receives for another agency."""
+    current = await procedures.get(repo, handed.procedure_code, day)
+    if current is None:
+        raise InvalidRequest(
+            f"Thủ tục {handed.procedure_code} không có trong danh mục",
+            f"Procedure {handed.procedure_code} is not in the catalogue",
+            field="procedure_code",
+        )
+    procedure, agency_name = current
+    if staff:  # a commune desk's clerk receives only for the commune
+        staff.ensure_agency(procedure.agency_id)
+    return procedure, dimensions(procedure, handed.channel, handed.applicant.type, agency_name)
+
+
+def _new_dossier(
+    procedure: Procedure,
+    handed: HandedIn,
+    status: Status,
+    received_by: str | None,
+    now: datetime,
+    deadline: Deadline | None = None,
+) -> NewDossier:
+    return NewDossier(
+        agency_id=procedure.agency_id,
+        procedure_code=procedure.code,
+        procedure_version=procedure.version,
+        channel=handed.channel,
+        status=status,
+        applicant=handed.applicant,
+        documents=handed.documents,
+        received_by=received_by,
+        submitted_at=now,
+        accepted_at=now if deadline else None,
+        due_at=deadline.due_at if deadline else None,
+        rule_version=deadline.rule_version if deadline else None,
+    )
+
+
+async def number_and_store(
+    uow: UnitOfWork[IntakeRepository], new: NewDossier, day: date, event_type: EventType, payload, correlation_id: str
+) -> Dossier:
+    """The one numbering path: the day's number, the dossier row and its first event (seq 1), in
+    one statement (see IntakeRepository.receive_numbered)."""
+    event = make_event(
+        event_type,
+        dossier_code=CODE_PLACEHOLDER,
+        seq=1,
+        occurred_at=new.submitted_at,
+        producer=PRODUCER,
+        correlation_id=correlation_id,
+        payload=payload,
+    )
+    return await uow.repo.receive_numbered(new, day, code_prefix(new.agency_id, day), LIFECYCLE_TOPIC, event)
+
+
+async def _store_received(
+    uow: UnitOfWork[IntakeRepository],
+    calendar,
+    now: datetime,
+    procedures: CurrentProcedures,
+    handed: HandedIn,
+    staff: Account | None,
+) -> Dossier:
+    day = local_day(now)
+    procedure, dims = await in_force(uow.repo, procedures, handed, day, staff)
+    received_by = staff.username if staff else None
+    reception = reception_for(handed.channel)
+    deadline = deadline_at_acceptance(procedure, handed.channel, now, calendar) if reception.accepted else None
+    actor = received_by or ("citizen" if handed.channel is Channel.ONLINE else "clerk")
+    new = _new_dossier(procedure, handed, reception.status, received_by, now, deadline)
+    if deadline:
+        accepted = AcceptedPayload(
+            to_status=Status.ACCEPTED, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline
+        )
+        return await number_and_store(uow, new, day, EventType.ACCEPTED, accepted, str(uuid.uuid4()))
+    submitted = SubmittedPayload(to_status=Status.SUBMITTED, actor=actor, dimensions=dims)
+    return await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, str(uuid.uuid4()))
+
+
+async def refuse_at_counter(
+    units: IntakeUnits, now: datetime, *, procedures: CurrentProcedures, handed: HandedIn, staff: Account, reason: str
+) -> Dossier:
+    """A walk-in dossier refused at the counter (form 03): recorded as handed in and refused at once
+    (1 then 3), so it is counted as received and as refused, like an online one the clerk refuses."""
+    day = local_day(now)
+    correlation = str(uuid.uuid4())
+    async with units() as uow, uow.transaction():
+        procedure, dims = await in_force(uow.repo, procedures, handed, day, staff)
+        new = _new_dossier(procedure, handed, Status.SUBMITTED, staff.username, now)
+        submitted = SubmittedPayload(to_status=Status.SUBMITTED, actor=staff.username, dimensions=dims)
+        dossier = await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, correlation)
+        await uow.repo.record_transition(dossier.code, status=Status.REFUSED, seq=2, at=now, refusal_reason=reason)
+        refused = RefusedPayload(
+            from_status=Status.SUBMITTED, to_status=Status.REFUSED, actor=staff.username, reason=reason, dimensions=dims
+        )
+        await uow.outbox.append(
+            LIFECYCLE_TOPIC,
+            dossier.code,
+            make_event(
+                EventType.REFUSED,
+                dossier_code=dossier.code,
+                seq=2,
+                occurred_at=now,
+                producer=PRODUCER,
+                correlation_id=correlation,
+                payload=refused,
+            ),
+        )
+        return await reread(uow.repo, dossier.code)
+
+
+async def decide(
+    units: IntakeUnits, calendar, now: datetime, code: str, action: Action, *, staff: Account, reason: str | None
+) -> Dossier:
+    """Accept (1 or pre-acceptance 5 -> 2) or refuse (-> 3) an online dossier."""
+    by = staff.username
+    async with units() as uow, uow.transaction():
+        dossier = await uow.repo.lock_dossier(code)
+        if dossier is None:
+            raise not_found(code)
+        staff.ensure_agency(dossier.agency_id, code)
+        current = dossier.status
+        to = target_status(action, current, accepted_before=dossier.accepted_at is not None, among=INTAKE_ACTIONS)
+        # The catalogue version it was received under, so its rules never shift.
+        procedure = await uow.repo.procedure_version(dossier.procedure_code, dossier.procedure_version)
+        dims = dimensions(
+            procedure, dossier.channel, dossier.applicant.type, await uow.repo.agency_name(procedure.agency_id)
+        )
+        seq = dossier.last_seq + 1
+        payload: AcceptedPayload | RefusedPayload
+        if to is Status.ACCEPTED:
+            deadline = deadline_at_acceptance(procedure, dossier.channel, now, calendar)
+            payload = AcceptedPayload(
+                from_status=int(current),
+                to_status=Status.ACCEPTED,
+                actor=by,
+                reason=reason,
+                dimensions=dims,
+                accepted_at=now,
+                deadline=deadline,
+            )
+            # the clerk who accepts an online dossier is the one who received it (slip, form 01)
+            await uow.repo.record_transition(
+                code,
+                status=Status.ACCEPTED,
+                seq=seq,
+                at=now,
+                accepted_at=now,
+                received_by=by,
+                due_at=deadline.due_at,
+                rule_version=deadline.rule_version,
+            )
+            event_type = EventType.ACCEPTED
+        else:
+            payload = RefusedPayload(
+                from_status=int(current), to_status=int(to), actor=by, reason=reason, dimensions=dims
+            )
+            await uow.repo.record_transition(code, status=to, seq=seq, at=now, refusal_reason=reason)
+            event_type = EventType.REFUSED
+        await uow.outbox.append(
+            LIFECYCLE_TOPIC,
+            code,
+            make_event(
+                event_type,
+                dossier_code=code,
+                seq=seq,
+                occurred_at=now,
+                producer=PRODUCER,
+                correlation_id=str(uuid.uuid4()),
+                payload=payload,
+            ),
+        )
+        return await reread(uow.repo, code)
