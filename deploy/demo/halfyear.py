@@ -1,6 +1,7 @@
 """A generated half-year of a district's dossiers in the shape of the seed meeting
-(about 21,000 received, about 20,300 resolved, the rest in processing, nearly all on
-time), as legacy import lines, with the generator's own tally of the period report.
+(21,004 handed in; of these about 20,900 received for resolution and 20,500 resolved, the
+rest in processing, nearly all on time), as legacy import lines, with the generator's own
+tally of the period report.
 
     python -m deploy.demo.halfyear --out history.jsonl [--count 21004] [--seed 2022]
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from shared.calendar import default_calendar
+from shared.calendar import compliance_of, default_calendar
 from shared.local_time import VN
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "services" / "intake" / "data" / "demo_catalogue.json"
@@ -189,37 +190,61 @@ def _state_at(d: Dossier, moment: datetime) -> Step | None:
 
 
 def tally(dossiers: list[Dossier], start: date, end: date) -> dict[str, int]:
-    """The period report's columns, straight from the timelines (docs/domain.md, 'What is counted')."""
+    """Form 06's columns in total, recounted from the timelines with no code of the stats service:
+    received = accepted in the period; resolved = decided (9), or withdrawn (7) or stopped (8)
+    after acceptance, judged against the due time in force when the clock stopped; in processing
+    at the end = accepted and not resolved (paused included); the rest is beside the form
+    (docs/decisions.md, "Form 06")."""
     t0, t1 = datetime.combine(start, time(0), VN), datetime.combine(end + timedelta(days=1), time(0), VN)
     out: Counter = Counter()
     for d in dossiers:
-        received_at = d.timeline[0][1]
-        if t0 <= received_at < t1:
+        accepted_at = next((at for status, at, _ in d.timeline if status == 2), None)
+        if accepted_at is not None and t0 <= accepted_at < t1:
             out["received_online" if d.channel == "online" else "received_direct"] += 1
-        before = _state_at(d, t0)
-        if before and before[0] in (1, 2, 4, 5, 6):
+        first_status, first_at, _ = d.timeline[0]
+        if first_status == 1 and d.channel == "online" and t0 <= first_at < t1:
+            out["submitted_online"] += 1
+        if accepted_at is not None and accepted_at < t0 and _running(d, t0):
             out["carried_over"] += 1
-        for status, at, _ in d.timeline:
+        due = None
+        for i, (status, at, step_due) in enumerate(d.timeline):
+            after_acceptance = accepted_at is not None and accepted_at <= at
             if t0 <= at < t1:
                 if status == 9:
                     out[f"resolved_{d.compliance}"] += 1
-                elif status in (3, 7, 8):
-                    out[{3: "refused", 7: "withdrawn", 8: "stopped"}[status]] += 1
+                elif status in (7, 8) and after_acceptance:
+                    previous = d.timeline[i - 1]
+                    stopped = previous[1] if previous[0] in (5, 6) else at
+                    out[{7: "withdrawn", 8: "stopped"}[status]] += 1
+                    out["resolved_" + compliance_of(stopped, due)] += 1
+                elif status == 7:
+                    out["withdrawn_before"] += 1
+                elif status == 3:
+                    out["refused"] += 1
+            due = step_due if step_due is not None else due
         last = _state_at(d, t1)
         if last is None:
             continue
         status, at, due = last
-        if status == 1:
+        if status == 1 or (status == 5 and (accepted_at is None or accepted_at >= t1)):
             out["awaiting"] += 1
         elif status in (2, 4):
             out["in_processing_overdue" if due < t1 else "in_processing_within"] += 1
         elif status in (5, 6):
+            overdue = due <= at
+            out["in_processing_overdue" if overdue else "in_processing_within"] += 1
             out["paused_total"] += 1
-            out["paused_overdue"] += due <= at
+            out["paused_overdue"] += overdue
     out["received_total"] = out["received_online"] + out["received_direct"] + out["carried_over"]
     out["resolved_total"] = out["resolved_early"] + out["resolved_on_time"] + out["resolved_late"]
     out["in_processing_total"] = out["in_processing_within"] + out["in_processing_overdue"]
     return dict(out)
+
+
+def _running(d: Dossier, moment: datetime) -> bool:
+    """Accepted and not resolved at `moment`: in processing, its clock running or paused."""
+    state = _state_at(d, moment)
+    return state is not None and state[0] in (2, 4, 5, 6)
 
 
 def main(argv: list[str]) -> int:

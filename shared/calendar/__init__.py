@@ -20,6 +20,7 @@ from .engine import (
     DayInfo,
     DueExplanation,
     WorkingCalendar,
+    compliance_of,
     to_local,
 )
 from .office_hours import OfficeHours
@@ -34,6 +35,7 @@ __all__ = [
     "OfficeHours",
     "Overrides",
     "WorkingCalendar",
+    "compliance_of",
     "default_calendar",
     "to_local",
 ]

@@ -457,15 +457,7 @@ class WorkingCalendar:
         return self.due_time(resumed_at, hours, time_type)
 
     def compliance(self, resolved_at: datetime, due_at: datetime) -> str:
-        """'early' (resolved on a local day before the due day), 'on_time' (on the due day, not
-        after the due time) or 'late' (after the due time)."""
-        ur = _local_us(resolved_at, "resolved_at")
-        ud = _local_us(due_at, "due_at")
-        if ur > ud:
-            return "late"
-        if ur // DAY_US < ud // DAY_US:
-            return "early"
-        return "on_time"
+        return compliance_of(resolved_at, due_at)
 
     def deadline_state(self, now: datetime, due_at: datetime) -> str:
         """'overdue' once the due time has passed, 'due_soon' with less than one working day
@@ -586,6 +578,18 @@ class WorkingCalendar:
         ys = list(years)
         if ys:
             self._grow(min(ys), max(ys))
+
+
+def compliance_of(done_at: datetime, due_at: datetime) -> str:
+    """'early' (done on a local day before the due day), 'on_time' (on the due day, not after the
+    due time) or 'late' (after the due time). Needs no calendar: only local days are compared."""
+    ur = _local_us(done_at, "done_at")
+    ud = _local_us(due_at, "due_at")
+    if ur > ud:
+        return "late"
+    if ur // DAY_US < ud // DAY_US:
+        return "early"
+    return "on_time"
 
 
 def to_local(dt: datetime) -> datetime:

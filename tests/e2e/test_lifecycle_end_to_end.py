@@ -66,6 +66,7 @@ def board(services, **filters):
 
 FIGURES = [
     ("received_today",),
+    ("submitted_online_today",),
     ("awaiting_acceptance",),
     ("in_processing", "within_deadline"),
     ("in_processing", "overdue"),
@@ -172,11 +173,15 @@ def test_all_channels_and_every_status(services, staff):
     e = receive(services, "counter", clerk)
     f = receive(services, "online")
 
+    # Received for resolution = accepted (A, C, D, E, G); B, F, H were submitted online and never
+    # accepted. Resolved = decided (A) or withdrawn (C, G) or stopped (D) after acceptance, all before
+    # their due day.
     expected = {
-        "received_today": 8,
+        "received_today": 5,
+        "submitted_online_today": 4,
         "awaiting_acceptance": 1,
         "in_processing.within_deadline": 1,
-        "resolved_today.early": 1,
+        "resolved_today.early": 4,
         "returned": 1,
         "withdrawn": 3,
         "refused": 1,
@@ -194,7 +199,7 @@ def test_all_channels_and_every_status(services, staff):
     )
     # The channel filter: only D came by post.
     post_delta = delta(figures(board(services, channel="post")), before_post)
-    assert post_delta == {"received_today": 1, "stopped": 1, "today.stopped": 1}
+    assert post_delta == {"received_today": 1, "resolved_today.early": 1, "stopped": 1, "today.stopped": 1}
 
     # intake's tracking view follows resolution's events.
     tracked = wait_for(

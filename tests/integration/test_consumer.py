@@ -93,6 +93,7 @@ async def test_same_events_twice_change_nothing_the_second_time(bootstrap, fresh
         assert [(r["bucket"], r["n"]) for r in first[1]] == [("waiting_handover", 10)]
         assert {(r["metric"], r["n"]) for r in first[2] if not r["metric"].startswith("stock_")} == {
             ("received", 10),
+            ("decided", 10),
             ("resolved_early", 10),
             ("resolved_centihours", 2000),
         }

@@ -24,15 +24,20 @@ Tết (16-20 February 2026 are holidays), a pause for a supplement, a fee wait, 
                   resolved 01/04 (early).
   D9 online  P3d  submitted Tue 31/03 16:00: awaiting at the end of March.
 
-Expected, month by month (received total = online + counter/post + carried over):
-  January : online 1 (D2) + direct 1 (D1) + carried 0 = 2; resolved early 1 (D1);
-            awaiting 1 (D2).                                               2 = 1 + 1
-  February: online 0 + direct 3 (D3, D4, D6) + carried 1 (D2) = 4; on time 1 (D2);
-            in processing within 1 (D6), overdue 1 (D4); paused 1 (D3).    4 = 1 + 2 + 1
-  March   : online 2 (D5, D9) + direct 2 (D7, D8) + carried 3 (D3, D4, D6) = 7; late 1 (D3);
-            within 1 (D8), overdue 1 (D4); awaiting 1 (D9); withdrawn 1 (D6); refused 1 (D5);
-            stopped 1 (D7).                                                7 = 1 + 2 + 1 + 1 + 1 + 1
-  Q1      : online 3 + direct 6 + carried 0 = 9; early 1, on time 1, late 1; end as March.
+Expected, month by month, as form 06 counts them: (3) received = accepted online (4) +
+accepted at the counter or by post (5) + carried over (6) = (7) resolved + (11) in processing;
+withdrawn and stopped after acceptance are resolved (judged against the due time), paused ones
+are in processing; a dossier not yet accepted, refused or withdrawn before acceptance is beside
+the form.
+  January : direct 1 (D1) = resolved early 1 (D1).                          1 = 1 + 0
+            Beside: submitted online 1 (D2), awaiting 1 (D2).
+  February: online 1 (D2) + direct 3 (D3, D4, D6) + carried 0 = 4; on time 1 (D2); in processing
+            within 2 (D6; D3 paused), overdue 1 (D4).                       4 = 1 + 3
+  March   : direct 2 (D7, D8) + carried 3 (D3, D4, D6) = 5; early 2 (D6 withdrawn on 03/03 before
+            its due day, D7 stopped on 12/03 before its due day 13/03), late 1 (D3); within 1
+            (D8), overdue 1 (D4).                                             5 = 3 + 2
+            Beside: submitted online 2 (D5, D9), refused 1 (D5), awaiting 1 (D9).
+  Q1      : online 1 + direct 6 = 7; early 3, on time 1, late 1; end as March.   7 = 5 + 2
 """
 
 from __future__ import annotations
@@ -213,53 +218,61 @@ ZERO = {
     "resolved_late": 0,
     "in_processing_within": 0,
     "in_processing_overdue": 0,
+    "withdrawn": 0,
+    "stopped": 0,
     "paused_total": 0,
     "paused_overdue": 0,
-    "awaiting": 0,
-    "withdrawn": 0,
+    "submitted_online": 0,
     "refused": 0,
-    "stopped": 0,
+    "withdrawn_before": 0,
+    "awaiting": 0,
 }
+# Form 06: received = accepted, on the day of acceptance (D2, submitted online on 30 January, is
+# received in February); withdrawn (D6) and stopped (D7) after acceptance are resolved, judged
+# against the due time; paused (D3) is in processing; D5 (refused) and D9 (awaiting) are beside the form.
 EXPECTED = {
-    ("2026-01-01", "2026-01-31"): {"received_online": 1, "received_direct": 1, "resolved_early": 1, "awaiting": 1},
+    ("2026-01-01", "2026-01-31"): {"received_direct": 1, "resolved_early": 1, "submitted_online": 1, "awaiting": 1},
     ("2026-02-01", "2026-02-28"): {
+        "received_online": 1,
         "received_direct": 3,
-        "carried_over": 1,
         "resolved_on_time": 1,
-        "in_processing_within": 1,
+        "in_processing_within": 2,
         "in_processing_overdue": 1,
         "paused_total": 1,
     },
     ("2026-03-01", "2026-03-31"): {
-        "received_online": 2,
         "received_direct": 2,
         "carried_over": 3,
+        "resolved_early": 2,
         "resolved_late": 1,
+        "withdrawn": 1,
+        "stopped": 1,
         "in_processing_within": 1,
         "in_processing_overdue": 1,
-        "awaiting": 1,
-        "withdrawn": 1,
+        "submitted_online": 2,
         "refused": 1,
-        "stopped": 1,
+        "awaiting": 1,
     },
     ("2026-01-01", "2026-03-31"): {
-        "received_online": 3,
+        "received_online": 1,
         "received_direct": 6,
-        "resolved_early": 1,
+        "resolved_early": 3,
         "resolved_on_time": 1,
         "resolved_late": 1,
+        "withdrawn": 1,
+        "stopped": 1,
         "in_processing_within": 1,
         "in_processing_overdue": 1,
-        "awaiting": 1,
-        "withdrawn": 1,
+        "submitted_online": 3,
         "refused": 1,
-        "stopped": 1,
+        "awaiting": 1,
     },
-    # a period inside February, across Tết: D3 arrives, D2 is resolved after it starts
+    # a period inside February, across Tết: D3 arrives, D2 is resolved after it starts, D3 waits paused
     ("2026-02-03", "2026-02-24"): {
         "received_direct": 2,
         "carried_over": 1,
         "resolved_on_time": 1,
+        "in_processing_within": 1,
         "in_processing_overdue": 1,
         "paused_total": 1,
     },
@@ -305,17 +318,18 @@ async def test_reports_for_periods_across_months_tet_pauses_and_late_dossiers(lo
         assert {k: total[k] for k in ZERO} == {**ZERO, **figures}, (start, end)
         assert answer["unaccounted"] == 0
         assert total["received_total"] == total["received_online"] + total["received_direct"] + total["carried_over"]
+        assert total["received_total"] == total["resolved_total"] + total["in_processing_total"], (start, end)
 
 
 async def test_quality_index_for_the_first_quarter(loaded):
     q = await reports.quality_index(loaded, NOW, date(2026, 1, 1), date(2026, 3, 31))
     total = q["total"]
-    # (early 1 + on time 1 + within 1) / (resolved 3 + in processing 2 + paused 0) = 60 % of 20 points
-    assert total["progress"] == {"rate": 60.0, "numerator": 3, "denominator": 5, "score": 12.0, "max_points": 20}
+    # (early 3 + on time 1 + within 1) / (resolved 5 + in processing 2) = 71.43 % of 20 points
+    assert total["progress"] == {"rate": 71.43, "numerator": 5, "denominator": 7, "score": 14.29, "max_points": 20}
     # ratings 5 and 3: one satisfied of two
     assert total["satisfaction"]["rate"] == 50.0 and total["satisfaction"]["score"] == 9.0
     assert total["average_rating"] == 4.0
-    assert total["online"]["numerator"] == 3 and total["online"]["denominator"] == 9
+    assert total["online"]["numerator"] == 1 and total["online"]["denominator"] == 7
     hours = [
         e.payload.working_hours_used
         for d in history()
@@ -329,7 +343,7 @@ async def test_quality_index_for_the_first_quarter(loaded):
 async def test_channels_and_files(loaded):
     q1 = await reports.period_report(loaded, NOW, date(2026, 1, 1), date(2026, 3, 31), "channel")
     by = {r["key"]: r for r in q1["rows"]}
-    assert by["online"]["received_total"] == 3 and by["online"]["refused"] == 1 and by["online"]["awaiting"] == 1
+    assert by["online"]["received_total"] == 1 and by["online"]["refused"] == 1 and by["online"]["awaiting"] == 1
     assert by["counter"]["received_total"] == 5 and by["counter"]["withdrawn"] == 1 and by["counter"]["stopped"] == 1
     assert by["post"]["in_processing_overdue"] == 1 and by["post"]["name"] == "Dịch vụ bưu chính"
 
@@ -337,14 +351,19 @@ async def test_channels_and_files(loaded):
     assert lines[0] == ["Biểu số 06/VPCP/KSTT"]
     assert lines[2] == ["Kỳ báo cáo: từ ngày 01/01/2026 đến ngày 31/03/2026"]
     assert lines[5][:6] == ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"]
-    assert lines[-1][1] == "Tổng cộng" and lines[-1][2] == "9"
+    assert lines[-1][1] == "Tổng cộng" and lines[-1][2] == "7"
 
     sheet = load_workbook(io.BytesIO(report_files.to_xlsx(q1))).active
     assert sheet["C6"].value == "Số hồ sơ nhận giải quyết" and sheet["G6"].value == "Kết quả giải quyết"
     assert sheet["D8"].value == "Trực tuyến" and sheet["M8"].value == "Quá hạn"
     assert [sheet.cell(9, c).value for c in (1, 3, 13)] == ["(1)", "(3)", "(13)"]
     total_row = 9 + len(q1["rows"]) + 1
-    assert sheet.cell(total_row, 2).value == "Tổng cộng" and sheet.cell(total_row, 3).value == 9
+    assert sheet.cell(total_row, 2).value == "Tổng cộng" and sheet.cell(total_row, 3).value == 7
+    assert (
+        sheet["N6"].value == "Chi tiết (không cộng thêm vào biểu)"
+        and sheet["S6"].value == "Chưa nhận giải quyết (ngoài biểu)"
+    )
+    assert sheet.cell(9, 22).value == "(22)"
 
 
 async def test_reconciliation_finds_nothing_and_rebuild_gives_the_same_report_byte_for_byte(

@@ -113,7 +113,8 @@ def test_online_dossier_through_every_status():
     )
     assert fact.status == 10 and fact.compliance == "early"
     assert board == {"returned": 1}
-    assert daily == ["received", "resolved_early", "resolved_centihours", "returned"]
+    # Submitted online, then received for resolution when the counter accepted it.
+    assert daily == ["submitted_online", "received", "decided", "resolved_early", "resolved_centihours", "returned"]
 
 
 def test_duplicate_is_a_no_op_and_gap_is_rejected():

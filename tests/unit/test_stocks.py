@@ -16,6 +16,7 @@ T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 DIMS = {"agency_id": "A", "procedure_code": "P", "channel": "counter", "applicant_type": 0}
 # Status paths through the graph of docs/domain.md (after the first status), ending anywhere.
 NEXT = {1: [2, 3, 5, 7], 2: [4, 7], 4: [5, 6, 8, 9, 7], 5: [4, 7], 6: [4, 7], 9: [10]}
+BEFORE_ACCEPTANCE = {1: [2, 3, 5, 7], 5: [2, 3, 7]}  # a supplement before acceptance goes back to 2
 
 
 @st.composite
@@ -28,9 +29,10 @@ def lifecycles(draw):
     for _ in range(draw(st.integers(0, 6))):
         if status not in NEXT:
             break
-        status = draw(st.sampled_from([s for s in NEXT[status] if not (s == 5 and steps[-1][0] == 1 and due)]))
+        accepted = any(step[0] == 2 for step in steps)
+        status = draw(st.sampled_from((NEXT if accepted else BEFORE_ACCEPTANCE)[status]))
         t += draw(st.integers(0, 24 * 6))
-        if status == 2 or (status == 4 and due is None):
+        if status == 2:
             due = t + draw(st.integers(1, 24 * 15))
         elif status == 4 and steps[-1][0] in (5, 6):
             due += draw(st.integers(0, 24 * 5))  # a pause moves the due time later
@@ -73,14 +75,16 @@ def state_at_end_of(day, steps):
     """The straightforward answer, as recompute.py asks it of the database."""
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), timezone(timedelta(hours=7)))
     last, since = None, None
+    accepted = False
     for status, t, due in steps:
         if T0 + timedelta(hours=t) < end:
             last, since = (status, due), T0 + timedelta(hours=t)
+            accepted = accepted or status == 2
     if last is None:
         return None
     status, due = last
     due_at = T0 + timedelta(hours=due) if due is not None else None
-    if status == 1:
+    if status == 1 or (status == 5 and not accepted):  # papers asked for before acceptance
         return "awaiting"
     if status in (2, 4):
         return "processing_overdue" if due_at < end else "processing_within"

@@ -30,40 +30,66 @@ async def board_counters(conn) -> Counter:
 
 
 async def group_sums(conn, start: date, end: date, group: str, filters: tuple) -> dict[str, GroupSums]:
-    """Report sums for a period that is over, from facts and steps only."""
+    """Report sums for a period that is over, from facts and steps only (form 06's rules, written
+    again as plain SQL: received = accepted in the period; resolved = decided, or withdrawn or
+    stopped after acceptance, judged against the due time when the clock stopped)."""
     col = "f." + GROUP_COLUMNS[group]
     t0, t1 = local_midnight(start), local_midnight(end + timedelta(days=1))
     states = await conn.fetch(
-        f"""WITH at_start AS (
+        f"""WITH first_step AS (
+                SELECT DISTINCT ON (code) code, status FROM fact_steps ORDER BY code, seq),
+            at_start AS (
                 SELECT DISTINCT ON (code) code, status FROM fact_steps WHERE at < $4 ORDER BY code, seq DESC),
             at_end AS (
                 SELECT DISTINCT ON (code) code, status, at, due_at FROM fact_steps WHERE at < $5 ORDER BY code, seq DESC)
             SELECT {col} AS k,
-                count(*) FILTER (WHERE f.received_at >= $4 AND f.received_at < $5 AND f.channel = 'online') AS received_online,
-                count(*) FILTER (WHERE f.received_at >= $4 AND f.received_at < $5 AND f.channel <> 'online') AS received_direct,
-                count(*) FILTER (WHERE s.status = 1) AS s_awaiting,
-                count(*) FILTER (WHERE s.status IN (2, 4, 5, 6)) AS s_unfinished_accepted,
-                count(*) FILTER (WHERE e.status = 1) AS awaiting,
+                count(*) FILTER (WHERE f.accepted_at >= $4 AND f.accepted_at < $5 AND f.channel = 'online') AS received_online,
+                count(*) FILTER (WHERE f.accepted_at >= $4 AND f.accepted_at < $5 AND f.channel <> 'online') AS received_direct,
+                count(*) FILTER (WHERE f.channel = 'online' AND f.received_at >= $4 AND f.received_at < $5
+                                 AND fs.status = 1) AS submitted_online,
+                count(*) FILTER (WHERE s.status IN (2, 4) OR (s.status IN (5, 6) AND f.accepted_at < $4)) AS s_in_processing,
+                count(*) FILTER (WHERE e.status = 1 OR (e.status = 5 AND (f.accepted_at IS NULL OR f.accepted_at >= $5)))
+                    AS awaiting,
                 count(*) FILTER (WHERE e.status IN (2, 4) AND e.due_at >= $5) AS processing_within,
                 count(*) FILTER (WHERE e.status IN (2, 4) AND e.due_at < $5) AS processing_overdue,
-                count(*) FILTER (WHERE e.status IN (5, 6) AND (e.due_at IS NULL OR e.due_at > e.at)) AS paused_within,
-                count(*) FILTER (WHERE e.status IN (5, 6) AND e.due_at <= e.at) AS paused_overdue
-            FROM facts f LEFT JOIN at_start s USING (code) LEFT JOIN at_end e USING (code)
+                count(*) FILTER (WHERE e.status IN (5, 6) AND f.accepted_at < $5
+                                 AND (e.due_at IS NULL OR e.due_at > e.at)) AS paused_within,
+                count(*) FILTER (WHERE e.status IN (5, 6) AND f.accepted_at < $5 AND e.due_at <= e.at) AS paused_overdue
+            FROM facts f LEFT JOIN first_step fs USING (code) LEFT JOIN at_start s USING (code)
+                LEFT JOIN at_end e USING (code)
             WHERE {_FILTER} GROUP BY 1""",
         *filters,
         t0,
         t1,
     )
     moves = await conn.fetch(
-        f"""SELECT {col} AS k,
-                count(*) FILTER (WHERE st.status = 9 AND f.compliance = 'early') AS resolved_early,
-                count(*) FILTER (WHERE st.status = 9 AND f.compliance = 'on_time') AS resolved_on_time,
-                count(*) FILTER (WHERE st.status = 9 AND f.compliance = 'late') AS resolved_late,
-                count(*) FILTER (WHERE st.status = 7) AS withdrawn,
-                count(*) FILTER (WHERE st.status = 3) AS refused,
-                count(*) FILTER (WHERE st.status = 8) AS stopped
-            FROM fact_steps st JOIN facts f USING (code)
-            WHERE st.at >= $4 AND st.at < $5 AND {_FILTER} GROUP BY 1""",
+        f"""WITH moves AS (
+                SELECT st.code, st.status, st.at, st.due_at,
+                       CASE WHEN lag(st.status) OVER w IN (5, 6) THEN lag(st.at) OVER w ELSE st.at END AS clock_stopped
+                FROM fact_steps st WHERE st.code IN (SELECT code FROM fact_steps WHERE at >= $4 AND at < $5)
+                WINDOW w AS (PARTITION BY st.code ORDER BY st.seq)),
+            judged AS (
+                SELECT m.status, f.agency_id, f.procedure_code, f.channel,
+                       f.accepted_at IS NOT NULL AND f.accepted_at <= m.at AS after_acceptance,
+                       CASE WHEN m.status = 9 THEN f.compliance
+                            WHEN m.clock_stopped > m.due_at THEN 'late'
+                            WHEN (m.clock_stopped AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+                                 < (m.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date THEN 'early'
+                            ELSE 'on_time' END AS judged
+                FROM moves m JOIN facts f USING (code) WHERE m.at >= $4 AND m.at < $5)
+            SELECT {col} AS k,
+                count(*) FILTER (WHERE status = 9 OR (status IN (7, 8) AND after_acceptance)) AS resolved,
+                count(*) FILTER (WHERE (status = 9 OR (status IN (7, 8) AND after_acceptance)) AND judged = 'early')
+                    AS resolved_early,
+                count(*) FILTER (WHERE (status = 9 OR (status IN (7, 8) AND after_acceptance)) AND judged = 'on_time')
+                    AS resolved_on_time,
+                count(*) FILTER (WHERE (status = 9 OR (status IN (7, 8) AND after_acceptance)) AND judged = 'late')
+                    AS resolved_late,
+                count(*) FILTER (WHERE status = 7 AND after_acceptance) AS withdrawn,
+                count(*) FILTER (WHERE status = 7 AND NOT after_acceptance) AS withdrawn_before,
+                count(*) FILTER (WHERE status = 3) AS refused,
+                count(*) FILTER (WHERE status = 8) AS stopped
+            FROM judged f WHERE {_FILTER} GROUP BY 1""",
         *filters,
         t0,
         t1,
@@ -71,9 +97,13 @@ async def group_sums(conn, start: date, end: date, group: str, filters: tuple) -
     out: dict[str, GroupSums] = defaultdict(lambda: GroupSums(Counter(), Counter(), Counter()))
     for r in states:
         g = out[r["k"]]
-        g.flows.update(received_online=r["received_online"], received_direct=r["received_direct"])
-        # at the start only the total of unfinished dossiers matters (column 6)
-        g.start.update(awaiting=r["s_awaiting"], processing_within=r["s_unfinished_accepted"])
+        g.flows.update(
+            received_online=r["received_online"],
+            received_direct=r["received_direct"],
+            submitted_online=r["submitted_online"],
+        )
+        # at the start only the total in processing matters (column 6)
+        g.start.update(processing_within=r["s_in_processing"])
         g.end.update(
             {
                 k: r[k]
@@ -84,7 +114,15 @@ async def group_sums(conn, start: date, end: date, group: str, filters: tuple) -
         out[r["k"]].flows.update(
             {
                 k: r[k]
-                for k in ("resolved_early", "resolved_on_time", "resolved_late", "withdrawn", "refused", "stopped")
+                for k in (
+                    "resolved_early",
+                    "resolved_on_time",
+                    "resolved_late",
+                    "withdrawn",
+                    "withdrawn_before",
+                    "refused",
+                    "stopped",
+                )
             }
         )
     return dict(out)

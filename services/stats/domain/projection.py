@@ -6,6 +6,12 @@ Two kinds of counters come out of a move:
 - daily counters, per local day: flows (received, resolved early/on time/late, ...) and
   signed stock deltas (`stock_*`), whose running sum up to a day is how many dossiers were in
   that state at the end of that day. Period reports of any past period are sums of these.
+
+A dossier is *received for resolution* when it is accepted (form 06 counts it on that day);
+before that it is awaiting acceptance, and a refusal or a withdrawal then ends it outside the
+form. From acceptance on it is in processing (its clock running or paused) until it is
+*resolved*: decided (9), withdrawn (7) or stopped (8), each dated and judged early, on time or
+late against its due time (docs/decisions.md, "Form 06").
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
+from shared.calendar import compliance_of
 from shared.events import EventType
 from shared.lifecycle import CLOCK_RUNNING, PAUSED, OutOfSequence, Status, is_next
 from shared.local_time import local_day
@@ -33,12 +40,15 @@ BUCKETS = (
 )
 # Daily flows: what happened on a local day.
 DAILY_METRICS = (
-    "received",
+    "received",  # accepted: received for resolution
+    "submitted_online",  # an online submission, before the counter's check
+    "decided",  # reached 9 (the working time of these is averaged)
     "resolved_early",
     "resolved_on_time",
     "resolved_late",
     "returned",
-    "withdrawn",
+    "withdrawn",  # after acceptance: resolved, of which withdrawn
+    "withdrawn_before",  # before acceptance: never received for resolution
     "refused",
     "stopped",
     "rated",
@@ -88,15 +98,15 @@ class Fact(NamedTuple):  # a tuple: _replace is several times faster than datacl
 
     @property
     def bucket(self) -> str:
-        return bucket_of(self.status, self.overdue)
+        return bucket_of(self.status, self.overdue, self.accepted_at is not None)
 
     @property
     def dims(self) -> Dims:
         return (self.agency_id, self.procedure_code, self.channel)
 
 
-def bucket_of(status: int, overdue: bool) -> str:
-    if status == Status.SUBMITTED:
+def bucket_of(status: int, overdue: bool, accepted: bool) -> str:
+    if status == Status.SUBMITTED or (status in PAUSED and not accepted):  # papers asked for before acceptance
         return "awaiting"
     if status in CLOCK_RUNNING:
         return "processing_overdue" if overdue else "processing_within"
@@ -119,7 +129,7 @@ def stock_entry(fact: Fact) -> list[tuple[date, str, int]]:
     when its due time is not after the end of D, i.e. when the due day is D or earlier.
     """
     day = local_day(fact.state_since)
-    if fact.status == Status.SUBMITTED:
+    if fact.status == Status.SUBMITTED or (fact.status in PAUSED and fact.accepted_at is None):
         return [(day, "stock_awaiting", 1)]
     if fact.status in CLOCK_RUNNING:
         assert fact.due_at is not None, "a running clock has a due time"
@@ -191,7 +201,10 @@ def project(fact: Fact | None, event) -> Change | None:
         )
         new = _status_change(new, event)
         dims = new.dims
-        daily.append((local_day(at), dims, "received", 1))
+        if new.accepted_at is not None:
+            daily.append((local_day(at), dims, "received", 1))
+        elif new.channel == "online":
+            daily.append((local_day(at), dims, "submitted_online", 1))
         daily += [(day, dims, m, n) for day, m, n in stock_entry(new)]
         step = (seq, new.status, at, new.due_at)
     elif event.type == _OVERDUE:
@@ -208,11 +221,7 @@ def project(fact: Fact | None, event) -> Change | None:
         new = _status_change(fact, event, last_seq=seq, state_since=at)
         dims, today = fact.dims, local_day(at)  # a dossier's dimensions never change
         daily += [(day, dims, m, n) for day, m, n in stock_exit(fact, at) + stock_entry(new)]
-        if new.status == Status.RESOLVED and new.compliance:
-            daily.append((today, dims, "resolved_" + new.compliance, 1))
-            daily.append((today, dims, "resolved_centihours", round((new.working_hours or 0) * 100)))
-        if new.status in _CLOSING:
-            daily.append((today, dims, _CLOSING[new.status], 1))
+        daily += [(today, dims, m, n) for m, n in _flows(fact, new, at)]
         step = (seq, new.status, at, new.due_at)
     buckets = []
     if fact is None:
@@ -220,6 +229,29 @@ def project(fact: Fact | None, event) -> Change | None:
     elif fact.bucket != new.bucket:
         buckets += [(fact.dims, fact.bucket, -1), (new.dims, new.bucket, 1)]
     return Change(new, buckets, daily, step)
+
+
+def _flows(before: Fact, after: Fact, at: datetime) -> list[tuple[str, int]]:
+    """What a status change adds to the day's flows."""
+    status = after.status
+    if status == Status.ACCEPTED and before.accepted_at is None:
+        return [("received", 1)]
+    if status == Status.RESOLVED and after.compliance:
+        return [
+            ("decided", 1),
+            ("resolved_" + after.compliance, 1),
+            ("resolved_centihours", round((after.working_hours or 0) * 100)),
+        ]
+    if status in (Status.WITHDRAWN, Status.STOPPED) and before.accepted_at is not None:
+        # Resolved as well, judged at the moment its clock stopped (a paused clock stopped earlier).
+        assert before.due_at is not None, "an accepted dossier has a due time"
+        stopped_at = before.state_since if before.status in PAUSED else at
+        return [(_CLOSING[status], 1), ("resolved_" + compliance_of(stopped_at, before.due_at), 1)]
+    if status == Status.WITHDRAWN:
+        return [("withdrawn_before", 1)]
+    if status in _CLOSING:
+        return [(_CLOSING[status], 1)]
+    return []
 
 
 def _status_change(fact: Fact, event, **changes) -> Fact:

@@ -16,10 +16,10 @@ INDICATORS: dict[str, dict] = {
     "progress": {
         "max_points": 20,
         "target": 100.0,
-        "formula_vi": "(đã giải quyết trước hạn + đúng hạn + đang giải quyết trong hạn + tạm dừng trong hạn) / "
-        "(đã giải quyết + đang giải quyết + tạm dừng) trong kỳ",
-        "formula_en": "(resolved early + on time + in processing within deadline + paused within deadline) / "
-        "(resolved + in processing + paused) for the period",
+        "formula_vi": "(đã giải quyết trước hạn + đúng hạn + đang giải quyết trong hạn, kể cả tạm dừng) / "
+        "(đã giải quyết + đang giải quyết) trong kỳ, theo Biểu 06",
+        "formula_en": "(resolved early + on time + in processing within deadline, paused included) / "
+        "(resolved + in processing) for the period, as form 06 counts them",
     },
     "satisfaction": {
         "max_points": 18,
@@ -30,13 +30,13 @@ INDICATORS: dict[str, dict] = {
     "online": {
         "max_points": 12,
         "target": 100.0,
-        "formula_vi": "hồ sơ tiếp nhận trực tuyến / tổng hồ sơ tiếp nhận trong kỳ",
-        "formula_en": "dossiers received online / all dossiers received in the period",
+        "formula_vi": "hồ sơ nhận giải quyết trực tuyến / tổng hồ sơ nhận giải quyết trong kỳ",
+        "formula_en": "dossiers accepted online / all dossiers accepted in the period",
     },
 }
 AVERAGE_FORMULA = {
-    "vi": "tổng thời gian làm việc đã dùng (không tính thời gian tạm dừng) / số hồ sơ đã giải quyết",
-    "en": "working hours used (pauses excluded) / dossiers resolved in the period",
+    "vi": "tổng thời gian làm việc đã dùng (không tính thời gian tạm dừng) / số hồ sơ đã có kết quả (trạng thái 9)",
+    "en": "working hours used (pauses excluded) / dossiers decided (status 9) in the period",
 }
 
 
@@ -49,21 +49,17 @@ def _indicator(name: str, part: int, whole: int) -> dict:
 
 def quality_row(flows: Counter, report_row: dict) -> dict:
     r = report_row
-    on_track = (
-        r["resolved_early"]
-        + r["resolved_on_time"]
-        + r["in_processing_within"]
-        + (r["paused_total"] - r["paused_overdue"])
-    )
-    considered = r["resolved_total"] + r["in_processing_total"] + r["paused_total"]
+    # Form 06 counts paused dossiers among those in processing (within or overdue).
+    on_track = r["resolved_early"] + r["resolved_on_time"] + r["in_processing_within"]
+    considered = r["resolved_total"] + r["in_processing_total"]
     received = r["received_online"] + r["received_direct"]
-    resolved = r["resolved_total"]
+    decided = flows["decided"]  # working time is known for decided dossiers only
     return {
         "progress": _indicator("progress", on_track, considered),
         "satisfaction": _indicator("satisfaction", flows["rated_satisfied"], flows["rated"]),
         "average_rating": round(flows["rating_points"] / flows["rated"], 2) if flows["rated"] else None,
         "online": _indicator("online", r["received_online"], received),
-        "average_working_hours": round(flows["resolved_centihours"] / 100 / resolved, 2) if resolved else None,
+        "average_working_hours": round(flows["resolved_centihours"] / 100 / decided, 2) if decided else None,
     }
 
 

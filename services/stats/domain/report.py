@@ -1,11 +1,15 @@
 """The period report of docs/domain.md (Biểu số 06/VPCP/KSTT, Circular 01/2020/TT-VPCP) from sums.
 
 Pure: it gets, per group, the flows of the period and the stocks at the end of the day
-before it starts and at its end, and lays out the form's 13 columns plus the product's
-extra ones, so that every dossier received is accounted for exactly once:
+before it starts and at its end, and lays out the form's columns (3)-(13), this product's
+"of which" columns inside them, and beside the form the dossiers never received for
+resolution. The form's identity holds on every row:
 
-  received total = resolved + in processing + paused + awaiting acceptance
-                   + withdrawn + refused + stopped
+  (3) received = (4) accepted online + (5) accepted at the counter or by post + (6) carried over
+               = (7) resolved (decided, withdrawn or stopped)  +  (11) in processing at the end
+
+A dossier is received for resolution when it is accepted, on that day; paused dossiers are in
+processing; withdrawn-after-acceptance and stopped ones are resolved (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -14,31 +18,46 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-# (key, form column number, Vietnamese header, English header). Numbers (1)-(13) are the form's;
-# (14)-(20) are this product's, so the identity above can be checked on every row.
-COLUMNS: list[tuple[str, int, str, str]] = [
-    ("received_total", 3, "Tổng số hồ sơ tiếp nhận", "Received, total"),
-    ("received_online", 4, "Trong kỳ: trực tuyến", "In period: online"),
-    ("received_direct", 5, "Trong kỳ: trực tiếp và dịch vụ bưu chính", "In period: counter and post"),
-    ("carried_over", 6, "Từ kỳ trước chuyển sang", "Carried over from before the period"),
-    ("resolved_total", 7, "Tổng số đã giải quyết", "Resolved, total"),
-    ("resolved_early", 8, "Trước hạn", "Early"),
-    ("resolved_on_time", 9, "Đúng hạn", "On time"),
-    ("resolved_late", 10, "Quá hạn", "Late"),
-    ("in_processing_total", 11, "Tổng số đang giải quyết", "In processing at the period's end, total"),
-    ("in_processing_within", 12, "Trong hạn", "Within deadline"),
-    ("in_processing_overdue", 13, "Quá hạn", "Overdue"),
-    ("paused_total", 14, "Tạm dừng chờ bổ sung, nộp phí", "Paused for a supplement or fee"),
-    ("paused_overdue", 15, "Trong đó: quá hạn", "Of which overdue"),
-    ("awaiting", 16, "Chờ tiếp nhận (trực tuyến)", "Awaiting acceptance (online)"),
-    ("withdrawn", 17, "Rút hồ sơ", "Withdrawn"),
-    ("refused", 18, "Không được tiếp nhận", "Refused at intake"),
-    ("stopped", 19, "Dừng xử lý", "Stopped"),
-    ("on_time_rate", 20, "Tỷ lệ giải quyết trước hạn và đúng hạn (%)", "Resolved early or on time (%)"),
+# (key, column number, Vietnamese header, English header, block). Numbers (3)-(13) are the form's;
+# the "of which" columns (14)-(18) break down form columns without adding to them; (19)-(22) are
+# the dossiers before acceptance, reported beside the form.
+COLUMNS: list[tuple[str, int, str, str, str]] = [
+    ("received_total", 3, "Tổng số hồ sơ nhận giải quyết", "Received for resolution, total", "form"),
+    ("received_online", 4, "Trong kỳ: trực tuyến", "In period: online", "form"),
+    ("received_direct", 5, "Trong kỳ: trực tiếp và dịch vụ bưu chính", "In period: counter and post", "form"),
+    ("carried_over", 6, "Từ kỳ trước chuyển sang", "Carried over from before the period", "form"),
+    ("resolved_total", 7, "Tổng số đã giải quyết", "Resolved, total", "form"),
+    ("resolved_early", 8, "Trước hạn", "Early", "form"),
+    ("resolved_on_time", 9, "Đúng hạn", "On time", "form"),
+    ("resolved_late", 10, "Quá hạn", "Late", "form"),
+    ("in_processing_total", 11, "Tổng số đang giải quyết", "In processing at the period's end, total", "form"),
+    ("in_processing_within", 12, "Trong hạn", "Within deadline", "form"),
+    ("in_processing_overdue", 13, "Quá hạn", "Overdue", "form"),
+    ("withdrawn", 14, "Trong số đã giải quyết: rút hồ sơ", "Of the resolved: withdrawn", "of_which"),
+    ("stopped", 15, "Trong số đã giải quyết: dừng xử lý", "Of the resolved: stopped", "of_which"),
+    (
+        "paused_total",
+        16,
+        "Trong số đang giải quyết: tạm dừng chờ bổ sung, nộp phí",
+        "Of those in processing: paused for a supplement or fee",
+        "of_which",
+    ),
+    ("paused_overdue", 17, "Trong đó: quá hạn", "Of which overdue", "of_which"),
+    ("on_time_rate", 18, "Tỷ lệ giải quyết trước hạn và đúng hạn (%)", "Resolved early or on time (%)", "of_which"),
+    ("submitted_online", 19, "Nộp trực tuyến trong kỳ", "Submitted online in the period", "before_acceptance"),
+    ("refused", 20, "Không được tiếp nhận", "Refused at reception", "before_acceptance"),
+    ("withdrawn_before", 21, "Rút trước khi tiếp nhận", "Withdrawn before acceptance", "before_acceptance"),
+    ("awaiting", 22, "Chờ tiếp nhận cuối kỳ", "Awaiting acceptance at the period's end", "before_acceptance"),
 ]
 COUNT_KEYS = [k for k, *_ in COLUMNS if k != "on_time_rate"]
+BLOCKS = {
+    "form": ("Biểu số 06/VPCP/KSTT", "Form 06"),
+    "of_which": ("Chi tiết (không cộng thêm vào biểu)", "Of which (not added to the form)"),
+    "before_acceptance": ("Chưa nhận giải quyết (ngoài biểu)", "Not received for resolution (beside the form)"),
+}
 GROUP_BY = ("agency", "procedure", "channel")
 CHANNEL_NAMES_VI = {"counter": "Trực tiếp", "online": "Trực tuyến", "post": "Dịch vụ bưu chính"}
+IN_PROCESSING = ("processing_within", "processing_overdue", "paused_within", "paused_overdue")
 
 
 @dataclass(frozen=True)
@@ -55,20 +74,20 @@ def row_for(s: GroupSums) -> dict[str, int | float | None]:
     r: dict = {
         "received_online": f["received_online"],
         "received_direct": f["received_direct"],
-        "carried_over": sum(
-            start[k] for k in ("awaiting", "processing_within", "processing_overdue", "paused_within", "paused_overdue")
-        ),
+        "carried_over": sum(start[k] for k in IN_PROCESSING),
         "resolved_early": f["resolved_early"],
         "resolved_on_time": f["resolved_on_time"],
         "resolved_late": f["resolved_late"],
-        "in_processing_within": end["processing_within"],
-        "in_processing_overdue": end["processing_overdue"],
+        "in_processing_within": end["processing_within"] + end["paused_within"],
+        "in_processing_overdue": end["processing_overdue"] + end["paused_overdue"],
+        "withdrawn": f["withdrawn"],
+        "stopped": f["stopped"],
         "paused_overdue": end["paused_overdue"],
         "paused_total": end["paused_within"] + end["paused_overdue"],
-        "awaiting": end["awaiting"],
-        "withdrawn": f["withdrawn"],
+        "submitted_online": f["submitted_online"],
         "refused": f["refused"],
-        "stopped": f["stopped"],
+        "withdrawn_before": f["withdrawn_before"],
+        "awaiting": end["awaiting"],
     }
     return _totals(r)
 
@@ -92,16 +111,8 @@ def total_row(rows: list[dict]) -> dict:
 
 
 def unaccounted(r: dict) -> int:
-    """Received minus every way a dossier can end the period: 0 when each is counted once."""
-    return r["received_total"] - (
-        r["resolved_total"]
-        + r["in_processing_total"]
-        + r["paused_total"]
-        + r["awaiting"]
-        + r["withdrawn"]
-        + r["refused"]
-        + r["stopped"]
-    )
+    """The form's identity, (3) - (7) - (11): 0 when every dossier received is counted once."""
+    return r["received_total"] - r["resolved_total"] - r["in_processing_total"]
 
 
 def build(start: date, end: date, group_by: str, sums: dict[str, GroupSums], names: dict[str, str], as_of: str) -> dict:
@@ -118,7 +129,7 @@ def build(start: date, end: date, group_by: str, sums: dict[str, GroupSums], nam
         "to": end.isoformat(),
         "group_by": group_by,
         "as_of": as_of,
-        "columns": [{"key": k, "number": n, "vi": vi, "en": en} for k, n, vi, en in COLUMNS],
+        "columns": [{"key": k, "number": n, "vi": vi, "en": en, "block": b} for k, n, vi, en, b in COLUMNS],
         "rows": rows,
         "total": {"key": None, "name": "Tổng cộng", **total},
         "unaccounted": unaccounted(total),

@@ -50,7 +50,8 @@ class ClosedToday(BaseModel):
 
 
 class BoardFigures(BaseModel):
-    received_today: int
+    received_today: int = Field(description="Accepted today: received for resolution (form 06)")
+    submitted_online_today: int = Field(description="Submitted online today, before the counter's check")
     awaiting_acceptance: int = Field(description="Submitted online, waiting for the counter's check")
     in_processing: InProcessing
     paused: Paused
@@ -111,6 +112,10 @@ class ReportColumn(BaseModel):
     number: int = Field(description="The column's number on the form")
     vi: str
     en: str
+    block: Literal["form", "of_which", "before_acceptance"] = Field(
+        description="form: the form's own columns; of_which: breakdowns not added to them; "
+        "before_acceptance: dossiers never received for resolution, beside the form"
+    )
 
 
 # One field per column of the form, from the same list the form is laid out with.
@@ -131,7 +136,7 @@ class ReportOut(BaseModel):
     columns: list[ReportColumn]
     rows: list[ReportRow]
     total: ReportRow
-    unaccounted: int = Field(description="Received minus every way a dossier can end the period: always 0")
+    unaccounted: int = Field(description="Form 06's identity (3) - (7) - (11): always 0")
 
 
 class Indicator(BaseModel):

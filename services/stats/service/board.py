@@ -20,6 +20,7 @@ def _board(buckets: dict[str, int], daily: dict[str, int], due_soon: int) -> dic
     d = {k: int(daily.get(k, 0)) for k in DAILY_METRICS}
     return {
         "received_today": d["received"],
+        "submitted_online_today": d["submitted_online"],
         "awaiting_acceptance": b["awaiting"],
         "in_processing": {
             "within_deadline": b["processing_within"],
@@ -45,7 +46,7 @@ def _board(buckets: dict[str, int], daily: dict[str, int], due_soon: int) -> dic
         "stopped": b["stopped"],
         "today": {
             "returned": d["returned"],
-            "withdrawn": d["withdrawn"],
+            "withdrawn": d["withdrawn"] + d["withdrawn_before"],
             "refused": d["refused"],
             "stopped": d["stopped"],
         },

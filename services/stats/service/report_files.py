@@ -1,5 +1,6 @@
 """The period report as the files an officer files: CSV and an XLSX workbook laid out like
-Biểu số 06/VPCP/KSTT (header rows, column numbers (1)-(13), then the product's extra columns)."""
+Biểu số 06/VPCP/KSTT (header rows, column numbers (1)-(13)), then the "of which" columns and,
+beside the form, the dossiers never received for resolution."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
 
-from services.stats.domain.report import COLUMNS
+from services.stats.domain.report import BLOCKS, COLUMNS
 
 GROUP_TITLES = {"agency": "Tên cơ quan, đơn vị", "procedure": "Tên thủ tục hành chính", "channel": "Kênh tiếp nhận"}
 
@@ -42,18 +44,23 @@ def to_csv(report: dict) -> bytes:
     w = csv.writer(out, lineterminator="\r\n")
     for line in _title_lines(report):
         w.writerow([line])
-    w.writerow(["STT", GROUP_TITLES[report["group_by"]]] + [vi for _, _, vi, _ in COLUMNS])
-    w.writerow(["(1)", "(2)"] + [f"({n})" for _, n, _, _ in COLUMNS])
+    w.writerow(["STT", GROUP_TITLES[report["group_by"]]] + [vi for _, _, vi, _, _ in COLUMNS])
+    w.writerow(["(1)", "(2)"] + [f"({n})" for _, n, _, _, _ in COLUMNS])
     w.writerows(_body(report))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
 
 
 # The form's header: (first column, last column, text) for the top and middle rows;
 # columns are 1-based sheet columns (A = 1). Column n of the form is sheet column n.
+LAST = max(n for _, n, *_ in COLUMNS)
 _TOP = [
     (3, 6, "Số hồ sơ nhận giải quyết"),
     (7, 13, "Kết quả giải quyết"),
-    (14, 20, "Theo dõi bổ sung (ngoài biểu mẫu)"),
+    *(
+        (min(n for _, n, *_, b in COLUMNS if b == block), max(n for _, n, *_, b in COLUMNS if b == block), vi)
+        for block, (vi, _) in BLOCKS.items()
+        if block != "form"
+    ),
 ]
 _MIDDLE = [(4, 5, "Trong kỳ"), (7, 10, "Số hồ sơ đã giải quyết"), (11, 13, "Số hồ sơ đang giải quyết")]
 _BOTTOM = {
@@ -68,7 +75,7 @@ _BOTTOM = {
     13: "Quá hạn",
 }
 # Columns whose title spans the middle and bottom header rows.
-_TALL = {3: "Tổng số", 6: "Từ kỳ trước chuyển sang", **{n: vi for _, n, vi, _ in COLUMNS if n >= 14}}
+_TALL = {3: "Tổng số", 6: "Từ kỳ trước chuyển sang", **{n: vi for _, n, vi, _, b in COLUMNS if b != "form"}}
 
 
 def to_xlsx(report: dict) -> bytes:
@@ -79,7 +86,7 @@ def to_xlsx(report: dict) -> bytes:
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     for i, line in enumerate(_title_lines(report), 1):
-        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=20)
+        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=LAST)
         ws.cell(i, 1, line).font = Font(bold=i <= 2)
         ws.cell(i, 1).alignment = Alignment(horizontal="center")
     top, mid, low, num = 6, 7, 8, 9
@@ -98,7 +105,7 @@ def to_xlsx(report: dict) -> bytes:
     for col, text in _TALL.items():
         ws.merge_cells(start_row=mid, start_column=col, end_row=low, end_column=col)
         ws.cell(mid, col, text)
-    for col in range(1, 21):
+    for col in range(1, LAST + 1):
         ws.cell(num, col, f"({col})")
         for r in (top, mid, low, num):
             cell = ws.cell(r, col)
@@ -108,11 +115,11 @@ def to_xlsx(report: dict) -> bytes:
             cell = ws.cell(row, c, v)
             cell.border = box
         if values[1] == "Tổng cộng":
-            for c in range(1, 21):
+            for c in range(1, LAST + 1):
                 ws.cell(row, c).font = bold
     ws.column_dimensions["B"].width = 48
-    for letter in "CDEFGHIJKLMNOPQRST":
-        ws.column_dimensions[letter].width = 12
+    for col in range(3, LAST + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 12
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

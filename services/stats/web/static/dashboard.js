@@ -48,6 +48,7 @@ function renderBoard(b) {
   setFigure("#f-late", b.resolved_today.late);
   setFigure("#f-handover", b.waiting_handover);
   setFigure("#f-awaiting", b.awaiting_acceptance);
+  setFigure("#f-submitted", b.submitted_online_today);
   const r = b.resolved_today;
   gauge("#g-ontime", r.total ? (r.early + r.on_time) / r.total : null, `${r.early + r.on_time}/${r.total} hồ sơ`);
   const p = b.in_processing.total + b.paused.total, within = b.in_processing.within_deadline + b.paused.within_deadline;
