@@ -58,6 +58,7 @@ Step = tuple[int, datetime, datetime | None]
 class Dossier:
     line: dict
     channel: str
+    agency_id: str
     compliance: str | None = None
     timeline: list[Step] = field(default_factory=list)
 
@@ -114,6 +115,7 @@ class Generator:
                 "history": [],
             },
             channel,
+            p["agency_id"],
         )
         history = d.line["history"]
 

@@ -1,7 +1,7 @@
 """A generated half-year of a district (21,004 dossiers, the seed meeting's figure) imported
 through intake's import endpoint and carried by the same events to resolution and stats: the
 report for the half-year (form 06: received when accepted) grows by exactly the generator's own
-tally, column by column (other tests may have left dossiers in that period before),
+tally cell for cell, per agency and per month (other tests may have left dossiers in that period before),
 reconciliation finds nothing, and a rebuild from the topic gives the same report byte for byte."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import asyncpg
 import httpx
@@ -22,7 +22,9 @@ from deploy.demo.halfyear import generate, tally
 from tests.e2e.conftest import REPO
 
 pytestmark = pytest.mark.e2e
-H1 = ("2026-01-01", "2026-06-30")
+H1 = (date(2026, 1, 1), date(2026, 6, 30))
+# the half-year, then each of its months
+PERIODS = [H1] + [(date(2026, m, 1), date(2026, m + 1, 1) - timedelta(days=1)) for m in range(1, 7)]
 CHUNK = 1000
 
 
@@ -38,7 +40,7 @@ async def applied_seq(stats_url: str, codes: list[str]) -> int:
 async def test_a_half_year_imported_reported_reconciled_and_rebuilt(services, endpoints, staff):
     dossiers = generate()
     lines = [json.dumps(d.line, ensure_ascii=False) for d in dossiers]
-    expected = tally(dossiers, date.fromisoformat(H1[0]), date.fromisoformat(H1[1]))
+    expected = tally(dossiers, *H1)
     # every dossier is received for resolution, or refused, withdrawn or still waiting before it
     outside = sum(expected.get(k, 0) for k in ("refused", "withdrawn_before", "awaiting"))
     assert expected["received_total"] + outside == 21_004 and expected.get("carried_over", 0) == 0
@@ -47,13 +49,21 @@ async def test_a_half_year_imported_reported_reconciled_and_rebuilt(services, en
     imported = 0
     async with httpx.AsyncClient(timeout=300, auth=staff.auth("leader")) as client:
 
-        async def h1_total() -> dict:
-            r = await client.get(
-                f"{services['stats']}/api/v1/stats/report", params={"from": H1[0], "to": H1[1], "group_by": "agency"}
-            )
-            return r.json()
+        async def agency_rows() -> dict[tuple[date, date, str | None], dict]:
+            """The half-year and each of its months, per agency and in total (key None)."""
+            out = {}
+            for start, end in PERIODS:
+                r = await client.get(
+                    f"{services['stats']}/api/v1/stats/report",
+                    params={"from": start.isoformat(), "to": end.isoformat(), "group_by": "agency"},
+                )
+                report = r.json()
+                assert report["unaccounted"] == 0
+                for row in [*report["rows"], report["total"]]:
+                    out[(start, end, row["key"])] = row
+            return out
 
-        before = (await h1_total())["total"]
+        before = await agency_rows()
         for first in range(0, len(lines), CHUNK):
             r = await client.post(
                 f"{services['intake']}/api/v1/imports",
@@ -76,11 +86,19 @@ async def test_a_half_year_imported_reported_reconciled_and_rebuilt(services, en
             await asyncio.sleep(0.5)
         assert done == events
 
-        report = await h1_total()
-        total = report["total"]
-        counts = [k for k in total if k not in ("key", "name", "on_time_rate")]
-        assert {k: total[k] - before[k] for k in counts} == {k: expected.get(k, 0) for k in counts}
-        assert report["unaccounted"] == 0
+        # cell for cell: the half-year and every month, every agency and the total
+        after = await agency_rows()
+        counts = [k for k in next(iter(after.values())) if k not in ("key", "name", "on_time_rate")]
+        agencies = {d.agency_id for d in dossiers}
+        assert len(agencies) > 1
+        for start, end in PERIODS:
+            for agency in [*sorted(agencies), None]:
+                mine = [d for d in dossiers if agency in (None, d.agency_id)]
+                tallied = tally(mine, start, end)
+                was = before.get((start, end, agency), {})
+                now = after.get((start, end, agency), {})
+                got = {k: now.get(k, 0) - was.get(k, 0) for k in counts}
+                assert got == {k: tallied.get(k, 0) for k in counts}, (start, agency)
 
         rec = (await client.get(f"{services['stats']}/api/v1/stats/reconciliation")).json()
         assert rec["mismatches"] == 0, rec
@@ -101,7 +119,7 @@ async def test_a_half_year_imported_reported_reconciled_and_rebuilt(services, en
             files[fmt] = (
                 await client.get(
                     f"{services['stats']}/api/v1/stats/report",
-                    params={"from": H1[0], "to": H1[1], "group_by": "procedure", "format": fmt},
+                    params={"from": H1[0].isoformat(), "to": H1[1].isoformat(), "group_by": "procedure", "format": fmt},
                 )
             ).content
         rebuilt = subprocess.run(
@@ -119,7 +137,7 @@ async def test_a_half_year_imported_reported_reconciled_and_rebuilt(services, en
             after = (
                 await client.get(
                     f"{services['stats']}/api/v1/stats/report",
-                    params={"from": H1[0], "to": H1[1], "group_by": "procedure", "format": fmt},
+                    params={"from": H1[0].isoformat(), "to": H1[1].isoformat(), "group_by": "procedure", "format": fmt},
                 )
             ).content
             assert after == before, f"the {fmt} report changed after the rebuild"

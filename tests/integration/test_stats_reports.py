@@ -366,6 +366,27 @@ async def test_channels_and_files(loaded):
     assert sheet.cell(9, 22).value == "(22)"
 
 
+async def test_a_dossier_submitted_in_one_month_and_accepted_in_the_next_is_received_in_the_next(loaded):
+    """D2, submitted online on 30 January and accepted on 2 February, in the files officers sign."""
+
+    async def total_row(start: date, end: date) -> list:
+        answer = await reports.period_report(loaded, NOW, start, end, "agency")
+        sheet = load_workbook(io.BytesIO(report_files.to_xlsx(answer))).active
+        row = 9 + len(answer["rows"]) + 1
+        assert sheet.cell(row, 2).value == "Tổng cộng"
+        return [sheet.cell(row, n).value for n in range(1, 23)]
+
+    january, february = (
+        await total_row(date(2026, 1, 1), date(2026, 1, 31)),
+        await total_row(date(2026, 2, 1), date(2026, 2, 28)),
+    )
+    # columns: (3) received, (4) online, (19) submitted online, (22) awaiting at the end
+    assert [january[n - 1] for n in (3, 4, 19, 22)] == [1, 0, 1, 1]
+    assert [february[n - 1] for n in (3, 4, 19, 22)] == [4, 1, 0, 0]
+    # (3) = (7) + (11) on the sheet itself
+    assert february[2] == february[6] + february[10] and january[2] == january[6] + january[10]
+
+
 async def test_reconciliation_finds_nothing_and_rebuild_gives_the_same_report_byte_for_byte(
     loaded, bootstrap, fresh_topic, fresh_database
 ):
