@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from services.stats.domain.projection import project
 from services.stats.domain.report import GroupSums, row_for, unaccounted
-from shared.events import EventType, make_event
+from shared.calendar import default_calendar
+from shared.events import EVENT_FOR_STATUS, EventType, make_event
 from shared.local_time import VN, local_day
 from tests.unit.test_stocks import events, lifecycles
 
@@ -138,3 +139,46 @@ def test_a_paused_dossier_is_in_processing_within_or_overdue_by_its_due_time():
     row = row_for(sums([evs], date(2026, 3, 1), date(2026, 3, 31)))
     assert (row["in_processing_total"], row["in_processing_within"], row["paused_total"]) == (1, 1, 1)
     assert unaccounted(row) == 0
+
+
+def test_a_paused_clock_that_moves_the_due_time_past_the_day_end_is_within_at_that_days_end():
+    """The same-day procedure of the report: accepted 08:57, in processing 09:12, waiting for a
+    fee 10:12-14:12; the wait moves its due time to 09:00 on the next working day. Here that day
+    is across the month end and the 30/4-1/5 holidays, so every day's end until then says within."""
+    cal = default_calendar()
+    day = date(2026, 4, 29)
+    accepted, started = datetime(2026, 4, 29, 8, 57, tzinfo=VN), datetime(2026, 4, 29, 9, 12, tzinfo=VN)
+    fee, paid = datetime(2026, 4, 29, 10, 12, tzinfo=VN), datetime(2026, 4, 29, 14, 12, tzinfo=VN)
+    due = cal.due_time(accepted, 0)
+    moved = cal.extend_for_pause(due, fee, paid)
+    assert moved == datetime(2026, 5, 4, 9, 0, tzinfo=VN)
+    move = {"actor": "o", "due_at": due}
+    evs = [
+        _accepted(1, accepted, due, frm=None),
+        _ev(2, EventType.PROCESSING_STARTED, started, from_status=2, to_status=4, **move),
+        _ev(3, EventType.FEE_REQUESTED, fee, from_status=4, to_status=6, **move),
+        _ev(4, EVENT_FOR_STATUS[4], paid, from_status=6, to_status=4, actor="o", due_at=moved),
+    ]
+    for start, end in [(day, day), (date(2026, 4, 1), date(2026, 4, 30))]:
+        row = row_for(sums([evs], start, end))
+        assert (row["in_processing_within"], row["in_processing_overdue"]) == (1, 0), (start, end)
+    for last in (date(2026, 5, 1), date(2026, 5, 3)):
+        assert row_for(sums([evs], day, last))["in_processing_within"] == 1, last
+    assert row_for(sums([evs], day, date(2026, 5, 4)))["in_processing_overdue"] == 1
+    # decided on the due day before 09:00: on time in the quarter, never overdue on a day's end
+    resolved = datetime(2026, 5, 4, 8, 30, tzinfo=VN)
+    evs.append(
+        _ev(
+            5,
+            EventType.RESOLVED,
+            resolved,
+            from_status=4,
+            to_status=9,
+            actor="o",
+            due_at=moved,
+            compliance=cal.compliance(resolved, moved),
+            working_hours_used=0.5,
+        )
+    )
+    quarter = row_for(sums([evs], date(2026, 4, 1), date(2026, 6, 30)))
+    assert (quarter["received_total"], quarter["resolved_on_time"], quarter["in_processing_total"]) == (1, 1, 0)
