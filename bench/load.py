@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 
-from services.intake.domain.catalogue import Procedure
+from services.intake.domain.catalogue import Agency, Procedure
 from services.intake.domain.codes import format_code
-from services.intake.domain.dossier import deadline_at_acceptance
+from services.intake.domain.dossier import deadline_at_acceptance, dimensions
 from services.intake.service.catalogue import DEMO_CATALOGUE, read_catalogue
 from services.resolution.domain.case import Case, act, overdue
 from shared.calendar import default_calendar
@@ -25,7 +25,6 @@ from shared.events import (
     AcceptedPayload,
     Channel,
     ClosedPayload,
-    Dimensions,
     EventType,
     RatedPayload,
     RefusedPayload,
@@ -50,14 +49,14 @@ class Catalogue:
     procedures: list[Procedure]
     weights: list[float]
     version: str
-    agency_names: dict[str, str]
+    agencies: dict[str, Agency]
 
 
 def catalogue() -> Catalogue:
     cat = read_catalogue(DEMO_CATALOGUE)
     # Same-day commune papers (certified copies, civil status) dominate a one-stop shop's counter.
     weights = [6.0 if p.processing_hours == 0 else 3.0 if p.processing_hours <= 24 else 1.0 for p in cat.procedures]
-    return Catalogue(cat.procedures, weights, cat.version, {a.id: a.name for a in cat.agencies})
+    return Catalogue(cat.procedures, weights, cat.version, {a.id: a for a in cat.agencies})
 
 
 def _pick(rng: random.Random, options) -> object:
@@ -92,14 +91,8 @@ class _Dossier:
         self.proc: Procedure = rng.choices(cat.procedures, cat.weights)[0]
         self.channel: Channel = _pick(rng, CHANNELS)
         self.catalogue_version = cat.version
-        self.dims = Dimensions(
-            agency_id=self.proc.agency_id,
-            procedure_code=self.proc.code,
-            channel=self.channel,
-            applicant_type=_pick(rng, APPLICANT_TYPES),
-            procedure_name=self.proc.name,
-            agency_name=cat.agency_names[self.proc.agency_id],
-        )
+        applicant_type = _pick(rng, APPLICANT_TYPES)
+        self.dims = dimensions(self.proc, self.channel, applicant_type, cat.agencies[self.proc.agency_id])
         if self.channel is not Channel.ONLINE:  # a clerk receives it while the counter is open
             arrival = calendar.add_working_time(calendar.clock_start(arrival), rng.uniform(0.01, 0.5))
         day = local_day(arrival)

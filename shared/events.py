@@ -58,6 +58,12 @@ class Dimensions(_Frozen):
     # Names as the catalogue had them, so reports need no lookup in another service's data.
     agency_name: str | None = Field(None, max_length=300)
     procedure_name: str | None = Field(None, max_length=500)
+    # What reports group and judge by; absent in events written before they were carried.
+    agency_level: str | None = Field(None, max_length=40, description="province (a department) or commune")
+    field: str | None = Field(None, max_length=300, description="The procedure's field (lĩnh vực)")
+    online_level: Literal["toan_trinh", "mot_phan"] | None = Field(
+        None, description="How far the procedure is offered online: fully (toàn trình) or in part (một phần)"
+    )
 
 
 class Deadline(_Frozen):

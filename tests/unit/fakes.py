@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.intake.adapters.repository import KeyClaim, StoredFile
-from services.intake.domain.catalogue import Catalogue, Procedure
+from services.intake.domain.catalogue import Agency, Catalogue, Procedure
 from services.intake.domain.codes import SEQ_DIGITS
 from services.intake.domain.dossier import Apology, Dossier, HistoryEntry, NewDossier, TrackedEvent, TrackingPosition
 from services.intake.domain.uploads import Upload
@@ -124,11 +124,11 @@ class MemoryIntakeRepository:
                 out.setdefault(code, []).append(p)
         return out
 
-    async def agency_name(self, agency_id: str) -> str | None:
-        return self.s.agencies.get(agency_id, {}).get("name")
+    async def agency(self, agency_id: str) -> Agency | None:
+        return (await self.agencies_by_id([agency_id])).get(agency_id)
 
-    async def agency_names(self, ids: list[str]) -> dict[str, str]:
-        return {i: self.s.agencies[i]["name"] for i in ids if i in self.s.agencies}
+    async def agencies_by_id(self, ids: list[str]) -> dict[str, Agency]:
+        return {i: Agency.model_validate(self.s.agencies[i]) for i in ids if i in self.s.agencies}
 
     async def agencies(self) -> list[dict]:
         return [self.s.agencies[i] for i in sorted(self.s.agencies)]

@@ -7,7 +7,7 @@ from datetime import date
 
 import asyncpg
 
-from services.intake.domain.catalogue import Catalogue, Procedure
+from services.intake.domain.catalogue import Agency, Catalogue, Procedure
 from shared.sql import unnest_insert
 
 
@@ -79,13 +79,13 @@ class CatalogueSql:
             out.setdefault(row["code"], []).append(_procedure(row))
         return out
 
-    async def agency_name(self, agency_id: str) -> str | None:
-        return await self.conn.fetchval("SELECT name FROM agencies WHERE id = $1", agency_id)
+    async def agency(self, agency_id: str) -> Agency | None:
+        found = await self.agencies_by_id([agency_id])
+        return found.get(agency_id)
 
-    async def agency_names(self, ids: list[str]) -> dict[str, str]:
-        return {
-            r["id"]: r["name"] for r in await self.conn.fetch("SELECT id, name FROM agencies WHERE id = ANY($1)", ids)
-        }
+    async def agencies_by_id(self, ids: list[str]) -> dict[str, Agency]:
+        rows = await self.conn.fetch("SELECT id, name, short_name, level FROM agencies WHERE id = ANY($1)", ids)
+        return {r["id"]: Agency.model_validate(dict(r)) for r in rows}
 
     async def agencies(self) -> list[dict]:
         return [dict(r) for r in await self.conn.fetch("SELECT id, name, short_name, level FROM agencies ORDER BY id")]

@@ -9,6 +9,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field, field_validator
 
+from services.intake.domain.catalogue import Agency
 from shared.events import Channel, Deadline, Dimensions
 from shared.lifecycle import Status
 
@@ -151,15 +152,19 @@ def reception_for(channel: Channel) -> Reception:
     return Reception(Status.ACCEPTED, accepted=True)
 
 
-def dimensions(procedure, channel: Channel, applicant_type: int, agency_name: str | None) -> Dimensions:
-    """What a dossier's events carry for counting: agency, procedure, channel (names for people)."""
+def dimensions(procedure, channel: Channel, applicant_type: int, agency: Agency | None) -> Dimensions:
+    """What a dossier's events carry for counting: agency, procedure, channel, and what reports
+    group and judge them by (names, the agency's level, the procedure's field and online level)."""
     return Dimensions(
         agency_id=procedure.agency_id,
         procedure_code=procedure.code,
         channel=channel,
         applicant_type=applicant_type,
         procedure_name=procedure.name,
-        agency_name=agency_name,
+        agency_name=agency.name if agency else None,
+        agency_level=agency.level if agency else None,
+        field=procedure.field,
+        online_level=procedure.online_level,
     )
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from services.intake.adapters.repository import IntakeRepository
-from services.intake.domain.catalogue import Catalogue, Procedure
+from services.intake.domain.catalogue import Agency, Catalogue, Procedure
 from shared.uow import Units
 
 DEMO_CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "demo_catalogue.json"
@@ -27,7 +27,7 @@ async def load(units: Units[IntakeRepository], path: Path) -> int:
 
 
 class CurrentProcedures:
-    """The procedure in force on a day, with its agency's name, read through a short cache:
+    """The procedure in force on a day, with its agency, read through a short cache:
     every reception needs it, and it changes only when a catalogue version is loaded (at an
     instance's start; another instance sees a new version within `ttl_s`)."""
 
@@ -35,17 +35,17 @@ class CurrentProcedures:
 
     def __init__(self, ttl_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
         self.ttl_s, self.clock = ttl_s, clock
-        self._entries: dict[tuple[str, date], tuple[float, Procedure, str | None]] = {}
+        self._entries: dict[tuple[str, date], tuple[float, Procedure, Agency | None]] = {}
 
-    async def get(self, repo: IntakeRepository, code: str, day: date) -> tuple[Procedure, str | None] | None:
+    async def get(self, repo: IntakeRepository, code: str, day: date) -> tuple[Procedure, Agency | None] | None:
         entry = self._entries.get((code, day))
         if entry is not None and entry[0] > self.clock():
             return entry[1], entry[2]
         procedure = await repo.current_procedure(code, day)
         if procedure is None:
             return None
-        agency_name = await repo.agency_name(procedure.agency_id)
+        agency = await repo.agency(procedure.agency_id)
         if len(self._entries) >= self.MAX_ENTRIES:
             self._entries.clear()
-        self._entries[(code, day)] = (self.clock() + self.ttl_s, procedure, agency_name)
-        return procedure, agency_name
+        self._entries[(code, day)] = (self.clock() + self.ttl_s, procedure, agency)
+        return procedure, agency

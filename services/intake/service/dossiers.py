@@ -66,5 +66,5 @@ async def for_slip(units: IntakeUnits, code: str, account: Account) -> tuple[Dos
     dossier = await get_visible(units, code, account)
     async with units() as uow:
         procedure = await uow.repo.procedure_version(dossier.procedure_code, dossier.procedure_version)
-        agency = await uow.repo.agency_name(dossier.agency_id) or dossier.agency_id
-    return dossier, procedure, agency
+        agency = await uow.repo.agency(dossier.agency_id)
+    return dossier, procedure, agency.name if agency else dossier.agency_id

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from services.intake.domain.catalogue import Procedure, version_on
+from services.intake.domain.catalogue import Agency, Procedure, version_on
 from services.intake.domain.dossier import (
     Dossier,
     HistoryEntry,
@@ -119,8 +119,8 @@ async def _import_chunk(
             floors[found[:2]] = max(floors.get(found[:2], 0), found[2])
     # Sequences before dossiers: the order a live reception takes its locks in.
     await repo.raise_sequences([(a, d, s) for (a, d), s in floors.items()])
-    names = await repo.agency_names(sorted({proc.agency_id for _, proc in ready}))
-    built = [_build(p, proc, calendar, source, names.get(proc.agency_id)) for p, proc in ready]
+    agencies = await repo.agencies_by_id(sorted({proc.agency_id for _, proc in ready}))
+    built = [_build(p, proc, calendar, source, agencies.get(proc.agency_id)) for p, proc in ready]
     inserted = await repo.insert_imported([dossier for dossier, _, _ in built])
     history: list[HistoryEntry] = []
     events: list = []
@@ -135,11 +135,11 @@ async def _import_chunk(
 
 
 def _build(
-    p: Plan, procedure: Procedure, calendar, source: str, agency_name: str | None
+    p: Plan, procedure: Procedure, calendar, source: str, agency: Agency | None
 ) -> tuple[Dossier, list[HistoryEntry], list[Event]]:
     """The dossier, intake's history entries and intake's events for one planned dossier."""
     d = p.dossier
-    dims = dimensions(procedure, d.channel, d.applicant.type, agency_name)
+    dims = dimensions(procedure, d.channel, d.applicant.type, agency)
     deadline = deadline_at_acceptance(procedure, d.channel, p.accepted_at, calendar) if p.accepted_at else None
     correlation = f"import:{uuid.uuid4()}"
     history: list[HistoryEntry] = []

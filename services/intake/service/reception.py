@@ -77,10 +77,10 @@ async def in_force(
             f"Procedure {handed.procedure_code} is not in the catalogue",
             field="procedure_code",
         )
-    procedure, agency_name = current
+    procedure, agency = current
     if staff:  # a commune desk's clerk receives only for the commune
         staff.ensure_agency(procedure.agency_id)
-    return procedure, dimensions(procedure, handed.channel, handed.applicant.type, agency_name)
+    return procedure, dimensions(procedure, handed.channel, handed.applicant.type, agency)
 
 
 def _new_dossier(
@@ -195,7 +195,7 @@ async def decide(
         # The catalogue version it was received under, so its rules never shift.
         procedure = await uow.repo.procedure_version(dossier.procedure_code, dossier.procedure_version)
         dims = dimensions(
-            procedure, dossier.channel, dossier.applicant.type, await uow.repo.agency_name(procedure.agency_id)
+            procedure, dossier.channel, dossier.applicant.type, await uow.repo.agency(procedure.agency_id)
         )
         seq = dossier.last_seq + 1
         payload: AcceptedPayload | RefusedPayload

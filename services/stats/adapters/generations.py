@@ -50,11 +50,15 @@ async def create(conn, state: str = "building") -> str:
 
 
 async def ensure_active(pool) -> str:
-    """On a fresh database, create and activate the first generation."""
+    """On a fresh database, create and activate the first generation; else bring the active one up to date."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("LOCK TABLE projection_generations IN EXCLUSIVE MODE")
         schema = await conn.fetchval("SELECT schema_name FROM projection_generations WHERE state = 'active'")
-        return schema or await create(conn, state="active")
+        if schema is None:
+            return await create(conn, state="active")
+        await use(conn, schema)
+        await conn.execute(DDL)  # adds what a newer release brought (see projection.sql)
+        return schema
 
 
 async def activate(conn, schema: str) -> str | None:

@@ -1,5 +1,7 @@
--- The tables of one projection generation; run with search_path set to its schema.
-CREATE TABLE facts (
+-- The tables of one projection generation; run with search_path set to its schema, when it is
+-- created and at every start (so it only ever adds: a generation made by an older release gains
+-- what came later, empty until `make rebuild-stats` replays the topic into a new generation).
+CREATE TABLE IF NOT EXISTS facts (
     code           text PRIMARY KEY,
     agency_id      text NOT NULL,
     procedure_code text NOT NULL,
@@ -15,14 +17,15 @@ CREATE TABLE facts (
     compliance     text,
     working_hours  double precision,
     rating         smallint,
-    last_seq       integer NOT NULL     -- the idempotency mark: events with seq <= last_seq were applied
+    last_seq       integer NOT NULL,    -- the idempotency mark: events with seq <= last_seq were applied
+    handler        text                 -- the staff account that last moved it (who holds it)
 );
-CREATE INDEX facts_running_due ON facts (due_at) WHERE bucket = 'processing_within';
-CREATE INDEX facts_overdue ON facts (due_at) WHERE bucket IN ('processing_overdue', 'paused_overdue');
+CREATE INDEX IF NOT EXISTS facts_running_due ON facts (due_at) WHERE bucket = 'processing_within';
+CREATE INDEX IF NOT EXISTS facts_overdue ON facts (due_at) WHERE bucket IN ('processing_overdue', 'paused_overdue');
 
 -- Every status a dossier reached, with its running due time: the raw history that reports
 -- and the board are recomputed from when they are reconciled.
-CREATE TABLE fact_steps (
+CREATE TABLE IF NOT EXISTS fact_steps (
     code    text NOT NULL,
     seq     integer NOT NULL,
     status  smallint NOT NULL,
@@ -32,7 +35,7 @@ CREATE TABLE fact_steps (
 );
 
 -- How many dossiers are in each board bucket now, per agency, procedure and channel.
-CREATE TABLE board_counters (
+CREATE TABLE IF NOT EXISTS board_counters (
     agency_id      text NOT NULL,
     procedure_code text NOT NULL,
     channel        text NOT NULL,
@@ -42,7 +45,7 @@ CREATE TABLE board_counters (
 );
 
 -- Per local day: flows (received, resolved_*, ...) and signed stock deltas (stock_*).
-CREATE TABLE daily_counters (
+CREATE TABLE IF NOT EXISTS daily_counters (
     day            date NOT NULL,
     agency_id      text NOT NULL,
     procedure_code text NOT NULL,
@@ -53,7 +56,7 @@ CREATE TABLE daily_counters (
 );
 
 -- The same per month, so a report over years sums months, not days.
-CREATE TABLE monthly_counters (
+CREATE TABLE IF NOT EXISTS monthly_counters (
     month          date NOT NULL,
     agency_id      text NOT NULL,
     procedure_code text NOT NULL,
@@ -64,9 +67,25 @@ CREATE TABLE monthly_counters (
 );
 
 -- Agency and procedure names as the events carried them (the latest wins).
-CREATE TABLE dimension_names (
+CREATE TABLE IF NOT EXISTS dimension_names (
     kind  text NOT NULL CHECK (kind IN ('agency', 'procedure')),
     id    text NOT NULL,
     name  text NOT NULL,
     PRIMARY KEY (kind, id)
 );
+
+-- What reports group agencies and procedures by, as the events carried it (the latest wins):
+-- an agency's level; a procedure's field and how far it is offered online.
+CREATE TABLE IF NOT EXISTS dimension_attributes (
+    kind   text NOT NULL CHECK (kind IN ('agency', 'procedure')),
+    id     text NOT NULL,
+    name   text NOT NULL CHECK (name IN ('level', 'field', 'online_level')),
+    value  text NOT NULL,
+    PRIMARY KEY (kind, id, name)
+);
+
+-- Staffing: dossiers decided in a period, and the work each officer holds.
+CREATE INDEX IF NOT EXISTS facts_resolved_at ON facts (resolved_at) WHERE resolved_at IS NOT NULL;
+
+-- Added after the first release (the CREATE above has them for new generations).
+ALTER TABLE facts ADD COLUMN IF NOT EXISTS handler text;

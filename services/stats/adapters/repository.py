@@ -12,6 +12,7 @@ from services.stats.domain.projection import Fact
 from shared.sql import columns, unnest_arrays
 
 _FACT_COLS = Fact._fields  # one column per field, in order: rows map to facts without names
+# the types of the facts' columns, then of the bucket
 _FACT_TYPES = (
     "text",
     "text",
@@ -28,6 +29,7 @@ _FACT_TYPES = (
     "float8",
     "smallint",
     "int",
+    "text",
     "text",
 )
 
@@ -65,6 +67,23 @@ async def add_steps(conn, steps: list[tuple]) -> None:
     event past its fact's seq mark, in the transaction that moves the mark)."""
     if steps:
         await conn.copy_records_to_table("fact_steps", records=steps, columns=("code", "seq", "status", "at", "due_at"))
+
+
+async def save_attributes(conn, attributes: dict[tuple[str, str, str], str]) -> None:
+    """{(kind, id, attribute): value}: an agency's level, a procedure's field and online level."""
+    if attributes:
+        rows = sorted((*key, value) for key, value in attributes.items())
+        await conn.execute(
+            """INSERT INTO dimension_attributes AS d (kind, id, name, value)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+               ON CONFLICT (kind, id, name) DO UPDATE SET value = EXCLUDED.value WHERE d.value <> EXCLUDED.value""",
+            *columns(rows),
+        )
+
+
+async def attributes(conn, kind: str, name: str) -> dict[str, str]:
+    rows = await conn.fetch("SELECT id, value FROM dimension_attributes WHERE kind = $1 AND name = $2", kind, name)
+    return {r["id"]: r["value"] for r in rows}
 
 
 async def save_names(conn, names: dict[tuple[str, str], str]) -> None:

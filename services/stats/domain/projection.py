@@ -73,6 +73,7 @@ _STARTED = EventType.PROCESSING_STARTED.value
 _PAUSING = {EventType.SUPPLEMENT_REQUESTED.value, EventType.FEE_REQUESTED.value}
 
 Dims = tuple[str, str, str]
+NOT_STAFF = frozenset({"citizen", "system"})  # the actors that are not staff accounts (events.StatusChange)
 
 
 class Rejected(Exception):
@@ -95,6 +96,7 @@ class Fact(NamedTuple):  # a tuple: _replace is several times faster than datacl
     working_hours: float | None  # working time used, when resolved
     rating: int | None
     last_seq: int
+    handler: str | None = None  # the staff account that last moved it: who holds it (never a citizen)
 
     @property
     def bucket(self) -> str:
@@ -198,6 +200,7 @@ def project(fact: Fact | None, event) -> Change | None:
             working_hours=None,
             rating=None,
             last_seq=seq,
+            handler=_staff(p.actor),
         )
         new = _status_change(new, event)
         dims = new.dims
@@ -258,6 +261,8 @@ def _status_change(fact: Fact, event, **changes) -> Fact:
     """The fact after a status change, with `changes` besides (one _replace: it is not cheap)."""
     p, at = event.payload, event.occurred_at
     changes["status"] = p.to_status
+    if (staff := _staff(p.actor)) is not None:
+        changes["handler"] = staff
     kind = event.type
     if kind == _ACCEPTED:
         changes.update(accepted_at=p.accepted_at, due_at=p.deadline.due_at, overdue=p.deadline.due_at <= at)
@@ -273,3 +278,8 @@ def _status_change(fact: Fact, event, **changes) -> Fact:
     else:
         changes.update(overdue=False)
     return fact._replace(**changes)
+
+
+def _staff(actor: str) -> str | None:
+    """The staff account behind a move; None for the citizen's own requests and the system's."""
+    return None if actor in NOT_STAFF else actor

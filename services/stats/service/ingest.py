@@ -10,6 +10,7 @@ from services.stats.adapters import changes, generations
 from services.stats.adapters import repository as repo
 from services.stats.domain.projection import Rejected, project
 from shared.consumer import Item
+from shared.events import Dimensions
 
 # Records a live batch takes at most, in one transaction: the fixed cost of a transaction
 # (locks, round trips, commit) is spread over more events. Measured on the bench topic:
@@ -67,6 +68,7 @@ async def apply_in(
     daily: Counter = Counter()
     steps: list[tuple] = []
     names: dict[tuple[str, str], str] = {}
+    attributes: dict[tuple[str, str, str], str] = {}
     for item in items:
         event = item.message
         try:
@@ -86,10 +88,7 @@ async def apply_in(
             steps.append((event.dossier_code, *change.step))
         named = getattr(event.payload, "dimensions", None)
         if named is not None:
-            if named.agency_name:
-                names[("agency", named.agency_id)] = named.agency_name
-            if named.procedure_name:
-                names[("procedure", named.procedure_code)] = named.procedure_name
+            _note_dimensions(named, names, attributes)
     await repo.save_facts(conn, [facts[c] for c in sorted(changed)])
     await repo.add_steps(conn, steps)
     if held is None:
@@ -98,6 +97,22 @@ async def apply_in(
     else:
         held.add(board, daily)
     await repo.save_names(conn, names)
+    await repo.save_attributes(conn, attributes)
     if changed:
         await changes.notify(conn)
     return rejected
+
+
+def _note_dimensions(d: Dimensions, names: dict, attributes: dict) -> None:
+    """What an event says of its agency and procedure beyond their ids (older events say less)."""
+    if d.agency_name:
+        names[("agency", d.agency_id)] = d.agency_name
+    if d.procedure_name:
+        names[("procedure", d.procedure_code)] = d.procedure_name
+    for kind, id_, name, value in (
+        ("agency", d.agency_id, "level", d.agency_level),
+        ("procedure", d.procedure_code, "field", d.field),
+        ("procedure", d.procedure_code, "online_level", d.online_level),
+    ):
+        if value:
+            attributes[(kind, id_, name)] = value
