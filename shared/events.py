@@ -76,6 +76,9 @@ class Deadline(_Frozen):
     rule_version: str
 
 
+NON_STAFF_ACTORS = frozenset({"citizen", "system"})  # every other actor is a staff account
+
+
 class StatusChange(_Frozen):
     from_status: int | None = Field(None, ge=1, le=10)
     to_status: int = Field(ge=1, le=10)

@@ -84,8 +84,5 @@ CREATE TABLE IF NOT EXISTS dimension_attributes (
     PRIMARY KEY (kind, id, name)
 );
 
--- Staffing: dossiers decided in a period, and the work each officer holds.
-CREATE INDEX IF NOT EXISTS facts_resolved_at ON facts (resolved_at) WHERE resolved_at IS NOT NULL;
-
 -- Added after the first release (the CREATE above has them for new generations).
 ALTER TABLE facts ADD COLUMN IF NOT EXISTS handler text;

@@ -12,8 +12,7 @@ from services.stats.domain.projection import Fact
 from shared.sql import columns, unnest_arrays
 
 _FACT_COLS = Fact._fields  # one column per field, in order: rows map to facts without names
-# the types of the facts' columns, then of the bucket
-_FACT_TYPES = (
+_FACT_TYPES = (  # of those columns, in the same order, then of the bucket
     "text",
     "text",
     "text",
@@ -79,11 +78,6 @@ async def save_attributes(conn, attributes: dict[tuple[str, str, str], str]) -> 
                ON CONFLICT (kind, id, name) DO UPDATE SET value = EXCLUDED.value WHERE d.value <> EXCLUDED.value""",
             *columns(rows),
         )
-
-
-async def attributes(conn, kind: str, name: str) -> dict[str, str]:
-    rows = await conn.fetch("SELECT id, value FROM dimension_attributes WHERE kind = $1 AND name = $2", kind, name)
-    return {r["id"]: r["value"] for r in rows}
 
 
 async def save_names(conn, names: dict[tuple[str, str], str]) -> None:

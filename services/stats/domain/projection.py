@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from shared.calendar import compliance_of
-from shared.events import EventType
+from shared.events import NON_STAFF_ACTORS, EventType
 from shared.lifecycle import CLOCK_RUNNING, PAUSED, OutOfSequence, Status, is_next
 from shared.local_time import local_day
 
@@ -73,7 +73,6 @@ _STARTED = EventType.PROCESSING_STARTED.value
 _PAUSING = {EventType.SUPPLEMENT_REQUESTED.value, EventType.FEE_REQUESTED.value}
 
 Dims = tuple[str, str, str]
-NOT_STAFF = frozenset({"citizen", "system"})  # the actors that are not staff accounts (events.StatusChange)
 
 
 class Rejected(Exception):
@@ -282,4 +281,4 @@ def _status_change(fact: Fact, event, **changes) -> Fact:
 
 def _staff(actor: str) -> str | None:
     """The staff account behind a move; None for the citizen's own requests and the system's."""
-    return None if actor in NOT_STAFF else actor
+    return None if actor in NON_STAFF_ACTORS else actor
