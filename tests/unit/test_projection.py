@@ -112,6 +112,7 @@ def test_online_dossier_through_every_status():
         ]
     )
     assert fact.status == 10 and fact.compliance == "early"
+    assert fact.handler == "l"  # who decided it: the clerk handing the result over does not take it
     assert board == {"returned": 1}
     # Submitted online, then received for resolution when the counter accepted it.
     assert daily == ["submitted_online", "received", "decided", "resolved_early", "resolved_centihours", "returned"]

@@ -13,21 +13,27 @@ from datetime import date, timedelta
 
 from services.stats.domain.report import GroupSums
 
-GROUP_COLUMNS = {"agency": "agency_id", "procedure": "procedure_code", "channel": "channel"}
+PAIR = "\x1f"  # between the agency and the procedure of a "pair" key (neither ever holds it)
+GROUP_COLUMNS = {
+    "agency": "agency_id",
+    "procedure": "procedure_code",
+    "channel": "channel",
+    "pair": f"agency_id || chr({ord(PAIR)}) || procedure_code",
+}
 _FILTER = (
     "($1::text IS NULL OR agency_id = $1) AND ($2::text IS NULL OR procedure_code = $2) "
     "AND ($3::text IS NULL OR channel = $3)"
 )
 
 
-def _month_after(d: date) -> date:
+def month_after(d: date) -> date:
     return (d.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def full_months(start: date, end: date) -> tuple[date, date]:
     """[first, stop) of the whole months inside [start, end]; empty when first >= stop."""
-    first = start if start.day == 1 else _month_after(start)
-    stop = _month_after(end) if _month_after(end) - timedelta(days=1) == end else end.replace(day=1)
+    first = start if start.day == 1 else month_after(start)
+    stop = month_after(end) if month_after(end) - timedelta(days=1) == end else end.replace(day=1)
     return first, stop
 
 

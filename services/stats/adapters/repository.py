@@ -195,5 +195,11 @@ async def overdue_list(conn, filters: tuple, limit: int) -> tuple[int, list]:
     return total, rows
 
 
+async def attribute(conn, kind: str, name: str) -> dict[str, str]:
+    """{id: value} of one attribute (an agency's level; a procedure's field or online level)."""
+    rows = await conn.fetch("SELECT id, value FROM dimension_attributes WHERE kind = $1 AND name = $2", kind, name)
+    return {r["id"]: r["value"] for r in rows}
+
+
 async def names(conn, kind: str) -> dict[str, str]:
     return {r["id"]: r["name"] for r in await conn.fetch("SELECT id, name FROM dimension_names WHERE kind = $1", kind)}

@@ -95,7 +95,9 @@ class Fact(NamedTuple):  # a tuple: _replace is several times faster than datacl
     working_hours: float | None  # working time used, when resolved
     rating: int | None
     last_seq: int
-    handler: str | None = None  # the staff account that last moved it: who holds it (never a citizen)
+    # The staff account that last moved it before its decision: who holds it, then who decided it
+    # (the clerk handing the result over does not take it). Never a citizen.
+    handler: str | None = None
 
     @property
     def bucket(self) -> str:
@@ -260,7 +262,7 @@ def _status_change(fact: Fact, event, **changes) -> Fact:
     """The fact after a status change, with `changes` besides (one _replace: it is not cheap)."""
     p, at = event.payload, event.occurred_at
     changes["status"] = p.to_status
-    if (staff := _staff(p.actor)) is not None:
+    if (staff := _staff(p.actor)) is not None and fact.resolved_at is None:
         changes["handler"] = staff
     kind = event.type
     if kind == _ACCEPTED:

@@ -13,7 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from services.stats.entrypoints import schemas
 from services.stats.entrypoints.runtime import runtime_of
-from services.stats.service import board, reconcile, report_files, reports
+from services.stats.service import board, online, reconcile, report_files, reports, staffing
 from shared.events import Channel
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
@@ -160,6 +160,30 @@ async def report(
 async def quality(request: Request, from_: date = Query(..., alias="from"), to: date = Query(...)) -> dict:
     rt = runtime_of(request)
     return await reports.quality_index(rt.db, rt.clock(), from_, to)
+
+
+@router.get(
+    "/staffing",
+    response_model=schemas.StaffingOut,
+    summary="Nhân lực: hồ sơ đang giữ, quá hạn, thời gian giải quyết / who holds what and how long it takes",
+)
+async def staffing_view(
+    request: Request, from_: date = Query(..., alias="from"), to: date = Query(...), agency: Code = None
+) -> dict:
+    rt = runtime_of(request)
+    return await staffing.staffing(rt.db, rt.calendar, rt.clock(), from_, to, agency)
+
+
+@router.get(
+    "/online",
+    response_model=schemas.OnlineOut,
+    summary="Tỷ lệ hồ sơ trực tuyến / uptake of online services",
+)
+async def online_view(
+    request: Request, from_: date = Query(..., alias="from"), to: date = Query(...), agency: Code = None
+) -> dict:
+    rt = runtime_of(request)
+    return await online.online_uptake(rt.db, rt.clock(), from_, to, agency)
 
 
 @router.get(

@@ -176,6 +176,117 @@ class QualityOut(BaseModel):
     total: QualityRow
 
 
+class Timing(BaseModel):
+    decided: int = Field(description="Decided (status 9) in the period")
+    decided_late: int
+    avg_working_hours: float | None = Field(description="Working hours used, pauses excluded: average")
+    p90_working_hours: float | None = Field(description="... and 90th percentile")
+
+
+class StaffAgency(BaseModel):
+    agency_id: str
+    agency_name: str
+    officers: int = Field(description="Officers holding or having decided dossiers")
+    in_hand: int = Field(description="In processing now, clock running or paused")
+    overdue_in_hand: int
+    not_taken_up: int = Field(description="Accepted, not yet taken up by an officer")
+    decided: int
+    decided_late: int
+
+
+class StaffOfficer(Timing):
+    agency_id: str
+    agency_name: str
+    handler: str = Field(description="The staff account")
+    in_hand: int
+    overdue_in_hand: int
+    oldest_accepted_at: str | None
+
+
+class StaffProcedure(Timing):
+    agency_id: str
+    agency_name: str
+    procedure_code: str
+    procedure_name: str
+
+
+class HeldDossier(BaseModel):
+    code: str
+    agency_id: str
+    agency_name: str
+    procedure_code: str
+    procedure_name: str
+    handler: str | None = Field(description="None: not yet taken up by an officer")
+    bucket: str
+    accepted_at: str
+    due_at: str
+    working_days_held: float
+
+
+class StaffingOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: date = Field(alias="from")
+    to: date
+    as_of: str
+    agency: str | None
+    agencies: list[StaffAgency]
+    officers: list[StaffOfficer]
+    procedures: list[StaffProcedure]
+    oldest: list[HeldDossier] = Field(description="The dossiers in hand accepted longest ago, oldest first")
+
+
+class OnlineShare(BaseModel):
+    online: int = Field(description="Accepted online")
+    total: int = Field(description="Accepted, every channel")
+    share: float | None = Field(description="Percent online")
+
+
+class OnlineLevelRow(OnlineShare):
+    level: Literal["toan_trinh", "mot_phan"]
+    name: str
+
+
+class OnlineAgencyRow(OnlineShare):
+    agency_id: str
+    agency_name: str
+    procedures: int = Field(description="Procedures offered online that had dossiers")
+
+
+class OnlineProcedureRow(OnlineShare):
+    agency_id: str
+    agency_name: str
+    procedure_code: str
+    procedure_name: str
+    online_level: Literal["toan_trinh", "mot_phan"]
+    lagging: bool = Field(description="Below the target")
+
+
+class OnlineMonth(OnlineShare):
+    month: str = Field(description="YYYY-MM")
+
+
+class NotOffered(BaseModel):
+    dossiers: int
+    procedures: int
+
+
+class OnlineOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: date = Field(alias="from")
+    to: date
+    as_of: str
+    agency: str | None
+    target: float
+    formula: dict[str, str]
+    total: OnlineShare
+    by_level: list[OnlineLevelRow]
+    agencies: list[OnlineAgencyRow]
+    procedures: list[OnlineProcedureRow]
+    lagging: list[OnlineProcedureRow] = Field(description="Below the target, the most dossiers short of it first")
+    months: list[OnlineMonth]
+    not_offered_online: NotOffered = Field(description="Dossiers of procedures not offered online (left out)")
+
+
 class MismatchCounts(BaseModel):
     board: int
     reports: int
