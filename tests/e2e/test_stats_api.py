@@ -74,7 +74,18 @@ def test_report_files_and_bad_periods(services):
     assert httpx.get(base, params={**period, "group_by": "applicant"}).status_code == 422
 
     quality = httpx.get(f"{services['stats']}/api/v1/stats/quality", params=period, timeout=10).json()
-    assert quality["indicators"]["progress"]["max_points"] == 20 and quality["total"]["online"]["denominator"] >= 1
+    assert quality["groups"][1] == {
+        "key": "progress",
+        "points": 20,
+        "vi": "Tiến độ giải quyết",
+        "en": "Progress of resolution",
+    }
+    assert quality["total"]["indicators"]["on_time"]["denominator"] >= 1
+    by_month = httpx.get(f"{services['stats']}/api/v1/stats/quality", params={"period": "month"}, timeout=10).json()
+    next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    assert (by_month["from"], by_month["to"]) == (period["from"], (next_month - timedelta(days=1)).isoformat())
+    both = httpx.get(f"{services['stats']}/api/v1/stats/quality", params={**period, "period": "week"}, timeout=10)
+    assert both.status_code == 422 and "không cả hai" in both.json()["error"]["message_vi"]
 
 
 def test_groups_series_and_overdue_list_carry_no_personal_data(services, staff):

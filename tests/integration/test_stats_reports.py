@@ -52,7 +52,7 @@ import pytest
 from openpyxl import load_workbook
 
 from services.stats.adapters import generations
-from services.stats.service import reconcile, report_files, reports
+from services.stats.service import online, reconcile, report_files, reports
 from services.stats.service.rebuild import rebuild
 from shared.calendar import default_calendar
 from shared.events import EventType, make_event
@@ -82,7 +82,11 @@ class Dossier:
             "applicant_type": 0,
             "agency_name": "Văn phòng Đăng ký đất đai Hà Nội",
             "procedure_name": f"Thủ tục {hours // 8} ngày",
+            "agency_level": "province",
+            "field": "Đất đai" if hours == 24 else "Hộ tịch",
         }
+        if hours == 24:  # the 3-day procedure is offered fully online, the 1-day one only at the counter
+            self.dims["online_level"] = "toan_trinh"
         self.status = None
 
     def _add(self, type_, when, payload):
@@ -322,22 +326,31 @@ async def test_reports_for_periods_across_months_tet_pauses_and_late_dossiers(lo
 
 
 async def test_quality_index_for_the_first_quarter(loaded):
+    """Decision 766 on Q1: every indicator the history supports, scored against its own target."""
     q = await reports.quality_index(loaded, NOW, date(2026, 1, 1), date(2026, 3, 31))
-    total = q["total"]
-    # (early 3 + on time 1 + within 1) / (resolved 5 + in processing 2) = 71.43 % of 20 points
-    assert total["progress"] == {"rate": 71.43, "numerator": 5, "denominator": 7, "score": 14.29, "max_points": 20}
-    # ratings 5 and 3: one satisfied of two
-    assert total["satisfaction"]["rate"] == 50.0 and total["satisfaction"]["score"] == 9.0
-    assert total["average_rating"] == 4.0
-    assert total["online"]["numerator"] == 1 and total["online"]["denominator"] == 7
+    total = q["total"]["indicators"]
+    # progress: (early 3 + on time 1 + within 1) / (resolved 5 + in processing 2) = 71.43 % of 20 points
+    assert total["on_time"] == {"rate": 71.43, "numerator": 5, "denominator": 7, "score": 14.29}
+    # online dossiers, fully online procedure only: D2 of six accepted = 16.67 %, target 50 % -> a third of 6
+    assert total["online_dossiers"] == {"rate": 16.67, "numerator": 1, "denominator": 6, "score": 2.0}
+    # dossier satisfaction: 7 - late D3 - overdue D4 - D2 (rated 3, on time) = 4 of 7, target 90 %
+    assert total["dossier_satisfaction"] == {"rate": 57.14, "numerator": 4, "denominator": 7, "score": 3.81}
+    assert (q["total"]["score"], q["total"]["assessed_points"], q["total"]["score_percent"]) == (20.1, 32, 62.81)
+    assert q["total"]["groups"]["transparency"] == {"score": None, "assessed_points": 0}
+    assert q["total"]["average_rating"] == 4.0
     hours = [
         e.payload.working_hours_used
         for d in history()
         for e in d.events
         if e.type == "dossier.resolved" and e.occurred_at < at("04-01", "00:00")
     ]
-    assert total["average_working_hours"] == pytest.approx(sum(hours) / 3, abs=0.01)
-    assert "formula_vi" in q["indicators"]["progress"]
+    assert q["total"]["average_working_hours"] == pytest.approx(sum(hours) / 3, abs=0.01)
+    assert [r["rank"] for r in q["rows"]] == [1] and q["rows"][0]["score"] == 20.1
+    rules = {i["key"]: i for i in q["indicators"]}
+    assert sum(g["points"] for g in q["groups"]) == 100
+    missing = [k for k, i in rules.items() if not i["computed"]]
+    assert "online_payment" in missing and all(rules[k]["missing_vi"] and rules[k]["missing_en"] for k in missing)
+    assert {k for k, i in rules.items() if i["computed"]} == set(total)
 
 
 async def test_channels_and_files(loaded):
@@ -364,6 +377,41 @@ async def test_channels_and_files(loaded):
         and sheet["S6"].value == "Chưa nhận giải quyết (ngoài biểu)"
     )
     assert sheet.cell(9, 22).value == "(22)"
+
+
+async def test_reports_by_field_and_by_level_with_subtotals(loaded):
+    """Q1 by field: the 3-day procedure (land) and the 1-day one (civil status) in their sections,
+    each section's line carrying its subtotal; by level: the agency under the province level."""
+    by_field = await reports.period_report(loaded, NOW, date(2026, 1, 1), date(2026, 3, 31), "field")
+    assert [(s["key"], s["name"]) for s in by_field["sections"]] == [
+        ("Đất đai", "Lĩnh vực Đất đai"),
+        ("Hộ tịch", "Lĩnh vực Hộ tịch"),
+    ]
+    land, civil = by_field["sections"]
+    assert [r["key"] for r in land["rows"]] == ["P3D"] and [r["key"] for r in civil["rows"]] == ["P1D"]
+    cols = ("received_total", "received_online", "resolved_total", "in_processing_within", "in_processing_overdue")
+    assert tuple(land["subtotal"][k] for k in cols) == (6, 1, 5, 1, 0)
+    assert tuple(civil["subtotal"][k] for k in cols) == (1, 0, 0, 0, 1)
+    assert by_field["total"]["received_total"] == 7 and by_field["unaccounted"] == 0
+
+    sheet = load_workbook(io.BytesIO(report_files.to_xlsx(by_field))).active
+    lines = [[sheet.cell(r, c).value for c in (1, 2, 3, 13)] for r in range(10, 15)]
+    assert lines == [
+        ["I", "Lĩnh vực Đất đai", 6, 0],
+        [1, "Thủ tục 3 ngày", 6, 0],
+        ["II", "Lĩnh vực Hộ tịch", 1, 1],
+        [1, "Thủ tục 1 ngày", 1, 1],
+        [None, "Tổng cộng", 7, 1],
+    ]
+    assert sheet.cell(10, 2).font.bold and not sheet.cell(11, 2).font.bold
+    assert sheet["B6"].value == "Lĩnh vực, thủ tục hành chính"
+    csv_lines = list(csv.reader(io.StringIO(report_files.to_csv(by_field).decode("utf-8-sig"))))
+    assert [line[:3] for line in csv_lines[6:]] == [[str(v) if v is not None else "" for v in x[:3]] for x in lines]
+
+    by_level = await reports.period_report(loaded, NOW, date(2026, 1, 1), date(2026, 3, 31), "level")
+    [province] = by_level["sections"]
+    assert (province["key"], province["name"]) == ("province", "Cấp tỉnh (sở, ban, ngành)")
+    assert province["subtotal"]["received_total"] == 7 and [r["key"] for r in province["rows"]] == [AGENCY]
 
 
 async def test_a_dossier_submitted_in_one_month_and_accepted_in_the_next_is_received_in_the_next(loaded):
@@ -412,3 +460,20 @@ async def test_reconciliation_finds_nothing_and_rebuild_gives_the_same_report_by
         assert await conn.fetchval("SELECT count(*) FROM pg_namespace WHERE nspname = 'g1'") == 0
     assert await files() == before
     assert (await reconcile.reconcile(loaded, NOW, None, bootstrap, settle_s=0))["mismatches"] == 0
+
+
+async def test_online_uptake_per_procedure_and_month(loaded):
+    """Accepted online over all accepted, for the 3-day procedure only (offered online): D2 in
+    February of D1 (January), D2, D3, D6 (February), D7, D8 (March); D4's procedure is not offered online."""
+    q1 = await online.online_uptake(loaded, NOW, date(2026, 1, 1), date(2026, 3, 31))
+    assert q1["total"] == {"online": 1, "total": 6, "share": 16.67}
+    assert [(m["month"], m["online"], m["total"]) for m in q1["months"]] == [
+        ("2026-01", 0, 1),
+        ("2026-02", 1, 3),
+        ("2026-03", 0, 2),
+    ]
+    assert q1["not_offered_online"] == {"dossiers": 1, "procedures": 1}
+    [row] = q1["procedures"]
+    assert (row["procedure_code"], row["online_level"], row["lagging"]) == ("P3D", "toan_trinh", True)
+    assert q1["lagging"] == [row] and q1["target"] == 50.0
+    assert [(lv["level"], lv["total"]) for lv in q1["by_level"]] == [("toan_trinh", 6), ("mot_phan", 0)]

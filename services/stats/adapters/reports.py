@@ -9,8 +9,9 @@ thousand rows whatever the number of dossiers.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from services.stats.domain.projection import SATISFIED_FROM
 from services.stats.domain.report import GroupSums
 
 PAIR = "\x1f"  # between the agency and the procedure of a "pair" key (neither ever holds it)
@@ -110,3 +111,18 @@ async def group_sums(
     return {
         k: GroupSums(f.get(k, Counter()), s.get(k, Counter()), e.get(k, Counter())) for k in set(f) | set(s) | set(e)
     }
+
+
+async def rated_low_not_late(conn, since: datetime, until: datetime, agency: str | None) -> dict[str, int]:
+    """Per agency: decided in [since, until), rated below 4 of 5 and not late (Decision 766's dossier
+    satisfaction subtracts these besides the late and overdue ones, each dossier once)."""
+    rows = await conn.fetch(
+        """SELECT agency_id, count(*)::int AS n FROM facts
+           WHERE resolved_at >= $1 AND resolved_at < $2 AND rating < $4 AND compliance <> 'late'
+             AND ($3::text IS NULL OR agency_id = $3) GROUP BY 1""",
+        since,
+        until,
+        agency,
+        SATISFIED_FROM,
+    )
+    return {r["agency_id"]: r["n"] for r in rows}

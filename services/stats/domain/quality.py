@@ -1,82 +1,300 @@
-"""The service-quality index of Decision 766/QĐ-TTg, for the indicators the events carry.
+"""The service-quality index of Decision 766/QĐ-TTg (23/6/2022): six groups, 100 points, each
+sub-indicator a rate scored as min(rate / target, 1) x its points. Pure.
 
-Score of an indicator = its maximum when the rate reaches the target, else rate / target x
-maximum. **Decision:** the targets are 100% for progress and satisfaction (the decision's
-intent: every dossier on time, every citizen satisfied) and 100% for the online share, so a
-score is simply the rate times the maximum; they are constants here, stated in every answer.
+What this system records computes progress, online dossiers and dossier satisfaction; for the
+rest the answer names the input that is missing instead of a number (docs/decisions.md, "Decision
+766", has the formulas, their sources and the weights this product reads into the decision).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from dataclasses import dataclass
 
-from services.stats.domain.report import GroupSums, rate, row_for
-
-INDICATORS: dict[str, dict] = {
-    "progress": {
-        "max_points": 20,
-        "target": 100.0,
-        "formula_vi": "(đã giải quyết trước hạn + đúng hạn + đang giải quyết trong hạn, kể cả tạm dừng) / "
-        "(đã giải quyết + đang giải quyết) trong kỳ, theo Biểu 06",
-        "formula_en": "(resolved early + on time + in processing within deadline, paused included) / "
-        "(resolved + in processing) for the period, as form 06 counts them",
-    },
-    "satisfaction": {
-        "max_points": 18,
-        "target": 100.0,
-        "formula_vi": "số đánh giá 4–5 sao / tổng số đánh giá trong kỳ",
-        "formula_en": "ratings of 4 or 5 out of 5 / all ratings given in the period",
-    },
-    "online": {
-        "max_points": 12,
-        "target": 100.0,
-        "formula_vi": "hồ sơ nhận giải quyết trực tuyến / tổng hồ sơ nhận giải quyết trong kỳ",
-        "formula_en": "dossiers accepted online / all dossiers accepted in the period",
-    },
-}
-AVERAGE_FORMULA = {
-    "vi": "tổng thời gian làm việc đã dùng (không tính thời gian tạm dừng) / số hồ sơ đã có kết quả (trạng thái 9)",
-    "en": "working hours used (pauses excluded) / dossiers decided (status 9) in the period",
-}
+from services.stats.domain.report import rate
 
 
-def _indicator(name: str, part: int, whole: int) -> dict:
-    spec = INDICATORS[name]
+@dataclass(frozen=True)
+class Group:
+    key: str
+    points: int
+    vi: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    group: str
+    points: float | None  # None: the decision's split inside the group is not applied here
+    target: float
+    vi: str
+    en: str
+    formula_vi: str
+    formula_en: str
+    source: str
+    missing_vi: str | None = None  # what the system does not record yet (no number is shown)
+    missing_en: str | None = None
+
+
+GROUPS = [
+    Group("transparency", 18, "Công khai, minh bạch", "Transparency"),
+    Group("progress", 20, "Tiến độ giải quyết", "Progress of resolution"),
+    Group("online", 12, "Dịch vụ công trực tuyến", "Online services"),
+    Group("payment", 10, "Thanh toán trực tuyến", "Online payment"),
+    Group("satisfaction", 18, "Mức độ hài lòng", "Satisfaction"),
+    Group("digitisation", 22, "Số hóa hồ sơ", "Digitisation"),
+]
+_766 = "Quyết định 766/QĐ-TTg, Phụ lục"
+INDICATORS = [
+    Indicator(
+        "published_on_time",
+        "transparency",
+        None,
+        100.0,
+        "Công bố, công khai thủ tục hành chính đúng hạn",
+        "Procedures published on time",
+        "số TTHC được công bố, công khai đúng hạn / tổng số TTHC phải công bố",
+        "procedures published on time / procedures to be published",
+        _766,
+        "Danh mục thủ tục chưa ghi ngày quyết định công bố và ngày công khai",
+        "The catalogue does not record when each procedure was decided and published",
+    ),
+    Indicator(
+        "synced_to_portal",
+        "transparency",
+        None,
+        100.0,
+        "Hồ sơ được đồng bộ trạng thái lên Cổng Dịch vụ công quốc gia",
+        "Dossiers whose status is synchronised to the national portal",
+        "số hồ sơ đồng bộ đầy đủ trạng thái / tổng số hồ sơ",
+        "dossiers fully synchronised / all dossiers",
+        _766,
+        "Chưa kết nối Cổng Dịch vụ công quốc gia",
+        "Not yet connected to the national public-service portal",
+    ),
+    Indicator(
+        "on_time",
+        "progress",
+        20,
+        100.0,
+        "Hồ sơ giải quyết trước hạn, đúng hạn",
+        "Dossiers resolved early or on time",
+        "(đã giải quyết trước hạn + đúng hạn + đang giải quyết trong hạn) / (đã giải quyết + đang giải quyết), "
+        "như Biểu 06 (tạm dừng tính trong đang giải quyết)",
+        "(resolved early + on time + in processing within deadline) / (resolved + in processing), "
+        "as form 06 counts them (paused dossiers are in processing)",
+        _766,
+    ),
+    Indicator(
+        "online_dossiers",
+        "online",
+        6,
+        50.0,
+        "Tỷ lệ hồ sơ trực tuyến",
+        "Share of dossiers online",
+        "hồ sơ tiếp nhận trực tuyến / tổng hồ sơ tiếp nhận, của các TTHC cung cấp dịch vụ công trực tuyến toàn trình",
+        "dossiers accepted online / all accepted, for procedures offered fully online",
+        f"{_766}; mục tiêu 50 %: Nghị quyết 76/NQ-CP (2021)",
+    ),
+    Indicator(
+        "services_used_online",
+        "online",
+        6,
+        100.0,
+        "Dịch vụ công trực tuyến có phát sinh hồ sơ trực tuyến",
+        "Online services that received online dossiers",
+        "số DVC trực tuyến có hồ sơ trực tuyến / tổng số DVC trực tuyến được cung cấp",
+        "online services with online dossiers / online services offered",
+        _766,
+        "Thống kê chưa nhận danh mục đầy đủ các dịch vụ công trực tuyến (chỉ biết thủ tục đã có hồ sơ)",
+        "Statistics does not receive the full list of online services (only procedures that had dossiers)",
+    ),
+    Indicator(
+        "online_payment",
+        "payment",
+        10,
+        100.0,
+        "Thanh toán trực tuyến",
+        "Online payment",
+        "số hồ sơ thanh toán trực tuyến / số hồ sơ có nghĩa vụ tài chính",
+        "dossiers paid online / dossiers with a fee or charge",
+        _766,
+        "Chưa ghi nhận hình thức nộp phí, lệ phí (chỉ ghi thời gian chờ nộp)",
+        "How fees are paid is not recorded (only the wait for them)",
+    ),
+    Indicator(
+        "complaints_on_time",
+        "satisfaction",
+        6,
+        100.0,
+        "Phản ánh, kiến nghị xử lý đúng hạn",
+        "Feedback and complaints handled on time",
+        "PAKN xử lý đúng hoặc trước hạn / tổng PAKN thuộc thẩm quyền",
+        "feedback handled on time or early / all feedback within competence",
+        _766,
+        "Chưa tiếp nhận phản ánh, kiến nghị",
+        "Feedback and complaints are not received yet",
+    ),
+    Indicator(
+        "complaint_satisfaction",
+        "satisfaction",
+        6,
+        100.0,
+        "Hài lòng trong xử lý phản ánh, kiến nghị",
+        "Satisfaction with feedback handling",
+        "(tổng PAKN − số bị phản hồi không hài lòng hoặc xử lý quá hạn) / tổng PAKN",
+        "(feedback − answered dissatisfied or handled late) / all feedback",
+        _766,
+        "Chưa tiếp nhận phản ánh, kiến nghị",
+        "Feedback and complaints are not received yet",
+    ),
+    Indicator(
+        "dossier_satisfaction",
+        "satisfaction",
+        6,
+        90.0,
+        "Hài lòng trong tiếp nhận, giải quyết TTHC",
+        "Satisfaction with reception and resolution",
+        "(hồ sơ đã và đang giải quyết − hồ sơ quá hạn − hồ sơ được đánh giá dưới 4/5 mà không quá hạn) / "
+        "hồ sơ đã và đang giải quyết; chưa gồm hồ sơ có phản ánh, kiến nghị (chưa tiếp nhận)",
+        "(resolved and in processing − late or overdue − rated below 4 of 5 and not late) / resolved and in "
+        "processing; dossiers with complaints are not counted yet (not received)",
+        f"{_766}; mục tiêu 90 %: Nghị quyết 76/NQ-CP (2021)",
+    ),
+    Indicator(
+        "digitised_documents",
+        "digitisation",
+        None,
+        100.0,
+        "Số hóa thành phần hồ sơ",
+        "Dossier documents digitised",
+        "hồ sơ có thành phần được số hóa / tổng hồ sơ tiếp nhận",
+        "dossiers with digitised documents / dossiers accepted",
+        _766,
+        "Thống kê chưa nhận thông tin số hóa thành phần hồ sơ",
+        "Statistics does not receive which documents were digitised",
+    ),
+    Indicator(
+        "electronic_results",
+        "digitisation",
+        None,
+        100.0,
+        "Cấp kết quả giải quyết điện tử",
+        "Results issued electronically",
+        "hồ sơ được cấp kết quả điện tử / hồ sơ đã giải quyết",
+        "dossiers with an electronic result / dossiers decided",
+        _766,
+        "Chưa ghi nhận kết quả điện tử",
+        "Electronic results are not recorded",
+    ),
+    Indicator(
+        "reused_data",
+        "digitisation",
+        None,
+        100.0,
+        "Khai thác, sử dụng lại thông tin, dữ liệu số hóa",
+        "Digitised data reused",
+        "hồ sơ sử dụng lại dữ liệu số hóa / hồ sơ tiếp nhận",
+        "dossiers reusing digitised data / dossiers accepted",
+        _766,
+        "Chưa ghi nhận việc sử dụng lại dữ liệu",
+        "Reuse of data is not recorded",
+    ),
+]
+BY_KEY = {i.key: i for i in INDICATORS}
+assert sum(g.points for g in GROUPS) == 100
+assert all(sum(i.points or 0 for i in INDICATORS if i.group == g.key) <= g.points for g in GROUPS)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """For one agency (or the total), what the computable indicators are made of."""
+
+    on_track: int  # resolved early or on time + in processing within
+    considered: int  # resolved + in processing
+    late_or_overdue: int  # resolved late + in processing overdue
+    rated_low_not_late: int  # decided in the period, rated below 4 of 5, not late
+    online_full: int  # accepted online, procedures offered fully online
+    accepted_full: int  # accepted, same procedures
+
+
+def inputs(form_row: dict, online_full: int, accepted_full: int, rated_low_not_late: int) -> Inputs:
+    """From a row of the period report (form 06) and what the counters and facts add to it."""
+    r = form_row
+    return Inputs(
+        on_track=r["resolved_early"] + r["resolved_on_time"] + r["in_processing_within"],
+        considered=r["resolved_total"] + r["in_processing_total"],
+        late_or_overdue=r["resolved_late"] + r["in_processing_overdue"],
+        rated_low_not_late=rated_low_not_late,
+        online_full=online_full,
+        accepted_full=accepted_full,
+    )
+
+
+def _scored(key: str, part: int, whole: int) -> dict:
+    spec = BY_KEY[key]
     r = rate(part, whole)
-    score = None if r is None else round(spec["max_points"] * min(r / spec["target"], 1.0), 2)
-    return {"rate": r, "numerator": part, "denominator": whole, "score": score, "max_points": spec["max_points"]}
+    points = spec.points or 0
+    score = None if r is None else round(points * min(r / spec.target, 1.0), 2)
+    return {"rate": r, "numerator": part, "denominator": whole, "score": score}
 
 
-def quality_row(flows: Counter, report_row: dict) -> dict:
-    r = report_row
-    # Form 06 counts paused dossiers among those in processing (within or overdue).
-    on_track = r["resolved_early"] + r["resolved_on_time"] + r["in_processing_within"]
-    considered = r["resolved_total"] + r["in_processing_total"]
-    received = r["received_online"] + r["received_direct"]
-    decided = flows["decided"]  # working time is known for decided dossiers only
+def score_row(i: Inputs) -> dict:
+    values = {
+        "on_time": _scored("on_time", i.on_track, i.considered),
+        "online_dossiers": _scored("online_dossiers", i.online_full, i.accepted_full),
+        "dossier_satisfaction": _scored(
+            "dossier_satisfaction", max(i.considered - i.late_or_overdue - i.rated_low_not_late, 0), i.considered
+        ),
+    }
+    groups: dict[str, dict] = {}
+    for g in GROUPS:
+        scores = [(BY_KEY[k].points or 0, v["score"]) for k, v in values.items() if BY_KEY[k].group == g.key]
+        assessed = sum(points for points, score in scores if score is not None)
+        groups[g.key] = {
+            "score": round(sum(score for _, score in scores if score is not None), 2) if assessed else None,
+            "assessed_points": assessed,
+        }
+    score = round(sum(g["score"] or 0 for g in groups.values()), 2)
+    assessed = sum(g["assessed_points"] for g in groups.values())
     return {
-        "progress": _indicator("progress", on_track, considered),
-        "satisfaction": _indicator("satisfaction", flows["rated_satisfied"], flows["rated"]),
-        "average_rating": round(flows["rating_points"] / flows["rated"], 2) if flows["rated"] else None,
-        "online": _indicator("online", r["received_online"], received),
-        "average_working_hours": round(flows["resolved_centihours"] / 100 / decided, 2) if decided else None,
+        "indicators": values,
+        "groups": groups,
+        "score": score,
+        "assessed_points": assessed,
+        "score_percent": round(100 * score / assessed, 2) if assessed else None,
     }
 
 
-def quality(sums: dict[str, GroupSums], names: dict[str, str]) -> dict:
-    rows: list = []
-    total = GroupSums(Counter(), Counter(), Counter())
-    for key in sorted(sums):
-        s = sums[key]
-        rows.append({"key": key, "name": names.get(key, key), **quality_row(s.flows, row_for(s))})
-        total.flows.update(s.flows)
-        total.start.update(s.start)
-        total.end.update(s.end)
+def rules() -> dict:
     return {
-        "indicators": {
-            k: {kk: v[kk] for kk in ("max_points", "target", "formula_vi", "formula_en")} for k, v in INDICATORS.items()
-        },
-        "average_working_hours_formula": AVERAGE_FORMULA,
-        "rows": rows,
-        "total": {"key": None, "name": "Tổng cộng", **quality_row(total.flows, row_for(total))},
+        "groups": [{"key": g.key, "points": g.points, "vi": g.vi, "en": g.en} for g in GROUPS],
+        "indicators": [
+            {
+                "key": i.key,
+                "group": i.group,
+                "points": i.points,
+                "target": i.target,
+                "vi": i.vi,
+                "en": i.en,
+                "formula_vi": i.formula_vi,
+                "formula_en": i.formula_en,
+                "source": i.source,
+                "computed": i.missing_vi is None,
+                "missing_vi": i.missing_vi,
+                "missing_en": i.missing_en,
+            }
+            for i in INDICATORS
+        ],
     }
+
+
+def ranked(rows: list[dict]) -> list[dict]:
+    """Best first by the share of the assessed points reached; equal shares share a rank."""
+    ordered = sorted(rows, key=lambda r: (r["score_percent"] is None, -(r["score_percent"] or 0), r["key"]))
+    rank, previous = 0, object()
+    for n, row in enumerate(ordered, 1):
+        if row["score_percent"] != previous:
+            rank, previous = n, row["score_percent"]
+        row["rank"] = rank if row["score_percent"] is not None else None
+    return ordered

@@ -14,9 +14,10 @@ processing; withdrawn-after-acceptance and stopped ones are resolved (docs/decis
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 # (key, column number, Vietnamese header, English header, block). Numbers (3)-(13) are the form's;
 # the "of which" columns (14)-(18) break down form columns without adding to them; (19)-(22) are
@@ -55,7 +56,12 @@ BLOCKS = {
     "of_which": ("Chi tiết (không cộng thêm vào biểu)", "Of which (not added to the form)"),
     "before_acceptance": ("Chưa nhận giải quyết (ngoài biểu)", "Not received for resolution (beside the form)"),
 }
-GROUP_BY = ("agency", "procedure", "channel")
+GROUP_BY = ("agency", "procedure", "channel", "field", "level")
+# Groupings in sections with subtotals, as the form's rows are: (what each row is, the attribute
+# the sections are made of). By field: procedures in their field; by level: agencies in their level.
+SECTIONED = {"field": ("procedure", "field"), "level": ("agency", "level")}
+LEVEL_NAMES_VI = {"province": "Cấp tỉnh (sở, ban, ngành)", "district": "Cấp huyện", "commune": "Cấp xã"}
+UNSORTED_VI = "Chưa phân loại"  # rows whose events did not carry the attribute
 CHANNEL_NAMES_VI = {"counter": "Trực tiếp", "online": "Trực tuyến", "post": "Dịch vụ bưu chính"}
 IN_PROCESSING = ("processing_within", "processing_overdue", "paused_within", "paused_overdue")
 
@@ -67,6 +73,23 @@ class GroupSums:
     flows: Counter
     start: Counter
     end: Counter
+
+
+PERIOD_KINDS = ("week", "month", "quarter", "year")
+
+
+def period_containing(kind: str, day: date) -> tuple[date, date]:
+    """The week (Monday to Sunday), month, quarter or year that contains `day`."""
+    if kind == "week":
+        first = day - timedelta(days=day.weekday())
+        return first, first + timedelta(days=6)
+    if kind == "year":
+        return date(day.year, 1, 1), date(day.year, 12, 31)
+    months = 1 if kind == "month" else 3
+    first = date(day.year, (day.month - 1) // months * months + 1, 1)
+    last_month = first.month + months - 1
+    after = date(first.year + 1, 1, 1) if last_month == 12 else date(first.year, last_month + 1, 1)
+    return first, after - timedelta(days=1)
 
 
 def row_for(s: GroupSums) -> dict[str, int | float | None]:
@@ -115,12 +138,52 @@ def unaccounted(r: dict) -> int:
     return r["received_total"] - r["resolved_total"] - r["in_processing_total"]
 
 
-def build(start: date, end: date, group_by: str, sums: dict[str, GroupSums], names: dict[str, str], as_of: str) -> dict:
+def _rows(sums: dict[str, GroupSums], names: dict[str, str], keys) -> list[dict]:
     rows = []
-    for key in sorted(sums):
+    for key in keys:
         row = row_for(sums[key])
         if any(row[k] for k in COUNT_KEYS):
             rows.append({"key": key, "name": names.get(key, key), **row})
+    return rows
+
+
+def vi_sort_key(text: str) -> str:
+    """Vietnamese alphabetical order, near enough: Đ after D, marks after the bare letter."""
+    return unicodedata.normalize("NFD", text.casefold().replace("đ", "d\U0010ffff"))
+
+
+def section_name(group_by: str, value: str | None) -> str:
+    if value is None:
+        return UNSORTED_VI
+    return LEVEL_NAMES_VI.get(value, value) if group_by == "level" else f"Lĩnh vực {value}"
+
+
+def sections(group_by: str, rows: list[dict], attribute: dict[str, str]) -> list[dict]:
+    """Rows in sections by their attribute (level order for levels, alphabetical for fields), each
+    with its subtotal; rows without the attribute last."""
+    by: dict[str | None, list[dict]] = {}
+    for row in rows:
+        by.setdefault(attribute.get(row["key"]), []).append(row)
+    order = list(LEVEL_NAMES_VI) if group_by == "level" else []
+    keys = sorted(by, key=lambda v: (v is None, order.index(v) if v in order else len(order), vi_sort_key(v or "")))
+    return [{"key": v, "name": section_name(group_by, v), "rows": by[v], "subtotal": total_row(by[v])} for v in keys]
+
+
+def build(
+    start: date,
+    end: date,
+    group_by: str,
+    sums: dict[str, GroupSums],
+    names: dict[str, str],
+    as_of: str,
+    attribute: dict[str, str] | None = None,
+) -> dict:
+    """The report; for a sectioned grouping `sums` are per row (procedure or agency) and
+    `attribute` gives each row's section (field or level)."""
+    rows = _rows(sums, names, sorted(sums))
+    parts = sections(group_by, rows, attribute or {}) if group_by in SECTIONED else None
+    if parts is not None:
+        rows = [row for part in parts for row in part["rows"]]
     total = total_row(rows)
     return {
         "form": "Biểu số 06/VPCP/KSTT",
@@ -131,6 +194,7 @@ def build(start: date, end: date, group_by: str, sums: dict[str, GroupSums], nam
         "as_of": as_of,
         "columns": [{"key": k, "number": n, "vi": vi, "en": en, "block": b} for k, n, vi, en, b in COLUMNS],
         "rows": rows,
+        "sections": parts,
         "total": {"key": None, "name": "Tổng cộng", **total},
         "unaccounted": unaccounted(total),
     }

@@ -15,6 +15,7 @@ from services.stats.entrypoints import schemas
 from services.stats.entrypoints.runtime import runtime_of
 from services.stats.service import board, online, reconcile, report_files, reports, staffing
 from shared.events import Channel
+from shared.local_time import local_day
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 Code = Annotated[str | None, Query(max_length=40)]
@@ -130,7 +131,7 @@ async def report(
     request: Request,
     from_: date = Query(..., alias="from"),
     to: date = Query(...),
-    group_by: Literal["agency", "procedure", "channel"] = "agency",
+    group_by: Literal["agency", "procedure", "channel", "field", "level"] = "agency",
     format: Literal["json", "csv", "xlsx"] = "json",
     agency: Code = None,
     procedure: Code = None,
@@ -157,9 +158,20 @@ async def report(
     response_model=schemas.QualityOut,
     summary="Chỉ số chất lượng phục vụ (QĐ 766) / the service-quality index",
 )
-async def quality(request: Request, from_: date = Query(..., alias="from"), to: date = Query(...)) -> dict:
+async def quality(
+    request: Request,
+    from_: date | None = Query(None, alias="from"),
+    to: date | None = None,
+    period: Literal["week", "month", "quarter", "year"] | None = Query(
+        None, description="Instead of from and to: the week, month, quarter or year containing `day`"
+    ),
+    day: date | None = Query(None, description="With period; today when left out"),
+    agency: Code = None,
+) -> dict:
     rt = runtime_of(request)
-    return await reports.quality_index(rt.db, rt.clock(), from_, to)
+    now = rt.clock()
+    start, end = reports.period_asked(from_, to, period, day or local_day(now))
+    return await reports.quality_index(rt.db, now, start, end, agency)
 
 
 @router.get(

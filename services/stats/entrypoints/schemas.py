@@ -125,43 +125,76 @@ ReportRow = create_model("ReportRow", key=(str | None, ...), name=(str, ...), **
 assert set(ReportRow.model_fields) == {"key", "name", *(k for k, *_ in COLUMNS)}
 
 
+class ReportSection(BaseModel):
+    key: str | None = Field(description="The field or level; None for rows whose events did not say")
+    name: str
+    rows: list[ReportRow]
+    subtotal: dict[str, int | float | None]
+
+
 class ReportOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     form: str
     title: str
     from_: date = Field(alias="from")
     to: date
-    group_by: Literal["agency", "procedure", "channel"]
+    group_by: Literal["agency", "procedure", "channel", "field", "level"]
     as_of: str
     columns: list[ReportColumn]
     rows: list[ReportRow]
+    sections: list[ReportSection] | None = Field(
+        description="group_by field or level: the rows in sections (procedures by field, agencies by level), "
+        "each with its subtotal; None otherwise"
+    )
     total: ReportRow
     unaccounted: int = Field(description="Form 06's identity (3) - (7) - (11): always 0")
 
 
-class Indicator(BaseModel):
-    rate: float | None
+class IndicatorValue(BaseModel):
+    rate: float | None = Field(description="Percent; None when there is nothing to divide")
     numerator: int
     denominator: int
-    score: float | None
-    max_points: int
+    score: float | None = Field(description="min(rate / target, 1) x points")
+
+
+class GroupScore(BaseModel):
+    score: float | None = Field(description="Sum of the computed indicators' scores; None if none could be")
+    assessed_points: float = Field(description="Points of the indicators that could be computed")
 
 
 class QualityRow(BaseModel):
     key: str | None
     name: str
-    progress: Indicator
-    satisfaction: Indicator
-    average_rating: float | None
-    online: Indicator
-    average_working_hours: float | None
+    rank: int | None = Field(None, description="Among the agencies, by score_percent (the total has none)")
+    indicators: dict[str, IndicatorValue] = Field(description="The indicators the system's data computes")
+    groups: dict[str, GroupScore]
+    score: float = Field(description="Points reached")
+    assessed_points: float = Field(description="Out of the points that could be assessed")
+    score_percent: float | None = Field(description="score / assessed_points: what agencies are ranked by")
+    average_rating: float | None = Field(description="Beside the index: average rating of 1-5")
+    average_working_hours: float | None = Field(description="Beside the index: working hours per decided dossier")
 
 
-class IndicatorRule(BaseModel):
-    max_points: int
+class QualityGroup(BaseModel):
+    key: str
+    points: int
+    vi: str
+    en: str
+
+
+class QualityIndicatorRule(BaseModel):
+    key: str
+    group: str
+    points: float | None = Field(description="None: the group's points are not split among its indicators here")
     target: float
+    vi: str
+    en: str
     formula_vi: str
     formula_en: str
+    source: str
+    computed: bool = Field(description="False: an input is missing (missing_vi / missing_en say which)")
+    missing_vi: str | None
+    missing_en: str | None
 
 
 class QualityOut(BaseModel):
@@ -170,9 +203,9 @@ class QualityOut(BaseModel):
     to: date
     as_of: str
     decision: str
-    indicators: dict[str, IndicatorRule]
-    average_working_hours_formula: dict[str, str]
-    rows: list[QualityRow]
+    groups: list[QualityGroup]
+    indicators: list[QualityIndicatorRule]
+    rows: list[QualityRow] = Field(description="Per agency, best first")
     total: QualityRow
 
 

@@ -14,7 +14,14 @@ from openpyxl.utils import get_column_letter
 
 from services.stats.domain.report import BLOCKS, COLUMNS
 
-GROUP_TITLES = {"agency": "Tên cơ quan, đơn vị", "procedure": "Tên thủ tục hành chính", "channel": "Kênh tiếp nhận"}
+GROUP_TITLES = {
+    "agency": "Tên cơ quan, đơn vị",
+    "procedure": "Tên thủ tục hành chính",
+    "channel": "Kênh tiếp nhận",
+    "field": "Lĩnh vực, thủ tục hành chính",
+    "level": "Cấp, cơ quan, đơn vị",
+}
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 
 
 def _vn_date(iso: str) -> str:
@@ -30,13 +37,26 @@ def _title_lines(report: dict) -> list[str]:
     ]
 
 
-def _body(report: dict) -> list[list]:
-    rows = []
-    for i, row in enumerate(report["rows"], 1):
-        rows.append([i, row["name"]] + [row[k] for k, *_ in COLUMNS])
-    total = report["total"]
-    rows.append(["", "Tổng cộng"] + [total[k] for k, *_ in COLUMNS])
-    return rows
+def _roman(n: int) -> str:
+    return ROMAN[n - 1] if n <= len(ROMAN) else str(n)
+
+
+def _body(report: dict) -> list[tuple[list, bool]]:
+    """(cells, bold) per line: the rows numbered 1, 2, ...; in sections, each section's line (I, II,
+    ...) carries its subtotal above its own rows, as the form's rows do; the total last."""
+
+    def line(number, name, figures) -> list:
+        return [number, name] + [figures[k] for k, *_ in COLUMNS]
+
+    out = []
+    if report.get("sections"):
+        for n, section in enumerate(report["sections"], 1):
+            out.append((line(_roman(n), section["name"], section["subtotal"]), True))
+            out += [(line(i, row["name"], row), False) for i, row in enumerate(section["rows"], 1)]
+    else:
+        out += [(line(i, row["name"], row), False) for i, row in enumerate(report["rows"], 1)]
+    out.append((line("", "Tổng cộng", report["total"]), True))
+    return out
 
 
 def to_csv(report: dict) -> bytes:
@@ -46,7 +66,7 @@ def to_csv(report: dict) -> bytes:
         w.writerow([line])
     w.writerow(["STT", GROUP_TITLES[report["group_by"]]] + [vi for _, _, vi, _, _ in COLUMNS])
     w.writerow(["(1)", "(2)"] + [f"({n})" for _, n, _, _, _ in COLUMNS])
-    w.writerows(_body(report))
+    w.writerows(cells for cells, _ in _body(report))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
 
 
@@ -110,13 +130,12 @@ def to_xlsx(report: dict) -> bytes:
         for r in (top, mid, low, num):
             cell = ws.cell(r, col)
             cell.font, cell.alignment, cell.border = bold, centre, box
-    for row, values in enumerate(_body(report), num + 1):
+    for row, (values, strong) in enumerate(_body(report), num + 1):
         for c, v in enumerate(values, 1):
             cell = ws.cell(row, c, v)
             cell.border = box
-        if values[1] == "Tổng cộng":
-            for c in range(1, LAST + 1):
-                ws.cell(row, c).font = bold
+            if strong:
+                cell.font = bold
     ws.column_dimensions["B"].width = 48
     for col in range(3, LAST + 1):
         ws.column_dimensions[get_column_letter(col)].width = 12

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections import Counter
+from datetime import date, datetime, time, timedelta
 
 import asyncpg
 
@@ -11,7 +12,7 @@ from services.stats.adapters import repository as repo
 from services.stats.domain import quality as quality_domain
 from services.stats.domain import report as report_domain
 from shared.errors import InvalidRequest
-from shared.local_time import local_day
+from shared.local_time import VN, local_day
 
 MAX_DAYS = 366 * 10
 EARLIEST = date(2000, 1, 1)  # no one-stop-shop record is older; and day 1 minus a day overflowed into a 500
@@ -36,6 +37,25 @@ def check_period(start: date, end: date, today: date) -> None:
         raise InvalidRequest("Kỳ báo cáo dài quá 10 năm", "The period is longer than 10 years", field="to")
 
 
+def period_asked(start: date | None, end: date | None, kind: str | None, day: date) -> tuple[date, date]:
+    """Either from and to, or a week, month, quarter or year by a day inside it."""
+    if kind is not None:
+        if start is not None or end is not None:
+            raise InvalidRequest(
+                "Chọn kỳ theo tuần/tháng/quý/năm hoặc theo từ ngày - đến ngày, không cả hai",
+                "Give either a period kind or from and to, not both",
+                field="period",
+            )
+        return report_domain.period_containing(kind, day)
+    if start is None or end is None:
+        raise InvalidRequest(
+            "Thiếu kỳ báo cáo: cần từ ngày và đến ngày, hoặc tuần/tháng/quý/năm",
+            "Missing period: give from and to, or a period kind",
+            field="from" if start is None else "to",
+        )
+    return start, end
+
+
 async def _sums(conn, start: date, end: date, group_by: str, filters: tuple, now: datetime):
     # A period not over yet ends now: its unfinished dossiers are as the live board has them.
     end_is_now = end >= local_day(now)
@@ -54,23 +74,65 @@ async def period_report(
     pool: asyncpg.Pool, now: datetime, start: date, end: date, group_by: str, filters: tuple = (None, None, None)
 ) -> dict:
     check_period(start, end, local_day(now))
+    row_kind, attribute_name = report_domain.SECTIONED.get(group_by, (group_by, None))
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await generations.use_active(conn)
-        sums, as_of = await _sums(conn, start, end, group_by, filters, now)
-        names = await _names(conn, group_by)
-    return report_domain.build(start, end, group_by, sums, names, as_of)
+        sums, as_of = await _sums(conn, start, end, row_kind, filters, now)
+        names = await _names(conn, row_kind)
+        attribute = await repo.attribute(conn, row_kind, attribute_name) if attribute_name else None
+    return report_domain.build(start, end, group_by, sums, names, as_of, attribute)
 
 
-async def quality_index(pool: asyncpg.Pool, now: datetime, start: date, end: date) -> dict:
+def start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, VN)
+
+
+async def quality_index(pool: asyncpg.Pool, now: datetime, start: date, end: date, agency: str | None = None) -> dict:
+    """Decision 766's index per agency, ranked, and for all of them together."""
     check_period(start, end, local_day(now))
+    filters = (agency, None, None)
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await generations.use_active(conn)
-        sums, as_of = await _sums(conn, start, end, "agency", (None, None, None), now)
+        sums, as_of = await _sums(conn, start, end, "agency", filters, now)
+        pairs = await reports.flows(conn, start, end, "pair", filters)
+        levels = await repo.attribute(conn, "procedure", "online_level")
+        rated_low = await reports.rated_low_not_late(conn, start_of(start), start_of(end + timedelta(days=1)), agency)
         names = await _names(conn, "agency")
+    online: dict[str, list[int]] = {}  # per agency: accepted online, all accepted (fully online procedures)
+    for key, flows in pairs.items():
+        agency_id, procedure = key.split(reports.PAIR, 1)
+        if levels.get(procedure) == "toan_trinh":
+            o = online.setdefault(agency_id, [0, 0])
+            o[0] += flows["received_online"]
+            o[1] += flows["received_online"] + flows["received_direct"]
+    rows, parts = [], []
+    for key in sorted(sums):
+        form_row = report_domain.row_for(sums[key])
+        online_full, accepted_full = online.get(key, (0, 0))
+        inputs = quality_domain.inputs(form_row, online_full, accepted_full, rated_low.get(key, 0))
+        parts.append(inputs)
+        rows.append({"key": key, "name": names.get(key, key), **quality_domain.score_row(inputs), **_other(sums[key])})
+    total = quality_domain.Inputs(
+        *(sum(getattr(p, f) for p in parts) for f in quality_domain.Inputs.__dataclass_fields__)
+    )
+    everything = report_domain.GroupSums(Counter(), Counter(), Counter())
+    for s in sums.values():
+        everything.flows.update(s.flows)
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
         "as_of": as_of,
         "decision": "Quyết định 766/QĐ-TTg",
-        **quality_domain.quality(sums, names),
+        **quality_domain.rules(),
+        "rows": quality_domain.ranked(rows),
+        "total": {"key": None, "name": "Tổng cộng", **quality_domain.score_row(total), **_other(everything)},
+    }
+
+
+def _other(s: report_domain.GroupSums) -> dict:
+    """Beside the index: the average rating and working time of the period's decisions."""
+    f = s.flows
+    return {
+        "average_rating": round(f["rating_points"] / f["rated"], 2) if f["rated"] else None,
+        "average_working_hours": round(f["resolved_centihours"] / 100 / f["decided"], 2) if f["decided"] else None,
     }
