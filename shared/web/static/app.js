@@ -65,6 +65,13 @@ function el(tag, attrs = {}, ...children) {
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return node;
 }
+// svg("rect", {x: 1}, child): the same for the charts, drawn by hand (no chart library to load).
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
 function $(sel, root = document) { return root.querySelector(sel); }
 function show(node, on = true) { node.hidden = !on; }
 function say(node, message, kind = "error") {

@@ -1,15 +1,7 @@
 // The monitoring dashboard: the live board pushed by server-sent events (no reload), the
 // per-agency table, 30 days as a hand-drawn SVG chart, the overdue list, report links.
 "use strict";
-const SVG = "http://www.w3.org/2000/svg";
 let refreshTimer = null;
-
-function svg(tag, attrs = {}, ...children) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return node;
-}
 
 function setFigure(id, value) {
   const node = $(id), text = fmtNumber(value);
