@@ -443,7 +443,7 @@ async def test_reconciliation_finds_nothing_and_rebuild_gives_the_same_report_by
 
     async def files():
         out = []
-        for group in ("agency", "procedure", "channel"):
+        for group in ("agency", "procedure", "channel", "field", "level"):
             r = await reports.period_report(loaded, NOW, date(2026, 1, 1), date(2026, 4, 30), group)
             out += [json.dumps(r, ensure_ascii=False).encode(), report_files.to_csv(r)]
         return out
