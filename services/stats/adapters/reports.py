@@ -66,6 +66,15 @@ async def flows(conn, start: date, end: date, group: str, filters: tuple) -> dic
     return out
 
 
+async def pair_flows(conn, start: date, end: date, filters: tuple) -> dict[tuple[str, str], Counter]:
+    """The period's flows per (agency, procedure)."""
+    out = {}
+    for key, counts in (await flows(conn, start, end, "pair", filters)).items():
+        agency, procedure = key.split(PAIR, 1)
+        out[(agency, procedure)] = counts
+    return out
+
+
 async def stocks_at_end_of(conn, day: date, group: str, filters: tuple) -> dict[str, Counter]:
     col = GROUP_COLUMNS[group]
     month = day.replace(day=1)

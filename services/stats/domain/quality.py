@@ -8,9 +8,10 @@ rest the answer names the input that is missing instead of a number (docs/decisi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, fields
 
-from services.stats.domain.report import rate
+from services.stats.domain.report import GroupSums, rate, row_for
 
 
 @dataclass(frozen=True)
@@ -298,3 +299,42 @@ def ranked(rows: list[dict]) -> list[dict]:
             rank, previous = n, row["score_percent"]
         row["rank"] = rank if row["score_percent"] is not None else None
     return ordered
+
+
+def _other(flows: Counter) -> dict:
+    """Beside the index: the average rating and working time of the period's decisions."""
+    f = flows
+    return {
+        "average_rating": round(f["rating_points"] / f["rated"], 2) if f["rated"] else None,
+        "average_working_hours": round(f["resolved_centihours"] / 100 / f["decided"], 2) if f["decided"] else None,
+    }
+
+
+def index(
+    sums: dict[str, GroupSums],
+    pairs: dict[tuple[str, str], Counter],
+    levels: dict[str, str],
+    rated_low_not_late: dict[str, int],
+    names: dict[str, str],
+) -> dict:
+    """Per agency (ranked) and in total. sums: form 06's sums per agency; pairs: the period's flows
+    per (agency, procedure); levels: each procedure's online level."""
+    online: dict[str, list[int]] = {}  # per agency: accepted online, all accepted (fully online procedures)
+    for (agency, procedure), flows in pairs.items():
+        if levels.get(procedure) == "toan_trinh":
+            o = online.setdefault(agency, [0, 0])
+            o[0] += flows["received_online"]
+            o[1] += flows["received_online"] + flows["received_direct"]
+    rows, parts, all_flows = [], [], Counter[str]()
+    for key in sorted(sums):
+        online_full, accepted_full = online.get(key, [0, 0])
+        part = inputs(row_for(sums[key]), online_full, accepted_full, rated_low_not_late.get(key, 0))
+        parts.append(part)
+        all_flows.update(sums[key].flows)
+        rows.append({"key": key, "name": names.get(key, key), **score_row(part), **_other(sums[key].flows)})
+    total = Inputs(*(sum(getattr(p, f.name) for p in parts) for f in fields(Inputs)))
+    return {
+        **rules(),
+        "rows": ranked(rows),
+        "total": {"key": None, "name": "Tổng cộng", **score_row(total), **_other(all_flows)},
+    }

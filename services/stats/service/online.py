@@ -28,18 +28,17 @@ async def online_uptake(pool: asyncpg.Pool, now: datetime, start: date, end: dat
     filters = (agency, None, None)
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await generations.use_active(conn)
-        flows = await reports.flows(conn, start, end, "pair", filters)
+        pairs = await reports.pair_flows(conn, start, end, filters)
         months = [
             (a.strftime("%Y-%m"), await reports.flows(conn, a, b, "procedure", filters))
             for a, b in months_of(start, end)
         ]
         levels = await repo.attribute(conn, "procedure", "online_level")
         names = {kind: await repo.names(conn, kind) for kind in ("agency", "procedure")}
-    pairs = {tuple(k.split(reports.PAIR, 1)): c for k, c in flows.items()}
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
         "as_of": now.isoformat(),
         "agency": agency,
-        **domain.build(pairs, months, levels, names),  # type: ignore[arg-type]
+        **domain.build(pairs, months, levels, names),
     }

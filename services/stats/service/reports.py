@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 import asyncpg
@@ -94,45 +93,14 @@ async def quality_index(pool: asyncpg.Pool, now: datetime, start: date, end: dat
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await generations.use_active(conn)
         sums, as_of = await _sums(conn, start, end, "agency", filters, now)
-        pairs = await reports.flows(conn, start, end, "pair", filters)
+        pairs = await reports.pair_flows(conn, start, end, filters)
         levels = await repo.attribute(conn, "procedure", "online_level")
         rated_low = await reports.rated_low_not_late(conn, start_of(start), start_of(end + timedelta(days=1)), agency)
         names = await _names(conn, "agency")
-    online: dict[str, list[int]] = {}  # per agency: accepted online, all accepted (fully online procedures)
-    for key, flows in pairs.items():
-        agency_id, procedure = key.split(reports.PAIR, 1)
-        if levels.get(procedure) == "toan_trinh":
-            o = online.setdefault(agency_id, [0, 0])
-            o[0] += flows["received_online"]
-            o[1] += flows["received_online"] + flows["received_direct"]
-    rows, parts = [], []
-    for key in sorted(sums):
-        form_row = report_domain.row_for(sums[key])
-        online_full, accepted_full = online.get(key, (0, 0))
-        inputs = quality_domain.inputs(form_row, online_full, accepted_full, rated_low.get(key, 0))
-        parts.append(inputs)
-        rows.append({"key": key, "name": names.get(key, key), **quality_domain.score_row(inputs), **_other(sums[key])})
-    total = quality_domain.Inputs(
-        *(sum(getattr(p, f) for p in parts) for f in quality_domain.Inputs.__dataclass_fields__)
-    )
-    everything = report_domain.GroupSums(Counter(), Counter(), Counter())
-    for s in sums.values():
-        everything.flows.update(s.flows)
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
         "as_of": as_of,
         "decision": "Quyết định 766/QĐ-TTg",
-        **quality_domain.rules(),
-        "rows": quality_domain.ranked(rows),
-        "total": {"key": None, "name": "Tổng cộng", **quality_domain.score_row(total), **_other(everything)},
-    }
-
-
-def _other(s: report_domain.GroupSums) -> dict:
-    """Beside the index: the average rating and working time of the period's decisions."""
-    f = s.flows
-    return {
-        "average_rating": round(f["rating_points"] / f["rated"], 2) if f["rated"] else None,
-        "average_working_hours": round(f["resolved_centihours"] / 100 / f["decided"], 2) if f["decided"] else None,
+        **quality_domain.index(sums, pairs, levels, rated_low, names),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import asyncpg
 
@@ -10,15 +10,11 @@ from services.stats.adapters import generations
 from services.stats.adapters import repository as repo
 from services.stats.adapters import staffing as store
 from services.stats.domain import staffing as domain
-from services.stats.service.reports import check_period
+from services.stats.service.reports import check_period, start_of
 from shared.calendar import WORKING_DAY_HOURS
-from shared.local_time import VN, local_day
+from shared.local_time import local_day
 
 OLDEST_LIMIT = 20
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, VN)
 
 
 async def staffing(
@@ -28,7 +24,7 @@ async def staffing(
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await generations.use_active(conn)
         holdings = await store.holdings(conn, agency)
-        decided = await store.decided(conn, _start_of(start), _start_of(end + timedelta(days=1)), agency)
+        decided = await store.decided(conn, start_of(start), start_of(end + timedelta(days=1)), agency)
         oldest = await store.oldest(conn, agency, OLDEST_LIMIT)
         names = {kind: await repo.names(conn, kind) for kind in ("agency", "procedure")}
     answer = domain.build(holdings, decided, names)
