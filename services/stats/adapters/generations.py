@@ -7,9 +7,14 @@ one row, so readers and the live consumer move over at their next transaction.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 DDL = (Path(__file__).with_name("projection.sql")).read_text(encoding="utf-8")
+# A generation's schema comment names the DDL its tables were made or brought up to date with, so a
+# start runs the DDL only after an upgrade changed it: DDL on tables another instance is writing
+# takes locks that wait for, and can deadlock with, its writes.
+DDL_MARK = "projection.sql " + hashlib.sha256(DDL.encode()).hexdigest()[:16]
 PARTITION_LOCK = 4242  # advisory lock class of the per-partition locks (see repository.lock_partitions)
 
 
@@ -39,6 +44,7 @@ async def create(conn, state: str = "building") -> str:
     await conn.execute(f"CREATE SCHEMA {schema}")
     await use(conn, schema)
     await conn.execute(DDL)
+    await _mark(conn, schema)
     await conn.execute(
         "INSERT INTO projection_generations (id, schema_name, state, activated_at) "
         "VALUES ($1, $2, $3, CASE WHEN $3 = 'active' THEN now() END)",
@@ -56,9 +62,22 @@ async def ensure_active(pool) -> str:
         schema = await conn.fetchval("SELECT schema_name FROM projection_generations WHERE state = 'active'")
         if schema is None:
             return await create(conn, state="active")
-        await use(conn, schema)
-        await conn.execute(DDL)  # adds what a newer release brought (see projection.sql)
+        if not await _up_to_date(conn, schema):
+            await use(conn, schema)
+            await conn.execute(DDL)  # adds what a newer release brought (see projection.sql)
+            await _mark(conn, schema)
         return schema
+
+
+async def _up_to_date(conn, schema: str) -> bool:
+    mark = await conn.fetchval(
+        "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $1", schema
+    )
+    return mark == DDL_MARK
+
+
+async def _mark(conn, schema: str) -> None:
+    await conn.execute(f"COMMENT ON SCHEMA {schema} IS '{DDL_MARK}'")
 
 
 async def activate(conn, schema: str) -> str | None:
