@@ -46,9 +46,9 @@ import: venv
 rebuild-stats: venv
 	$(PY) -m services.stats.entrypoints.commands rebuild
 
-# Counters vs facts vs resolution's statuses; exits 1 on any mismatch.
+# Counters vs facts vs resolution's statuses; exits 1 on any mismatch. ARGS=--changes: only what changed.
 reconcile: venv
-	$(PY) -m services.stats.entrypoints.commands reconcile
+	$(PY) -m services.stats.entrypoints.commands reconcile $(ARGS)
 
 asyncapi: venv
 	$(PY) -m deploy.asyncapi write

@@ -191,6 +191,72 @@ def _leaders_views_ms(client: httpx.Client) -> dict[str, float]:
     return out
 
 
+RECONCILE = "/api/v1/stats/reconciliation"
+CHANGED = 1_000  # facts written between two runs over the changes
+GOAL_CHANGES_MS = 1_000
+
+
+async def _touch(url: str, n: int) -> None:
+    """Write the `n` latest dossiers' facts again (a new write number, nothing else), as the
+    events of a quarter of an hour would: they are about recent dossiers."""
+    conn = await asyncpg.connect(url)
+    try:
+        schema = await conn.fetchval("SELECT schema_name FROM projection_generations WHERE state = 'active'")
+        await conn.execute(
+            f"UPDATE {schema}.facts SET written = nextval('{schema}.fact_writes') "
+            f"WHERE code IN (SELECT code FROM {schema}.facts ORDER BY received_at DESC LIMIT $1)",
+            n,
+        )
+    finally:
+        await conn.close()
+
+
+def _reconciliation_ms(client: httpx.Client, url: str, reps: int) -> dict[str, list[float]]:
+    """A full sweep, a run over no changes and one over CHANGED facts, each `reps` times (stats only)."""
+    out: dict[str, list[float]] = {"full": [], "no changes": [], f"{CHANGED:,} changed": []}
+
+    def timed(scope: str) -> float:
+        started = time.perf_counter()
+        answer = client.get(RECONCILE, params={"with_resolution": "false", "scope": scope})
+        answer.raise_for_status()
+        assert answer.json()["mismatches"] == 0, answer.json()
+        return (time.perf_counter() - started) * 1000
+
+    for _ in range(reps):
+        out["full"].append(timed("full"))
+        out["no changes"].append(timed("changes"))
+        asyncio.run(_touch(url, CHANGED))
+        out[f"{CHANGED:,} changed"].append(timed("changes"))
+    for name, ms in out.items():
+        say(f"  reconciliation, {name}: {statistics.median(ms):.0f} ms")
+    return out
+
+
+def figure8(env, sizes, memory) -> Figure:
+    """Reconciliation over the changes against a full sweep, on figure 4's year of history."""
+    if "reconcile" not in _prepared:
+        figure4(env, sizes, memory)
+    runs = _prepared["reconcile"]
+    changed, full = runs[f"{CHANGED:,} changed"], runs["full"]
+    value = Summary.of(changed)
+    return Figure(
+        8,
+        f"Reconciliation of {CHANGED:,} changed dossiers",
+        "ms",
+        value=value,
+        reference=Summary.of(full),
+        reference_name="full sweep of the same history",
+        ratio=ratios(full, changed),
+        goal=f"< {GOAL_CHANGES_MS} ms, whatever the history's size",
+        met=value.median < GOAL_CHANGES_MS,
+        extra={
+            "no changes": {**Summary.of(runs["no changes"]).__dict__, "unit": "ms"},
+            "data": f"{_prepared['dossiers']:,} dossiers of history (one year); stats only, without resolution's "
+            "lookup; ratio = full / changes",
+        },
+    )
+
+
 def figure4(env, sizes, memory) -> Figure:
     if REPORT not in stats_paths():
         return Figure(
@@ -224,6 +290,7 @@ def figure4(env, sizes, memory) -> Figure:
                     f"naive GROUP BY {statistics.median(naive_ms):.1f} ms"
                 )
             leaders = _leaders_views_ms(client)
+            _prepared["reconcile"] = _reconciliation_ms(client, prepared["database_url"], sizes.reps)
         stats.sample_memory()
     finally:
         stats.stop()
@@ -255,4 +322,4 @@ def figure4(env, sizes, memory) -> Figure:
 
 
 def run(number: int, env, sizes, memory) -> Figure:
-    return figure5(env, sizes, memory) if number == 5 else figure4(env, sizes, memory)
+    return {5: figure5, 4: figure4, 8: figure8}[number](env, sizes, memory)

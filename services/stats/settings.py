@@ -17,7 +17,14 @@ class StatsSettings(ServiceSettings, ResolutionAddress):
     database_url: str = Field(local_database("stats"), description="PostgreSQL URL of stats' database")
     port: int = Field(PORTS["stats"], ge=1, le=65535, description="stats' HTTP port")
     reconcile_interval_s: float = Field(
-        900.0, ge=0, description="Seconds between reconciliations that refresh the mismatch gauge (0 turns them off)"
+        900.0,
+        ge=0,
+        description="Seconds between reconciliations of what changed, which refresh the mismatch gauge (0 turns them off)",
+    )
+    reconcile_sweep_interval_s: float = Field(
+        86400.0,
+        gt=0,
+        description="Seconds between full reconciliation sweeps (taken in place of a run over the changes)",
     )
     reconcile_settle_s: float = Field(
         60.0,

@@ -84,5 +84,20 @@ CREATE TABLE IF NOT EXISTS dimension_attributes (
     PRIMARY KEY (kind, id, name)
 );
 
+-- Where reconciliation got to: facts written up to `written` were checked; `open` holds the
+-- mismatches found and not yet gone (each run checks them again); `swept_at` the last full sweep.
+CREATE TABLE IF NOT EXISTS reconcile_marks (
+    id        smallint PRIMARY KEY CHECK (id = 1),
+    written   bigint NOT NULL,
+    open      jsonb NOT NULL DEFAULT '{}',
+    swept_at  timestamptz
+);
+
 -- Added after the first release (the CREATE above has them for new generations).
 ALTER TABLE facts ADD COLUMN IF NOT EXISTS handler text;
+-- Every write of a fact takes the next number, so reconciliation finds the facts written since its
+-- last run through one index, whatever the size of the history.
+CREATE SEQUENCE IF NOT EXISTS fact_writes;
+ALTER TABLE facts ADD COLUMN IF NOT EXISTS written bigint NOT NULL DEFAULT nextval('fact_writes');
+CREATE INDEX IF NOT EXISTS facts_written ON facts (written);
+CREATE INDEX IF NOT EXISTS facts_procedure ON facts (procedure_code);

@@ -17,31 +17,55 @@ _FILTER = (
 )
 
 
-async def board_buckets(conn) -> Counter:
+# `procedures`: only these (an incremental reconciliation), or None for all.
+_ONLY = "($1::text[] IS NULL OR procedure_code = ANY($1))"
+
+
+async def board_buckets(conn, procedures: list[str] | None = None) -> Counter:
     rows = await conn.fetch(
-        "SELECT agency_id, procedure_code, channel, bucket, count(*) AS n FROM facts GROUP BY 1, 2, 3, 4"
+        f"SELECT agency_id, procedure_code, channel, bucket, count(*) AS n FROM facts WHERE {_ONLY} GROUP BY 1, 2, 3, 4",
+        procedures,
     )
     return Counter({(r["agency_id"], r["procedure_code"], r["channel"], r["bucket"]): r["n"] for r in rows})
 
 
-async def board_counters(conn) -> Counter:
-    rows = await conn.fetch("SELECT agency_id, procedure_code, channel, bucket, n FROM board_counters WHERE n <> 0")
+async def board_counters(conn, procedures: list[str] | None = None) -> Counter:
+    rows = await conn.fetch(
+        f"SELECT agency_id, procedure_code, channel, bucket, n FROM board_counters WHERE n <> 0 AND {_ONLY}",
+        procedures,
+    )
     return Counter({(r["agency_id"], r["procedure_code"], r["channel"], r["bucket"]): r["n"] for r in rows})
 
 
-async def group_sums(conn, start: date, end: date, group: str, filters: tuple) -> dict[str, GroupSums]:
+async def group_sums(
+    conn, start: date, end: date, group: str, filters: tuple, procedures: list[str] | None = None
+) -> dict[str, GroupSums]:
     """Report sums for a period that is over, from facts and steps only (form 06's rules, written
     again as plain SQL: received = accepted in the period; resolved = decided, or withdrawn or
-    stopped after acceptance, judged against the due time when the clock stopped)."""
+    stopped after acceptance, judged against the due time when the clock stopped). With
+    `procedures`, only their dossiers' steps are read."""
     col = "f." + GROUP_COLUMNS[group]
     t0, t1 = local_midnight(start), local_midnight(end + timedelta(days=1))
+    # Only dossiers that can count in the period: received before its end and not finished before
+    # its start (a dossier's status time is when it reached its current status; 9 counts as finished).
+    # So a month's recount reads that month's dossiers and the backlog, not the whole history.
+    alive = await conn.fetch(
+        """SELECT code FROM facts WHERE received_at < $2 AND (status NOT IN (3, 7, 8, 9, 10) OR state_since >= $1)
+           AND ($3::text[] IS NULL OR procedure_code = ANY($3))""",
+        t0,
+        t1,
+        procedures,
+    )
+    codes = [r["code"] for r in alive]
     states = await conn.fetch(
         f"""WITH first_step AS (
-                SELECT DISTINCT ON (code) code, status FROM fact_steps ORDER BY code, seq),
+                SELECT DISTINCT ON (code) code, status FROM fact_steps WHERE code = ANY($6) ORDER BY code, seq),
             at_start AS (
-                SELECT DISTINCT ON (code) code, status FROM fact_steps WHERE at < $4 ORDER BY code, seq DESC),
+                SELECT DISTINCT ON (code) code, status FROM fact_steps WHERE at < $4 AND code = ANY($6)
+                ORDER BY code, seq DESC),
             at_end AS (
-                SELECT DISTINCT ON (code) code, status, at, due_at FROM fact_steps WHERE at < $5 ORDER BY code, seq DESC)
+                SELECT DISTINCT ON (code) code, status, at, due_at FROM fact_steps WHERE at < $5 AND code = ANY($6)
+                ORDER BY code, seq DESC)
             SELECT {col} AS k,
                 count(*) FILTER (WHERE f.accepted_at >= $4 AND f.accepted_at < $5 AND f.channel = 'online') AS received_online,
                 count(*) FILTER (WHERE f.accepted_at >= $4 AND f.accepted_at < $5 AND f.channel <> 'online') AS received_direct,
@@ -57,16 +81,17 @@ async def group_sums(conn, start: date, end: date, group: str, filters: tuple) -
                 count(*) FILTER (WHERE e.status IN (5, 6) AND f.accepted_at < $5 AND e.due_at <= e.at) AS paused_overdue
             FROM facts f LEFT JOIN first_step fs USING (code) LEFT JOIN at_start s USING (code)
                 LEFT JOIN at_end e USING (code)
-            WHERE {_FILTER} GROUP BY 1""",
+            WHERE {_FILTER} AND f.code = ANY($6) GROUP BY 1""",
         *filters,
         t0,
         t1,
+        codes,
     )
     moves = await conn.fetch(
         f"""WITH moves AS (
                 SELECT st.code, st.status, st.at, st.due_at,
                        CASE WHEN lag(st.status) OVER w IN (5, 6) THEN lag(st.at) OVER w ELSE st.at END AS clock_stopped
-                FROM fact_steps st WHERE st.code IN (SELECT code FROM fact_steps WHERE at >= $4 AND at < $5)
+                FROM fact_steps st WHERE st.code = ANY($6)
                 WINDOW w AS (PARTITION BY st.code ORDER BY st.seq)),
             judged AS (
                 SELECT m.status, f.agency_id, f.procedure_code, f.channel,
@@ -93,6 +118,7 @@ async def group_sums(conn, start: date, end: date, group: str, filters: tuple) -
         *filters,
         t0,
         t1,
+        codes,
     )
     out: dict[str, GroupSums] = defaultdict(lambda: GroupSums(Counter(), Counter(), Counter()))
     for r in states:

@@ -51,7 +51,9 @@ async def load_facts(conn, codes: list[str]) -> dict[str, Fact]:
 async def save_facts(conn, facts: list[Fact]) -> None:
     if not facts:
         return
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*_FACT_COLS[1:], "bucket"))
+    updates = ", ".join(
+        [f"{c} = EXCLUDED.{c}" for c in (*_FACT_COLS[1:], "bucket")] + ["written = nextval('fact_writes')"]
+    )
     await conn.execute(
         f"""INSERT INTO facts({", ".join(_FACT_COLS)}, bucket) SELECT * FROM unnest({unnest_arrays(_FACT_TYPES)})
             ON CONFLICT (code) DO UPDATE SET {updates}""",

@@ -69,11 +69,11 @@ async def rebuild(settings: StatsSettings) -> int:
     return 0
 
 
-async def reconcile(settings: StatsSettings, resolution_url: str | None) -> int:
+async def reconcile(settings: StatsSettings, resolution_url: str | None, scope: str) -> int:
     pool = await _pool(settings)
     try:
         result = await reconcile_service.reconcile(
-            pool, datetime.now(UTC), resolution_url, settings.kafka_bootstrap, settings.reconcile_settle_s
+            pool, datetime.now(UTC), resolution_url, settings.kafka_bootstrap, settings.reconcile_settle_s, scope
         )
     finally:
         await pool.close()
@@ -93,10 +93,13 @@ def main(argv: list[str]) -> int:
         default=settings.resolution_url,
         help="resolution's base URL; empty to skip the status comparison",
     )
+    rec.add_argument(
+        "--changes", action="store_true", help="only what was written since the last run (default: a full sweep)"
+    )
     args = parser.parse_args(argv)
     if args.command == "rebuild":
         return asyncio.run(rebuild(settings))
-    return asyncio.run(reconcile(settings, args.resolution_url or None))
+    return asyncio.run(reconcile(settings, args.resolution_url or None, "changes" if args.changes else "full"))
 
 
 if __name__ == "__main__":

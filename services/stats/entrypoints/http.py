@@ -203,7 +203,13 @@ async def online_view(
     response_model=schemas.ReconciliationOut,
     summary="Đối soát số liệu / reconcile counters, facts and resolution",
 )
-async def reconciliation(request: Request, with_resolution: bool = True) -> dict:
+async def reconciliation(
+    request: Request,
+    with_resolution: bool = True,
+    scope: Literal["full", "changes"] = Query(
+        "full", description="full: everything; changes: what was written since the last run, and what it left open"
+    ),
+) -> dict:
     rt = runtime_of(request)
     result = await reconcile.reconcile(
         rt.db,
@@ -211,6 +217,7 @@ async def reconciliation(request: Request, with_resolution: bool = True) -> dict
         rt.settings.resolution_url if with_resolution else None,
         rt.settings.kafka_bootstrap,
         rt.settings.reconcile_settle_s,
+        scope,
     )
     rt.reconciliation_gauge.set(result["mismatches"])
     return result

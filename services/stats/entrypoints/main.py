@@ -49,17 +49,24 @@ def create_runtime(settings: StatsSettings | None = None) -> StatsRuntime:
 
 
 async def reconciliation_job(rt: StatsRuntime) -> None:
-    """Keeps the mismatch gauge current, so an alert can fire on it."""
+    """Keeps the mismatch gauge current, so an alert can fire on it: the changes at every round, a
+    full sweep when the last one is older than its interval."""
     while True:
         await asyncio.sleep(rt.settings.reconcile_interval_s)
         try:
+            now = rt.clock()
+            swept = await reconcile.last_sweep(rt.db)
+            sweep_due = swept is None or (now - swept).total_seconds() >= rt.settings.reconcile_sweep_interval_s
             result = await reconcile.reconcile(
                 rt.db,
-                rt.clock(),
+                now,
                 rt.settings.resolution_url,
                 rt.settings.kafka_bootstrap,
                 rt.settings.reconcile_settle_s,
+                scope="full" if sweep_due else "changes",
             )
+            if result["new_mismatches"]:
+                log.warning("reconciliation (%s) found %d new mismatches", result["scope"], result["new_mismatches"])
             rt.reconciliation_gauge.set(result["mismatches"])
         except Exception as exc:  # the next round tries again; the gauge keeps its last value
             log.warning("reconciliation failed: %s", exc)

@@ -328,8 +328,11 @@ class MismatchCounts(BaseModel):
 
 class ReconciliationOut(BaseModel):
     as_of: str
+    scope: Literal["full", "changes"]
     generation: str = Field(description="The projection generation checked")
     mismatches: int = Field(description="Mismatches that persist (what the gauge and its alert carry)")
+    new_mismatches: int = Field(description="Of those, the ones no earlier run had found")
+    facts_changed: int | None = Field(description="scope changes: facts written since the last run")
     by_check: MismatchCounts
     periods_checked: int
     dossiers_compared_with_resolution: int | None

@@ -9,6 +9,13 @@ Three checks, each counting mismatches and keeping the first few:
   difference is counted only when it persists (status_check): an event in flight is not one.
 For the month still running only the flows are compared (received, resolved, closed, carried
 over): its end is "now", and the unfinished ones' split moves while we look.
+
+Two scopes. A full sweep checks everything (nightly by default, and on demand). A run over the
+changes checks only the facts written since the last run (each fact write takes a number): the
+board and the reports of their procedures, from the month each changed dossier was received, and
+their statuses against resolution's lookup; with the mismatches still open from earlier runs. An
+unchanged history costs an index probe, whatever its size. A mismatch is "new" in the run that
+first finds it; it stays in every answer (and the gauge) until it is gone.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from functools import partial
 import asyncpg
 import httpx
 
-from services.stats.adapters import generations, recompute, reports
+from services.stats.adapters import generations, marks, recompute, reports
 from services.stats.domain.report import COUNT_KEYS, row_for
 from services.stats.service import status_check
 from shared.errors import UpstreamFailed
@@ -31,14 +38,26 @@ EXAMPLES = 20
 
 
 class Findings:
-    def __init__(self) -> None:
+    def __init__(self, already_open: marks.Mark | None = None) -> None:
         self.counts: dict[str, int] = {"board": 0, "reports": 0, "statuses": 0}
         self.examples: list[dict] = []
+        self.new = 0
+        self.before = already_open or marks.Mark(0, None)
+        self.procedures: dict[str, date] = {}  # what to check again next time: from which month
+        self.codes: set[str] = set()
 
-    def add(self, check: str, **detail) -> None:
+    def add(self, check: str, *, since: date | None = None, **detail) -> None:
+        """A mismatch; `since` (board, reports) is the month its procedure must be checked from again."""
         self.counts[check] += 1
+        key = detail.get("procedure") if check != "statuses" else detail.get("code")
+        new = key not in (self.before.codes if check == "statuses" else self.before.procedures)
+        self.new += new
+        if check == "statuses":
+            self.codes.add(detail["code"])
+        elif since is not None:
+            self.procedures[detail["procedure"]] = min(since, self.procedures.get(detail["procedure"], since))
         if len(self.examples) < EXAMPLES:
-            self.examples.append({"check": check, **detail})
+            self.examples.append({"check": check, "new": new, **detail})
 
     @property
     def total(self) -> int:
@@ -53,12 +72,18 @@ class Survey:
     generation: str
     periods_checked: int
     statuses: status_check.FirstPass | None  # None: not compared with resolution
+    scope: str = "full"
+    written: int = 0  # the last fact write this survey covers
+    facts_changed: int | None = None  # for a run over the changes: how many facts were written since the last
 
     def report(self, now: datetime) -> dict:
         return {
             "as_of": now.isoformat(),
+            "scope": self.scope,
             "generation": self.generation,
             "mismatches": self.found.total,
+            "new_mismatches": self.found.new,
+            "facts_changed": self.facts_changed,
             "by_check": self.found.counts,
             "periods_checked": self.periods_checked,
             "dossiers_compared_with_resolution": self.statuses.compared if self.statuses else None,
@@ -92,13 +117,15 @@ def periods(first_day: date, today: date) -> list[tuple[date, date]]:
     return out
 
 
-async def _check_board(conn, found: Findings) -> None:
-    counters, facts = await recompute.board_counters(conn), await recompute.board_buckets(conn)
+async def _check_board(conn, today: date, found: Findings, procedures: list[str] | None = None) -> None:
+    counters = await recompute.board_counters(conn, procedures)
+    facts = await recompute.board_buckets(conn, procedures)
     for key in sorted(set(counters) | set(facts)):
         if counters[key] != facts[key]:
             agency, procedure, channel, bucket = key
             found.add(
                 "board",
+                since=today.replace(day=1),
                 agency=agency,
                 procedure=procedure,
                 channel=channel,
@@ -112,34 +139,58 @@ async def _check_reports(conn, today: date, found: Findings) -> int:
     first = await conn.fetchval("SELECT min(received_at) FROM facts")
     checked = 0
     for start, end in periods(local_day(first), today) if first else []:
-        fast = await reports.group_sums(conn, start, end, "procedure", (None, None, None), end_is_now=False)
-        slow = await recompute.group_sums(conn, start, end, "procedure", (None, None, None))
+        await _compare_period(conn, start, end, today, found, None)
         checked += 1
-        columns = [c for c in COUNT_KEYS if end < today or c not in END_STATE]
-        for key in sorted(set(fast) | set(slow)):
-            a = row_for(fast[key]) if key in fast else dict.fromkeys(COUNT_KEYS, 0)
-            b = row_for(slow[key]) if key in slow else dict.fromkeys(COUNT_KEYS, 0)
-            for column in columns:
-                if a[column] != b[column]:
-                    found.add(
-                        "reports",
-                        period=f"{start}..{end}",
-                        procedure=key,
-                        column=column,
-                        counters=a[column],
-                        facts=b[column],
-                    )
     return checked
 
 
+async def _check_changed_reports(conn, today: date, found: Findings, months: dict[date, set[str]]) -> int:
+    """For each month, the procedures whose changes or open mismatches touch it."""
+    checked = 0
+    for first in sorted(months):
+        last = min(reports.month_after(first) - timedelta(days=1), today)
+        await _compare_period(conn, first, last, today, found, sorted(months[first]))
+        checked += 1
+    return checked
+
+
+async def _compare_period(conn, start: date, end: date, today: date, found: Findings, procedures) -> None:
+    fast = await reports.group_sums(conn, start, end, "procedure", (None, None, None), end_is_now=False)
+    slow = await recompute.group_sums(conn, start, end, "procedure", (None, None, None), procedures)
+    keys = set(fast) | set(slow)
+    if procedures is not None:
+        keys &= set(procedures)
+    columns = [c for c in COUNT_KEYS if end < today or c not in END_STATE]
+    for key in sorted(keys):
+        a = row_for(fast[key]) if key in fast else dict.fromkeys(COUNT_KEYS, 0)
+        b = row_for(slow[key]) if key in slow else dict.fromkeys(COUNT_KEYS, 0)
+        for column in columns:
+            if a[column] != b[column]:
+                found.add(
+                    "reports",
+                    since=start.replace(day=1),
+                    period=f"{start}..{end}",
+                    procedure=key,
+                    column=column,
+                    counters=a[column],
+                    facts=b[column],
+                )
+
+
 async def reconcile(
-    pool: asyncpg.Pool, now: datetime, resolution_url: str | None, bootstrap: str, settle_s: float
+    pool: asyncpg.Pool,
+    now: datetime,
+    resolution_url: str | None,
+    bootstrap: str,
+    settle_s: float,
+    scope: str = "full",
 ) -> dict:
-    """The three checks; `resolution_url` None leaves out the statuses. A status difference is
-    counted only when it persists `settle_s` (see status_check)."""
+    """The three checks over everything (scope "full") or over what changed since the last run
+    ("changes"; a generation never checked gets a full sweep); `resolution_url` None leaves out the
+    statuses. A status difference is counted only when it persists `settle_s` (see status_check)."""
     async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=300.0)) as client:
         try:
-            survey = await take_survey(pool, now, client, resolution_url)
+            survey = await (take_changes if scope == "changes" else take_survey)(pool, now, client, resolution_url)
             if survey.statuses is not None and survey.statuses.differing:
                 assert resolution_url is not None
                 await status_check.confirm(
@@ -156,19 +207,85 @@ async def reconcile(
                 f"Không đọc được danh sách hồ sơ của bộ phận giải quyết ({resolution_url})",
                 f"Could not read resolution's export at {resolution_url}: {type(exc).__name__}: {exc}",
             ) from None
+    await _remember(pool, survey, now)
     return survey.report(now)
+
+
+async def _remember(pool: asyncpg.Pool, survey: Survey, now: datetime) -> None:
+    found = survey.found
+    mark = marks.Mark(survey.written, now if survey.scope == "full" else None, found.procedures, sorted(found.codes))
+    async with pool.acquire() as conn, conn.transaction():
+        if await generations.use_active(conn) == survey.generation:  # a rebuild may have switched meanwhile
+            await marks.save(conn, mark)
+
+
+async def last_sweep(pool: asyncpg.Pool) -> datetime | None:
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        await generations.use_active(conn)
+        mark = await marks.read(conn)
+    return mark.swept_at if mark else None
 
 
 async def take_survey(
     pool: asyncpg.Pool, now: datetime, client: httpx.AsyncClient, resolution_url: str | None
 ) -> Survey:
     """Board and reports from one snapshot of stats, and the statuses' first pass against resolution's export."""
-    found = Findings()
     async with pool.acquire() as conn, conn.transaction():
         await generations.analyze(conn, await generations.use_active(conn))  # fresh statistics: sane plans
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         schema = await generations.use_active(conn)
-        await _check_board(conn, found)
+        found = Findings(await marks.read(conn))
+        written = await marks.last_written(conn)
+        await _check_board(conn, local_day(now), found)
         periods_checked = await _check_reports(conn, local_day(now), found)
         statuses = await status_check.first_pass(conn, client, resolution_url) if resolution_url else None
-    return Survey(found, schema, periods_checked, statuses)
+    return Survey(found, schema, periods_checked, statuses, "full", written)
+
+
+async def _months_touched(conn, before: marks.Mark, today: date) -> dict[date, set[str]]:
+    """Month -> procedures to recount: each month a changed dossier has a status step in, and the
+    current one (its carried-over figure sums every earlier stock change); every month since the
+    first for a mismatch still open."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT f.procedure_code,
+                  date_trunc('month', s.at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS month
+           FROM facts f JOIN fact_steps s USING (code) WHERE f.written > $1""",
+        before.written,
+    )
+    current = today.replace(day=1)
+    months: dict[date, set[str]] = {}
+    for r in rows:
+        for month in {min(r["month"], current), current}:
+            months.setdefault(month, set()).add(r["procedure_code"])
+    for procedure, since in before.procedures.items():
+        month = since
+        while month <= current:
+            months.setdefault(month, set()).add(procedure)
+            month = reports.month_after(month)
+    return months
+
+
+async def take_changes(
+    pool: asyncpg.Pool, now: datetime, client: httpx.AsyncClient, resolution_url: str | None
+) -> Survey:
+    """The facts written since the last run, and the mismatches it left open."""
+    today = local_day(now)
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        schema = await generations.use_active(conn)
+        before = await marks.read(conn)
+        if before is None:
+            return await take_survey(pool, now, client, resolution_url)
+        found = Findings(before)
+        written = await marks.last_written(conn)
+        changed = await conn.fetch(
+            "SELECT code, procedure_code, accepted_at IS NOT NULL AS accepted FROM facts WHERE written > $1",
+            before.written,
+        )
+        months = await _months_touched(conn, before, today)
+        periods_checked = 0
+        if months:
+            await _check_board(conn, today, found, sorted(set().union(*months.values())))
+            periods_checked = await _check_changed_reports(conn, today, found, months)
+        codes = sorted({r["code"] for r in changed if r["accepted"]} | set(before.codes))
+        statuses = await status_check.first_pass_of(conn, client, resolution_url, codes) if resolution_url else None
+    return Survey(found, schema, periods_checked, statuses, "changes", written, len(changed))

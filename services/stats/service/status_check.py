@@ -93,6 +93,18 @@ async def first_pass(conn, client: httpx.AsyncClient, resolution_url: str) -> Fi
     return FirstPass(compared, differing)
 
 
+async def first_pass_of(conn, client: httpx.AsyncClient, resolution_url: str, codes: list[str]) -> FirstPass:
+    """The first pass for these accepted dossiers only, through resolution's lookup."""
+    if not codes:
+        return FirstPass(0, {})
+    theirs, _ = await _lookup(client, resolution_url, codes)
+    ours = {
+        r["code"]: r["status"] for r in await conn.fetch("SELECT code, status FROM facts WHERE code = ANY($1)", codes)
+    }
+    differing = {c: theirs.get(c) for c in codes if c not in theirs or theirs[c]["status"] != ours.get(c)}
+    return FirstPass(len(codes), differing)
+
+
 async def _lookup(client: httpx.AsyncClient, url: str, codes: list[str]) -> tuple[dict[str, dict], int]:
     """Resolution's cases among `codes` now, and how many of its events are not yet on the topic."""
     found: dict[str, dict] = {}
