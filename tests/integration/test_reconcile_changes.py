@@ -49,7 +49,11 @@ async def test_changes_only_then_the_sweep_each_mismatch_new_once(loaded, bootst
     found = await run(loaded, bootstrap, "changes")
     assert (found["facts_changed"], found["new_mismatches"]) == (1, found["mismatches"]), found
     assert found["mismatches"] >= 1 and {e["procedure"] for e in found["examples"]} == {"P3D"}
-    assert any(e["period"] == "2026-03-01..2026-03-31" and e["column"] == "received_direct" for e in found["examples"])
+    checks = {
+        (e["check"], e.get("period") or e.get("month"), e.get("column") or e.get("metric")) for e in found["examples"]
+    }
+    assert ("reports", "2026-03-01..2026-03-31", "received_direct") in checks
+    assert ("months", "2026-03-01", "received") in checks  # the monthly row no longer sums its days
     again = await run(loaded, bootstrap, "changes")  # nothing written, but the open mismatch is checked again
     assert (again["facts_changed"], again["mismatches"], again["new_mismatches"]) == (0, found["mismatches"], 0)
 
@@ -72,3 +76,19 @@ async def test_changes_only_then_the_sweep_each_mismatch_new_once(loaded, bootst
     )
     assert (await run(loaded, bootstrap, "changes"))["mismatches"] == 0
     assert (await run(loaded, bootstrap, "full"))["mismatches"] == 0
+
+    # A daily counter off inside a whole month: month reports read the monthly row, so only the
+    # comparison of each month with its days can see it (the board's daily series reads the days).
+    await loaded.execute(
+        "UPDATE daily_counters SET n = n + 1 WHERE day = $1 AND procedure_code = 'P1D' AND metric = 'received'",
+        date(2026, 2, 23),
+    )
+    days = await run(loaded, bootstrap, "full")
+    assert (days["by_check"]["months"], days["new_mismatches"]) == (1, 1), days
+    [example] = [e for e in days["examples"] if e["check"] == "months"]
+    assert (example["month"], example["metric"], example["monthly"], example["days"]) == (
+        "2026-02-01",
+        "received",
+        1,
+        2,
+    )

@@ -37,6 +37,28 @@ async def board_counters(conn, procedures: list[str] | None = None) -> Counter:
     return Counter({(r["agency_id"], r["procedure_code"], r["channel"], r["bucket"]): r["n"] for r in rows})
 
 
+async def months_against_days(conn, procedures: list[str] | None = None, months: list | None = None) -> list:
+    """Monthly counter rows that differ from the sum of their month's daily rows (reports of whole
+    months read the first, the board's series and loose days the second)."""
+    where = "($1::text[] IS NULL OR procedure_code = ANY($1))"
+    return await conn.fetch(
+        f"""WITH d AS (
+                SELECT date_trunc('month', day)::date AS month, agency_id, procedure_code, channel, metric,
+                       sum(n)::bigint AS n
+                FROM daily_counters WHERE {where}
+                  AND ($2::date[] IS NULL OR date_trunc('month', day)::date = ANY($2)) GROUP BY 1, 2, 3, 4, 5),
+            m AS (
+                SELECT month, agency_id, procedure_code, channel, metric, n FROM monthly_counters
+                WHERE {where} AND ($2::date[] IS NULL OR month = ANY($2)))
+            SELECT month, agency_id, procedure_code, channel, metric, coalesce(d.n, 0) AS days, coalesce(m.n, 0) AS monthly
+            FROM d FULL JOIN m USING (month, agency_id, procedure_code, channel, metric)
+            WHERE coalesce(d.n, 0) <> coalesce(m.n, 0)
+            ORDER BY month, agency_id, procedure_code, channel, metric""",
+        procedures,
+        months,
+    )
+
+
 async def group_sums(
     conn, start: date, end: date, group: str, filters: tuple, procedures: list[str] | None = None
 ) -> dict[str, GroupSums]:

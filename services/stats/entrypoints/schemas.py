@@ -322,6 +322,7 @@ class OnlineOut(BaseModel):
 
 class MismatchCounts(BaseModel):
     board: int
+    months: int = Field(description="Monthly counters that differ from the sum of their days")
     reports: int
     statuses: int
 

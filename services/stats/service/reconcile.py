@@ -1,8 +1,9 @@
 """Reconciliation: are the incremental counters what the facts say, and does every dossier
 have in stats the status resolution has?
 
-Three checks, each counting mismatches and keeping the first few:
+Four checks, each counting mismatches and keeping the first few:
 - board: board_counters against a GROUP BY over the fact rows;
+- months: each monthly counter against the sum of its month's daily counters;
 - reports: the period report from the counters against the same report recomputed from the
   fact rows and their steps, for each month so far (capped) and for the whole span;
 - statuses: stats' facts of accepted dossiers against resolution's own export, over HTTP; a
@@ -12,8 +13,9 @@ over): its end is "now", and the unfinished ones' split moves while we look.
 
 Two scopes. A full sweep checks everything (nightly by default, and on demand). A run over the
 changes checks only the facts written since the last run (each fact write takes a number): the
-board and the reports of their procedures, from the month each changed dossier was received, and
-their statuses against resolution's lookup; with the mismatches still open from earlier runs. An
+board, monthly counters and reports of their procedures for the months the changed dossiers have
+status steps in and the current month, and their statuses against resolution's lookup; with the
+mismatches still open from earlier runs. An
 unchanged history costs an index probe, whatever its size. A mismatch is "new" in the run that
 first finds it; it stays in every answer (and the gauge) until it is gone.
 """
@@ -39,7 +41,7 @@ EXAMPLES = 20
 
 class Findings:
     def __init__(self, already_open: marks.Mark | None = None) -> None:
-        self.counts: dict[str, int] = {"board": 0, "reports": 0, "statuses": 0}
+        self.counts: dict[str, int] = {"board": 0, "months": 0, "reports": 0, "statuses": 0}
         self.examples: list[dict] = []
         self.new = 0
         self.before = already_open or marks.Mark(0, None)
@@ -133,6 +135,21 @@ async def _check_board(conn, today: date, found: Findings, procedures: list[str]
                 counters=counters[key],
                 facts=facts[key],
             )
+
+
+async def _check_months(conn, found: Findings, procedures: list[str] | None = None, months=None) -> None:
+    for r in await recompute.months_against_days(conn, procedures, months):
+        found.add(
+            "months",
+            since=r["month"],
+            month=r["month"].isoformat(),
+            agency=r["agency_id"],
+            procedure=r["procedure_code"],
+            channel=r["channel"],
+            metric=r["metric"],
+            monthly=r["monthly"],
+            days=r["days"],
+        )
 
 
 async def _check_reports(conn, today: date, found: Findings) -> int:
@@ -237,6 +254,7 @@ async def take_survey(
         found = Findings(await marks.read(conn))
         written = await marks.last_written(conn)
         await _check_board(conn, local_day(now), found)
+        await _check_months(conn, found)
         periods_checked = await _check_reports(conn, local_day(now), found)
         statuses = await status_check.first_pass(conn, client, resolution_url) if resolution_url else None
     return Survey(found, schema, periods_checked, statuses, "full", written)
@@ -284,7 +302,9 @@ async def take_changes(
         months = await _months_touched(conn, before, today)
         periods_checked = 0
         if months:
-            await _check_board(conn, today, found, sorted(set().union(*months.values())))
+            touched = sorted(set().union(*months.values()))
+            await _check_board(conn, today, found, touched)
+            await _check_months(conn, found, touched, sorted(months))
             periods_checked = await _check_changed_reports(conn, today, found, months)
         codes = sorted({r["code"] for r in changed if r["accepted"]} | set(before.codes))
         statuses = await status_check.first_pass_of(conn, client, resolution_url, codes) if resolution_url else None
