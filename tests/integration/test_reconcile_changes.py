@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from services.stats.adapters import marks
 from services.stats.service import reconcile
 from shared.events import EventType
 from tests.conftest import eventually
@@ -92,3 +93,17 @@ async def test_changes_only_then_the_sweep_each_mismatch_new_once(loaded, bootst
         1,
         2,
     )
+
+
+async def test_a_write_still_in_flight_holds_the_mark_back(stats_db):
+    """Write numbers are taken inside transactions that commit in any order: while one that took a
+    number is open, no mark may pass it; once it ends, the mark covers it."""
+    schema = await stats_db.fetchval("SELECT schema_name FROM projection_generations WHERE state = 'active'")
+    async with stats_db.acquire() as writer:
+        tx = writer.transaction()
+        await tx.start()
+        taken = await writer.fetchval(f"SELECT nextval('{schema}.fact_writes')")
+        await writer.execute("CREATE TEMP TABLE held (n int)")  # an xid: a real writing transaction
+        assert await marks.settled_write(stats_db, schema, timeout_s=0.5) is None
+        await tx.commit()
+    assert await marks.settled_write(stats_db, schema, timeout_s=5) == taken

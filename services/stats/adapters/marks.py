@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,9 +25,25 @@ async def read(conn) -> Mark | None:
     return Mark(row["written"], row["swept_at"], procedures, list(open_.get("codes", [])))
 
 
-async def last_written(conn) -> int:
-    """The number of the last fact write (what a run that starts now will have checked)."""
-    return await conn.fetchval("SELECT coalesce(max(written), 0) FROM facts")
+async def settled_write(pool, generation: str, timeout_s: float = 30.0) -> int | None:
+    """A write number every write up to which has ended (committed or rolled back), so a snapshot
+    taken after this returns sees all of them; None if older transactions did not end in time.
+
+    Write numbers are taken inside the ingest transactions, which commit in any order: a run that
+    took the highest number it sees as its mark could skip a lower one committed just after its
+    snapshot. So: the sequence's last number first, then the transactions running at that moment
+    are waited for (one batch each, well under a second)."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(f"SELECT last_value, is_called FROM {generation}.fact_writes")
+        upto = row["last_value"] if row["is_called"] else 0
+        # a transaction id of our own, newer than that of every transaction that took a number
+        horizon = await conn.fetchval("SELECT pg_current_xact_id()::text::bigint")
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while not await conn.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint > $1", horizon):
+            if asyncio.get_running_loop().time() > deadline:
+                return None
+            await asyncio.sleep(0.05)
+    return upto
 
 
 async def save(conn, mark: Mark) -> None:

@@ -202,7 +202,7 @@ async def reconcile(
     settle_s: float,
     scope: str = "full",
 ) -> dict:
-    """The three checks over everything (scope "full") or over what changed since the last run
+    """The checks over everything (scope "full") or over what changed since the last run
     ("changes"; a generation never checked gets a full sweep); `resolution_url` None leaves out the
     statuses. A status difference is counted only when it persists `settle_s` (see status_check)."""
     async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=300.0)) as client:
@@ -248,27 +248,30 @@ async def take_survey(
 ) -> Survey:
     """Board and reports from one snapshot of stats, and the statuses' first pass against resolution's export."""
     async with pool.acquire() as conn, conn.transaction():
-        await generations.analyze(conn, await generations.use_active(conn))  # fresh statistics: sane plans
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         schema = await generations.use_active(conn)
-        found = Findings(await marks.read(conn))
-        written = await marks.last_written(conn)
+        await generations.analyze(conn, schema)  # fresh statistics: sane plans
+        before = await marks.read(conn)
+    written = await marks.settled_write(pool, schema)
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        await generations.use_active(conn)  # a switch since `schema` was read: _remember then keeps no mark
+        found = Findings(before)
         await _check_board(conn, local_day(now), found)
         await _check_months(conn, found)
         periods_checked = await _check_reports(conn, local_day(now), found)
         statuses = await status_check.first_pass(conn, client, resolution_url) if resolution_url else None
-    return Survey(found, schema, periods_checked, statuses, "full", written)
+    # with writes still in flight, the mark stays where it was: the next run covers them
+    return Survey(found, schema, periods_checked, statuses, "full", written or (before.written if before else 0))
 
 
-async def _months_touched(conn, before: marks.Mark, today: date) -> dict[date, set[str]]:
+async def _months_touched(conn, before: marks.Mark, codes: list[str], today: date) -> dict[date, set[str]]:
     """Month -> procedures to recount: each month a changed dossier has a status step in, and the
     current one (its carried-over figure sums every earlier stock change); every month since the
     first for a mismatch still open."""
     rows = await conn.fetch(
         """SELECT DISTINCT f.procedure_code,
                   date_trunc('month', s.at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS month
-           FROM facts f JOIN fact_steps s USING (code) WHERE f.written > $1""",
-        before.written,
+           FROM facts f JOIN fact_steps s USING (code) WHERE f.code = ANY($1)""",
+        codes,
     )
     current = today.replace(day=1)
     months: dict[date, set[str]] = {}
@@ -288,18 +291,24 @@ async def take_changes(
 ) -> Survey:
     """The facts written since the last run, and the mismatches it left open."""
     today = local_day(now)
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
         schema = await generations.use_active(conn)
         before = await marks.read(conn)
-        if before is None:
-            return await take_survey(pool, now, client, resolution_url)
+    if before is None:
+        return await take_survey(pool, now, client, resolution_url)
+    settled = await marks.settled_write(pool, schema)
+    upto = settled if settled is not None else before.written
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        await generations.use_active(conn)  # a switch since `schema` was read: _remember then keeps no mark
         found = Findings(before)
-        written = await marks.last_written(conn)
+        # all the writes settled since the last mark (or, with some still in flight, what is visible)
         changed = await conn.fetch(
-            "SELECT code, procedure_code, accepted_at IS NOT NULL AS accepted FROM facts WHERE written > $1",
+            "SELECT code, procedure_code, accepted_at IS NOT NULL AS accepted FROM facts "
+            "WHERE written > $1 AND ($2::bigint IS NULL OR written <= $2)",
             before.written,
+            settled,
         )
-        months = await _months_touched(conn, before, today)
+        months = await _months_touched(conn, before, [r["code"] for r in changed], today)
         periods_checked = 0
         if months:
             touched = sorted(set().union(*months.values()))
@@ -308,4 +317,4 @@ async def take_changes(
             periods_checked = await _check_changed_reports(conn, today, found, months)
         codes = sorted({r["code"] for r in changed if r["accepted"]} | set(before.codes))
         statuses = await status_check.first_pass_of(conn, client, resolution_url, codes) if resolution_url else None
-    return Survey(found, schema, periods_checked, statuses, "changes", written, len(changed))
+    return Survey(found, schema, periods_checked, statuses, "changes", upto, len(changed))
