@@ -31,6 +31,16 @@ def month_after(d: date) -> date:
     return (d.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
+def months_of(start: date, end: date) -> list[tuple[date, date]]:
+    """The months of [start, end], each clipped to it."""
+    out, first = [], start
+    while first <= end:
+        after = month_after(first)
+        out.append((first, min(end, after - timedelta(days=1))))
+        first = after
+    return out
+
+
 def full_months(start: date, end: date) -> tuple[date, date]:
     """[first, stop) of the whole months inside [start, end]; empty when first >= stop."""
     first = start if start.day == 1 else month_after(start)

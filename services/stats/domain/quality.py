@@ -301,9 +301,8 @@ def ranked(rows: list[dict]) -> list[dict]:
     return ordered
 
 
-def _other(flows: Counter) -> dict:
+def _other(f: Counter) -> dict:
     """Beside the index: the average rating and working time of the period's decisions."""
-    f = flows
     return {
         "average_rating": round(f["rating_points"] / f["rated"], 2) if f["rated"] else None,
         "average_working_hours": round(f["resolved_centihours"] / 100 / f["decided"], 2) if f["decided"] else None,

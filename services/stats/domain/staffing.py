@@ -88,3 +88,22 @@ def build(holdings: list, decided: list, names: dict[str, dict[str, str]]) -> di
         "officers": officer_rows,
         "procedures": sorted(procedures, key=lambda p: (p["agency_id"], p["procedure_code"])),
     }
+
+
+def held(rows: list, working_days: dict[str, float], names: dict[str, dict[str, str]]) -> list[dict]:
+    """The dossiers in hand accepted longest ago, with who holds them and for how many working days."""
+    return [
+        {
+            "code": r["code"],
+            "agency_id": r["agency_id"],
+            "agency_name": names["agency"].get(r["agency_id"], r["agency_id"]),
+            "procedure_code": r["procedure_code"],
+            "procedure_name": names["procedure"].get(r["procedure_code"], r["procedure_code"]),
+            "handler": r["handler"],
+            "bucket": r["bucket"],
+            "accepted_at": r["accepted_at"].isoformat(),
+            "due_at": r["due_at"].isoformat(),
+            "working_days_held": working_days[r["code"]],
+        }
+        for r in rows
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import asyncpg
 
@@ -13,16 +13,6 @@ from services.stats.service.reports import check_period
 from shared.local_time import local_day
 
 
-def months_of(start: date, end: date) -> list[tuple[date, date]]:
-    """The months of [start, end], each clipped to it."""
-    out, first = [], start
-    while first <= end:
-        after = reports.month_after(first)
-        out.append((first, min(end, after - timedelta(days=1))))
-        first = after
-    return out
-
-
 async def online_uptake(pool: asyncpg.Pool, now: datetime, start: date, end: date, agency: str | None = None) -> dict:
     check_period(start, end, local_day(now))
     filters = (agency, None, None)
@@ -31,7 +21,7 @@ async def online_uptake(pool: asyncpg.Pool, now: datetime, start: date, end: dat
         pairs = await reports.pair_flows(conn, start, end, filters)
         months = [
             (a.strftime("%Y-%m"), await reports.flows(conn, a, b, "procedure", filters))
-            for a, b in months_of(start, end)
+            for a, b in reports.months_of(start, end)
         ]
         levels = await repo.attribute(conn, "procedure", "online_level")
         names = {kind: await repo.names(conn, kind) for kind in ("agency", "procedure")}

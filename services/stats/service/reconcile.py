@@ -106,14 +106,7 @@ END_STATE = {
 
 def periods(first_day: date, today: date) -> list[tuple[date, date]]:
     """Each month from the first day with data to today (the last MAX_MONTHS), and the whole span."""
-    if first_day > today:
-        return []
-    out, month = [], first_day.replace(day=1)
-    while month <= today:
-        following = (month + timedelta(days=32)).replace(day=1)
-        out.append((max(month, first_day), min(following - timedelta(days=1), today)))
-        month = following
-    out = out[-MAX_MONTHS:]
+    out = reports.months_of(first_day, today)[-MAX_MONTHS:]
     if len(out) > 1:
         out.append((first_day, today))
     return out
@@ -279,10 +272,8 @@ async def _months_touched(conn, before: marks.Mark, codes: list[str], today: dat
         for month in {min(r["month"], current), current}:
             months.setdefault(month, set()).add(r["procedure_code"])
     for procedure, since in before.procedures.items():
-        month = since
-        while month <= current:
+        for month, _ in reports.months_of(since, today):
             months.setdefault(month, set()).add(procedure)
-            month = reports.month_after(month)
     return months
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import asyncpg
 
@@ -11,7 +11,7 @@ from services.stats.adapters import repository as repo
 from services.stats.domain import quality as quality_domain
 from services.stats.domain import report as report_domain
 from shared.errors import InvalidRequest
-from shared.local_time import VN, local_day
+from shared.local_time import local_day, local_midnight
 
 MAX_DAYS = 366 * 10
 EARLIEST = date(2000, 1, 1)  # no one-stop-shop record is older; and day 1 minus a day overflowed into a 500
@@ -82,10 +82,6 @@ async def period_report(
     return report_domain.build(start, end, group_by, sums, names, as_of, attribute)
 
 
-def start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, VN)
-
-
 async def quality_index(pool: asyncpg.Pool, now: datetime, start: date, end: date, agency: str | None = None) -> dict:
     """Decision 766's index per agency, ranked, and for all of them together."""
     check_period(start, end, local_day(now))
@@ -95,7 +91,9 @@ async def quality_index(pool: asyncpg.Pool, now: datetime, start: date, end: dat
         sums, as_of = await _sums(conn, start, end, "agency", filters, now)
         pairs = await reports.pair_flows(conn, start, end, filters)
         levels = await repo.attribute(conn, "procedure", "online_level")
-        rated_low = await reports.rated_low_not_late(conn, start_of(start), start_of(end + timedelta(days=1)), agency)
+        rated_low = await reports.rated_low_not_late(
+            conn, local_midnight(start), local_midnight(end + timedelta(days=1)), agency
+        )
         names = await _names(conn, "agency")
     return {
         "from": start.isoformat(),

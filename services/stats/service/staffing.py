@@ -10,9 +10,9 @@ from services.stats.adapters import generations
 from services.stats.adapters import repository as repo
 from services.stats.adapters import staffing as store
 from services.stats.domain import staffing as domain
-from services.stats.service.reports import check_period, start_of
+from services.stats.service.reports import check_period
 from shared.calendar import WORKING_DAY_HOURS
-from shared.local_time import local_day
+from shared.local_time import local_day, local_midnight
 
 OLDEST_LIMIT = 20
 
@@ -24,23 +24,12 @@ async def staffing(
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await generations.use_active(conn)
         holdings = await store.holdings(conn, agency)
-        decided = await store.decided(conn, start_of(start), start_of(end + timedelta(days=1)), agency)
+        decided = await store.decided(conn, local_midnight(start), local_midnight(end + timedelta(days=1)), agency)
         oldest = await store.oldest(conn, agency, OLDEST_LIMIT)
         names = {kind: await repo.names(conn, kind) for kind in ("agency", "procedure")}
+    held_days = {
+        r["code"]: round(calendar.working_hours_between(r["accepted_at"], now) / WORKING_DAY_HOURS, 1) for r in oldest
+    }
     answer = domain.build(holdings, decided, names)
-    answer["oldest"] = [
-        {
-            "code": r["code"],
-            "agency_id": r["agency_id"],
-            "agency_name": names["agency"].get(r["agency_id"], r["agency_id"]),
-            "procedure_code": r["procedure_code"],
-            "procedure_name": names["procedure"].get(r["procedure_code"], r["procedure_code"]),
-            "handler": r["handler"],
-            "bucket": r["bucket"],
-            "accepted_at": r["accepted_at"].isoformat(),
-            "due_at": r["due_at"].isoformat(),
-            "working_days_held": round(calendar.working_hours_between(r["accepted_at"], now) / WORKING_DAY_HOURS, 1),
-        }
-        for r in oldest
-    ]
+    answer["oldest"] = domain.held(oldest, held_days, names)
     return {"from": start.isoformat(), "to": end.isoformat(), "as_of": now.isoformat(), "agency": agency, **answer}
