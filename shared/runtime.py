@@ -104,6 +104,11 @@ class Runtime:
             self.broker, topic, group_id, processor, tracker, max_records=max_records, description=description
         )
 
+    def track(self, task: asyncio.Task[Any]) -> None:
+        """A task started after start-up (by a request, say) that stopping must cancel like the jobs."""
+        self._tasks = [t for t in self._tasks if not t.done()]
+        self._tasks.append(task)
+
     def document_publication(self, topic: str, schema: Any, description: str) -> None:
         """Declare what this service writes to `topic` (through its outbox) for the AsyncAPI document."""
         self.broker.publisher(topic, title=f"{self.settings.service}:{topic}", description=description, schema=schema)

@@ -29,6 +29,7 @@ from aiokafka import AIOKafkaConsumer
 from deploy.local import servers
 from shared.events import LIFECYCLE_TOPIC, BadEvent, parse_event
 from shared.kafka import topic_partitions
+from tests.e2e.reconciliation import reconcile_over_http
 from tests.e2e.settle import settle
 from tests.fleet import Fleet
 
@@ -297,7 +298,7 @@ async def topic_duplicates(bootstrap: str) -> tuple[int, int]:
     return total, total - len(seen)
 
 
-async def all_agree(endpoints, stats_url: str, settle_s: float) -> tuple[dict, int, int]:
+async def all_agree(endpoints, stats_url: str, settle_s: float, auth) -> tuple[dict, int, int]:
     """Once the system settles: every dossier agrees in every service, reconciliation finds
     nothing, and each (code, seq) on the topic was applied once. Returns (snapshot, events,
     duplicates delivered and ignored)."""
@@ -310,8 +311,7 @@ async def all_agree(endpoints, stats_url: str, settle_s: float) -> tuple[dict, i
         if diffs:
             await asyncio.sleep(1.0)
     assert not diffs, f"{len(diffs)} differences, first: {diffs[:10]}"
-    async with httpx.AsyncClient(timeout=300) as client:
-        rec = (await client.get(f"{stats_url}/api/v1/stats/reconciliation")).json()
+    rec = await reconcile_over_http(stats_url, auth)
     assert rec["mismatches"] == 0, rec
     final = await snapshot(endpoints)
     events, duplicates = await topic_duplicates(endpoints["KAFKA_BOOTSTRAP_SERVERS"])
@@ -334,7 +334,9 @@ async def test_nothing_lost_nothing_counted_twice(endpoints, staff, tmp_path, ca
         faults = asyncio.create_task(chaos(fleet, driver, figures, rng, lambda: figures["dossiers"] / DOSSIERS))
         await asyncio.gather(load, faults)
 
-        final, events, duplicates = await all_agree(endpoints, fleet.url("stats"), settle_s=240)
+        final, events, duplicates = await all_agree(
+            endpoints, fleet.url("stats"), settle_s=240, auth=staff.auth("monitor")
+        )
     finally:
         fleet.stop_all()
     figures.update(

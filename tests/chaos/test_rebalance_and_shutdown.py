@@ -63,7 +63,7 @@ async def test_second_instances_join_and_leave_and_shutdowns_are_bounded(endpoin
 
     try:
         await asyncio.gather(driver.run(DOSSIERS), choreography())
-        _, events, duplicates = await all_agree(endpoints, first.url("stats"), settle_s=180)
+        _, events, duplicates = await all_agree(endpoints, first.url("stats"), settle_s=180, auth=staff.auth("monitor"))
     finally:
         first.stop_all(STOP_BOUND_S)
         second.stop_all(STOP_BOUND_S)

@@ -10,16 +10,16 @@ import asyncpg
 import httpx
 import pytest
 
+from deploy.local._common import run_coro
+from tests.e2e.reconciliation import reconcile_over_http
 from tests.e2e.test_import_end_to_end import import_file
 from tests.e2e.test_lifecycle_end_to_end import wait_for
 
 pytestmark = pytest.mark.e2e
 
 
-def reconciliation(services, scope: str) -> dict:
-    r = httpx.get(f"{services['stats']}/api/v1/stats/reconciliation", params={"scope": scope}, timeout=300)
-    assert r.status_code == 200, r.text
-    return r.json()
+def reconciliation(services, scope: str, auth) -> dict:
+    return run_coro(reconcile_over_http(services["stats"], auth, scope))
 
 
 def ours(result: dict, code: str) -> list[dict]:
@@ -39,21 +39,26 @@ async def test_a_corrupted_case_is_found_by_the_sweep_and_reported_once(services
         ],
     }
     assert import_file(services, json.dumps(line, ensure_ascii=False), staff.auth("leader"))["imported"] == 1
-    leader = staff.auth("leader")
+    leader, monitor = staff.auth("leader"), staff.auth("monitor")
     wait_for(
         lambda: httpx.get(f"{services['resolution']}/api/v1/cases/{code}", auth=leader, timeout=5).status_code,
         lambda s: s == 200,
         what="the case in resolution",
     )
-    wait_for(lambda: ours(reconciliation(services, "full"), code), lambda found: found == [], timeout=60, what="agreed")
-    assert reconciliation(services, "changes")["scope"] == "changes"
+    wait_for(
+        lambda: ours(reconciliation(services, "full", monitor), code),
+        lambda found: found == [],
+        timeout=60,
+        what="agreed",
+    )
+    assert reconciliation(services, "changes", monitor)["scope"] == "changes"
 
     db = await asyncpg.connect(endpoints["RESOLUTION_DATABASE_URL"])
     try:
         await db.execute("UPDATE cases SET status = 9 WHERE code = $1", code)
         try:
-            assert ours(reconciliation(services, "changes"), code) == []  # nothing of it changed in stats
-            swept = reconciliation(services, "full")
+            assert ours(reconciliation(services, "changes", monitor), code) == []  # nothing of it changed in stats
+            swept = reconciliation(services, "full", monitor)
             [finding] = ours(swept, code)
             assert (finding["check"], finding["new"], finding["resolution"][0], finding["stats"][0]) == (
                 "statuses",
@@ -62,11 +67,11 @@ async def test_a_corrupted_case_is_found_by_the_sweep_and_reported_once(services
                 4,
             )
             # open now: the next run over the changes looks at it again, no longer new
-            [again] = ours(reconciliation(services, "changes"), code)
+            [again] = ours(reconciliation(services, "changes", monitor), code)
             assert again["new"] is False
         finally:
             await db.execute("UPDATE cases SET status = 4 WHERE code = $1", code)
     finally:
         await db.close()
-    assert ours(reconciliation(services, "changes"), code) == []
-    assert ours(reconciliation(services, "full"), code) == []
+    assert ours(reconciliation(services, "changes", monitor), code) == []
+    assert ours(reconciliation(services, "full", monitor), code) == []

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from services.stats.adapters import generations
 from services.stats.entrypoints.runtime import MIGRATIONS
 from services.stats.service import rebuild as rebuild_service
-from services.stats.service import reconcile as reconcile_service
+from services.stats.service import reconcile_runs
 from services.stats.settings import StatsSettings
 from shared.db import create_pool, migrate
 from shared.events import LIFECYCLE_TOPIC
@@ -72,9 +72,26 @@ async def rebuild(settings: StatsSettings) -> int:
 async def reconcile(settings: StatsSettings, resolution_url: str | None, scope: str) -> int:
     pool = await _pool(settings)
     try:
-        result = await reconcile_service.reconcile(
-            pool, datetime.now(UTC), resolution_url, settings.kafka_bootstrap, settings.reconcile_settle_s, scope
-        )
+        asked = reconcile_runs.Request(scope, resolution_url is not None, "command")
+        try:
+            run, task = await reconcile_runs.start(
+                pool,
+                settings.database_url,
+                lambda: datetime.now(UTC),
+                resolution_url,
+                settings.kafka_bootstrap,
+                settings.reconcile_settle_s,
+                asked,
+            )
+        except reconcile_runs.RunInProgress as exc:
+            print(f"reconcile: {exc.en}", file=sys.stderr)
+            return 2
+        print(f"reconcile: run {run.id} ({scope}) started…", file=sys.stderr)
+        result = await task
+        if result is None:
+            failed, _ = await reconcile_runs.read(pool, run.id)
+            print(f"reconcile: run {run.id} failed: {failed.error if failed else '?'}", file=sys.stderr)
+            return 2
     finally:
         await pool.close()
     print(json.dumps(result, ensure_ascii=False, indent=2))

@@ -1,5 +1,5 @@
 """stats' HTTP API: the live board, its stream, period reports, the quality index and
-reconciliation. Routes only translate."""
+reconciliation runs. Routes only translate."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import json
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from services.stats.entrypoints import schemas
 from services.stats.entrypoints.runtime import runtime_of
-from services.stats.service import board, online, reconcile, report_files, reports, staffing
+from services.stats.service import board, online, reconcile_runs, report_files, reports, staffing
+from shared.auth import Account, Role, staff
+from shared.errors import NotFound
 from shared.events import Channel
 from shared.local_time import local_day
 
@@ -198,26 +200,63 @@ async def online_view(
     return await online.online_uptake(rt.db, rt.clock(), from_, to, agency)
 
 
+MONITORS = (Role.MONITOR, Role.LEADER)  # reconciliation is an operator's tool: not anonymous (it is costly)
+
+
+@router.post(
+    "/reconciliation/runs",
+    status_code=202,
+    response_model=schemas.RunOut,
+    summary="Bắt đầu một lượt đối soát / start a reconciliation run",
+    description="Starts a run and answers at once (202, with its address in `Location`); its outcome is "
+    "read from `GET /reconciliation/runs/{id}`. One run at a time across every instance: 409 while "
+    "another is in progress, naming it.",
+    responses={409: {"description": "A run is in progress"}},
+)
+async def start_reconciliation(
+    request: Request, response: Response, body: schemas.ReconcileIn, account: Account = Depends(staff(*MONITORS))
+) -> schemas.RunOut:
+    rt = runtime_of(request)
+    settings = rt.settings
+    run, task = await reconcile_runs.start(
+        rt.db,
+        settings.database_url,
+        rt.clock,
+        settings.resolution_url,
+        settings.kafka_bootstrap,
+        settings.reconcile_settle_s,
+        reconcile_runs.Request(body.scope, body.with_resolution, account.username),
+        on_done=lambda result: rt.reconciliation_gauge.set(result["mismatches"]),
+    )
+    rt.track(task)
+    response.headers["Location"] = f"{router.prefix}/reconciliation/runs/{run.id}"
+    return schemas.run_out(run)
+
+
+@router.get(
+    "/reconciliation/runs/{run_id}",
+    response_model=schemas.RunOut,
+    summary="Kết quả một lượt đối soát / one reconciliation run and its outcome",
+)
+async def reconciliation_run(
+    request: Request, run_id: int = Path(ge=1, le=2**62), account: Account = Depends(staff(*MONITORS))
+) -> schemas.RunOut:
+    run, _ = await reconcile_runs.read(runtime_of(request).db, run_id)
+    if run is None:
+        raise NotFound(f"Không có lượt đối soát {run_id}", f"No reconciliation run {run_id}")
+    return schemas.run_out(run)
+
+
 @router.get(
     "/reconciliation",
-    response_model=schemas.ReconciliationOut,
-    summary="Đối soát số liệu / reconcile counters, facts and resolution",
+    response_model=schemas.ReconciliationStateOut,
+    summary="Đối soát gần nhất / the last reconciliation and the one in progress",
+    description="Reads what the runs recorded; runs nothing (`POST /reconciliation/runs` starts one).",
 )
 async def reconciliation(
-    request: Request,
-    with_resolution: bool = True,
-    scope: Literal["full", "changes"] = Query(
-        "full", description="full: everything; changes: what was written since the last run, and what it left open"
-    ),
-) -> dict:
-    rt = runtime_of(request)
-    result = await reconcile.reconcile(
-        rt.db,
-        rt.clock(),
-        rt.settings.resolution_url if with_resolution else None,
-        rt.settings.kafka_bootstrap,
-        rt.settings.reconcile_settle_s,
-        scope,
+    request: Request, account: Account = Depends(staff(*MONITORS))
+) -> schemas.ReconciliationStateOut:
+    last, running = await reconcile_runs.read(runtime_of(request).db)
+    return schemas.ReconciliationStateOut(
+        last=schemas.run_out(last) if last else None, running=schemas.run_out(running) if running else None
     )
-    rt.reconciliation_gauge.set(result["mismatches"])
-    return result

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from services.stats.adapters import generations
 from services.stats.entrypoints.http import router
 from services.stats.entrypoints.runtime import StatsRuntime
-from services.stats.service import ingest, reconcile
+from services.stats.service import ingest, reconcile, reconcile_runs
 from services.stats.settings import StatsSettings
 from services.stats.web import routes as pages
 from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, STATS_GROUP, parse_event
@@ -50,26 +50,35 @@ def create_runtime(settings: StatsSettings | None = None) -> StatsRuntime:
 
 async def reconciliation_job(rt: StatsRuntime) -> None:
     """Keeps the mismatch gauge current, so an alert can fire on it: the changes at every round, a
-    full sweep when the last one is older than its interval."""
+    full sweep when the last one is older than its interval. Every instance runs the job; one run
+    at a time goes ahead, and each instance's gauge shows the last run done, whoever ran it."""
+    settings = rt.settings
     while True:
-        await asyncio.sleep(rt.settings.reconcile_interval_s)
+        await asyncio.sleep(settings.reconcile_interval_s)
         try:
-            now = rt.clock()
             swept = await reconcile.last_sweep(rt.db)
-            sweep_due = swept is None or (now - swept).total_seconds() >= rt.settings.reconcile_sweep_interval_s
-            result = await reconcile.reconcile(
+            sweep_due = swept is None or (rt.clock() - swept).total_seconds() >= settings.reconcile_sweep_interval_s
+            asked = reconcile_runs.Request("full" if sweep_due else "changes", True, "schedule")
+            _, task = await reconcile_runs.start(
                 rt.db,
-                now,
-                rt.settings.resolution_url,
-                rt.settings.kafka_bootstrap,
-                rt.settings.reconcile_settle_s,
-                scope="full" if sweep_due else "changes",
+                settings.database_url,
+                rt.clock,
+                settings.resolution_url,
+                settings.kafka_bootstrap,
+                settings.reconcile_settle_s,
+                asked,
             )
-            if result["new_mismatches"]:
-                log.warning("reconciliation (%s) found %d new mismatches", result["scope"], result["new_mismatches"])
-            rt.reconciliation_gauge.set(result["mismatches"])
+            await task
+        except reconcile_runs.RunInProgress:
+            pass  # another instance's run, or one an operator asked for
         except Exception as exc:  # the next round tries again; the gauge keeps its last value
-            log.warning("reconciliation failed: %s", exc)
+            log.warning("reconciliation could not start: %s", exc)
+        try:
+            last, _ = await reconcile_runs.read(rt.db)
+            if last is not None and last.result is not None:
+                rt.reconciliation_gauge.set(last.result["mismatches"])
+        except Exception as exc:
+            log.warning("reconciliation outcome unreadable: %s", exc)
 
 
 def create_app(settings: StatsSettings | None = None) -> FastAPI:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
+from services.stats.adapters.runs import Run
 from services.stats.domain.report import COLUMNS, COUNT_KEYS
 
 
@@ -339,3 +340,36 @@ class ReconciliationOut(BaseModel):
     dossiers_compared_with_resolution: int | None
     differences_rechecked: int = Field(description="Status differences seen on the first pass and asked again")
     examples: list[dict[str, Any]] = Field(description="The first mismatches, each with its check and details")
+
+
+class ReconcileIn(BaseModel):
+    scope: Literal["full", "changes"] = Field(
+        "full", description="full: everything; changes: what was written since the last run, and what it left open"
+    )
+    with_resolution: bool = Field(True, description="Also compare every dossier's status with resolution's")
+
+
+class RunError(BaseModel):
+    message_vi: str
+    message_en: str
+
+
+class RunOut(BaseModel):
+    id: int
+    scope: Literal["full", "changes"]
+    with_resolution: bool
+    requested_by: str = Field(description="The staff account that asked, or schedule / command")
+    state: Literal["running", "done", "failed"]
+    started_at: AwareDatetime
+    finished_at: AwareDatetime | None
+    result: ReconciliationOut | None = Field(description="When done")
+    error: RunError | None = Field(description="When failed: why")
+
+
+class ReconciliationStateOut(BaseModel):
+    last: RunOut | None = Field(description="The last run that finished its checks")
+    running: RunOut | None = Field(description="The run in progress, if any")
+
+
+def run_out(run: Run) -> RunOut:
+    return RunOut(**vars(run))
