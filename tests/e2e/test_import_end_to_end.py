@@ -17,8 +17,10 @@ import asyncpg
 import httpx
 import pytest
 
+from deploy.local._common import run_coro
 from shared.calendar import default_calendar
 from tests.e2e.conftest import REPO
+from tests.e2e.reconciliation import reconcile_over_http
 from tests.e2e.test_lifecycle_end_to_end import board, delta, figures, wait_for
 
 PROCEDURE = "1.012783"  # 40 working hours, agency 000.00.31.H26; not used by the other e2e tests
@@ -213,7 +215,7 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
 
     # Stats' reconciliation reads this export: once everything has settled, nothing differs.
     wait_for(
-        lambda: httpx.get(f"{services['stats']}/api/v1/stats/reconciliation", timeout=60).json(),
+        lambda: run_coro(reconcile_over_http(services["stats"], staff.auth("monitor"))),
         lambda r: r["mismatches"] == 0 and r["dossiers_compared_with_resolution"] >= 6,
         timeout=30,
         what="reconciliation with resolution's export",
