@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 
 from bench.measure import say
+from shared import db as shared_db
 
 REPO = Path(__file__).resolve().parents[1]
 LOGS = REPO / ".local" / "bench" / "logs"
@@ -168,7 +169,7 @@ async def drop_database(url: str) -> None:
     base, name = url.rsplit("/", 1)
     admin = await asyncpg.connect(f"{base}/postgres")
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await shared_db.drop_database(admin, name)
     finally:
         await admin.close()
 
@@ -182,7 +183,7 @@ async def drop_stale_databases(any_url: str) -> list[str]:
             r["datname"] for r in await admin.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'")
         ]
         for name in names:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await shared_db.drop_database(admin, name)
     finally:
         await admin.close()
     return names

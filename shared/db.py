@@ -77,3 +77,25 @@ async def migrate(pool: asyncpg.Pool, migrations_dir: Path) -> list[str]:
     if applied_now:
         log.info("applied migrations: %s", ", ".join(applied_now))
     return applied_now
+
+
+async def drop_database(admin: asyncpg.Connection, name: str, timeout_s: float = 30) -> None:
+    """Drop database `name` (from a connection to another one), ending our own sessions on it first.
+
+    Not `WITH (FORCE)`: that must end every session, an autovacuum worker's included, which only a
+    superuser may, so it failed now and then on a database autovacuum had just visited. A plain
+    DROP cancels autovacuum by itself; it waits here while other sessions close."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid() AND usename = current_user",
+            name,
+        )
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            return
+        except asyncpg.exceptions.ObjectInUseError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)

@@ -16,7 +16,7 @@ from services.intake.service import catalogue, imports
 from services.resolution.service import cases
 from shared.calendar import default_calendar
 from shared.consumer import Item
-from shared.db import migrate
+from shared.db import drop_database, migrate
 from shared.events import parse_event
 from shared.runtime import SHARED_MIGRATIONS
 from tests.integration.conftest import intake_units, resolution_units
@@ -63,7 +63,7 @@ async def databases(endpoints):
         for pool in pools:
             await pool.close()
         for name in names:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await drop_database(admin, name)
         await admin.close()
 
 
