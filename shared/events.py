@@ -59,7 +59,15 @@ class Dimensions(_Frozen):
     agency_name: str | None = Field(None, max_length=300)
     procedure_name: str | None = Field(None, max_length=500)
     # What reports group and judge by; absent in events written before they were carried.
-    agency_level: str | None = Field(None, max_length=40, description="province (a department) or commune")
+    agency_level: str | None = Field(
+        None, max_length=40, description="department, branch or commune (events before levels had 'province')"
+    )
+    # The agency one level up (a branch's department, a department's or commune's province), for
+    # roll-ups; and where the papers were handed in when another commune received them on its behalf.
+    agency_parent_id: str | None = Field(None, max_length=40)
+    agency_parent_name: str | None = Field(None, max_length=300)
+    receiving_agency_id: str | None = Field(None, max_length=40, description="Absent: the competent agency itself")
+    receiving_agency_name: str | None = Field(None, max_length=300)
     field: str | None = Field(None, max_length=300, description="The procedure's field (lĩnh vực)")
     online_level: Literal["toan_trinh", "mot_phan"] | None = Field(
         None, description="How far the procedure is offered online: fully (toàn trình) or in part (một phần)"
@@ -109,11 +117,22 @@ class ImportedHistory(_Frozen):
     rated_at: AwareDatetime | None = None
 
 
+class ProcessStep(_Frozen):
+    """One step of a procedure's internal process (quy trình nội bộ) and its share of the time."""
+
+    name: str = Field(min_length=1, max_length=200)
+    role: Literal["clerk", "officer", "leader"]
+    hours: float = Field(ge=0, le=10_000, description="Working hours this step is allowed")
+
+
 class AcceptedPayload(StatusChange):
     dimensions: Dimensions
     accepted_at: AwareDatetime
     deadline: Deadline
     imported: ImportedHistory | None = None
+    # The catalogue's process and approval rule at acceptance, so resolution needs no catalogue.
+    process: list[ProcessStep] = Field(default_factory=list, max_length=30)
+    requires_approval: bool = False
 
 
 class RefusedPayload(StatusChange):
@@ -128,6 +147,9 @@ class PausedPayload(StatusChange):
     """Supplement (5) or fee (6) requested: the clock stops. No due time before acceptance."""
 
     due_at: AwareDatetime | None
+    # Form 02: what is missing and by when it must come (names of documents, never their content).
+    missing_documents: list[Annotated[str, Field(max_length=500)]] = Field(default_factory=list, max_length=50)
+    supplement_due_at: AwareDatetime | None = None
 
 
 class ClosedPayload(StatusChange):
@@ -160,6 +182,25 @@ class ApologyPayload(_Frozen):
     new_appointment_at: AwareDatetime
 
 
+class AssignedPayload(_Frozen):
+    """A hand-over inside the competent agency: the case goes to `assignee` for step `step` of the
+    process (the first assignment has no `from_assignee`). Form 06 has one line per hand-over."""
+
+    actor: str = Field(min_length=1, max_length=100, description="Who handed it over: a leader, the holder or 'system'")
+    assignee: str = Field(min_length=1, max_length=100, description="Staff account that holds the case now")
+    from_assignee: str | None = Field(None, max_length=100)
+    step: int = Field(ge=0, le=29, description="Index into the process of the accepted event")
+    step_name: str = Field(max_length=200)
+    step_due_at: AwareDatetime | None = Field(None, description="When this step's allowance runs out")
+    previous_step_on_time: bool | None = Field(None, description="The step handed over from ended within its time")
+
+
+class ApprovedPayload(_Frozen):
+    """A leader approved (signed) the result; resolve needs it when the procedure requires it."""
+
+    actor: str = Field(min_length=1, max_length=100)
+
+
 class EventType(StrEnum):
     SUBMITTED = "dossier.submitted"
     ACCEPTED = "dossier.accepted"
@@ -174,6 +215,8 @@ class EventType(StrEnum):
     OVERDUE = "dossier.overdue"
     RATED = "dossier.rated"
     APOLOGY_ISSUED = "dossier.apology_issued"
+    ASSIGNED = "dossier.assigned"
+    APPROVED = "dossier.approved"
 
 
 CURRENT_SCHEMA_VERSION = 1
@@ -218,6 +261,8 @@ EVENT_CLASSES: dict[EventType, type[Event]] = {
     EventType.OVERDUE: _event(EventType.OVERDUE, OverduePayload),
     EventType.RATED: _event(EventType.RATED, RatedPayload),
     EventType.APOLOGY_ISSUED: _event(EventType.APOLOGY_ISSUED, ApologyPayload),
+    EventType.ASSIGNED: _event(EventType.ASSIGNED, AssignedPayload),
+    EventType.APPROVED: _event(EventType.APPROVED, ApprovedPayload),
 }
 
 # The event for reaching each status, for the producers.

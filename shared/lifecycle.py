@@ -51,8 +51,10 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     Status.PROCESSING: frozenset(
         {Status.SUPPLEMENT_REQUESTED, Status.FEE_REQUESTED, Status.STOPPED, Status.RESOLVED, Status.WITHDRAWN}
     ),
-    Status.SUPPLEMENT_REQUESTED: frozenset({Status.ACCEPTED, Status.PROCESSING, Status.REFUSED, Status.WITHDRAWN}),
-    Status.FEE_REQUESTED: frozenset({Status.PROCESSING, Status.WITHDRAWN}),
+    Status.SUPPLEMENT_REQUESTED: frozenset(
+        {Status.ACCEPTED, Status.PROCESSING, Status.REFUSED, Status.STOPPED, Status.WITHDRAWN}
+    ),
+    Status.FEE_REQUESTED: frozenset({Status.PROCESSING, Status.STOPPED, Status.WITHDRAWN}),
     Status.RESOLVED: frozenset({Status.RETURNED}),
     Status.REFUSED: frozenset(),
     Status.WITHDRAWN: frozenset(),
@@ -103,6 +105,9 @@ _MOVES: dict[tuple[Action, Status], Status] = {
     (Action.REQUEST_FEE, Status.PROCESSING): Status.FEE_REQUESTED,
     (Action.RECORD_PAYMENT, Status.FEE_REQUESTED): Status.PROCESSING,
     (Action.STOP, Status.PROCESSING): Status.STOPPED,
+    # A paused case whose papers or fee never came is stopped (form 05); before acceptance it is refused.
+    (Action.STOP, Status.SUPPLEMENT_REQUESTED): Status.STOPPED,
+    (Action.STOP, Status.FEE_REQUESTED): Status.STOPPED,
     (Action.RESOLVE, Status.PROCESSING): Status.RESOLVED,
     (Action.RETURN_RESULT, Status.RESOLVED): Status.RETURNED,
 }

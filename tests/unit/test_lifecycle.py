@@ -16,13 +16,13 @@ from shared.lifecycle import (
 )
 
 # docs/domain.md, written out independently of the module: 1→2|3|5|7, 2→4|7, 4→5|6|8|9|7,
-# 5→2|4|3|7, 6→4|7, 9→10.
+# 5→2|4|3|8|7, 6→4|8|7, 9→10.
 GRAPH = {
     1: {2, 3, 5, 7},
     2: {4, 7},
     4: {5, 6, 8, 9, 7},
-    5: {2, 4, 3, 7},
-    6: {4, 7},
+    5: {2, 4, 3, 8, 7},
+    6: {4, 8, 7},
     9: {10},
     3: set(),
     7: set(),
@@ -67,8 +67,10 @@ def test_actions_reach_exactly_the_allowed_statuses(status):
         (5, Action.RECORD_SUPPLEMENT, False, 2),
         (5, Action.RECORD_SUPPLEMENT, True, 4),
         (5, Action.REFUSE, False, 3),
+        (5, Action.STOP, True, 8),
         (5, Action.WITHDRAW, True, 7),
         (6, Action.RECORD_PAYMENT, True, 4),
+        (6, Action.STOP, True, 8),
         (6, Action.WITHDRAW, True, 7),
         (9, Action.RETURN_RESULT, True, 10),
     ],
@@ -91,8 +93,10 @@ ALLOWED_PAIRS = {
     (4, "withdraw"),
     (5, "record-supplement"),
     (5, "refuse"),
+    (5, "stop"),
     (5, "withdraw"),
     (6, "record-payment"),
+    (6, "stop"),
     (6, "withdraw"),
     (9, "return-result"),
 }

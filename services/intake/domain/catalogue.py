@@ -7,22 +7,39 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from shared.events import Channel
+from shared.events import Channel, ProcessStep
 
 AGENCY_ID_PATTERN = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"
+
+# A province after the two-level reform: the province's People's Committee at the top, its
+# departments (sở) and province-level branches (chi cục, văn phòng đăng ký đất đai...) under a
+# department, and the communes and wards (xã, phường) directly under the province.
+AgencyLevel = Literal["province", "department", "branch", "commune"]
+PerformingLevel = Literal["department", "branch", "commune"]
+LEVEL_NAMES_VI = {
+    "province": "Cấp tỉnh",
+    "department": "Sở, ban, ngành",
+    "branch": "Chi nhánh, đơn vị trực thuộc",
+    "commune": "Cấp xã",
+}
 
 
 class Agency(BaseModel):
     id: str = Field(pattern=AGENCY_ID_PATTERN)
     name: str
     short_name: str | None = None
-    level: str | None = None
+    # Catalogues before levels said "province" for a department; read as such.
+    level: AgencyLevel | None = None
+    parent_id: str | None = Field(None, pattern=AGENCY_ID_PATTERN)
 
 
 class Procedure(BaseModel):
     code: str = Field(min_length=1, max_length=40)
     name: str
-    agency_id: str = Field(pattern=AGENCY_ID_PATTERN)
+    # Who performs it: the agencies named, and every agency of the levels named (a commune-level
+    # procedure is performed by every commune). The catalogue expands `levels` into `agencies`.
+    agencies: list[str] = []
+    levels: list[PerformingLevel] = []
     field: str | None = None
     processing_hours: int = Field(
         ge=0, description="Working hours (8 = one working day, 0 = same day); for calendar-day procedures, days x 24"
@@ -37,6 +54,38 @@ class Procedure(BaseModel):
     legal_basis: str | None = None
     version: str = ""
     effective_from: date | None = None
+    # The internal process (quy trình nội bộ): steps with their share of the time, and whether a
+    # leader must approve before the decision.
+    process: list[ProcessStep] = []
+    requires_approval: bool = False
+    source: str | None = Field(None, description="Where the national code and its rules were checked")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_agency_of_old(cls, data):
+        """Catalogues before many performers named one `agency_id`."""
+        if isinstance(data, dict) and "agency_id" in data:
+            data = dict(data)
+            old = data.pop("agency_id")
+            data["agencies"] = [*data.get("agencies", []), *([old] if old else [])]
+        return data
+
+    @model_validator(mode="after")
+    def _process_fits(self) -> Procedure:
+        if self.process and self.processing_hours and sum(s.hours for s in self.process) > self.processing_hours:
+            raise ValueError(f"{self.code}: the process steps take longer than the procedure's time")
+        return self
+
+    @property
+    def agency_id(self) -> str:  # TODO(many performers): bridge while reception learns to choose
+        return self.agencies[0]
+
+    @property
+    def commune_level(self) -> bool:
+        return "commune" in self.levels
+
+    def performed_by(self, agency_id: str) -> bool:
+        return agency_id in self.agencies
 
     @model_validator(mode="after")
     def _calendar_hours_are_days(self) -> Procedure:
@@ -60,13 +109,29 @@ class Catalogue(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
-        ids = {a.id for a in self.agencies}
+        by_id = {a.id: a for a in self.agencies}
+        if len(by_id) != len(self.agencies):
+            raise ValueError("agency ids repeat")
+        for a in self.agencies:
+            if a.parent_id is not None and a.parent_id not in by_id:
+                raise ValueError(f"agency {a.id}: unknown parent {a.parent_id}")
+            seen, up = {a.id}, a.parent_id
+            while up is not None:
+                if up in seen:
+                    raise ValueError(f"agency {a.id}: its parents form a cycle")
+                seen.add(up)
+                up = by_id[up].parent_id
         codes = [p.code for p in self.procedures]
         if len(codes) != len(set(codes)):
             raise ValueError("procedure codes repeat")
         for p in self.procedures:
-            if p.agency_id not in ids:
-                raise ValueError(f"{p.code}: unknown agency {p.agency_id}")
+            for agency_id in p.agencies:
+                if agency_id not in by_id:
+                    raise ValueError(f"{p.code}: unknown agency {agency_id}")
+            named = set(p.agencies)
+            p.agencies = [*p.agencies, *(a.id for a in self.agencies if a.level in p.levels and a.id not in named)]
+            if not p.agencies:
+                raise ValueError(f"{p.code}: no agency performs it")
         return self
 
 

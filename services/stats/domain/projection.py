@@ -60,8 +60,10 @@ DAILY_METRICS = (
 STOCKS = ("awaiting", "processing_within", "processing_overdue", "paused_within", "paused_overdue")
 _CLOSING = {10: "returned", 7: "withdrawn", 3: "refused", 8: "stopped"}
 SATISFIED_FROM = 4  # a rating of 4 or 5 out of 5 counts as satisfied
-# Recorded by their owners; they move no count (an apology keeps the original due time).
-_NO_STATUS_CHANGE = {EventType.RATED.value, EventType.APOLOGY_ISSUED.value}
+# Recorded by their owners; they move no count (an apology keeps the original due time, an
+# approval only lets the decision come).
+_NO_STATUS_CHANGE = {EventType.RATED.value, EventType.APOLOGY_ISSUED.value, EventType.APPROVED.value}
+_ASSIGNED = EventType.ASSIGNED.value
 # Plain strings: the hot loop compares millions of event types.
 _OVERDUE, _RATED, _ACCEPTED, _RESOLVED = (
     EventType.OVERDUE.value,
@@ -219,6 +221,8 @@ def project(fact: Fact | None, event) -> Change | None:
         daily += [(day, dims, "rated", 1), (day, dims, "rating_points", p.score)]
         if p.score >= SATISFIED_FROM:
             daily.append((day, dims, "rated_satisfied", 1))
+    elif event.type == _ASSIGNED:  # the assignee holds it now (until its decision names who decided)
+        new = fact._replace(last_seq=seq, handler=p.assignee if fact.resolved_at is None else fact.handler)
     elif event.type in _NO_STATUS_CHANGE:
         new = fact._replace(last_seq=seq)
     else:
