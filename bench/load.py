@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from services.intake.domain.catalogue import Agency, Procedure
 from services.intake.domain.codes import format_code
 from services.intake.domain.dossier import deadline_at_acceptance, dimensions
-from services.intake.service.catalogue import DEMO_CATALOGUE, read_catalogue
+from services.intake.domain.placement import Placement
+from services.intake.service.catalogue import SHIPPED_CATALOGUE, read_catalogue
 from services.resolution.domain.case import Case, act, overdue
 from shared.calendar import default_calendar
 from shared.events import (
@@ -53,7 +54,7 @@ class Catalogue:
 
 
 def catalogue() -> Catalogue:
-    cat = read_catalogue(DEMO_CATALOGUE)
+    cat = read_catalogue(SHIPPED_CATALOGUE)
     # Same-day commune papers (certified copies, civil status) dominate a one-stop shop's counter.
     weights = [6.0 if p.processing_hours == 0 else 3.0 if p.processing_hours <= 24 else 1.0 for p in cat.procedures]
     return Catalogue(cat.procedures, weights, cat.version, {a.id: a for a in cat.agencies})
@@ -92,13 +93,14 @@ class _Dossier:
         self.channel: Channel = _pick(rng, CHANNELS)
         self.catalogue_version = cat.version
         applicant_type = _pick(rng, APPLICANT_TYPES)
-        self.dims = dimensions(self.proc, self.channel, applicant_type, cat.agencies[self.proc.agency_id])
+        agency = cat.agencies[rng.choice(self.proc.agencies)]  # one of the communes, for a commune-level one
+        self.dims = dimensions(self.proc, self.channel, applicant_type, Placement(agency, agency), cat.agencies)
         if self.channel is not Channel.ONLINE:  # a clerk receives it while the counter is open
             arrival = calendar.add_working_time(calendar.clock_start(arrival), rng.uniform(0.01, 0.5))
         day = local_day(arrival)
-        key = (self.proc.agency_id, day)
+        key = (agency.id, day)
         code_seqs[key] = code_seqs.get(key, 0) + 1
-        self.code = format_code(self.proc.agency_id, day, code_seqs[key])
+        self.code = format_code(agency.id, day, code_seqs[key])
         self.events: list[tuple[datetime, int, bytes]] = []
         self.at = arrival
         self._live()
@@ -183,7 +185,7 @@ class _Dossier:
         )
         self.case = Case(
             code=self.code,
-            agency_id=self.proc.agency_id,
+            agency_id=self.dims.agency_id,
             procedure_code=self.proc.code,
             channel=self.channel.value,
             status=Status.ACCEPTED,

@@ -28,7 +28,7 @@ from shared.db import migrate
 
 SERVICES = ("intake", "resolution", "stats")
 REPO = Path(__file__).resolve().parents[1]
-DEMO_CATALOGUE = REPO / "services" / "intake" / "data" / "demo_catalogue.json"
+SHIPPED_CATALOGUE = REPO / "services" / "intake" / "data" / "hanoi_catalogue.json"
 
 
 async def write_accounts(urls: dict[str, str], entries: list[tuple[Account, str, bool]]) -> None:
@@ -62,7 +62,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", ascii_text.encode("ascii", "ignore").decode().lower())
 
 
-def demo_accounts(catalogue: Path = DEMO_CATALOGUE) -> list[Account]:
+def demo_accounts(catalogue: Path = SHIPPED_CATALOGUE) -> list[Account]:
     """One clerk, one officer per agency of the demo catalogue, one leader, one monitor."""
     agencies = json.loads(catalogue.read_text(encoding="utf-8"))["agencies"]
     officers = [

@@ -19,12 +19,12 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
+from services.intake.service.catalogue import SHIPPED_CATALOGUE as CATALOGUE
+from services.intake.service.catalogue import read_catalogue
 from shared.calendar import compliance_of, default_calendar
 from shared.local_time import VN
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "services" / "intake" / "data" / "demo_catalogue.json"
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thu", "Ngọc", "Quang", "Thanh", "Xuân"]
 GIVEN = [
@@ -66,8 +66,9 @@ class Dossier:
 class Generator:
     def __init__(self, seed: int, start: date, end: date):
         self.rng, self.cal, self.start, self.end = random.Random(seed), default_calendar(), start, end
-        catalogue = json.loads(CATALOGUE.read_text(encoding="utf-8"))
-        self.procedures = catalogue["procedures"]
+        catalogue = read_catalogue(CATALOGUE)
+        self.procedures = [p.model_dump() for p in catalogue.procedures]
+        self.communes = [a.id for a in catalogue.agencies if a.level == "commune"]
         # Civil status and certification (same-day, commune) are the bulk of a district's dossiers.
         self.weights = [
             6 if p["processing_hours"] == 0 else 3 if p["processing_hours"] <= 40 else 1 for p in self.procedures
@@ -104,19 +105,16 @@ class Generator:
         channel = "online" if rng.random() < online_share else ("post" if rng.random() < 0.08 else "counter")
         received = self._instant(rng.choice(self.days))
         local = received.astimezone(VN).date()
-        self.sequences[(p["agency_id"], local)] += 1
-        code = f"{p['agency_id']}-{local:%y%m%d}-{self.sequences[(p['agency_id'], local)]:04d}"
-        d = Dossier(
-            {
-                "code": code,
-                "procedure_code": p["code"],
-                "channel": channel,
-                "applicant": self._applicant(),
-                "history": [],
-            },
-            channel,
-            p["agency_id"],
-        )
+        agency = receiving = rng.choice(p["agencies"])
+        if "commune" in p["levels"] and channel != "online" and rng.random() < 0.08:
+            receiving = rng.choice(self.communes)  # handed in at another commune's counter
+        self.sequences[(receiving, local)] += 1
+        code = f"{receiving}-{local:%y%m%d}-{self.sequences[(receiving, local)]:04d}"
+        line = {"code": code, "procedure_code": p["code"], "agency_id": agency}
+        if receiving != agency:
+            line["receiving_agency_id"] = receiving
+        line |= {"channel": channel, "applicant": self._applicant(), "history": []}
+        d = Dossier(line, channel, agency)
         history = d.line["history"]
 
         def step(status: int, at: datetime, due: datetime | None, actor: str, reason: str | None = None):

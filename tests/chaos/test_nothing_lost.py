@@ -39,7 +39,14 @@ WORKERS = 12
 SHIFT = int(os.environ.get("DVC_TEST_PORT_SHIFT", "0"))
 PORTS = {"intake": 18151 + SHIFT, "resolution": 18152 + SHIFT, "stats": 18153 + SHIFT}
 OUTAGE_S = 30.0
-PROCEDURES = ["1.013831", "1.001193", "DEMO.DKKD.01", "1.004873", "3.000333"]  # land, civil status, business, …
+# (procedure, the commune that resolves it when every commune performs it): land, civil status, business, …
+PROCEDURES = [
+    ("1.013831", None),
+    ("1.001193", "000.01.01.H26"),
+    ("2.001610", None),
+    ("1.004873", "000.01.02.H26"),
+    ("3.000333", None),
+]
 APPLICANT = {"name": "Lê Văn Chaos", "id_number": "001099000777", "phone": "0911000777"}
 RETRYABLE = (httpx.TransportError,)
 
@@ -102,7 +109,8 @@ class Driver:
             "/api/v1/dossiers",
             headers={"Idempotency-Key": key},
             json={
-                "procedure_code": PROCEDURES[i % len(PROCEDURES)],
+                "procedure_code": PROCEDURES[i % len(PROCEDURES)][0],
+                "agency_id": PROCEDURES[i % len(PROCEDURES)][1],
                 "channel": channel,
                 "applicant": APPLICANT,
                 "documents": ["Tờ khai"],
@@ -148,7 +156,7 @@ class Driver:
                 "/api/v1/dossiers",
                 headers={"Idempotency-Key": str(uuid.uuid4())},
                 json={
-                    "procedure_code": PROCEDURES[0],
+                    "procedure_code": PROCEDURES[0][0],
                     "channel": "counter",
                     "applicant": APPLICANT,
                     "documents": ["Tờ khai"],

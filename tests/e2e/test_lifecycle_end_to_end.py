@@ -105,7 +105,7 @@ def delta(after: dict, before: dict) -> dict:
 def test_all_channels_and_every_status(services, staff):
     clerk, officer = staff.auth("clerk"), staff.auth("officer_land")  # PROCEDURE is the land office's
     agency = httpx.get(f"{services['intake']}/api/v1/procedures", timeout=5).json()
-    agency_id = next(p["agency_id"] for p in agency["procedures"] if p["code"] == PROCEDURE)
+    agency_id = next(p["agencies"][0] for p in agency["procedures"] if p["code"] == PROCEDURE)
     before, before_post = figures(board(services, agency=agency_id)), figures(board(services, channel="post"))
 
     # A: online, through every status from 1 to 10.

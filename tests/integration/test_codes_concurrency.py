@@ -28,12 +28,12 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
     pool = await asyncpg.create_pool(fresh_database, min_size=10, max_size=10)
     for d in (SHARED_MIGRATIONS, INTAKE_MIGRATIONS):
         await migrate(pool, d)
-    assert await catalogue.load(intake_units(pool), catalogue.DEMO_CATALOGUE) > 20
-    assert await catalogue.load(intake_units(pool), catalogue.DEMO_CATALOGUE) == 0, (
+    assert await catalogue.load(intake_units(pool), catalogue.SHIPPED_CATALOGUE) > 20
+    assert await catalogue.load(intake_units(pool), catalogue.SHIPPED_CATALOGUE) == 0, (
         "loading the same catalogue twice adds nothing"
     )
-    demo = catalogue.read_catalogue(catalogue.DEMO_CATALOGUE)
-    procedure = demo.procedures[0]
+    demo = catalogue.read_catalogue(catalogue.SHIPPED_CATALOGUE)
+    procedure = next(p for p in demo.procedures if len(p.agencies) == 1)  # no agency to choose
     applicant = Applicant(name="Lê Văn Cường", id_number="001099000111")
 
     procedures = catalogue.CurrentProcedures()
@@ -50,7 +50,7 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
         return row.code
 
     codes = await asyncio.gather(*(one(i) for i in range(60)))
-    prefix = f"{procedure.agency_id}-260302-"
+    prefix = f"{procedure.agencies[0]}-260302-"
     assert sorted(codes) == [f"{prefix}{n:04d}" for n in range(1, 61)]
     # one first event per dossier in the outbox, none lost, each naming its own dossier
     queued = await pool.fetch("SELECT key, payload FROM outbox ORDER BY id")
@@ -70,5 +70,5 @@ async def test_sixty_concurrent_receptions_get_codes_one_to_sixty(fresh_database
         handed=HandedIn(procedure.code, Channel.ONLINE, applicant, []),
         staff=None,
     )
-    assert row.code == format_code(procedure.agency_id, date(2026, 3, 2), 10_000) == f"{prefix}10000"
+    assert row.code == format_code(procedure.agencies[0], date(2026, 3, 2), 10_000) == f"{prefix}10000"
     await pool.close()

@@ -57,7 +57,7 @@ async def databases(endpoints):
             pools.append(pool)
             for d in (SHARED_MIGRATIONS, SERVICES / service / "migrations"):
                 await migrate(pool, d)
-        await catalogue.load(intake_units(pools[0]), catalogue.DEMO_CATALOGUE)
+        await catalogue.load(intake_units(pools[0]), catalogue.SHIPPED_CATALOGUE)
         yield pools
     finally:
         for pool in pools:

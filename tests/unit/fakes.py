@@ -90,7 +90,7 @@ class MemoryIntakeRepository:
 
     async def load_catalogue(self, catalogue: Catalogue) -> int:
         for a in catalogue.agencies:
-            self.s.agencies[a.id] = {"id": a.id, "name": a.name, "short_name": a.short_name, "level": a.level}
+            self.s.agencies[a.id] = a.model_dump()
         new = 0
         for p in catalogue.procedures:
             key = (p.code, catalogue.version)
@@ -112,7 +112,12 @@ class MemoryIntakeRepository:
         return self._in_force(day).get(code)
 
     async def current_procedures(self, day: date, agency_id: str | None = None) -> list[Procedure]:
-        return [p for _, p in sorted(self._in_force(day).items()) if agency_id in (None, p.agency_id)]
+        under = {i for i, a in self.s.agencies.items() if a["parent_id"] == agency_id}
+        return [
+            p
+            for _, p in sorted(self._in_force(day).items())
+            if agency_id is None or agency_id in p.agencies or under & set(p.agencies)
+        ]
 
     async def procedure_version(self, code: str, version: str) -> Procedure:
         return self.s.procedures[(code, version)]
@@ -130,12 +135,12 @@ class MemoryIntakeRepository:
     async def agencies_by_id(self, ids: list[str]) -> dict[str, Agency]:
         return {i: Agency.model_validate(self.s.agencies[i]) for i in ids if i in self.s.agencies}
 
-    async def agencies(self) -> list[dict]:
-        return [self.s.agencies[i] for i in sorted(self.s.agencies)]
+    async def agencies(self) -> list[Agency]:
+        return [Agency.model_validate(self.s.agencies[i]) for i in sorted(self.s.agencies)]
 
     async def receive_numbered(self, new: NewDossier, day: date, prefix: str, topic: str, event: Event) -> Dossier:
-        number = self.s.sequences.get((new.agency_id, day), 0) + 1
-        self.s.sequences[(new.agency_id, day)] = number
+        number = self.s.sequences.get((new.numbering_agency, day), 0) + 1
+        self.s.sequences[(new.numbering_agency, day)] = number
         code = f"{prefix}{number:0{SEQ_DIGITS}d}"
         dossier = Dossier(code=code, **new.__dict__, refusal_reason=None, updated_at=new.submitted_at)
         self.s.dossiers[code] = dossier
@@ -181,7 +186,7 @@ class MemoryIntakeRepository:
             d
             for d in self.s.dossiers.values()
             if status in (None, d.tracked_status if d.tracked_status is not None else d.status)
-            and agency_id in (None, d.agency_id)
+            and agency_id in (None, d.agency_id, d.receiving_agency_id)
         ]
         return sorted(found, key=lambda d: (d.submitted_at, d.code), reverse=True)[offset : offset + limit]
 

@@ -121,10 +121,10 @@ def test_account_rules():
 
 
 def test_demo_accounts_cover_every_agency_of_the_demo_catalogue():
-    from services.intake.service.catalogue import DEMO_CATALOGUE, read_catalogue
+    from services.intake.service.catalogue import SHIPPED_CATALOGUE, read_catalogue
 
     demo = demo_accounts()
-    agencies = {a.id for a in read_catalogue(DEMO_CATALOGUE).agencies}
+    agencies = {a.id for a in read_catalogue(SHIPPED_CATALOGUE).agencies}
     officers = [a for a in demo if a.role is Role.OFFICER]
     assert {a.agency_id for a in officers} == agencies and len(officers) == len(agencies)
     assert sorted(a.role.value for a in demo if a.role is not Role.OFFICER) == ["clerk", "leader", "monitor"]

@@ -31,7 +31,7 @@ CAL = default_calendar()
 async def intake():
     store = Store()
     units = memory_units(store, MemoryIntakeRepository)
-    await catalogue.load(units, catalogue.DEMO_CATALOGUE)
+    await catalogue.load(units, catalogue.SHIPPED_CATALOGUE)
     return store, units
 
 

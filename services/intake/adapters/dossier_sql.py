@@ -42,6 +42,7 @@ def _dossier(row) -> Dossier:
         tracked_seq=row["tracked_seq"],
         tracked_due_at=row["tracked_due_at"],
         import_source=row["import_source"],
+        receiving_agency_id=row["receiving_agency_id"],
         rating=row["rating"],
         rated_at=row["rated_at"],
         new_appointment_at=row["new_appointment_at"],
@@ -51,7 +52,7 @@ def _dossier(row) -> Dossier:
 
 _NEW_COLUMNS = (
     "agency_id, procedure_code, procedure_version, channel, status, applicant, documents, "
-    "received_by, submitted_at, accepted_at, due_at, rule_version, last_seq"
+    "received_by, submitted_at, accepted_at, due_at, rule_version, last_seq, receiving_agency_id"
 )
 
 # An imported dossier is stored whole: (column, SQL type, how a Dossier gives it).
@@ -74,6 +75,7 @@ _IMPORTED = (
     ("last_seq", "int", lambda d: d.last_seq),
     ("updated_at", "timestamptz", lambda d: d.updated_at),
     ("import_source", "text", lambda d: d.import_source),
+    ("receiving_agency_id", "text", lambda d: d.receiving_agency_id),
     ("rating", "smallint", lambda d: d.rating),
     ("rated_at", "timestamptz", lambda d: d.rated_at),
 )
@@ -95,13 +97,13 @@ class DossierSql:
         """
         row = await self.conn.fetchrow(
             f"""WITH number AS (
-                    INSERT INTO code_sequences(agency_id, local_day, last_seq) VALUES ($1, $14, 1)
+                    INSERT INTO code_sequences(agency_id, local_day, last_seq) VALUES ($20, $14, 1)
                     ON CONFLICT (agency_id, local_day) DO UPDATE SET last_seq = code_sequences.last_seq + 1
                     RETURNING last_seq),
                 dossier AS (
                     INSERT INTO dossiers(code, {_NEW_COLUMNS}, updated_at)
                     SELECT $15 || lpad(last_seq::text, greatest($16, length(last_seq::text)), '0'),
-                           $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$9 FROM number
+                           $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$19,$9 FROM number
                     RETURNING *),
                 queued AS (
                     INSERT INTO outbox(topic, key, payload)
@@ -127,6 +129,8 @@ class DossierSql:
             SEQ_DIGITS,
             topic,
             event.model_dump_json(),
+            new.receiving_agency_id,
+            new.numbering_agency,
         )
         return _dossier(row)
 
@@ -175,7 +179,7 @@ class DossierSql:
         rows = await self.conn.fetch(
             """SELECT * FROM dossiers
                WHERE ($1::smallint IS NULL OR COALESCE(tracked_status, status) = $1)
-                 AND ($2::text IS NULL OR agency_id = $2)
+                 AND ($2::text IS NULL OR agency_id = $2 OR receiving_agency_id = $2)
                ORDER BY submitted_at DESC, code DESC LIMIT $3 OFFSET $4""",
             status,
             agency_id,

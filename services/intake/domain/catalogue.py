@@ -77,10 +77,6 @@ class Procedure(BaseModel):
         return self
 
     @property
-    def agency_id(self) -> str:  # TODO(many performers): bridge while reception learns to choose
-        return self.agencies[0]
-
-    @property
     def commune_level(self) -> bool:
         return "commune" in self.levels
 

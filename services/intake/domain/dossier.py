@@ -9,8 +9,9 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field, field_validator
 
-from services.intake.domain.catalogue import Agency
-from shared.events import Channel, Deadline, Dimensions
+from services.intake.domain.catalogue import Agency, Procedure
+from services.intake.domain.placement import Placement
+from shared.events import AcceptedPayload, Channel, Deadline, Dimensions
 from shared.lifecycle import Status
 
 
@@ -45,6 +46,7 @@ class HandedIn:
     channel: Channel
     applicant: Applicant
     documents: list[str]
+    agency_id: str | None = None  # the competent agency asked for; None: the clerk's own or the only one
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +66,12 @@ class NewDossier:
     due_at: datetime | None = None
     rule_version: str | None = None
     last_seq: int = 1
+    receiving_agency_id: str | None = None  # None: the competent agency received it itself
+
+    @property
+    def numbering_agency(self) -> str:
+        """Whose code prefix and day numbers the dossier takes: the receiving agency's."""
+        return self.receiving_agency_id or self.agency_id
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,20 +160,35 @@ def reception_for(channel: Channel) -> Reception:
     return Reception(Status.ACCEPTED, accepted=True)
 
 
-def dimensions(procedure, channel: Channel, applicant_type: int, agency: Agency | None) -> Dimensions:
-    """What a dossier's events carry for counting: agency, procedure, channel, and what reports
-    group and judge them by (names, the agency's level, the procedure's field and online level)."""
+def dimensions(
+    procedure: Procedure, channel: Channel, applicant_type: int, placement: Placement, agencies: dict[str, Agency]
+) -> Dimensions:
+    """What a dossier's events carry for counting: the competent agency, procedure, channel, and
+    what reports group and judge them by (names, the agency's level and parent, the receiving
+    agency when another one took the papers in, the procedure's field and online level)."""
+    agency, receiving = placement.competent, placement.receiving if placement.on_behalf else None
+    parent = agencies.get(agency.parent_id) if agency.parent_id else None
     return Dimensions(
-        agency_id=procedure.agency_id,
+        agency_id=agency.id,
         procedure_code=procedure.code,
         channel=channel,
         applicant_type=applicant_type,
         procedure_name=procedure.name,
-        agency_name=agency.name if agency else None,
-        agency_level=agency.level if agency else None,
+        agency_name=agency.name,
+        agency_level=agency.level,
+        agency_parent_id=parent.id if parent else None,
+        agency_parent_name=parent.name if parent else None,
+        receiving_agency_id=receiving.id if receiving else None,
+        receiving_agency_name=receiving.name if receiving else None,
         field=procedure.field,
         online_level=procedure.online_level,
     )
+
+
+def accepted_payload(procedure: Procedure, **fields) -> AcceptedPayload:
+    """The accepted event, with the process and approval rule resolution will follow."""
+    fields.setdefault("to_status", Status.ACCEPTED)
+    return AcceptedPayload(**fields, process=procedure.process, requires_approval=procedure.requires_approval)
 
 
 def deadline_at_acceptance(procedure, channel: Channel, accepted_at: datetime, calendar) -> Deadline:

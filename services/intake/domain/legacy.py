@@ -38,6 +38,10 @@ class LegacyDossier(BaseModel):
     # Letters, digits, '.', '_', '-': the code is a URL segment for tracking and a Kafka key.
     code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     procedure_code: str = Field(min_length=1, max_length=40)
+    # Where it was resolved and, when another commune took it in, where it was received; needed
+    # only for a procedure several agencies perform (the catalogue's only performer otherwise).
+    agency_id: str | None = Field(None, max_length=40)
+    receiving_agency_id: str | None = Field(None, max_length=40)
     channel: Channel
     applicant: Applicant
     documents: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(default_factory=list, max_length=50)

@@ -58,7 +58,9 @@ READERS = (Role.CLERK, Role.OFFICER, Role.LEADER)  # see dossiers with the appli
 async def list_procedures(request: Request, agency: str | None = Query(None, max_length=40)) -> CatalogueOut:
     rt = runtime_of(request)
     agencies, procedures = await dossiers.catalogue_in_force(rt.units, local_day(rt.clock()), agency)
-    return CatalogueOut(agencies=[AgencyOut(**a) for a in agencies], procedures=procedures)
+    return CatalogueOut(
+        agencies=[AgencyOut.model_validate(a, from_attributes=True) for a in agencies], procedures=procedures
+    )
 
 
 @router.post(

@@ -40,7 +40,7 @@ def create_runtime(settings: IntakeSettings | None = None) -> IntakeRuntime:
     )
 
     async def load_catalogue() -> None:
-        await catalogue.load(rt.units, rt.settings.catalogue_file or catalogue.DEMO_CATALOGUE)
+        await catalogue.load(rt.units, rt.settings.catalogue_file or catalogue.SHIPPED_CATALOGUE)
 
     rt.on_started.append(load_catalogue)
     rt.document_publication(

@@ -20,9 +20,15 @@ class DossierIn(BaseModel):
     applicant: Applicant
     documents: list[ShortText] = Field(default_factory=list, max_length=50)
     # The receiving clerk is the signed-in account; a `received_by` field sent by older clients is ignored.
+    agency_id: str | None = Field(
+        None,
+        max_length=40,
+        description="The competent agency, for a procedure several agencies perform (a commune receiving for "
+        "another commune); default: the clerk's own agency when it performs it, else the only one that does",
+    )
 
     def handed_in(self) -> HandedIn:
-        return HandedIn(self.procedure_code, self.channel, self.applicant, self.documents)
+        return HandedIn(self.procedure_code, self.channel, self.applicant, self.documents, self.agency_id)
 
 
 class DecisionIn(BaseModel):
@@ -54,7 +60,8 @@ class DossierOut(BaseModel):
     status: int
     status_name: str
     channel: Channel
-    agency_id: str
+    agency_id: str = Field(description="The competent agency, which resolves it")
+    receiving_agency_id: str | None = Field(description="The agency that received it on the competent one's behalf")
     procedure_code: str
     procedure_version: str
     applicant_name: str
@@ -79,6 +86,7 @@ def dossier_out(d: Dossier) -> DossierOut:
         status_name=STATUS_NAMES_VI[status],
         channel=d.channel,
         agency_id=d.agency_id,
+        receiving_agency_id=d.receiving_agency_id,
         procedure_code=d.procedure_code,
         procedure_version=d.procedure_version,
         applicant_name=d.applicant.name,
@@ -100,7 +108,8 @@ class AgencyOut(BaseModel):
     id: str
     name: str
     short_name: str | None
-    level: str | None
+    level: str | None = Field(description="province, department, branch or commune")
+    parent_id: str | None = Field(None, description="The agency one level up")
 
 
 class CatalogueOut(BaseModel):

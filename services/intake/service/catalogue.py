@@ -12,7 +12,7 @@ from services.intake.adapters.repository import IntakeRepository
 from services.intake.domain.catalogue import Agency, Catalogue, Procedure
 from shared.uow import Units
 
-DEMO_CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "demo_catalogue.json"
+SHIPPED_CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "hanoi_catalogue.json"
 
 
 def read_catalogue(path: Path) -> Catalogue:
@@ -27,25 +27,33 @@ async def load(units: Units[IntakeRepository], path: Path) -> int:
 
 
 class CurrentProcedures:
-    """The procedure in force on a day, with its agency, read through a short cache:
-    every reception needs it, and it changes only when a catalogue version is loaded (at an
+    """The procedure in force on a day, and the agencies, read through a short cache: every
+    reception needs them, and they change only when a catalogue version is loaded (at an
     instance's start; another instance sees a new version within `ttl_s`)."""
 
     MAX_ENTRIES = 10_000  # codes x days; unknown codes are never cached, so this is a safety net
 
     def __init__(self, ttl_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
         self.ttl_s, self.clock = ttl_s, clock
-        self._entries: dict[tuple[str, date], tuple[float, Procedure, Agency | None]] = {}
+        self._entries: dict[tuple[str, date], tuple[float, Procedure]] = {}
+        self._agencies: tuple[float, dict[str, Agency]] = (0.0, {})
 
-    async def get(self, repo: IntakeRepository, code: str, day: date) -> tuple[Procedure, Agency | None] | None:
+    async def get(self, repo: IntakeRepository, code: str, day: date) -> Procedure | None:
         entry = self._entries.get((code, day))
         if entry is not None and entry[0] > self.clock():
-            return entry[1], entry[2]
+            return entry[1]
         procedure = await repo.current_procedure(code, day)
         if procedure is None:
             return None
-        agency = await repo.agency(procedure.agency_id)
         if len(self._entries) >= self.MAX_ENTRIES:
             self._entries.clear()
-        self._entries[(code, day)] = (self.clock() + self.ttl_s, procedure, agency)
-        return procedure, agency
+        self._entries[(code, day)] = (self.clock() + self.ttl_s, procedure)
+        return procedure
+
+    async def agencies(self, repo: IntakeRepository) -> dict[str, Agency]:
+        """Every agency by id (a province has a few hundred)."""
+        expires, by_id = self._agencies
+        if expires <= self.clock():
+            by_id = {a.id: a for a in await repo.agencies()}
+            self._agencies = (self.clock() + self.ttl_s, by_id)
+        return by_id

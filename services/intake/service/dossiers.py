@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from services.intake.adapters.repository import IntakeRepository
-from services.intake.domain.catalogue import Procedure
+from services.intake.domain.catalogue import Agency, Procedure
 from services.intake.domain.dossier import (
     Dossier,
     HistoryEntry,
@@ -30,7 +30,7 @@ async def reread(repo: IntakeRepository, code: str) -> Dossier:
     return dossier
 
 
-async def catalogue_in_force(units: IntakeUnits, day: date, agency: str | None) -> tuple[list[dict], list[Procedure]]:
+async def catalogue_in_force(units: IntakeUnits, day: date, agency: str | None) -> tuple[list[Agency], list[Procedure]]:
     """The agencies, and the procedures in force on `day` (of one agency, if given)."""
     async with units() as uow:
         return await uow.repo.agencies(), await uow.repo.current_procedures(day, agency)
@@ -51,8 +51,16 @@ async def get_visible(units: IntakeUnits, code: str, account: Account) -> Dossie
         dossier = await uow.repo.get_dossier(code)
     if dossier is None:
         raise not_found(code)
-    account.ensure_agency(dossier.agency_id, code)
+    ensure_sees(account, dossier)
     return dossier
+
+
+def ensure_sees(account: Account, dossier: Dossier) -> None:
+    """The competent agency's staff see a dossier, and so does the clerk's agency that received it
+    on its behalf (to print the slip and answer the citizen); Forbidden for others."""
+    if dossier.receiving_agency_id is not None and account.sees(dossier.receiving_agency_id):
+        return
+    account.ensure_agency(dossier.agency_id, dossier.code)
 
 
 async def history_visible(units: IntakeUnits, code: str, account: Account) -> list[HistoryEntry]:
@@ -62,9 +70,12 @@ async def history_visible(units: IntakeUnits, code: str, account: Account) -> li
 
 
 async def for_slip(units: IntakeUnits, code: str, account: Account) -> tuple[Dossier, Procedure, str]:
-    """What forms 01 and 03 print: the dossier, its procedure as received, the agency's name."""
+    """What forms 01 and 03 print: the dossier, its procedure as received, and the name of the agency
+    that received it (with the competent one's when it received on that one's behalf)."""
     dossier = await get_visible(units, code, account)
     async with units() as uow:
         procedure = await uow.repo.procedure_version(dossier.procedure_code, dossier.procedure_version)
-        agency = await uow.repo.agency(dossier.agency_id)
-    return dossier, procedure, agency.name if agency else dossier.agency_id
+        ids = [dossier.agency_id, *([dossier.receiving_agency_id] if dossier.receiving_agency_id else [])]
+        agencies = await uow.repo.agencies_by_id(ids)
+    names = [agencies[i].name if i in agencies else i for i in ids]
+    return dossier, procedure, names[0] if len(names) == 1 else f"{names[1]} (tiếp nhận thay {names[0]})"

@@ -14,10 +14,11 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from services.intake.domain.catalogue import Agency, Procedure, version_on
+from services.intake.domain.catalogue import Procedure, version_on
 from services.intake.domain.dossier import (
     Dossier,
     HistoryEntry,
+    accepted_payload,
     deadline_at_acceptance,
     dimensions,
 )
@@ -28,11 +29,13 @@ from services.intake.domain.legacy import (
     parse_line,
     plan,
 )
+from services.intake.domain.placement import Placement, place
 from services.intake.service.dossiers import PRODUCER, IntakeUnits
+from shared.errors import Forbidden, InvalidRequest
 from shared.events import (
     LIFECYCLE_TOPIC,
-    AcceptedPayload,
     ClosedPayload,
+    Dimensions,
     Event,
     ImportedHistory,
     PausedPayload,
@@ -98,7 +101,8 @@ async def _import_chunk(
     """One transaction: the dossiers, intake's history rows and its events, with their historical times."""
     repo = uow.repo
     versions = await repo.procedure_versions(sorted({p.dossier.procedure_code for _, p in plans.values()}))
-    ready: list[tuple[Plan, Procedure]] = []
+    agencies = {a.id: a for a in await repo.agencies()}
+    ready: list[tuple[Plan, Procedure, Placement]] = []
     for line, p in plans.values():
         procedure = version_on(versions.get(p.dossier.procedure_code, []), local_day(p.received_at))
         if procedure is None:
@@ -110,17 +114,24 @@ async def _import_chunk(
                     f"Procedure {p.dossier.procedure_code} is not in the catalogue",
                 ),
             )
-        else:
-            ready.append((p, procedure))
+            continue
+        try:
+            placement = place(procedure, p.dossier.agency_id, p.dossier.receiving_agency_id, agencies)
+        except (InvalidRequest, Forbidden) as exc:
+            report.error(line, LineError("bad_agency", exc.vi, exc.en))
+            continue
+        ready.append((p, procedure, placement))
     ready.sort(key=lambda r: r[0].dossier.code)  # one insert order for every writer
     floors: dict[tuple[str, object], int] = {}
-    for p, _ in ready:
+    for p, _, _ in ready:
         if found := our_code_sequence(p.dossier.code):
             floors[found[:2]] = max(floors.get(found[:2], 0), found[2])
     # Sequences before dossiers: the order a live reception takes its locks in.
     await repo.raise_sequences([(a, d, s) for (a, d), s in floors.items()])
-    agencies = await repo.agencies_by_id(sorted({proc.agency_id for _, proc in ready}))
-    built = [_build(p, proc, calendar, source, agencies.get(proc.agency_id)) for p, proc in ready]
+    built = [
+        _build(p, proc, calendar, source, dimensions(proc, p.dossier.channel, p.dossier.applicant.type, at, agencies))
+        for p, proc, at in ready
+    ]
     inserted = await repo.insert_imported([dossier for dossier, _, _ in built])
     history: list[HistoryEntry] = []
     events: list = []
@@ -135,11 +146,10 @@ async def _import_chunk(
 
 
 def _build(
-    p: Plan, procedure: Procedure, calendar, source: str, agency: Agency | None
+    p: Plan, procedure: Procedure, calendar, source: str, dims: Dimensions
 ) -> tuple[Dossier, list[HistoryEntry], list[Event]]:
     """The dossier, intake's history entries and intake's events for one planned dossier."""
     d = p.dossier
-    dims = dimensions(procedure, d.channel, d.applicant.type, agency)
     deadline = deadline_at_acceptance(procedure, d.channel, p.accepted_at, calendar) if p.accepted_at else None
     correlation = f"import:{uuid.uuid4()}"
     history: list[HistoryEntry] = []
@@ -155,7 +165,8 @@ def _build(
         if step.to_status == Status.SUBMITTED:
             payload = SubmittedPayload(**base, dimensions=dims)
         elif step.to_status == Status.ACCEPTED:
-            payload = AcceptedPayload(
+            payload = accepted_payload(
+                procedure,
                 **base,
                 dimensions=dims,
                 accepted_at=step.at,
@@ -184,7 +195,8 @@ def _build(
         )
     dossier = Dossier(
         code=d.code,
-        agency_id=procedure.agency_id,
+        agency_id=dims.agency_id,
+        receiving_agency_id=dims.receiving_agency_id,
         procedure_code=procedure.code,
         procedure_version=procedure.version,
         channel=d.channel,

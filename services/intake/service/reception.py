@@ -15,12 +15,14 @@ from services.intake.domain.dossier import (
     Dossier,
     HandedIn,
     NewDossier,
+    accepted_payload,
     deadline_at_acceptance,
     dimensions,
     reception_for,
 )
+from services.intake.domain.placement import Placement, place
 from services.intake.service.catalogue import CurrentProcedures
-from services.intake.service.dossiers import PRODUCER, IntakeUnits, not_found, reread
+from services.intake.service.dossiers import PRODUCER, IntakeUnits, ensure_sees, not_found, reread
 from services.intake.service.idempotent import Once
 from shared.auth import Account
 from shared.errors import InvalidRequest
@@ -67,24 +69,33 @@ async def receive(
 
 async def in_force(
     repo: IntakeRepository, procedures: CurrentProcedures, handed: HandedIn, day: date, staff: Account | None
-) -> tuple[Procedure, Dimensions]:
-    """The procedure a reception is for, and the event dimensions it gives; InvalidRequest when
-    the catalogue has no such procedure, Forbidden when a commune clerk receives for another agency."""
-    current = await procedures.get(repo, handed.procedure_code, day)
-    if current is None:
+) -> tuple[Procedure, Placement, Dimensions]:
+    """The procedure a reception is for, where it goes, and the event dimensions it gives;
+    InvalidRequest when the catalogue has no such procedure or agency, Forbidden when the
+    clerk's agency may not receive for the competent one (see domain/placement.py)."""
+    procedure = await procedures.get(repo, handed.procedure_code, day)
+    if procedure is None:
         raise InvalidRequest(
             f"Thủ tục {handed.procedure_code} không có trong danh mục",
             f"Procedure {handed.procedure_code} is not in the catalogue",
             field="procedure_code",
         )
-    procedure, agency = current
-    if staff:  # a commune desk's clerk receives only for the commune
-        staff.ensure_agency(procedure.agency_id)
-    return procedure, dimensions(procedure, handed.channel, handed.applicant.type, agency)
+    agencies = await procedures.agencies(repo)
+    placement = place(procedure, handed.agency_id, staff.agency_id if staff else None, agencies)
+    return procedure, placement, dimensions(procedure, handed.channel, handed.applicant.type, placement, agencies)
+
+
+async def dimensions_received(repo: IntakeRepository, procedure: Procedure, dossier: Dossier) -> Dimensions:
+    """The dimensions of a dossier already received, from where it was placed then."""
+    agencies = {a.id: a for a in await repo.agencies()}
+    receiving = agencies[dossier.receiving_agency_id or dossier.agency_id]
+    placement = Placement(agencies[dossier.agency_id], receiving)
+    return dimensions(procedure, dossier.channel, dossier.applicant.type, placement, agencies)
 
 
 def _new_dossier(
     procedure: Procedure,
+    placement: Placement,
     handed: HandedIn,
     status: Status,
     received_by: str | None,
@@ -92,7 +103,8 @@ def _new_dossier(
     deadline: Deadline | None = None,
 ) -> NewDossier:
     return NewDossier(
-        agency_id=procedure.agency_id,
+        agency_id=placement.competent.id,
+        receiving_agency_id=placement.receiving.id if placement.on_behalf else None,
         procedure_code=procedure.code,
         procedure_version=procedure.version,
         channel=handed.channel,
@@ -121,7 +133,7 @@ async def number_and_store(
         correlation_id=correlation_id,
         payload=payload,
     )
-    return await uow.repo.receive_numbered(new, day, code_prefix(new.agency_id, day), LIFECYCLE_TOPIC, event)
+    return await uow.repo.receive_numbered(new, day, code_prefix(new.numbering_agency, day), LIFECYCLE_TOPIC, event)
 
 
 async def _store_received(
@@ -133,16 +145,14 @@ async def _store_received(
     staff: Account | None,
 ) -> Dossier:
     day = local_day(now)
-    procedure, dims = await in_force(uow.repo, procedures, handed, day, staff)
+    procedure, placement, dims = await in_force(uow.repo, procedures, handed, day, staff)
     received_by = staff.username if staff else None
     reception = reception_for(handed.channel)
     deadline = deadline_at_acceptance(procedure, handed.channel, now, calendar) if reception.accepted else None
     actor = received_by or ("citizen" if handed.channel is Channel.ONLINE else "clerk")
-    new = _new_dossier(procedure, handed, reception.status, received_by, now, deadline)
+    new = _new_dossier(procedure, placement, handed, reception.status, received_by, now, deadline)
     if deadline:
-        accepted = AcceptedPayload(
-            to_status=Status.ACCEPTED, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline
-        )
+        accepted = accepted_payload(procedure, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline)
         return await number_and_store(uow, new, day, EventType.ACCEPTED, accepted, str(uuid.uuid4()))
     submitted = SubmittedPayload(to_status=Status.SUBMITTED, actor=actor, dimensions=dims)
     return await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, str(uuid.uuid4()))
@@ -156,8 +166,8 @@ async def refuse_at_counter(
     day = local_day(now)
     correlation = str(uuid.uuid4())
     async with units() as uow, uow.transaction():
-        procedure, dims = await in_force(uow.repo, procedures, handed, day, staff)
-        new = _new_dossier(procedure, handed, Status.SUBMITTED, staff.username, now)
+        procedure, placement, dims = await in_force(uow.repo, procedures, handed, day, staff)
+        new = _new_dossier(procedure, placement, handed, Status.SUBMITTED, staff.username, now)
         submitted = SubmittedPayload(to_status=Status.SUBMITTED, actor=staff.username, dimensions=dims)
         dossier = await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, correlation)
         await uow.repo.record_transition(dossier.code, status=Status.REFUSED, seq=2, at=now, refusal_reason=reason)
@@ -189,21 +199,19 @@ async def decide(
         dossier = await uow.repo.lock_dossier(code)
         if dossier is None:
             raise not_found(code)
-        staff.ensure_agency(dossier.agency_id, code)
+        ensure_sees(staff, dossier)
         current = dossier.status
         to = target_status(action, current, accepted_before=dossier.accepted_at is not None, among=INTAKE_ACTIONS)
         # The catalogue version it was received under, so its rules never shift.
         procedure = await uow.repo.procedure_version(dossier.procedure_code, dossier.procedure_version)
-        dims = dimensions(
-            procedure, dossier.channel, dossier.applicant.type, await uow.repo.agency(procedure.agency_id)
-        )
+        dims = await dimensions_received(uow.repo, procedure, dossier)
         seq = dossier.last_seq + 1
         payload: AcceptedPayload | RefusedPayload
         if to is Status.ACCEPTED:
             deadline = deadline_at_acceptance(procedure, dossier.channel, now, calendar)
-            payload = AcceptedPayload(
+            payload = accepted_payload(
+                procedure,
                 from_status=int(current),
-                to_status=Status.ACCEPTED,
                 actor=by,
                 reason=reason,
                 dimensions=dims,

@@ -79,7 +79,7 @@ CREATE TABLE IF NOT EXISTS dimension_names (
 CREATE TABLE IF NOT EXISTS dimension_attributes (
     kind   text NOT NULL CHECK (kind IN ('agency', 'procedure')),
     id     text NOT NULL,
-    name   text NOT NULL CHECK (name IN ('level', 'field', 'online_level')),
+    name   text NOT NULL,
     value  text NOT NULL,
     PRIMARY KEY (kind, id, name)
 );
@@ -101,3 +101,13 @@ CREATE SEQUENCE IF NOT EXISTS fact_writes;
 ALTER TABLE facts ADD COLUMN IF NOT EXISTS written bigint NOT NULL DEFAULT nextval('fact_writes');
 CREATE INDEX IF NOT EXISTS facts_written ON facts (written);
 CREATE INDEX IF NOT EXISTS facts_procedure ON facts (procedure_code);
+-- An agency's parent (for roll-ups) joined the attributes: the code names what it keeps.
+ALTER TABLE dimension_attributes DROP CONSTRAINT IF EXISTS dimension_attributes_name_check;
+-- A dossier handed in at another agency than the one that resolves it (a commune receiving for
+-- another): counted where it is resolved, the receiving place recorded here.
+CREATE TABLE IF NOT EXISTS received_on_behalf (
+    code                text PRIMARY KEY,
+    receiving_agency_id text NOT NULL,
+    agency_id           text NOT NULL,
+    received_at         timestamptz NOT NULL
+);

@@ -9,7 +9,7 @@ from typing import Any
 
 from services.stats.adapters.generations import PARTITION_LOCK
 from services.stats.domain.projection import Fact
-from shared.sql import columns, unnest_arrays
+from shared.sql import columns, unnest_arrays, unnest_insert
 
 _FACT_COLS = Fact._fields  # one column per field, in order: rows map to facts without names
 _FACT_TYPES = (  # of those columns, in the same order, then of the bucket
@@ -80,6 +80,17 @@ async def save_attributes(conn, attributes: dict[tuple[str, str, str], str]) -> 
                ON CONFLICT (kind, id, name) DO UPDATE SET value = EXCLUDED.value WHERE d.value <> EXCLUDED.value""",
             *columns(rows),
         )
+
+
+async def save_received_on_behalf(conn, rows: list[tuple[str, str, str, datetime]]) -> None:
+    """(code, receiving agency, competent agency, received at) of dossiers another agency took in."""
+    await unnest_insert(
+        conn,
+        "received_on_behalf(code, receiving_agency_id, agency_id, received_at)",
+        ("text", "text", "text", "timestamptz"),
+        sorted(rows),
+        on_conflict="ON CONFLICT (code) DO NOTHING",
+    )
 
 
 async def save_names(conn, names: dict[tuple[str, str], str]) -> None:

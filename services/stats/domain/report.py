@@ -58,9 +58,12 @@ BLOCKS = {
 }
 GROUP_BY = ("agency", "procedure", "channel", "field", "level")
 # Groupings in sections with subtotals, as the form's rows are: (what each row is, the attribute
-# the sections are made of). By field: procedures in their field; by level: agencies in their level.
+# the sections are made of). By field: procedures in their field; by level: agencies in their level,
+# a branch rolled up into the department above it (roll_up).
 SECTIONED = {"field": ("procedure", "field"), "level": ("agency", "level")}
 LEVEL_NAMES_VI = {"province": "Cấp tỉnh (sở, ban, ngành)", "district": "Cấp huyện", "commune": "Cấp xã"}
+# An agency's level -> its section of the form: departments and their branches are the province's rows.
+SECTION_OF_LEVEL = {"department": "province", "branch": "province"}
 UNSORTED_VI = "Chưa phân loại"  # rows whose events did not carry the attribute
 CHANNEL_NAMES_VI = {"counter": "Trực tiếp", "online": "Trực tuyến", "post": "Dịch vụ bưu chính"}
 IN_PROCESSING = ("processing_within", "processing_overdue", "paused_within", "paused_overdue")
@@ -164,9 +167,45 @@ def sections(group_by: str, rows: list[dict], attribute: dict[str, str]) -> list
     by: dict[str | None, list[dict]] = {}
     for row in rows:
         by.setdefault(attribute.get(row["key"]), []).append(row)
-    order = list(LEVEL_NAMES_VI) if group_by == "level" else []
-    keys = sorted(by, key=lambda v: (v is None, order.index(v) if v in order else len(order), vi_sort_key(v or "")))
+    keys = sorted(by, key=lambda v: (v is None, section_rank(v) if group_by == "level" else 0, vi_sort_key(v or "")))
     return [{"key": v, "name": section_name(group_by, v), "rows": by[v], "subtotal": total_row(by[v])} for v in keys]
+
+
+def units(agencies, levels: dict[str, str], parents: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The row each agency is counted in as the province's form lays them out (a branch in the
+    department above it, others in their own), and each row's section (province or commune; a
+    level from before levels keeps its own)."""
+    unit_of = {a: parents[a] if levels.get(a) == "branch" and a in parents else a for a in agencies}
+    section: dict[str, str] = {}
+    for agency, unit in unit_of.items():  # a department seen only through its branches is the province's
+        level = levels.get(unit) or levels.get(agency, "")
+        if level:
+            section[unit] = SECTION_OF_LEVEL.get(level, level)
+    return unit_of, section
+
+
+def section_rank(section: str | None) -> int:
+    order = list(LEVEL_NAMES_VI)
+    return order.index(section) if section in order else len(order)
+
+
+def roll_up(
+    sums: dict[str, GroupSums], levels: dict[str, str], parents: dict[str, str]
+) -> tuple[dict[str, GroupSums], dict[str, list[str]], dict[str, str]]:
+    """Per-agency sums rolled up into the form's rows (`units`): the rows' sums, the agencies each
+    row is made of (when more than itself), and each row's section."""
+    unit_of, section = units(sums, levels, parents)
+    rolled: dict[str, GroupSums] = {}
+    members: dict[str, list[str]] = {}
+    for agency in sorted(sums):
+        unit, s = unit_of[agency], sums[agency]
+        if unit in rolled:
+            r = rolled[unit]
+            rolled[unit] = GroupSums(r.flows + s.flows, r.start + s.start, r.end + s.end)
+        else:
+            rolled[unit] = GroupSums(Counter(s.flows), Counter(s.start), Counter(s.end))
+        members.setdefault(unit, []).append(agency)
+    return rolled, {u: m for u, m in members.items() if m != [u]}, section
 
 
 def build(
@@ -177,10 +216,19 @@ def build(
     names: dict[str, str],
     as_of: str,
     attribute: dict[str, str] | None = None,
+    parents: dict[str, str] | None = None,
 ) -> dict:
     """The report; for a sectioned grouping `sums` are per row (procedure or agency) and
-    `attribute` gives each row's section (field or level)."""
+    `attribute` gives each row's section (field or level). By level, `parents` roll branches up
+    into their department, each such row listing its agencies' own rows as `parts`."""
+    members: dict[str, list[str]] = {}
+    if group_by == "level":
+        by_agency = sums
+        sums, members, attribute = roll_up(sums, attribute or {}, parents or {})
     rows = _rows(sums, names, sorted(sums))
+    for row in rows:
+        if row["key"] in members:
+            row["parts"] = _rows(by_agency, names, members[row["key"]])
     parts = sections(group_by, rows, attribute or {}) if group_by in SECTIONED else None
     if parts is not None:
         rows = [row for part in parts for row in part["rows"]]

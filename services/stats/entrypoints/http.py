@@ -42,7 +42,7 @@ async def live(request: Request, agency: Code = None, procedure: Code = None, ch
 )
 async def live_groups(
     request: Request,
-    by: Literal["agency", "procedure", "channel"] = "agency",
+    by: Literal["agency", "procedure", "channel", "level"] = "agency",
     agency: Code = None,
     procedure: Code = None,
     channel: Channel | None = None,

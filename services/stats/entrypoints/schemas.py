@@ -73,10 +73,12 @@ class LiveBoardOut(Answer, BoardFigures):
 class GroupRow(BoardFigures):
     key: str
     name: str
+    section: str | None = Field(None, description="By level: province (departments, branches inside) or commune")
+    section_name: str | None = None
 
 
 class LiveGroupsOut(Answer):
-    by: Literal["agency", "procedure", "channel"]
+    by: Literal["agency", "procedure", "channel", "level"]
     rows: list[GroupRow]
 
 
@@ -122,8 +124,16 @@ class ReportColumn(BaseModel):
 # One field per column of the form, from the same list the form is laid out with.
 _ROW_FIELDS: dict[str, Any] = dict.fromkeys(COUNT_KEYS, (int, ...))
 _ROW_FIELDS["on_time_rate"] = (float | None, Field(description="Percent resolved early or on time"))
-ReportRow = create_model("ReportRow", key=(str | None, ...), name=(str, ...), **_ROW_FIELDS)
-assert set(ReportRow.model_fields) == {"key", "name", *(k for k, *_ in COLUMNS)}
+ReportPart = create_model("ReportPart", key=(str | None, ...), name=(str, ...), **_ROW_FIELDS)
+ReportRow = create_model(
+    "ReportRow",
+    __base__=ReportPart,
+    parts=(
+        list[ReportPart] | None,
+        Field(None, description="By level: the agencies a department's row adds up (its own, its branches')"),
+    ),
+)
+assert set(ReportPart.model_fields) == {"key", "name", *(k for k, *_ in COLUMNS)}
 
 
 class ReportSection(BaseModel):

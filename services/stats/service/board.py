@@ -3,12 +3,14 @@ agency, procedure or channel, the last days' series and the overdue list."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 import asyncpg
 
 from services.stats.adapters import generations
 from services.stats.adapters import repository as repo
+from services.stats.domain import report as report_domain
 from services.stats.domain.projection import BUCKETS, DAILY_METRICS
 from services.stats.domain.report import CHANNEL_NAMES_VI
 from shared.calendar import WORKING_DAY_HOURS
@@ -55,14 +57,26 @@ def _board(buckets: dict[str, int], daily: dict[str, int], due_soon: int) -> dic
 
 
 async def _read(pool, calendar, now: datetime, filters: tuple, group: str | None):
+    """The board's counts per group; by level, per agency rolled up into the form's rows, with
+    each row's section (see report.units)."""
     soon = calendar.due_soon_before(now)
+    by = "agency" if group == "level" else group
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await generations.use_active(conn)
-        buckets = await repo.board_totals(conn, filters, group)
-        daily = await repo.daily_totals(conn, local_day(now), filters, group)
-        due_soon = await repo.due_soon(conn, soon, filters, group)
-        names = await repo.names(conn, group) if group in ("agency", "procedure") else dict(CHANNEL_NAMES_VI)
-    return buckets, daily, due_soon, names
+        buckets = await repo.board_totals(conn, filters, by)
+        daily = await repo.daily_totals(conn, local_day(now), filters, by)
+        due_soon = await repo.due_soon(conn, soon, filters, by)
+        names = await repo.names(conn, by) if by in ("agency", "procedure") else dict(CHANNEL_NAMES_VI)
+        if group == "level":
+            levels, parents = (
+                await repo.attribute(conn, "agency", "level"),
+                await repo.attribute(conn, "agency", "parent"),
+            )
+    section: dict[str, str] = {}
+    if group == "level":
+        unit_of, section = report_domain.units(set(buckets) | set(daily) | set(due_soon), levels, parents)
+        buckets, daily, due_soon = (_summed(d, unit_of) for d in (buckets, daily, due_soon))
+    return buckets, daily, due_soon, names, section
 
 
 def _header(now: datetime, filters: tuple) -> dict:
@@ -84,7 +98,7 @@ async def live_board(
     channel: str | None = None,
 ) -> dict:
     filters = (agency, procedure, channel)
-    buckets, daily, due_soon, _ = await _read(pool, calendar, now, filters, None)
+    buckets, daily, due_soon, _, _ = await _read(pool, calendar, now, filters, None)
     return {**_header(now, filters), **_board(buckets.get("", {}), daily.get("", {}), due_soon.get("", 0))}
 
 
@@ -98,14 +112,40 @@ async def live_groups(
     procedure: str | None = None,
     channel: str | None = None,
 ) -> dict:
-    """The board per agency, procedure or channel: the dashboard's table."""
+    """The board per agency, procedure or channel: the dashboard's table. By level: per agency with
+    each branch in its department's row, the rows in the form's sections (province, commune)."""
     filters = (agency, procedure, channel)
-    buckets, daily, due_soon, names = await _read(pool, calendar, now, filters, by)
+    buckets, daily, due_soon, names, section = await _read(pool, calendar, now, filters, by)
+    keys = sorted(
+        set(buckets) | set(daily), key=lambda k: (report_domain.section_rank(section.get(k)), names.get(k, k))
+    )
     rows = [
-        {"key": k, "name": names.get(k, k), **_board(buckets.get(k, {}), daily.get(k, {}), due_soon.get(k, 0))}
-        for k in sorted(set(buckets) | set(daily))
+        {
+            "key": k,
+            "name": names.get(k, k),
+            **(
+                {"section": section.get(k), "section_name": report_domain.section_name("level", section.get(k))}
+                if by == "level"
+                else {}
+            ),
+            **_board(buckets.get(k, {}), daily.get(k, {}), due_soon.get(k, 0)),
+        }
+        for k in keys
     ]
     return {**_header(now, filters), "by": by, "rows": rows}
+
+
+def _summed(per_agency: dict, unit_of: dict[str, str]) -> dict:
+    """Per-agency figures (a dict of counts, or a count) added up per roll-up unit."""
+    out: dict = {}
+    for agency, value in per_agency.items():
+        unit = unit_of.get(agency, agency)
+        if isinstance(value, dict):
+            target = out.setdefault(unit, Counter())
+            target.update(value)
+        else:
+            out[unit] = out.get(unit, 0) + value
+    return out
 
 
 async def daily_series(

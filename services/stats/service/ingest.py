@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 import asyncpg
 
@@ -69,6 +70,7 @@ async def apply_in(
     steps: list[tuple] = []
     names: dict[tuple[str, str], str] = {}
     attributes: dict[tuple[str, str, str], str] = {}
+    on_behalf: list[tuple[str, str, str, datetime]] = []
     for item in items:
         event = item.message
         try:
@@ -89,6 +91,8 @@ async def apply_in(
         named = getattr(event.payload, "dimensions", None)
         if named is not None:
             _note_dimensions(named, names, attributes)
+            if named.receiving_agency_id:
+                on_behalf.append((event.dossier_code, named.receiving_agency_id, named.agency_id, event.occurred_at))
     await repo.save_facts(conn, [facts[c] for c in sorted(changed)])
     await repo.add_steps(conn, steps)
     if held is None:
@@ -98,6 +102,7 @@ async def apply_in(
         held.add(board, daily)
     await repo.save_names(conn, names)
     await repo.save_attributes(conn, attributes)
+    await repo.save_received_on_behalf(conn, on_behalf)
     if changed:
         await changes.notify(conn)
     return rejected
@@ -109,8 +114,12 @@ def _note_dimensions(d: Dimensions, names: dict, attributes: dict) -> None:
         names[("agency", d.agency_id)] = d.agency_name
     if d.procedure_name:
         names[("procedure", d.procedure_code)] = d.procedure_name
+    for id_, name in ((d.agency_parent_id, d.agency_parent_name), (d.receiving_agency_id, d.receiving_agency_name)):
+        if id_ and name:
+            names[("agency", id_)] = name
     for kind, id_, name, value in (
         ("agency", d.agency_id, "level", d.agency_level),
+        ("agency", d.agency_id, "parent", d.agency_parent_id),
         ("procedure", d.procedure_code, "field", d.field),
         ("procedure", d.procedure_code, "online_level", d.online_level),
     ):

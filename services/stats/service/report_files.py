@@ -48,11 +48,19 @@ def _body(report: dict) -> list[tuple[list, bool]]:
     def line(number, name, figures) -> list:
         return [number, name] + [figures[k] for k, *_ in COLUMNS]
 
+    def rows(rows: list[dict]) -> list[tuple[list, bool]]:
+        """Each row, then the agencies it rolls up (1.1, 1.2 ...: a department's own and its branches')."""
+        out = []
+        for i, row in enumerate(rows, 1):
+            out.append((line(i, row["name"], row), False))
+            out += [(line(f"{i}.{j}", part["name"], part), False) for j, part in enumerate(row.get("parts", []), 1)]
+        return out
+
     out = []
     if report.get("sections"):
         for n, section in enumerate(report["sections"], 1):
             out.append((line(_roman(n), section["name"], section["subtotal"]), True))
-            out += [(line(i, row["name"], row), False) for i, row in enumerate(section["rows"], 1)]
+            out += rows(section["rows"])
     else:
         out += [(line(i, row["name"], row), False) for i, row in enumerate(report["rows"], 1)]
     out.append((line("", "Tổng cộng", report["total"]), True))

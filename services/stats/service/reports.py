@@ -79,7 +79,8 @@ async def period_report(
         sums, as_of = await _sums(conn, start, end, row_kind, filters, now)
         names = await _names(conn, row_kind)
         attribute = await repo.attribute(conn, row_kind, attribute_name) if attribute_name else None
-    return report_domain.build(start, end, group_by, sums, names, as_of, attribute)
+        parents = await repo.attribute(conn, "agency", "parent") if group_by == "level" else None
+    return report_domain.build(start, end, group_by, sums, names, as_of, attribute, parents)
 
 
 async def quality_index(pool: asyncpg.Pool, now: datetime, start: date, end: date, agency: str | None = None) -> dict:

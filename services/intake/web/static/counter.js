@@ -1,7 +1,31 @@
 // The counter desk: a clerk receives dossiers, checks online ones, hands results back.
 "use strict";
 const DESK_ROLES = ["clerk", "leader"];
-let account = null, procedures = [], byCode = {}, chosen = null;
+let account = null, procedures = [], byCode = {}, chosen = null, agencyNames = {};
+
+function performedBy(p) {
+  if (p.levels.includes("commune")) return "UBND cấp xã (mọi xã, phường)";
+  return p.agencies.map(id => agencyNames[id] || id).join(", ");
+}
+
+function chooseAgency(p) {
+  // The competent agency: the clerk's own when it performs the procedure; another commune's is
+  // chosen when the papers are received on its behalf (receipt regardless of administrative boundary).
+  const own = account.agency_id && p.agencies.includes(account.agency_id) ? account.agency_id : null;
+  const options = p.agencies.map(id => el("option", {value: id}, agencyNames[id] || id));
+  if (!own && p.agencies.length > 1) options.unshift(el("option", {value: ""}, "— Chọn cơ quan giải quyết —"));
+  $("#a-agency").replaceChildren(...options);
+  $("#a-agency").value = own || (p.agencies.length === 1 ? p.agencies[0] : "");
+  $("#a-agency").disabled = p.agencies.length === 1;
+  showOnBehalf();
+}
+
+function showOnBehalf() {
+  const to = $("#a-agency").value, own = account.agency_id;
+  const note = own && to && to !== own ? `Tiếp nhận hộ: hồ sơ do ${agencyNames[to] || to} giải quyết; mã hồ sơ theo ${agencyNames[own] || own}.` : "";
+  $("#a-agency-note").textContent = note;
+  show($("#a-agency-note"), !!note);
+}
 
 const fold = s => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase();
 const procName = code => (byCode[code] && byCode[code].name) || code;
@@ -12,6 +36,7 @@ async function start() {
   wireSignIn($("#sign-in"), a => enter(a));
   document.querySelectorAll("nav.tabs button").forEach(b => b.addEventListener("click", () => openTab(b.dataset.tab)));
   $("#proc-search").addEventListener("input", renderCatalogue);
+  $("#a-agency").addEventListener("change", showOnBehalf);
   $("#receive-form").addEventListener("submit", receive);
   $("#walk-in-refuse").addEventListener("click", askWalkInRefusal);
   $("#refuse-cancel").addEventListener("click", () => $("#refuse-dialog").close());
@@ -31,8 +56,8 @@ async function enter(a) {
   $("#who").textContent = `${a.full_name || a.username} — ${a.role_name}${a.agency_id ? " — " + a.agency_id : ""}`;
   show($("#who")); show($("#sign-out"));
   const cat = await api("GET", "/api/v1/procedures" + (a.agency_id ? `?agency=${encodeURIComponent(a.agency_id)}` : ""));
-  const agencies = Object.fromEntries(cat.agencies.map(x => [x.id, x.short_name || x.name]));
-  procedures = cat.procedures.map(p => ({...p, agency_name: agencies[p.agency_id] || p.agency_id}));
+  agencyNames = Object.fromEntries(cat.agencies.map(x => [x.id, x.short_name || x.name]));
+  procedures = cat.procedures.map(p => ({...p, agency_name: performedBy(p)}));
   byCode = Object.fromEntries(procedures.map(p => [p.code, p]));
   renderCatalogue();
   refreshLists();
@@ -65,6 +90,7 @@ function choose(p) {
   $("#proc-name").textContent = p.name;
   $("#proc-meta").textContent = `Mã ${p.code} · ${p.agency_name} · Thời hạn giải quyết: ${fmtHours(p.processing_hours, p.time_type)}`
     + ` · Phí, lệ phí: ${fmtMoney(p.fee_vnd)}${p.fee_note ? " (" + p.fee_note + ")" : ""}`;
+  chooseAgency(p);
   $("#doc-checklist").replaceChildren(...(p.documents.length ? p.documents : ["Đơn đề nghị"]).map((d, i) =>
     el("label", {class: "check"}, el("input", {type: "checkbox", name: "doc", value: d, id: `doc-${i}`}), d)));
   show($("#receive-form"));
@@ -74,7 +100,7 @@ function choose(p) {
 
 function dossierBody() {
   const opt = id => $(id).value.trim() || null;
-  return {procedure_code: chosen.code, channel: $("#a-channel").value,
+  return {procedure_code: chosen.code, agency_id: $("#a-agency").value || null, channel: $("#a-channel").value,
     applicant: {name: $("#a-name").value.trim(), id_number: $("#a-id").value.trim(), phone: opt("#a-phone"),
                 email: opt("#a-email"), address: opt("#a-address")},
     documents: [...document.querySelectorAll("#doc-checklist input:checked")].map(i => i.value)};

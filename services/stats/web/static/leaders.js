@@ -138,18 +138,23 @@ function renderOnline(o) {
     ? ` Không tính ${fmtNumber(n.dossiers)} hồ sơ của ${fmtNumber(n.procedures)} thủ tục chưa cung cấp trực tuyến.` : "");
 }
 
+let latest = 0;  // answers to an earlier choice that arrive late must not overwrite the current one
+
 async function load() {
+  const mine = ++latest;
   const params = new URLSearchParams({period: $("#p-kind").value, day: $("#p-day").value});
   say($("#p-error"), "");
   try {
     const q = await api("GET", `/api/v1/stats/quality?${params}`);
+    if (mine !== latest) return;
     renderQuality(q);
     const range = new URLSearchParams({from: q.from, to: q.to});
     const [s, o] = await Promise.all([api("GET", `/api/v1/stats/staffing?${range}`), api("GET", `/api/v1/stats/online?${range}`)]);
+    if (mine !== latest) return;
     renderStaffing(s);
     renderOnline(o);
   } catch (err) {
-    say($("#p-error"), err.message);
+    if (mine === latest) say($("#p-error"), err.message);
   }
 }
 
