@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.browser import By, Select, screenshot, visible, wait
+from tests.e2e.browser import By, Select, screenshot, text_in, visible, wait
 
 pytestmark = pytest.mark.e2e
 LAND = "1.013831"
@@ -51,6 +51,12 @@ def test_the_received_figure_changes_on_screen_without_reload(services, staff, b
     visible(browser, "#chart svg rect")
     assert "format=csv" in browser.find_element(By.CSS_SELECTOR, "#r-csv").get_attribute("href")
     assert "format=xlsx" in browser.find_element(By.CSS_SELECTOR, "#r-xlsx").get_attribute("href")
+    # by level: the land office counted in its department's row, under the province's section heading
+    Select(browser.find_element(By.CSS_SELECTOR, "#g-by")).select_by_value("level")
+    text_in(browser, "#agency-table tr.section", "Cấp tỉnh")
+    text_in(browser, "#agency-table", "Sở Nông nghiệp và Môi trường")
+    assert "Văn phòng Đăng ký đất đai" not in browser.find_element(By.CSS_SELECTOR, "#agency-table").text
+    assert browser.find_element(By.CSS_SELECTOR, "#groups-title").text == "Theo cấp và đơn vị"
     Select(browser.find_element(By.CSS_SELECTOR, "#r-group")).select_by_value("level")
     assert "group_by=level" in browser.find_element(By.CSS_SELECTOR, "#r-xlsx").get_attribute("href")
     assert "001170012121" not in browser.page_source and "Ngô Văn Hải" not in browser.page_source

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from shared.local_time import local_day
+from tests.e2e.browser import By, Select, click, screenshot, sign_in, text_in, visible
 from tests.e2e.test_lifecycle_end_to_end import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -120,3 +121,28 @@ def test_board_and_report_by_level_roll_the_land_office_into_its_department(serv
     assert [p["key"] for p in department["parts"]] == [LAND_OFFICE] and department["received_total"] >= 1
     assert report["unaccounted"] == 0
     assert sum(s["subtotal"]["received_total"] for s in report["sections"]) == report["total"]["received_total"]
+
+
+def test_the_counter_screen_receives_for_another_ward(services, staff, browser):
+    intake = services["intake"]
+    browser.get(f"{intake}/counter")
+    sign_in(browser, staff.username("clerk_commune"), staff.password("clerk_commune"))
+    visible(browser, "#proc-search").send_keys("dang ky khai sinh")
+    item = visible(browser, f'#proc-list li[data-code="{BIRTH}"]')
+    assert "UBND cấp xã (mọi xã, phường)" in item.text
+    item.click()
+    agency = Select(visible(browser, "#a-agency"))
+    assert agency.first_selected_option.get_attribute("value") == HOAN_KIEM  # the clerk's own ward by default
+    assert len(agency.options) >= 10
+    agency.select_by_value(CUA_NAM)
+    assert text_in(browser, "#a-agency-note", "Tiếp nhận hộ")
+    visible(browser, "#a-name").send_keys("Đỗ Văn Minh")
+    browser.find_element(By.CSS_SELECTOR, "#a-id").send_keys("001190054321")
+    browser.find_elements(By.CSS_SELECTOR, "#doc-checklist input")[0].click()
+    click(browser, "#receive-button")
+    code = visible(browser, "#slip-code").text
+    assert code.startswith(HOAN_KIEM + "-")
+    assert "tiếp nhận thay" in browser.find_element(By.CSS_SELECTOR, "#slip").text
+    dossier = httpx.get(f"{intake}/api/v1/dossiers/{code}", auth=staff.auth("clerk_commune")).json()
+    assert (dossier["agency_id"], dossier["receiving_agency_id"]) == (CUA_NAM, HOAN_KIEM)
+    screenshot(browser, "counter-on-behalf")

@@ -49,16 +49,27 @@ function renderBoard(b) {
 }
 
 async function loadGroups() {
-  const g = await api("GET", "/api/v1/stats/live/groups?by=agency");
-  $("#agency-table tbody").replaceChildren(...g.rows.map(row => {
+  // By level, the rows come in the form's sections (departments with their branches, then communes):
+  // a heading line opens each section.
+  const by = $("#g-by").value;
+  const g = await api("GET", `/api/v1/stats/live/groups?by=${by}`);
+  const lines = [];
+  let section;
+  for (const row of g.rows) {
+    if (by === "level" && row.section !== section) {
+      section = row.section;
+      lines.push(el("tr", {class: "section"}, el("th", {colspan: 6, scope: "colgroup"}, row.section_name || "Chưa phân loại")));
+    }
     const r = row.resolved_today;
     const rate = r.total ? `${Math.round((r.early + r.on_time) / r.total * 100)}%` : "—";
-    return el("tr", {}, el("td", {}, row.name), el("td", {class: "num"}, fmtNumber(row.received_today)),
+    lines.push(el("tr", {}, el("td", {}, row.name), el("td", {class: "num"}, fmtNumber(row.received_today)),
       el("td", {class: "num"}, fmtNumber(row.in_processing.total + row.paused.total)),
       el("td", {class: `num ${row.in_processing.overdue + row.paused.overdue ? "bad" : ""}`},
          fmtNumber(row.in_processing.overdue + row.paused.overdue)),
-      el("td", {class: "num"}, fmtNumber(r.total)), el("td", {class: "num"}, rate));
-  }));
+      el("td", {class: "num"}, fmtNumber(r.total)), el("td", {class: "num"}, rate)));
+  }
+  $("#groups-title").textContent = by === "level" ? "Theo cấp và đơn vị" : "Theo cơ quan";
+  $("#agency-table tbody").replaceChildren(...lines);
 }
 
 async function loadChart() {
@@ -115,6 +126,7 @@ function start() {
   const today = new Intl.DateTimeFormat("en-CA", {timeZone: TZ}).format(new Date());
   $("#r-to").value = today; $("#r-from").value = today.slice(0, 8) + "01";
   ["#r-from", "#r-to", "#r-group"].forEach(id => $(id).addEventListener("change", reportLinks));
+  $("#g-by").addEventListener("change", loadGroups);
   reportLinks();
   connect();
   refreshTables();
