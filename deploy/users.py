@@ -22,13 +22,13 @@ from pathlib import Path
 import asyncpg
 
 from deploy.settings import ToolSettings, password_or_ask
+from services.intake.service.catalogue import SHIPPED_CATALOGUE, read_catalogue
 from shared.auth import MIGRATIONS, Account, Role, accounts
 from shared.auth.passwords import MIN_LENGTH, hash_password, verify_password
 from shared.db import migrate
 
 SERVICES = ("intake", "resolution", "stats")
 REPO = Path(__file__).resolve().parents[1]
-SHIPPED_CATALOGUE = REPO / "services" / "intake" / "data" / "hanoi_catalogue.json"
 
 
 async def write_accounts(urls: dict[str, str], entries: list[tuple[Account, str, bool]]) -> None:
@@ -63,20 +63,35 @@ def _slug(text: str) -> str:
 
 
 def demo_accounts(catalogue: Path = SHIPPED_CATALOGUE) -> list[Account]:
-    """One clerk, one officer per agency of the demo catalogue, one leader, one monitor."""
-    agencies = json.loads(catalogue.read_text(encoding="utf-8"))["agencies"]
+    """Enough people to show a province: the centre's clerk, leader and monitor; an officer of
+    every department or branch that performs a procedure; and for two wards a clerk, an officer and
+    a leader (one ward receives for the other)."""
+    shipped = read_catalogue(catalogue)
+    performing = {a for p in shipped.procedures for a in p.agencies}
+    wards = [a for a in shipped.agencies if a.level == "commune"][:2]
+
+    def named(role: Role, prefix: str, title: str, a) -> Account:
+        short = a.short_name or a.name
+        return Account(f"{prefix}.{_slug(short)}"[:63], role, a.id, f"{title} {short}")
+
     officers = [
-        Account(
-            f"cv.{_slug(a.get('short_name') or a['id'])}"[:63],
-            Role.OFFICER,
-            a["id"],
-            f"Chuyên viên {a.get('short_name') or a['name']}",
+        named(Role.OFFICER, "cv", "Chuyên viên", a)
+        for a in shipped.agencies
+        if a.level in ("department", "branch") and a.id in performing
+    ]
+    ward_staff = [
+        named(role, prefix, title, a)
+        for a in wards
+        for role, prefix, title in (
+            (Role.CLERK, "motcua", "Cán bộ một cửa"),
+            (Role.OFFICER, "cv", "Công chức"),
+            (Role.LEADER, "lanhdao", "Lãnh đạo"),
         )
-        for a in agencies
     ]
     return [
         Account("canbo.motcua", Role.CLERK, None, "Cán bộ Bộ phận Một cửa"),
         *officers,
+        *ward_staff,
         Account("lanhdao", Role.LEADER, None, "Lãnh đạo Trung tâm"),
         Account("giamsat", Role.MONITOR, None, "Giám sát"),
     ]

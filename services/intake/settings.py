@@ -21,7 +21,7 @@ class IntakeSettings(ServiceSettings, ResolutionAddress):
         None,
         validation_alias="CATALOGUE_FILE",
         description="Procedure catalogue (JSON) loaded at start-up; default: the "
-        "demo catalogue shipped in services/intake/data/",
+        "Hà Nội catalogue shipped in services/intake/data/",
     )
     public_url: str | None = Field(
         None,

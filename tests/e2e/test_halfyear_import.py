@@ -19,10 +19,24 @@ import httpx
 import pytest
 
 from deploy.demo.halfyear import generate, tally
+from services.intake.service.catalogue import SHIPPED_CATALOGUE, read_catalogue
 from tests.e2e.conftest import REPO
 from tests.e2e.reconciliation import reconcile_over_http
 
 pytestmark = pytest.mark.e2e
+AGENCIES = {a.id: a for a in read_catalogue(SHIPPED_CATALOGUE).agencies}
+
+
+def unit_of(agency: str) -> str:
+    """The row of the form by level a dossier of `agency` counts in: a branch's is its department's."""
+    a = AGENCIES[agency]
+    return a.parent_id if a.level == "branch" and a.parent_id else agency
+
+
+def section_of(agency: str) -> str:
+    return "commune" if AGENCIES[agency].level == "commune" else "province"
+
+
 H1 = (date(2026, 1, 1), date(2026, 6, 30))
 # the half-year, then each of its months
 PERIODS = [H1] + [(date(2026, m, 1), date(2026, m + 1, 1) - timedelta(days=1)) for m in range(1, 7)]
@@ -64,7 +78,22 @@ async def test_a_half_year_imported_reported_reconciled_and_rebuilt(services, en
                     out[(start, end, row["key"])] = row
             return out
 
+        async def level_rows() -> dict[tuple[str, str | None], dict]:
+            """The half-year by level: each row, each section's subtotal, and the total."""
+            r = await client.get(
+                f"{services['stats']}/api/v1/stats/report",
+                params={"from": H1[0].isoformat(), "to": H1[1].isoformat(), "group_by": "level"},
+            )
+            report = r.json()
+            assert report["unaccounted"] == 0
+            out: dict[tuple[str, str | None], dict] = {("total", None): report["total"]}
+            for part in report["sections"]:
+                out[("section", part["key"])] = part["subtotal"]
+                out |= {("row", row["key"]): row for row in part["rows"]}
+            return out
+
         before = await agency_rows()
+        before_level = await level_rows()
         for first in range(0, len(lines), CHUNK):
             r = await client.post(
                 f"{services['intake']}/api/v1/imports",
@@ -100,6 +129,19 @@ async def test_a_half_year_imported_reported_reconciled_and_rebuilt(services, en
                 now = after.get((start, end, agency), {})
                 got = {k: now.get(k, 0) - was.get(k, 0) for k in counts}
                 assert got == {k: tallied.get(k, 0) for k in counts}, (start, agency)
+
+        # by level, as the province lays the form out: each department's row holds its branches,
+        # each section's subtotal its rows; each grows by the tally of the dossiers it rolls up
+        after_level = await level_rows()
+        rolled: dict[tuple[str, str | None], list] = {}
+        for d in dossiers:
+            for key in (("row", unit_of(d.agency_id)), ("section", section_of(d.agency_id)), ("total", None)):
+                rolled.setdefault(key, []).append(d)
+        assert {k[1] for k in rolled if k[0] == "section"} == {"province", "commune"}
+        for key, mine in rolled.items():
+            was, now = before_level.get(key, {}), after_level.get(key, {})
+            got = {k: now.get(k, 0) - was.get(k, 0) for k in counts}
+            assert got == {k: tally(mine, *H1).get(k, 0) for k in counts}, key
 
         rec = await reconcile_over_http(services["stats"], staff.auth("monitor"))
         assert rec["mismatches"] == 0, rec

@@ -120,13 +120,18 @@ def test_account_rules():
     validate("canbo.motcua", Role.CLERK, None)
 
 
-def test_demo_accounts_cover_every_agency_of_the_demo_catalogue():
+def test_demo_accounts_staff_every_department_that_performs_and_two_wards():
     from services.intake.service.catalogue import SHIPPED_CATALOGUE, read_catalogue
 
     demo = demo_accounts()
-    agencies = {a.id for a in read_catalogue(SHIPPED_CATALOGUE).agencies}
-    officers = [a for a in demo if a.role is Role.OFFICER]
-    assert {a.agency_id for a in officers} == agencies and len(officers) == len(agencies)
-    assert sorted(a.role.value for a in demo if a.role is not Role.OFFICER) == ["clerk", "leader", "monitor"]
+    shipped = read_catalogue(SHIPPED_CATALOGUE)
+    performing = {a for p in shipped.procedures for a in p.agencies}
+    provincial = {a.id for a in shipped.agencies if a.level in ("department", "branch") and a.id in performing}
+    officers = {a.agency_id for a in demo if a.role is Role.OFFICER}
+    assert provincial < officers and len(officers - provincial) == 2  # and two wards
+    for ward in officers - provincial:
+        assert sorted(a.role.value for a in demo if a.agency_id == ward) == ["clerk", "leader", "officer"]
+    centre = sorted(a.role.value for a in demo if a.agency_id is None)
+    assert centre == ["clerk", "leader", "monitor"]
     assert all(USERNAME.match(a.username) for a in demo)
     assert len({a.username for a in demo}) == len(demo)
