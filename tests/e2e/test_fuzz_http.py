@@ -61,7 +61,7 @@ def real_values(base_url: str, service: str, auth) -> dict[str, list]:
         return {
             "procedure_code": [p["code"] for p in procedures[:10]],
             "code": [d["code"] for d in get("/api/v1/dossiers?limit=20")],
-            "agency": sorted({p["agency_id"] for p in procedures}),
+            "agency": sorted({a for p in procedures for a in p["agencies"]}),
         }
     if service == "resolution":
         cases = get("/api/v1/cases?limit=20")
