@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 
 from services.resolution.adapters.repository import ResolutionRepository
+from services.resolution.domain.assignment import assignment_slip_entry, handover_of, self_assignment, with_first_step
 from services.resolution.domain.case import (
     Case,
     Outcome,
@@ -60,7 +61,12 @@ def _event(outcome: Outcome, now: datetime, correlation_id: str) -> Event:
 
 async def _record(uow: UnitOfWork[ResolutionRepository], outcome: Outcome, now: datetime, correlation_id: str) -> None:
     await uow.repo.save_case(outcome.case, now)
-    await uow.repo.add_slip([outcome.slip_entry(now)])
+    if outcome.event_type in (EventType.ASSIGNED, EventType.APPROVED):  # in words, and form 06's line
+        await uow.repo.add_slip([assignment_slip_entry(outcome, now)])
+        if outcome.event_type is EventType.ASSIGNED:
+            await uow.repo.add_handovers([handover_of(outcome, now)])
+    else:
+        await uow.repo.add_slip([outcome.slip_entry(now)])
     await uow.outbox.append(LIFECYCLE_TOPIC, outcome.case.code, _event(outcome, now, correlation_id))
 
 
@@ -85,6 +91,11 @@ async def perform(
 ) -> Case:
     async with units() as uow, uow.transaction():
         case = await _locked_visible(uow, code, staff)
+        if action is Action.START_PROCESSING and (
+            took := self_assignment(case, staff.username, staff.role.value, staff.agency_id, now, calendar)
+        ):
+            await _record(uow, took, now, correlation_id)  # an unassigned case goes to whoever starts it
+            case = took.case
         outcome = act(case, action, actor=staff.username, reason=reason, now=now, calendar=calendar)
         await _record(uow, outcome, now, correlation_id)
         return outcome.case
@@ -137,7 +148,10 @@ async def open_cases(
             rule_version=p.deadline.rule_version,
             last_seq=e.seq,
             procedure_name=p.dimensions.procedure_name,
+            process=tuple(p.process),
+            requires_approval=p.requires_approval,
         )
+        case = with_first_step(case, calendar)
         slips = [SlipEntry(e.dossier_code, e.seq, e.type, p.from_status, p.to_status, p.actor, p.reason, e.occurred_at)]
         events = []
         if p.imported is not None:
