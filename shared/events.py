@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
 LIFECYCLE_TOPIC = "dossier.lifecycle.v1"
@@ -101,10 +102,23 @@ class SubmittedPayload(StatusChange):
 class ImportedStep(_Frozen):
     """One status change of a legacy dossier after its acceptance, as the old system recorded it."""
 
-    to_status: int = Field(ge=1, le=10)
+    to_status: int | None = Field(None, ge=1, le=10, description="Absent for a hand-over or an approval")
     at: AwareDatetime
     actor: str = Field(min_length=1, max_length=100)
     reason: str | None = Field(None, max_length=2000)
+    # A hand-over inside the agency (to `assignee`, at process `step`) or a leader's approval instead of
+    # a status change; files from before these were recorded have none.
+    action: Literal["assign", "approve"] | None = None
+    assignee: str | None = Field(None, min_length=1, max_length=100)
+    step: int | None = Field(None, ge=0, le=29)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ImportedStep:
+        if (self.action is None) == (self.to_status is None):
+            raise ValueError("a step is either a status change (to_status) or an action (assign, approve)")
+        if self.action == "assign" and self.assignee is None:
+            raise ValueError("an imported hand-over names its assignee")
+        return self
 
 
 class ImportedHistory(_Frozen):

@@ -3,18 +3,21 @@ transfers between people and steps with each step's allowance, the approval gate
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.resolution.domain.assignment import Staffer, control_lines, steps
-from services.resolution.domain.case import DecisionNotReady
+from services.intake.domain.legacy import LineError, parse_line, plan
+from services.resolution.domain.assignment import Staffer, control_lines, steps, with_first_step
+from services.resolution.domain.case import Case, DecisionNotReady
+from services.resolution.domain.replay import replay
 from services.resolution.service import assignments, cases
 from shared.auth import Account, Role
 from shared.calendar import default_calendar
 from shared.consumer import Item
 from shared.errors import Conflict, Forbidden, InvalidRequest
-from shared.events import LIFECYCLE_TOPIC, EventType, make_event
+from shared.events import LIFECYCLE_TOPIC, EventType, ImportedHistory, ProcessStep, make_event
 from shared.lifecycle import Action, Status
 from tests.events import accepted_item
 from tests.unit.fakes import MemoryResolutionRepository, Store, memory_units
@@ -141,7 +144,7 @@ async def test_leader_assigns_transfers_and_approval_gates_the_decision(agency):
 
 
 async def test_assignment_rule_and_refusals(agency):
-    store, units = agency
+    _, units = agency
     t = ACCEPTED_AT + timedelta(hours=1)
     with pytest.raises(Forbidden):
         await _assign(units, "NEW", t, staff=AN, assignee="cv.an")
@@ -174,3 +177,91 @@ async def test_officer_who_starts_an_unassigned_case_takes_it_old_cases_unchange
     assert (old.status, old.assignee, old.last_seq) == (Status.RESOLVED, None, 3)
     with pytest.raises(Conflict):  # a decided case is handed to nobody
         await _assign(units, "OLD", t, assignee="cv.binh")
+
+
+# --- imported histories with hand-overs and approvals -----------------------------------------
+
+
+def _legacy(history: list[dict]) -> bytes:
+    body = {
+        "code": "LEGACY-0002",
+        "procedure_code": "1.013831",
+        "channel": "counter",
+        "applicant": {"name": "Nguyễn Văn An", "id_number": "001203004567"},
+        "history": history,
+    }
+    return json.dumps(body, ensure_ascii=False, default=str).encode()
+
+
+def test_a_legacy_history_with_assignment_and_approval_replays_through_the_same_rules():
+    at = [(ACCEPTED_AT + timedelta(hours=h)).isoformat() for h in range(6)]
+    planned = plan(
+        parse_line(
+            _legacy(
+                [
+                    {"status": 2, "at": at[0], "actor": "canbo.tn"},
+                    {"action": "assign", "assignee": "cv.an", "at": at[1], "actor": "ld.datdai"},
+                    {"status": 4, "at": at[2], "actor": "cv.an"},
+                    {"action": "assign", "assignee": "ld.datdai", "step": 2, "at": at[3], "actor": "cv.an"},
+                    {"action": "approve", "at": at[4], "actor": "ld.datdai"},
+                    {"status": 9, "at": at[5], "actor": "ld.datdai"},
+                ]
+            )
+        ),
+        datetime(2026, 6, 1, tzinfo=UTC),
+    )
+    later = planned.later_steps
+    assert [(s.action, s.to_status) for s in later] == [
+        ("assign", None),
+        (None, 4),
+        ("assign", None),
+        ("approve", None),
+        (None, 9),
+    ]
+    base = Case(
+        code="LEGACY-0002",
+        agency_id=LAND,
+        procedure_code="P",
+        channel="counter",
+        status=Status.ACCEPTED,
+        accepted_at=ACCEPTED_AT,
+        due_at=CAL.due_time(ACCEPTED_AT, 32),
+        processing_hours=32,
+        time_type="working",
+        clock_policy="pause",
+        rule_version="v",
+        last_seq=1,
+        process=tuple(ProcessStep.model_validate(s) for s in PROCESS),
+        requires_approval=True,
+    )
+    done = replay(with_first_step(base, CAL), ImportedHistory(source="s", steps=later), CAL)
+    assert done.refused is None
+    assert [o.event_type.value for o, _ in done.outcomes] == [
+        "dossier.assigned",
+        "dossier.processing_started",
+        "dossier.assigned",
+        "dossier.approved",
+        "dossier.resolved",
+    ]
+    assert (done.case.assignee, done.case.step, done.case.approved_by) == ("ld.datdai", 2, "ld.datdai")
+    # Without the approval the same history stops where the rules refuse the decision.
+    gated = replay(with_first_step(base, CAL), ImportedHistory(source="s", steps=later[:3] + later[4:]), CAL)
+    assert gated.case.status is Status.PROCESSING and "approval" in (gated.refused or "")
+
+
+def test_old_legacy_files_still_import_and_a_step_is_a_status_or_an_action():
+    old = plan(parse_line(_legacy([{"status": 2, "at": ACCEPTED_AT, "actor": "a"}])), datetime(2026, 6, 1, tzinfo=UTC))
+    assert old.later_steps == []
+    for bad in (
+        {"at": ACCEPTED_AT},
+        {"status": 4, "action": "approve", "at": ACCEPTED_AT},
+        {"action": "assign", "at": ACCEPTED_AT},
+    ):
+        with pytest.raises(LineError):
+            parse_line(_legacy([{"status": 2, "at": ACCEPTED_AT}, bad]))
+    with pytest.raises(LineError) as early:
+        plan(
+            parse_line(_legacy([{"status": 1, "at": ACCEPTED_AT}, {"action": "approve", "at": ACCEPTED_AT}])),
+            datetime(2026, 6, 1, tzinfo=UTC),
+        )
+    assert early.value.code == "action_before_acceptance"

@@ -10,7 +10,13 @@ import logging
 from datetime import datetime
 
 from services.resolution.adapters.repository import ResolutionRepository
-from services.resolution.domain.assignment import assignment_slip_entry, handover_of, self_assignment, with_first_step
+from services.resolution.domain.assignment import (
+    Handover,
+    assignment_slip_entry,
+    handover_of,
+    self_assignment,
+    with_first_step,
+)
 from services.resolution.domain.case import (
     Case,
     Outcome,
@@ -129,6 +135,7 @@ async def open_cases(
     same transaction as the case; so the watcher never sees a half-replayed case.
     """
     opened: dict[str, tuple[Case, list[SlipEntry], list]] = {}  # code -> (final case, slip entries, events)
+    handovers: list[Handover] = []  # of imported histories
     for item in items:
         e = item.message
         if e.type != EventType.ACCEPTED.value or e.dossier_code in opened:
@@ -162,7 +169,10 @@ async def open_cases(
                 )
             case = done.case
             for outcome, at in done.outcomes:
-                slips.append(outcome.slip_entry(at))
+                inside = outcome.event_type in (EventType.ASSIGNED, EventType.APPROVED)
+                slips.append(assignment_slip_entry(outcome, at) if inside else outcome.slip_entry(at))
+                if outcome.event_type is EventType.ASSIGNED:
+                    handovers.append(handover_of(outcome, at))
                 events.append((LIFECYCLE_TOPIC, case.code, _event(outcome, at, e.correlation_id)))
         opened[e.dossier_code] = (case, slips, events)
     if opened:
@@ -175,6 +185,7 @@ async def open_cases(
             # Only the cases inserted now: a redelivered accepted event must not replay twice.
             await uow.repo.add_slip([entry for code, (_, slips, _) in opened.items() if code in new for entry in slips])
             await uow.outbox.append_many([ev for code, (_, _, evs) in opened.items() if code in new for ev in evs])
+            await uow.repo.add_handovers([h for h in handovers if h.code in new])
     return []
 
 
