@@ -99,6 +99,14 @@ class SubmittedPayload(StatusChange):
     dimensions: Dimensions
 
 
+def check_step_kind(status: int | None, action: str | None, assignee: str | None) -> None:
+    """A history step is either a status change or an action (assign, which names its assignee, or approve)."""
+    if (action is None) == (status is None):
+        raise ValueError("a step is either a status change or an action (assign, approve)")
+    if action == "assign" and assignee is None:
+        raise ValueError("a hand-over names its assignee")
+
+
 class ImportedStep(_Frozen):
     """One status change of a legacy dossier after its acceptance, as the old system recorded it."""
 
@@ -114,10 +122,7 @@ class ImportedStep(_Frozen):
 
     @model_validator(mode="after")
     def _one_kind(self) -> ImportedStep:
-        if (self.action is None) == (self.to_status is None):
-            raise ValueError("a step is either a status change (to_status) or an action (assign, approve)")
-        if self.action == "assign" and self.assignee is None:
-            raise ValueError("an imported hand-over names its assignee")
+        check_step_kind(self.to_status, self.action, self.assignee)
         return self
 
 

@@ -17,9 +17,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from deploy.local._common import run_coro
 from shared.calendar import default_calendar
-from shared.events import LIFECYCLE_TOPIC, EventType, encode, make_event, parse_event
+from shared.events import LIFECYCLE_TOPIC, EventType, encode, parse_event
 from shared.kafka import end_offsets
 from tests.e2e.test_lifecycle_end_to_end import wait_for
+from tests.events import accepted_item
 
 pytestmark = pytest.mark.e2e
 LAND = "000.00.31.H26"
@@ -68,33 +69,21 @@ async def _events_since(bootstrap: str, start: dict[TopicPartition, int], code: 
 
 async def _publish_accepted(bootstrap: str, code: str) -> None:
     now = datetime.now(UTC)
-    event = make_event(
-        EventType.ACCEPTED,
-        dossier_code=code,
-        seq=1,
-        occurred_at=now,
-        producer="intake",
-        correlation_id=f"e2e-{code}",
-        payload={
-            "to_status": 2,
-            "actor": "clerk",
-            "accepted_at": now,
-            "dimensions": {"agency_id": LAND, "procedure_code": "1.013831", "channel": "counter", "applicant_type": 0},
-            "deadline": {
-                "due_at": default_calendar().due_time(now, 40),
-                "processing_hours": 40,
-                "time_type": "working",
-                "clock_policy": "pause",
-                "rule_version": "e2e",
-            },
-            "process": PROCESS,
-            "requires_approval": True,
-        },
+    due = default_calendar().due_time(now, 40)
+    item = accepted_item(
+        code,
+        accepted_at=now,
+        due_at=due,
+        agency=LAND,
+        procedure="1.013831",
+        hours=40,
+        process=PROCESS,
+        requires_approval=True,
     )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
     try:
-        await producer.send_and_wait(LIFECYCLE_TOPIC, encode(event), key=code.encode())
+        await producer.send_and_wait(LIFECYCLE_TOPIC, encode(item.message), key=code.encode())
     finally:
         await producer.stop()
 

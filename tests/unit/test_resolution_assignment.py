@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.intake.domain.legacy import LineError, parse_line, plan
-from services.resolution.domain.assignment import Staffer, control_lines, steps, with_first_step
-from services.resolution.domain.case import Case, DecisionNotReady
+from services.resolution.domain.assignment import Staffer, control_lines, steps
+from services.resolution.domain.case import DecisionNotReady
 from services.resolution.domain.replay import replay
 from services.resolution.service import assignments, cases
 from shared.auth import Account, Role
 from shared.calendar import default_calendar
 from shared.consumer import Item
 from shared.errors import Conflict, Forbidden, InvalidRequest
-from shared.events import LIFECYCLE_TOPIC, EventType, ImportedHistory, ProcessStep, make_event
+from shared.events import LIFECYCLE_TOPIC, ImportedHistory
 from shared.lifecycle import Action, Status
 from tests.events import accepted_item
 from tests.unit.fakes import MemoryResolutionRepository, Store, memory_units
@@ -45,30 +45,9 @@ STAFF = {
 
 def with_process(code: str) -> Item:
     due = CAL.due_time(ACCEPTED_AT, 32)
-    event = make_event(
-        EventType.ACCEPTED,
-        dossier_code=code,
-        seq=1,
-        occurred_at=ACCEPTED_AT,
-        producer="intake",
-        correlation_id="c",
-        payload={
-            "to_status": 2,
-            "actor": "clerk",
-            "accepted_at": ACCEPTED_AT,
-            "dimensions": {"agency_id": LAND, "procedure_code": "P", "channel": "counter", "applicant_type": 0},
-            "deadline": {
-                "due_at": due,
-                "processing_hours": 32,
-                "time_type": "working",
-                "clock_policy": "pause",
-                "rule_version": "v",
-            },
-            "process": PROCESS,
-            "requires_approval": True,
-        },
+    return accepted_item(
+        code, accepted_at=ACCEPTED_AT, due_at=due, agency=LAND, hours=32, process=PROCESS, requires_approval=True
     )
-    return Item(None, event)
 
 
 @pytest.fixture
@@ -81,8 +60,10 @@ async def agency():
 
 
 async def _assign(units, code, at, staff=LEADER, **kw):
-    args = {"assignee": None, "auto": False, "step": None} | kw
-    return await assignments.assign(units, CAL, at, code, staff=staff, correlation_id="c", **args)
+    args = {"assignee": None, "step": None} | kw
+    return await assignments.hand_over_case(
+        units, CAL, at, code, staff=staff, correlation_id="c", by_leader=True, **args
+    )
 
 
 async def _act(units, code, action, at, staff):
@@ -103,13 +84,19 @@ async def test_leader_assigns_transfers_and_approval_gates_the_decision(agency):
     assert (case.assignee, case.step, case.last_seq) == ("cv.an", 1, 2)
     await _act(units, "NEW", Action.START_PROCESSING, t, AN)  # already held: no second assignment
     with pytest.raises(Forbidden):  # not the holder, not a leader
-        await assignments.transfer(units, CAL, t, "NEW", staff=BINH, to="cv.binh", step=None, correlation_id="c")
-    case = await assignments.transfer(units, CAL, t, "NEW", staff=AN, to="cv.binh", step=None, correlation_id="c")
+        await assignments.hand_over_case(
+            units, CAL, t, "NEW", staff=BINH, assignee="cv.binh", step=None, correlation_id="c"
+        )
+    case = await assignments.hand_over_case(
+        units, CAL, t, "NEW", staff=AN, assignee="cv.binh", step=None, correlation_id="c"
+    )
     assert (case.assignee, case.step_due_at) == ("cv.binh", CAL.due_time(ACCEPTED_AT, 16)), "same step, same due"
     with pytest.raises(InvalidRequest):  # the leader's step goes to a leader
-        await assignments.transfer(units, CAL, t, "NEW", staff=BINH, to="cv.an", step=2, correlation_id="c")
+        await assignments.hand_over_case(units, CAL, t, "NEW", staff=BINH, assignee="cv.an", step=2, correlation_id="c")
     late = CAL.due_time(ACCEPTED_AT, 16) + timedelta(hours=1)
-    case = await assignments.transfer(units, CAL, late, "NEW", staff=BINH, to="ld.datdai", step=2, correlation_id="c")
+    case = await assignments.hand_over_case(
+        units, CAL, late, "NEW", staff=BINH, assignee="ld.datdai", step=2, correlation_id="c"
+    )
     assert (case.step, case.step_due_at) == (2, CAL.due_time(late, 8)), "the next step's allowance runs from now"
     with pytest.raises(DecisionNotReady) as refused:
         await _act(units, "NEW", Action.RESOLVE, late, LEADER)
@@ -218,23 +205,8 @@ def test_a_legacy_history_with_assignment_and_approval_replays_through_the_same_
         ("approve", None),
         (None, 9),
     ]
-    base = Case(
-        code="LEGACY-0002",
-        agency_id=LAND,
-        procedure_code="P",
-        channel="counter",
-        status=Status.ACCEPTED,
-        accepted_at=ACCEPTED_AT,
-        due_at=CAL.due_time(ACCEPTED_AT, 32),
-        processing_hours=32,
-        time_type="working",
-        clock_policy="pause",
-        rule_version="v",
-        last_seq=1,
-        process=tuple(ProcessStep.model_validate(s) for s in PROCESS),
-        requires_approval=True,
-    )
-    done = replay(with_first_step(base, CAL), ImportedHistory(source="s", steps=later), CAL)
+    base = cases.new_case(with_process("LEGACY-0002").message, CAL)
+    done = replay(base, ImportedHistory(source="s", steps=later), CAL)
     assert done.refused is None
     assert [o.event_type.value for o, _ in done.outcomes] == [
         "dossier.assigned",
@@ -245,7 +217,7 @@ def test_a_legacy_history_with_assignment_and_approval_replays_through_the_same_
     ]
     assert (done.case.assignee, done.case.step, done.case.approved_by) == ("ld.datdai", 2, "ld.datdai")
     # Without the approval the same history stops where the rules refuse the decision.
-    gated = replay(with_first_step(base, CAL), ImportedHistory(source="s", steps=later[:3] + later[4:]), CAL)
+    gated = replay(base, ImportedHistory(source="s", steps=later[:3] + later[4:]), CAL)
     assert gated.case.status is Status.PROCESSING and "approval" in (gated.refused or "")
 
 

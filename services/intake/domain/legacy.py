@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from services.intake.domain.dossier import Applicant
-from shared.events import EVENT_FOR_STATUS, Channel, EventType, ImportedStep
+from shared.events import EVENT_FOR_STATUS, Channel, EventType, ImportedStep, check_step_kind
 from shared.lifecycle import STATUS_NAMES_VI, Status, action_for
 
 MAX_STEPS = 100
@@ -38,10 +38,7 @@ class LegacyStep(BaseModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> LegacyStep:
-        if (self.action is None) == (self.status is None):
-            raise ValueError("a step has either a status or an action (assign, approve)")
-        if self.action == "assign" and self.assignee is None:
-            raise ValueError("a hand-over names its assignee")
+        check_step_kind(self.status, self.action, self.assignee)
         return self
 
 

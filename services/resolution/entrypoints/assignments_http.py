@@ -61,19 +61,7 @@ class CandidateOut(BaseModel):
 async def assign(
     request: Request, code: str, body: AssignIn, account: Account = Depends(staff(Role.LEADER))
 ) -> CaseOut:
-    rt = runtime_of(request)
-    case = await assignments.assign(
-        rt.units,
-        rt.calendar,
-        rt.clock(),
-        code,
-        staff=account,
-        assignee=body.assignee,
-        auto=body.auto,
-        step=body.step,
-        correlation_id=_correlation(request),
-    )
-    return _out(case, rt.clock(), account)
+    return await _hand_over(request, code, account, body.assignee, body.step, auto=body.auto, by_leader=True)
 
 
 @router.post(
@@ -89,16 +77,21 @@ async def assign(
 async def transfer(
     request: Request, code: str, body: TransferIn, account: Account = Depends(staff(*PROCESSING))
 ) -> CaseOut:
+    return await _hand_over(request, code, account, body.to, body.step)
+
+
+async def _hand_over(request: Request, code: str, account: Account, assignee, step, **how) -> CaseOut:
     rt = runtime_of(request)
-    case = await assignments.transfer(
+    case = await assignments.hand_over_case(
         rt.units,
         rt.calendar,
         rt.clock(),
         code,
         staff=account,
-        to=body.to,
-        step=body.step,
+        assignee=assignee,
+        step=step,
         correlation_id=_correlation(request),
+        **how,
     )
     return _out(case, rt.clock(), account)
 

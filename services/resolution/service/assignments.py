@@ -52,7 +52,7 @@ async def _pick(uow, case: Case, *, assignee: str | None, auto: bool, step: int 
     return who or Staffer(assignee, "", None, False)  # an unknown name is refused like an inactive one
 
 
-async def assign(
+async def hand_over_case(
     units: ResolutionUnits,
     calendar: WorkingCalendar,
     now: datetime,
@@ -60,37 +60,22 @@ async def assign(
     *,
     staff: Account,
     assignee: str | None,
-    auto: bool,
     step: int | None,
     correlation_id: str,
+    auto: bool = False,
+    by_leader: bool = False,
 ) -> Case:
-    """A leader of the case's agency (or a centre-wide one) gives the case to someone, or by rule."""
+    """Assign (`by_leader`: a leader of the case's agency or a centre-wide one gives the case to
+    `assignee`, or by rule when `auto`) or transfer (the holder or a leader hands it on, to another
+    person and/or another step)."""
     async with units() as uow, uow.transaction():
         case = await _locked_visible(uow, code, staff)
-        _ensure_leader(staff, case)
+        if by_leader:
+            _ensure_leader(staff, case)
+        else:
+            ensure_may_transfer(case, staff.username, staff.role.value)
         to = await _pick(uow, case, assignee=assignee, auto=auto, step=step)
         outcome = hand_over(case, actor=staff.username, to=to, step=step, now=now, calendar=calendar)
-        await _record(uow, outcome, now, correlation_id)
-        return outcome.case
-
-
-async def transfer(
-    units: ResolutionUnits,
-    calendar: WorkingCalendar,
-    now: datetime,
-    code: str,
-    *,
-    staff: Account,
-    to: str,
-    step: int | None,
-    correlation_id: str,
-) -> Case:
-    """The holder or a leader hands the case on, to another person and/or the next step."""
-    async with units() as uow, uow.transaction():
-        case = await _locked_visible(uow, code, staff)
-        ensure_may_transfer(case, staff.username, staff.role.value)
-        who = await uow.repo.staffer(to) or Staffer(to, "", None, False)
-        outcome = hand_over(case, actor=staff.username, to=who, step=step, now=now, calendar=calendar)
         await _record(uow, outcome, now, correlation_id)
         return outcome.case
 

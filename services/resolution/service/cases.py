@@ -125,6 +125,29 @@ async def apologise_for(
         return outcome.case
 
 
+def new_case(e: Event, calendar: WorkingCalendar) -> Case:
+    """The case an accepted event opens, at its first step."""
+    p = e.payload
+    case = Case(
+        code=e.dossier_code,
+        agency_id=p.dimensions.agency_id,
+        procedure_code=p.dimensions.procedure_code,
+        channel=p.dimensions.channel.value,
+        status=Status.ACCEPTED,
+        accepted_at=p.accepted_at,
+        due_at=p.deadline.due_at,
+        processing_hours=p.deadline.processing_hours,
+        time_type=p.deadline.time_type,
+        clock_policy=p.deadline.clock_policy,
+        rule_version=p.deadline.rule_version,
+        last_seq=e.seq,
+        procedure_name=p.dimensions.procedure_name,
+        process=tuple(p.process),
+        requires_approval=p.requires_approval,
+    )
+    return with_first_step(case, calendar)
+
+
 async def open_cases(
     units: ResolutionUnits, items: list[Item[Event]], calendar: WorkingCalendar
 ) -> list[tuple[Item, str]]:
@@ -141,24 +164,7 @@ async def open_cases(
         if e.type != EventType.ACCEPTED.value or e.dossier_code in opened:
             continue
         p = e.payload
-        case = Case(
-            code=e.dossier_code,
-            agency_id=p.dimensions.agency_id,
-            procedure_code=p.dimensions.procedure_code,
-            channel=p.dimensions.channel.value,
-            status=Status.ACCEPTED,
-            accepted_at=p.accepted_at,
-            due_at=p.deadline.due_at,
-            processing_hours=p.deadline.processing_hours,
-            time_type=p.deadline.time_type,
-            clock_policy=p.deadline.clock_policy,
-            rule_version=p.deadline.rule_version,
-            last_seq=e.seq,
-            procedure_name=p.dimensions.procedure_name,
-            process=tuple(p.process),
-            requires_approval=p.requires_approval,
-        )
-        case = with_first_step(case, calendar)
+        case = new_case(e, calendar)
         slips = [SlipEntry(e.dossier_code, e.seq, e.type, p.from_status, p.to_status, p.actor, p.reason, e.occurred_at)]
         events = []
         if p.imported is not None:
