@@ -237,3 +237,16 @@ def test_old_legacy_files_still_import_and_a_step_is_a_status_or_an_action():
             datetime(2026, 6, 1, tzinfo=UTC),
         )
     assert early.value.code == "action_before_acceptance"
+
+
+async def test_a_step_held_past_its_due_time_reads_late_on_the_slip(agency):
+    store, units = agency
+    t = ACCEPTED_AT + timedelta(hours=1)
+    case = await _assign(units, "NEW", t, auto=True)
+    due = case.step_due_at
+    assert due is not None
+    repo = MemoryResolutionRepository(store)
+    [held] = control_lines(case, await repo.handovers("NEW"), due, CAL)
+    assert (held.ended_at, held.result) == (None, None), "within its time: still being processed"
+    [late] = control_lines(case, await repo.handovers("NEW"), due + timedelta(minutes=1), CAL)
+    assert late.result == "late"

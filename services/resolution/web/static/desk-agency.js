@@ -5,7 +5,8 @@
 const AUTO = "__auto__";
 const ROLE_VI = {officer: "chuyên viên", leader: "lãnh đạo", clerk: "công chức tiếp nhận"};
 const OPEN_STATUSES = [2, 4, 5, 6];
-const VIEWS = {officer: [["mine", "Của tôi"]], leader: [["unassigned", "Chưa giao"], ["awaiting_approval", "Chờ phê duyệt"]]};
+const VIEWS = {officer: [["mine", "Của tôi"]],
+  leader: [["mine", "Của tôi"], ["unassigned", "Chưa giao"], ["awaiting_approval", "Chờ phê duyệt"]]};
 let agencyCase = null;
 
 function viewRow(c) {
