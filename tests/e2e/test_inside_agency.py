@@ -8,8 +8,9 @@ The catalogue does not carry processes yet, so the dossier with a process enters
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -213,3 +214,51 @@ def test_a_dossier_received_at_intake_is_assigned_by_rule(services, agency_staff
     slip = call("GET", f"{resolution}/api/v1/cases/{code}", leader)
     assert [(h["assignee"], h["actor"]) for h in slip["handovers"]] == [(expected, staff.username("leader"))]
     assert [h["event_type"] for h in slip["history"]] == ["dossier.accepted", "dossier.assigned"]
+
+
+async def test_an_imported_history_keeps_its_hand_over_and_approval(services, agency_staff, endpoints):
+    """A legacy line whose history names who was handed the dossier and who approved it: resolution
+    replays both through the same rules, so its control slip has them. (Old, and returned: no
+    figure of today and no stock moves.)"""
+    from tests.e2e.settle import settle
+    from tests.e2e.test_import_end_to_end import import_file
+
+    staff, code = agency_staff, f"E2E-GIAO-{uuid.uuid4().hex[:8]}"
+    t = datetime(2025, 3, 3, 1, 30, tzinfo=UTC)  # Monday 08:30 in Hà Nội
+    history = [
+        {"status": 2, "actor": "canbo.tn"},
+        {"action": "assign", "assignee": "canbo.xuly", "actor": "lanhdao.cu"},
+        {"status": 4, "actor": "canbo.xuly"},
+        {"action": "approve", "actor": "lanhdao.cu"},
+        {"status": 9, "actor": "lanhdao.cu"},
+        {"status": 10, "actor": "canbo.tn"},
+    ]
+    line = {
+        "code": code,
+        "procedure_code": "1.013831",
+        "channel": "counter",
+        "applicant": {"name": "Đỗ Thị Hoa", "id_number": "001199007788"},
+        "history": [{**h, "at": (t + timedelta(hours=n)).isoformat()} for n, h in enumerate(history)],
+    }
+    done = import_file(services, json.dumps(line, ensure_ascii=False) + "\n", staff.auth("leader"))
+    assert done["imported"] == 1, done
+    case = wait_for(
+        lambda: httpx.get(f"{services['resolution']}/api/v1/cases/{code}", auth=staff.auth("leader"), timeout=5),
+        lambda r: r.status_code == 200,
+        what="imported case replayed",
+    ).json()
+    assert (case["case"]["status"], case["case"]["assignee"], case["case"]["approved_by"]) == (
+        10,
+        "canbo.xuly",
+        "lanhdao.cu",
+    )
+    assert [h["seq"] for h in case["history"]] == [1, 2, 3, 4, 5, 6]
+    assert [h["event_type"] for h in case["history"]][1:4] == [
+        "dossier.assigned",
+        "dossier.processing_started",
+        "dossier.approved",
+    ]
+    assert [(h["from_assignee"], h["assignee"], h["actor"]) for h in case["handovers"]] == [
+        (None, "canbo.xuly", "lanhdao.cu")
+    ]
+    await settle(endpoints)
