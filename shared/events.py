@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
 LIFECYCLE_TOPIC = "dossier.lifecycle.v1"
@@ -98,13 +99,31 @@ class SubmittedPayload(StatusChange):
     dimensions: Dimensions
 
 
+def check_step_kind(status: int | None, action: str | None, assignee: str | None) -> None:
+    """A history step is either a status change or an action (assign, which names its assignee, or approve)."""
+    if (action is None) == (status is None):
+        raise ValueError("a step is either a status change or an action (assign, approve)")
+    if action == "assign" and assignee is None:
+        raise ValueError("a hand-over names its assignee")
+
+
 class ImportedStep(_Frozen):
     """One status change of a legacy dossier after its acceptance, as the old system recorded it."""
 
-    to_status: int = Field(ge=1, le=10)
+    to_status: int | None = Field(None, ge=1, le=10, description="Absent for a hand-over or an approval")
     at: AwareDatetime
     actor: str = Field(min_length=1, max_length=100)
     reason: str | None = Field(None, max_length=2000)
+    # A hand-over inside the agency (to `assignee`, at process `step`) or a leader's approval instead of
+    # a status change; files from before these were recorded have none.
+    action: Literal["assign", "approve"] | None = None
+    assignee: str | None = Field(None, min_length=1, max_length=100)
+    step: int | None = Field(None, ge=0, le=29)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ImportedStep:
+        check_step_kind(self.to_status, self.action, self.assignee)
+        return self
 
 
 class ImportedHistory(_Frozen):

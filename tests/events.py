@@ -11,9 +11,18 @@ from shared.events import LIFECYCLE_TOPIC, EventType, make_event
 
 
 def accepted_item(
-    code: str, *, accepted_at: datetime, due_at: datetime, agency: str, procedure: str = "P", hours: int = 8
+    code: str,
+    *,
+    accepted_at: datetime,
+    due_at: datetime,
+    agency: str,
+    procedure: str = "P",
+    hours: int = 8,
+    process: list[dict] | None = None,
+    requires_approval: bool = False,
 ) -> Item:
-    """A counter dossier's `dossier.accepted` (seq 1), as a consumed record."""
+    """A counter dossier's `dossier.accepted` (seq 1), as a consumed record; with the procedure's
+    internal process and approval rule when given."""
     event = make_event(
         EventType.ACCEPTED,
         dossier_code=code,
@@ -33,6 +42,8 @@ def accepted_item(
                 "clock_policy": "pause",
                 "rule_version": "v",
             },
+            "process": process or [],
+            "requires_approval": requires_approval,
         },
     )
     return Item(ConsumerRecord(LIFECYCLE_TOPIC, 0, 0, 0, 0, code.encode(), b"", None, 0, 0, []), event)

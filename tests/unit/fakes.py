@@ -20,6 +20,7 @@ from services.intake.domain.catalogue import Agency, Catalogue, Procedure
 from services.intake.domain.codes import SEQ_DIGITS
 from services.intake.domain.dossier import Apology, Dossier, HistoryEntry, NewDossier, TrackedEvent, TrackingPosition
 from services.intake.domain.uploads import Upload
+from services.resolution.domain.assignment import Handover, Staffer
 from services.resolution.domain.case import Case, SlipEntry
 from shared.events import Event
 from shared.lifecycle import Status
@@ -43,6 +44,8 @@ class Store:
     cases: dict[str, Case] = field(default_factory=dict)
     slips: dict[tuple[str, int], SlipEntry] = field(default_factory=dict)
     requests: dict[Any, tuple[str, str]] = field(default_factory=dict)
+    handovers: dict[tuple[str, int], Handover] = field(default_factory=dict)
+    staff: dict[str, Staffer] = field(default_factory=dict)  # the staff_accounts table, as assignment reads it
 
     def events(self, topic: str) -> list:
         return [message for t, _, message in self.outbox if t == topic]
@@ -277,6 +280,9 @@ class MemoryIntakeRepository:
         return StoredFile(found[0]["filename"], found[0]["content_type"], found[0]["data"]) if found else None
 
 
+OPEN_STATUSES = (2, 4, 5, 6)
+
+
 class MemoryResolutionRepository:
     def __init__(self, store: Store):
         self.s = store
@@ -305,6 +311,36 @@ class MemoryResolutionRepository:
     async def worklist(self, *, agency_id: str | None, status: int | None, limit: int, offset: int) -> list[Case]:
         found = [c for c in self.s.cases.values() if agency_id in (None, c.agency_id) and status in (None, c.status)]
         return sorted(found, key=lambda c: (c.due_at, c.code))[offset : offset + limit]
+
+    async def worklist_view(
+        self, *, agency_id: str | None, view: str, username: str, limit: int, offset: int
+    ) -> list[Case]:
+        def shown(c: Case) -> bool:
+            if view == "mine":
+                return c.assignee == username and c.status in OPEN_STATUSES
+            if view == "unassigned":
+                return c.assignee is None and c.status in OPEN_STATUSES
+            return c.requires_approval and c.approved_at is None and c.status == 4
+
+        found = [c for c in self.s.cases.values() if agency_id in (None, c.agency_id) and shown(c)]
+        return sorted(found, key=lambda c: (c.due_at, c.code))[offset : offset + limit]
+
+    async def add_handovers(self, handovers: list[Handover]) -> None:
+        for h in handovers:
+            self.s.handovers.setdefault((h.code, h.seq), h)
+
+    async def handovers(self, code: str) -> list[Handover]:
+        return [h for (c, _), h in sorted(self.s.handovers.items()) if c == code]
+
+    async def staffer(self, username: str) -> Staffer | None:
+        return self.s.staff.get(username)
+
+    async def staff_loads(self, agency_id: str) -> list[tuple[Staffer, int]]:
+        return [
+            (s, sum(1 for c in self.s.cases.values() if c.assignee == s.username and c.status in OPEN_STATUSES))
+            for _, s in sorted(self.s.staff.items())
+            if s.agency_id == agency_id and s.role in ("officer", "leader")
+        ]
 
     async def lock_newly_overdue(self, now: datetime, limit: int) -> list[Case]:
         due = [c for c in self.s.cases.values() if c.status in (2, 4) and not c.overdue_notified and c.due_at <= now]

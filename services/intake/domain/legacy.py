@@ -10,12 +10,12 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from services.intake.domain.dossier import Applicant
-from shared.events import EVENT_FOR_STATUS, Channel, EventType, ImportedStep
+from shared.events import EVENT_FOR_STATUS, Channel, EventType, ImportedStep, check_step_kind
 from shared.lifecycle import STATUS_NAMES_VI, Status, action_for
 
 MAX_STEPS = 100
@@ -27,10 +27,19 @@ _OUR_CODE = re.compile(r"^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})-(\d{2})(\d{2})(\d{2}
 
 class LegacyStep(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: int = Field(ge=1, le=10)
+    status: int | None = Field(None, ge=1, le=10, description="Absent for a hand-over or an approval")
     at: AwareDatetime
     actor: str | None = Field(None, min_length=1, max_length=100)
     reason: str | None = Field(None, max_length=2000)
+    # After acceptance, a hand-over inside the agency (to `assignee`, at process `step`) or an approval.
+    action: Literal["assign", "approve"] | None = None
+    assignee: str | None = Field(None, min_length=1, max_length=100)
+    step: int | None = Field(None, ge=0, le=29)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LegacyStep:
+        check_step_kind(self.status, self.action, self.assignee)
+        return self
 
 
 class LegacyDossier(BaseModel):
@@ -124,8 +133,8 @@ def plan(d: LegacyDossier, now: datetime) -> Plan:
     if first.status not in (Status.SUBMITTED, Status.ACCEPTED):
         raise LineError(
             "bad_start",
-            f"Bước 1 phải là tiếp nhận: trạng thái 1 hoặc 2, không phải {_name(first.status)}",
-            f"Step 1 must be the reception, status 1 or 2, not {first.status}",
+            f"Bước 1 phải là tiếp nhận: trạng thái 1 hoặc 2, không phải {_name(first.status) if first.status else first.action}",
+            f"Step 1 must be the reception, status 1 or 2, not {first.status or first.action}",
         )
     for n, step in enumerate(d.history, start=1):
         if step.at > now:
@@ -136,7 +145,7 @@ def plan(d: LegacyDossier, now: datetime) -> Plan:
                 f"Bước {n}: thời điểm sớm hơn bước trước",
                 f"Step {n}: time is earlier than the step before",
             )
-        if step.actor and _LOOKS_PERSONAL.match(step.actor):
+        if any(who and _LOOKS_PERSONAL.match(who) for who in (step.actor, step.assignee)):
             raise LineError(
                 "personal_data",
                 f"Bước {n}: người thực hiện phải là tài khoản cán bộ, không phải số định danh hay số điện thoại",
@@ -148,6 +157,25 @@ def plan(d: LegacyDossier, now: datetime) -> Plan:
     prev: int | None = None
     for n, step in enumerate(d.history, start=1):
         actor = step.actor or "legacy"
+        if step.action is not None:  # a hand-over or approval: resolution's, after acceptance
+            if not accepted:
+                raise LineError(
+                    "action_before_acceptance",
+                    f"Bước {n}: giao xử lý, phê duyệt chỉ có sau khi tiếp nhận",
+                    f"Step {n}: an assignment or approval can only come after acceptance",
+                )
+            later.append(
+                ImportedStep(
+                    at=step.at,
+                    actor=actor,
+                    reason=step.reason,
+                    action=step.action,
+                    assignee=step.assignee,
+                    step=step.step,
+                )
+            )
+            continue
+        assert step.status is not None  # LegacyStep: a status or an action
         if prev is not None and action_for(Status(prev), Status(step.status), accepted_before=accepted) is None:
             phase_vi, phase_en = ("sau", "after") if accepted else ("trước", "before")
             raise LineError(

@@ -6,13 +6,16 @@ One `ResolutionRepository` per unit of work, on its connection; rows come back a
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
+from services.resolution.domain.assignment import Handover, Staffer
 from services.resolution.domain.case import Case, SlipEntry
+from shared.events import ProcessStep
 from shared.lifecycle import Status
 from shared.sql import unnest_arrays, unnest_insert
 
@@ -39,6 +42,13 @@ _FIELDS = (
     "new_appointment_at",
     "apology_reason",
     "procedure_name",
+    "process",
+    "requires_approval",
+    "assignee",
+    "step",
+    "step_due_at",
+    "approved_by",
+    "approved_at",
 )
 _TYPES = (
     "text",
@@ -63,6 +73,13 @@ _TYPES = (
     "timestamptz",
     "text",
     "text",
+    "text",
+    "bool",
+    "text",
+    "int",
+    "timestamptz",
+    "text",
+    "timestamptz",
 )
 _SLIP_TYPES = ("text", "int", "text", "smallint", "smallint", "text", "text", "timestamptz")
 _EXPORT_COLUMNS = "code, agency_id, procedure_code, channel, status, last_seq, due_at, compliance, resolved_at, rating"
@@ -71,9 +88,25 @@ _EXPORT = (
 )
 
 
+_HANDOVER_TYPES = ("text", "int", "int", "text", "text", "text", "text", "timestamptz", "timestamptz")
+_HANDOVER_COLUMNS = "code, seq, step, step_name, from_assignee, assignee, actor, at, step_due_at"
+_OPEN = "status IN (2, 4, 5, 6)"
+# The worklist's views inside an agency (service/assignments.py): $2 is the signed-in account.
+_VIEWS = {
+    "mine": f"assignee = $2 AND {_OPEN}",
+    "unassigned": f"assignee IS NULL AND {_OPEN} AND $2::text IS NOT NULL",
+    "awaiting_approval": "requires_approval AND approved_at IS NULL AND status = 4 AND $2::text IS NOT NULL",
+}
+
+
+def _process_column(case: Case) -> str | None:
+    return json.dumps([s.model_dump() for s in case.process], ensure_ascii=False) if case.process else None
+
+
 def to_case(row) -> Case:
     values = {f: row[f] for f in _FIELDS}
     values["status"] = Status(values["status"])
+    values["process"] = tuple(ProcessStep.model_validate(s) for s in json.loads(values["process"] or "[]"))
     return Case(**values)
 
 
@@ -85,7 +118,8 @@ class ResolutionRepository:
         """Insert the cases not yet known; returns the codes inserted (a redelivery inserts none)."""
         if not cases:
             return []
-        cols = [[getattr(c, f) if f != "status" else int(c.status) for c in cases] for f in _FIELDS]
+        special = {"status": lambda c: int(c.status), "process": _process_column}
+        cols = [[special[f](c) if f in special else getattr(c, f) for c in cases] for f in _FIELDS]
         rows = await self.conn.fetch(
             f"""INSERT INTO cases({", ".join(_FIELDS)}, updated_at)
                 SELECT *, ${len(_FIELDS) + 1}::timestamptz FROM unnest({unnest_arrays(_TYPES)})
@@ -107,7 +141,8 @@ class ResolutionRepository:
         await self.conn.execute(
             """UPDATE cases SET status=$2, due_at=$3, last_seq=$4, paused_at=$5, paused_hours=$6, overdue_notified=$7,
                       resolved_at=$8, compliance=$9, rating=$10, rated_at=$11, updated_at=$12,
-                      new_appointment_at=$13, apology_reason=$14 WHERE code=$1""",
+                      new_appointment_at=$13, apology_reason=$14, assignee=$15, step=$16, step_due_at=$17,
+                      approved_by=$18, approved_at=$19 WHERE code=$1""",
             case.code,
             int(case.status),
             case.due_at,
@@ -122,6 +157,11 @@ class ResolutionRepository:
             at,
             case.new_appointment_at,
             case.apology_reason,
+            case.assignee,
+            case.step,
+            case.step_due_at,
+            case.approved_by,
+            case.approved_at,
         )
 
     async def add_slip(self, entries: list[SlipEntry]) -> None:
@@ -152,6 +192,50 @@ class ResolutionRepository:
             offset,
         )
         return [to_case(r) for r in rows]
+
+    async def worklist_view(
+        self, *, agency_id: str | None, view: str, username: str, limit: int, offset: int
+    ) -> list[Case]:
+        """One of `_VIEWS` ("mine", "unassigned", "awaiting_approval"), earliest due first."""
+        rows = await self.conn.fetch(
+            f"""SELECT * FROM cases WHERE ($1::text IS NULL OR agency_id = $1) AND {_VIEWS[view]}
+                ORDER BY due_at, code LIMIT $3 OFFSET $4""",
+            agency_id,
+            username,
+            limit,
+            offset,
+        )
+        return [to_case(r) for r in rows]
+
+    async def add_handovers(self, handovers: list[Handover]) -> None:
+        await unnest_insert(
+            self.conn,
+            f"case_handovers({_HANDOVER_COLUMNS})",
+            _HANDOVER_TYPES,
+            handovers,
+            on_conflict="ON CONFLICT DO NOTHING",
+        )
+
+    async def handovers(self, code: str) -> list[Handover]:
+        rows = await self.conn.fetch(f"SELECT {_HANDOVER_COLUMNS} FROM case_handovers WHERE code=$1 ORDER BY seq", code)
+        return [Handover(*r) for r in rows]
+
+    async def staffer(self, username: str) -> Staffer | None:
+        row = await self.conn.fetchrow(
+            "SELECT username, role, agency_id, active FROM staff_accounts WHERE username = $1", username
+        )
+        return Staffer(*row) if row else None
+
+    async def staff_loads(self, agency_id: str) -> list[tuple[Staffer, int]]:
+        """The agency's officers and leaders with how many open cases each holds."""
+        rows = await self.conn.fetch(
+            f"""SELECT a.username, a.role, a.agency_id, a.active,
+                       (SELECT count(*) FROM cases c WHERE c.assignee = a.username AND c.{_OPEN}) AS load
+                FROM staff_accounts a WHERE a.agency_id = $1 AND a.role IN ('officer', 'leader')
+                ORDER BY a.username""",
+            agency_id,
+        )
+        return [(Staffer(r["username"], r["role"], r["agency_id"], r["active"]), r["load"]) for r in rows]
 
     async def lock_newly_overdue(self, now: datetime, limit: int) -> list[Case]:
         rows = await self.conn.fetch(

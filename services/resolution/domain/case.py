@@ -18,6 +18,7 @@ from shared.events import (
     OverduePayload,
     PausedPayload,
     ProcessingStartedPayload,
+    ProcessStep,
     RatedPayload,
     ResolvedPayload,
 )
@@ -57,6 +58,16 @@ class Case:
     new_appointment_at: datetime | None = None  # form 04's new date; `due_at` stays the legal one
     apology_reason: str | None = None
     procedure_name: str | None = None  # as the catalogue had it at acceptance (for people, not rules)
+    # Inside the agency (domain/assignment.py): the process carried by the accepted event (empty for
+    # old events: one implicit step), who holds the case now, its current step and that step's due
+    # time, and the leader's approval.
+    process: tuple[ProcessStep, ...] = ()
+    requires_approval: bool = False
+    assignee: str | None = None
+    step: int = 0
+    step_due_at: datetime | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
 
     def actions(self) -> list[Action]:
         return allowed_actions(self.status, accepted_before=True, among=RESOLUTION_ACTIONS)
@@ -96,9 +107,35 @@ class Outcome:
         )
 
 
+class DecisionNotReady(Conflict):
+    """A decision (resolve) before what the procedure requires: a leader's approval, an assignee."""
+
+
+def missing_for_decision(case: Case) -> list[str]:
+    """What a case lacks before it may be resolved: "assignment" when its procedure has a process and
+    nobody holds it, "approval" when the procedure requires a leader's approval not given yet. Cases
+    from old events (no process, no approval rule) lack nothing."""
+    missing = []
+    if case.process and case.assignee is None:
+        missing.append("assignment")
+    if case.requires_approval and case.approved_at is None:
+        missing.append("approval")
+    return missing
+
+
+_MISSING_VI = {"assignment": "chưa giao cho người xử lý", "approval": "chưa được lãnh đạo phê duyệt"}
+
+
 def act(case: Case, action: Action, *, actor: str, reason: str | None, now: datetime, calendar) -> Outcome:
-    """Apply `action` at `now`; TransitionRefused when the graph does not allow it."""
+    """Apply `action` at `now`; TransitionRefused when the graph does not allow it, DecisionNotReady
+    when a decision lacks what the procedure requires."""
     to = target_status(action, case.status, accepted_before=True, among=RESOLUTION_ACTIONS)
+    if to is Status.RESOLVED and (missing := missing_for_decision(case)):
+        raise DecisionNotReady(
+            "Chưa thể kết thúc xử lý: hồ sơ " + ", ".join(_MISSING_VI[m] for m in missing),
+            "The case cannot be resolved yet; missing: " + ", ".join(missing),
+            missing=missing,
+        )
     base = {"from_status": int(case.status), "to_status": int(to), "actor": actor, "reason": reason}
     due, paused_at, paused_hours = case.due_at, case.paused_at, case.paused_hours
     resolved_at = compliance = None

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
-from services.resolution.domain.case import Case, may_apologise
+from services.resolution.domain.assignment import RESULT_VI, current_step_due, steps
+from services.resolution.domain.case import Case, may_apologise, missing_for_decision
 from services.resolution.entrypoints.runtime import runtime_of
-from services.resolution.service import cases, export
+from services.resolution.service import assignments, cases, export
 from shared.auth import Account, Role, require_role, staff
+from shared.events import ProcessStep
 from shared.http import ApiError
 from shared.lifecycle import (
     ACTION_NAMES_VI,
@@ -71,6 +73,16 @@ class CaseOut(BaseModel):
     may_apologise: bool = Field(description="Whether this account may issue an apology and new appointment now")
     new_appointment_at: AwareDatetime | None = Field(description="Form 04's new appointment, if one was issued")
     apology_reason: str | None
+    # Inside the agency (entrypoints/assignments_http.py)
+    process: list[ProcessStep] = Field(description="The process; old cases show their one implicit step")
+    requires_approval: bool
+    assignee: str | None = Field(description="Who holds the case now")
+    step: int = Field(description="Index of the current step in `process`")
+    step_name: str
+    step_due_at: AwareDatetime = Field(description="When the current step's allowance runs out")
+    approved_by: str | None
+    approved_at: AwareDatetime | None
+    missing_for_decision: list[str] = Field(description="What resolve still needs: 'assignment', 'approval'")
 
 
 def may(account: Account, action: Action) -> bool:
@@ -102,6 +114,15 @@ def _out(case: Case, now, account: Account, soon=None) -> CaseOut:
         may_apologise=may_apologise(case) and account.role in PROCESSING,
         new_appointment_at=case.new_appointment_at,
         apology_reason=case.apology_reason,
+        process=list(steps(case)),
+        requires_approval=case.requires_approval,
+        assignee=case.assignee,
+        step=case.step,
+        step_name=steps(case)[case.step].name,
+        step_due_at=current_step_due(case),
+        approved_by=case.approved_by,
+        approved_at=case.approved_at,
+        missing_for_decision=missing_for_decision(case),
     )
 
 
@@ -137,9 +158,27 @@ class SlipEntryOut(BaseModel):
     occurred_at: AwareDatetime
 
 
+class ControlLineOut(BaseModel):
+    """A line of form 06 (Circular 03/2025): a hand-over inside the agency and how its step went."""
+
+    step: int
+    step_name: str
+    from_assignee: str | None
+    assignee: str
+    actor: str
+    handed_at: AwareDatetime
+    step_due_at: AwareDatetime | None
+    ended_at: AwareDatetime | None
+    result: str | None = Field(description="early, on_time, late; null while held within time")
+    result_vi: str = Field(description="Trước hạn, Đúng hạn, Quá hạn, Đang xử lý")
+
+
 class CaseWithSlipOut(BaseModel):
     case: CaseOut
     history: list[SlipEntryOut] = Field(description="The control slip (phiếu kiểm soát), in seq order")
+    handovers: list[ControlLineOut] = Field(
+        default_factory=list, description="Form 06's lines: each hand-over, its step's due time and result"
+    )
 
 
 @router.get(
@@ -153,7 +192,12 @@ async def get_case(request: Request, code: str, account: Account = Depends(staff
     case, slip = await cases.case_and_slip(rt.units, code, account)
     now = rt.clock()
     soon = rt.calendar.due_soon_before(now)
-    return CaseWithSlipOut(case=_out(case, now, account, soon), history=[SlipEntryOut(**e._asdict()) for e in slip])
+    lines = await assignments.control_slip(rt.units, code, account, now, rt.calendar)
+    return CaseWithSlipOut(
+        case=_out(case, now, account, soon),
+        history=[SlipEntryOut(**e._asdict()) for e in slip],
+        handovers=[ControlLineOut(**line._asdict(), result_vi=RESULT_VI[line.result]) for line in lines],
+    )
 
 
 @router.get(

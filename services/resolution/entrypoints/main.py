@@ -8,6 +8,7 @@ import logging
 
 from fastapi import FastAPI
 
+from services.resolution.entrypoints import assignments_http
 from services.resolution.entrypoints.http import router
 from services.resolution.entrypoints.runtime import ResolutionRuntime
 from services.resolution.service import cases
@@ -58,8 +59,8 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
     rt.document_publication(
         LIFECYCLE_TOPIC,
         LifecycleEvent,
-        "Statuses 4-10, dossier.overdue, dossier.rated and "
-        "dossier.apology_issued (form 04) after acceptance, imported histories replayed (via "
+        "Statuses 4-10, dossier.overdue, dossier.rated, "
+        "dossier.apology_issued (form 04), dossier.assigned and dossier.approved after acceptance, imported histories replayed (via "
         "the outbox)",
     )
     rt.document_publication(
@@ -84,4 +85,4 @@ async def deadline_watcher(rt: ResolutionRuntime) -> None:
 
 def create_app(settings: ResolutionSettings | None = None) -> FastAPI:
     rt = create_runtime(settings)
-    return rt.create_app(TITLE, DESCRIPTION, [router, pages.router], pages.STATIC)
+    return rt.create_app(TITLE, DESCRIPTION, [assignments_http.router, router, pages.router], pages.STATIC)

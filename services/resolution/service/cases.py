@@ -10,6 +10,13 @@ import logging
 from datetime import datetime
 
 from services.resolution.adapters.repository import ResolutionRepository
+from services.resolution.domain.assignment import (
+    Handover,
+    assignment_slip_entry,
+    handover_of,
+    self_assignment,
+    with_first_step,
+)
 from services.resolution.domain.case import (
     Case,
     Outcome,
@@ -60,7 +67,12 @@ def _event(outcome: Outcome, now: datetime, correlation_id: str) -> Event:
 
 async def _record(uow: UnitOfWork[ResolutionRepository], outcome: Outcome, now: datetime, correlation_id: str) -> None:
     await uow.repo.save_case(outcome.case, now)
-    await uow.repo.add_slip([outcome.slip_entry(now)])
+    if outcome.event_type in (EventType.ASSIGNED, EventType.APPROVED):  # in words, and form 06's line
+        await uow.repo.add_slip([assignment_slip_entry(outcome, now)])
+        if outcome.event_type is EventType.ASSIGNED:
+            await uow.repo.add_handovers([handover_of(outcome, now)])
+    else:
+        await uow.repo.add_slip([outcome.slip_entry(now)])
     await uow.outbox.append(LIFECYCLE_TOPIC, outcome.case.code, _event(outcome, now, correlation_id))
 
 
@@ -85,6 +97,11 @@ async def perform(
 ) -> Case:
     async with units() as uow, uow.transaction():
         case = await _locked_visible(uow, code, staff)
+        if action is Action.START_PROCESSING and (
+            took := self_assignment(case, staff.username, staff.role.value, staff.agency_id, now, calendar)
+        ):
+            await _record(uow, took, now, correlation_id)  # an unassigned case goes to whoever starts it
+            case = took.case
         outcome = act(case, action, actor=staff.username, reason=reason, now=now, calendar=calendar)
         await _record(uow, outcome, now, correlation_id)
         return outcome.case
@@ -108,6 +125,29 @@ async def apologise_for(
         return outcome.case
 
 
+def new_case(e: Event, calendar: WorkingCalendar) -> Case:
+    """The case an accepted event opens, at its first step."""
+    p = e.payload
+    case = Case(
+        code=e.dossier_code,
+        agency_id=p.dimensions.agency_id,
+        procedure_code=p.dimensions.procedure_code,
+        channel=p.dimensions.channel.value,
+        status=Status.ACCEPTED,
+        accepted_at=p.accepted_at,
+        due_at=p.deadline.due_at,
+        processing_hours=p.deadline.processing_hours,
+        time_type=p.deadline.time_type,
+        clock_policy=p.deadline.clock_policy,
+        rule_version=p.deadline.rule_version,
+        last_seq=e.seq,
+        procedure_name=p.dimensions.procedure_name,
+        process=tuple(p.process),
+        requires_approval=p.requires_approval,
+    )
+    return with_first_step(case, calendar)
+
+
 async def open_cases(
     units: ResolutionUnits, items: list[Item[Event]], calendar: WorkingCalendar
 ) -> list[tuple[Item, str]]:
@@ -118,26 +158,13 @@ async def open_cases(
     same transaction as the case; so the watcher never sees a half-replayed case.
     """
     opened: dict[str, tuple[Case, list[SlipEntry], list]] = {}  # code -> (final case, slip entries, events)
+    handovers: list[Handover] = []  # of imported histories
     for item in items:
         e = item.message
         if e.type != EventType.ACCEPTED.value or e.dossier_code in opened:
             continue
         p = e.payload
-        case = Case(
-            code=e.dossier_code,
-            agency_id=p.dimensions.agency_id,
-            procedure_code=p.dimensions.procedure_code,
-            channel=p.dimensions.channel.value,
-            status=Status.ACCEPTED,
-            accepted_at=p.accepted_at,
-            due_at=p.deadline.due_at,
-            processing_hours=p.deadline.processing_hours,
-            time_type=p.deadline.time_type,
-            clock_policy=p.deadline.clock_policy,
-            rule_version=p.deadline.rule_version,
-            last_seq=e.seq,
-            procedure_name=p.dimensions.procedure_name,
-        )
+        case = new_case(e, calendar)
         slips = [SlipEntry(e.dossier_code, e.seq, e.type, p.from_status, p.to_status, p.actor, p.reason, e.occurred_at)]
         events = []
         if p.imported is not None:
@@ -148,7 +175,10 @@ async def open_cases(
                 )
             case = done.case
             for outcome, at in done.outcomes:
-                slips.append(outcome.slip_entry(at))
+                inside = outcome.event_type in (EventType.ASSIGNED, EventType.APPROVED)
+                slips.append(assignment_slip_entry(outcome, at) if inside else outcome.slip_entry(at))
+                if outcome.event_type is EventType.ASSIGNED:
+                    handovers.append(handover_of(outcome, at))
                 events.append((LIFECYCLE_TOPIC, case.code, _event(outcome, at, e.correlation_id)))
         opened[e.dossier_code] = (case, slips, events)
     if opened:
@@ -161,6 +191,7 @@ async def open_cases(
             # Only the cases inserted now: a redelivered accepted event must not replay twice.
             await uow.repo.add_slip([entry for code, (_, slips, _) in opened.items() if code in new for entry in slips])
             await uow.outbox.append_many([ev for code, (_, _, evs) in opened.items() if code in new for ev in evs])
+            await uow.repo.add_handovers([h for h in handovers if h.code in new])
     return []
 
 

@@ -17,6 +17,8 @@ const STEP_VI = {
   "dossier.overdue": "Hồ sơ đã quá thời hạn giải quyết",
   "dossier.rated": "Người nộp đã đánh giá mức độ hài lòng",
   "dossier.apology_issued": "Cơ quan giải quyết xin lỗi và hẹn lại ngày trả kết quả",
+  "dossier.assigned": "Hồ sơ được chuyển đến cán bộ giải quyết",
+  "dossier.approved": "Lãnh đạo cơ quan đã phê duyệt kết quả giải quyết",
 };
 let procedures = [], current = null, score = 0;
 

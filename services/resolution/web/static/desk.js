@@ -12,7 +12,8 @@ const STEP_VI = {"dossier.accepted": "Tiếp nhận", "dossier.processing_starte
   "dossier.supplement_requested": "Yêu cầu bổ sung", "dossier.fee_requested": "Yêu cầu nộp phí",
   "dossier.withdrawn": "Rút hồ sơ", "dossier.stopped": "Dừng xử lý", "dossier.resolved": "Xử lý xong",
   "dossier.returned": "Trả kết quả", "dossier.overdue": "Quá hạn", "dossier.rated": "Công dân đánh giá",
-  "dossier.apology_issued": "Xin lỗi, hẹn lại (mẫu 04)"};
+  "dossier.apology_issued": "Xin lỗi, hẹn lại (mẫu 04)", "dossier.assigned": "Giao xử lý",
+  "dossier.approved": "Phê duyệt"};
 let account = null, cases = [], openCode = null;
 
 function flag(c) {
@@ -42,6 +43,7 @@ async function loadWorklist() {
   const lists = await Promise.all(ACTIVE.map(s => api("GET", `/api/v1/cases?status=${s}&limit=200`)));
   cases = lists.flat().sort((x, y) => x.due_at.localeCompare(y.due_at) || x.code.localeCompare(y.code));
   renderWorklist();
+  await loadAgencyViews();  // desk-agency.js: "Của tôi", "Chưa giao", "Chờ phê duyệt"
 }
 
 function renderWorklist() {
@@ -50,8 +52,10 @@ function renderWorklist() {
   $("#work-rows").replaceChildren(...shown.map(c => el("tr", {dataset: {code: c.code, due: c.due_at},
       class: c.overdue ? "overdue" : c.due_soon ? "soon" : null, onclick: () => openCase(c.code)},
     el("td", {}, el("a", {href: `?code=${encodeURIComponent(c.code)}`, onclick: e => { e.preventDefault(); openCase(c.code); }}, c.code)),
-    el("td", {}, c.procedure_name || c.procedure_code), el("td", {}, c.status_name), el("td", {}, fmtShort(c.due_at)), el("td", {}, flag(c)))));
-  if (!shown.length) $("#work-rows").append(el("tr", {}, el("td", {colspan: 5, class: "muted"}, "Không có hồ sơ cần giải quyết.")));
+    el("td", {}, c.procedure_name || c.procedure_code), el("td", {}, c.status_name),
+    el("td", {}, c.assignee || "Chưa giao"), el("td", {}, c.step_name), el("td", {}, fmtShort(c.step_due_at)),
+    el("td", {}, fmtShort(c.due_at)), el("td", {}, flag(c)))));
+  if (!shown.length) $("#work-rows").append(el("tr", {}, el("td", {colspan: 8, class: "muted"}, "Không có hồ sơ cần giải quyết.")));
 }
 
 async function openCase(code) {
@@ -60,6 +64,7 @@ async function openCase(code) {
   try {
     const r = await api("GET", `/api/v1/cases/${encodeURIComponent(code)}`);
     renderCase(r.case, r.history);
+    await renderAgency(r.case, r.handovers);  // desk-agency.js
     show($("#worklist-card"), false); show($("#case-card"));
     history.replaceState(null, "", `?code=${encodeURIComponent(code)}`);
   } catch (e) { say($("#work-msg"), e.message); show($("#case-card"), false); show($("#worklist-card")); }
