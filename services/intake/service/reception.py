@@ -39,7 +39,8 @@ from shared.lifecycle import Action, Status, target_status
 from shared.local_time import local_day
 from shared.uow import UnitOfWork
 
-INTAKE_ACTIONS = frozenset({Action.ACCEPT, Action.REFUSE})
+# RECORD_SUPPLEMENT: the papers a clerk asked for came before acceptance (5 -> 2, the clock starts).
+INTAKE_ACTIONS = frozenset({Action.ACCEPT, Action.REFUSE, Action.RECORD_SUPPLEMENT})
 CODE_PLACEHOLDER = "-"  # replaced by the numbered code in the outbox row
 
 

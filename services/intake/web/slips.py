@@ -14,6 +14,7 @@ import segno
 from services.intake.domain.catalogue import Procedure
 from services.intake.domain.dossier import Dossier, masked_id
 from services.intake.web.vn_time import form_date, form_datetime, processing_time
+from shared.supplements import reason_words
 
 _HEAD = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
@@ -75,7 +76,7 @@ def refusal_slip(dossier: Dossier, procedure: Procedure, agency_name: str) -> st
 <p>Nội dung yêu cầu giải quyết: <strong>{escape(procedure.name)}</strong></p>
 <p>Sau khi nghiên cứu, đối chiếu với các quy định hiện hành, cơ quan tiếp nhận hồ sơ từ chối tiếp nhận,
 giải quyết hồ sơ này với lý do cụ thể như sau:</p>
-<p class="reason" id="slip-reason">{escape(dossier.refusal_reason or "")}</p>
+<p class="reason" id="slip-reason">{escape(reason_words(dossier.refusal_reason))}</p>
 <p>Xin thông báo cho Ông/Bà được biết và thực hiện./.</p>
 <table class="signatures"><tr><td></td><td><strong>NGƯỜI TIẾP NHẬN HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em>
 <br><br><br>{escape(dossier.received_by or "")}</td></tr></table>"""
