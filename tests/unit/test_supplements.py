@@ -1,0 +1,101 @@
+"""Form 02's time rule (shared/supplements.py), the moves it relies on, and form 07's cells."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from services.intake.domain import logbook
+from shared import supplements
+from shared.calendar import default_calendar
+from shared.errors import InvalidRequest
+from shared.lifecycle import PRE_ACCEPTANCE_ACTIONS, RESOLUTION_ACTIONS, Action, Status, target_status
+
+CAL = default_calendar()
+MONDAY_9 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
+
+
+def test_default_is_ten_working_days_by_the_calendar():
+    due = supplements.supplement_due_at(CAL, MONDAY_9, None, supplements.DEFAULT_WORKING_DAYS)
+    assert due == CAL.due_time(MONDAY_9, 80)
+    assert due == datetime(2026, 3, 16, 2, 0, tzinfo=UTC)  # two weeks on, same hour (no holiday between)
+
+
+def test_a_time_given_must_be_later_than_now():
+    later = MONDAY_9 + timedelta(days=3)
+    assert supplements.supplement_due_at(CAL, MONDAY_9, later, 10) == later
+    with pytest.raises(InvalidRequest):
+        supplements.supplement_due_at(CAL, MONDAY_9, MONDAY_9, 10)
+
+
+def test_lapsed_only_while_waiting_for_papers_and_once_the_time_has_come():
+    due = MONDAY_9 + timedelta(hours=1)
+    assert not supplements.lapsed(Status.SUPPLEMENT_REQUESTED, due, due - timedelta(seconds=1))
+    assert supplements.lapsed(Status.SUPPLEMENT_REQUESTED, due, due)
+    assert not supplements.lapsed(Status.PROCESSING, due, due + timedelta(days=1))  # the papers came
+    assert not supplements.lapsed(Status.FEE_REQUESTED, due, due + timedelta(days=1))
+    assert not supplements.lapsed(Status.SUPPLEMENT_REQUESTED, None, due)  # asked with no time (imports)
+
+
+def test_a_lapse_refuses_before_acceptance_and_stops_after_it():
+    before = supplements.lapse_action(accepted_before=False)
+    after = supplements.lapse_action(accepted_before=True)
+    assert target_status(before, Status.SUPPLEMENT_REQUESTED, accepted_before=False, among=PRE_ACCEPTANCE_ACTIONS) is (
+        Status.REFUSED
+    )
+    assert target_status(after, Status.SUPPLEMENT_REQUESTED, accepted_before=True, among=RESOLUTION_ACTIONS) is (
+        Status.STOPPED
+    )
+
+
+def test_the_moves_of_form_02():
+    asked = target_status(Action.REQUEST_SUPPLEMENT, Status.SUBMITTED, accepted_before=False)
+    assert asked is Status.SUPPLEMENT_REQUESTED
+    # the papers come before acceptance: accepted (the clock starts); during processing: back to 4
+    assert target_status(Action.RECORD_SUPPLEMENT, asked, accepted_before=False) is Status.ACCEPTED
+    assert target_status(Action.RECORD_SUPPLEMENT, asked, accepted_before=True) is Status.PROCESSING
+    for paused in (Status.SUPPLEMENT_REQUESTED, Status.FEE_REQUESTED):
+        assert target_status(Action.STOP, paused, accepted_before=True, among=RESOLUTION_ACTIONS) is Status.STOPPED
+
+
+def test_missing_list_trims_and_drops_blanks_and_repeats():
+    assert supplements.missing_list([" Đơn ", "", "Đơn", "Bản sao CCCD"]) == ["Đơn", "Bản sao CCCD"]
+
+
+def test_reason_words():
+    assert "Quá thời hạn bổ sung" in supplements.reason_words(supplements.LAPSED_REASON)
+    assert supplements.reason_words("Thiếu bản chính") == "Thiếu bản chính"
+    assert supplements.reason_words(None) == ""
+
+
+def _row(name: str) -> logbook.LogbookRow:
+    return logbook.LogbookRow(
+        code="X-1",
+        received_at=MONDAY_9,
+        applicant_name=name,
+        applicant_address="-1 Phố Huế",
+        procedure_code="1.0",
+        procedure_name="Thủ tục",
+        agency_id="A",
+        agency_name="Cơ quan A",
+        channel="counter",
+        due_at=None,
+        status=2,
+        resolved_at=None,
+        returned_at=None,
+        note=None,
+    )
+
+
+def test_formula_like_cells_are_text_in_csv_and_xlsx():
+    lines = [logbook.line(1, _row("=1+2")), logbook.line(2, _row("Nguyễn Văn A"))]
+    day = MONDAY_9.date()
+    text = logbook.to_csv(lines, day, day, None).decode("utf-8-sig")
+    assert "'=1+2" in text and "'-1 Phố Huế" in text and "Nguyễn Văn A" in text and "'Nguyễn" not in text
+    assert "09:00" in text  # local time
+    sheet = load_workbook(io.BytesIO(logbook.to_xlsx(lines, day, day, None))).active
+    cells = {c.value: c.data_type for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert cells["=1+2"] == "s" and cells["-1 Phố Huế"] == "s"
