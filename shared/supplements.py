@@ -7,7 +7,11 @@ it) use the same rule, so a citizen gets the same time whoever asked for the pap
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.calendar import WORKING_DAY_HOURS
 from shared.errors import InvalidRequest
@@ -23,6 +27,35 @@ REASON_VI = {
     "(mẫu 02) mà người nộp hồ sơ chưa bổ sung",
 }
 SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a clerk or officer asks for on form 02: the papers by name, why, and by when (None: the default)."""
+
+    missing_documents: list[str]
+    reason: str | None
+    due_at: datetime | None
+
+
+DocumentName = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class Form02In(BaseModel):
+    """What a request for papers sends (intake's and resolution's APIs)."""
+
+    missing_documents: list[DocumentName] = Field(
+        default_factory=list, max_length=50, description="Names of the papers to bring (form 02), never their content"
+    )
+    reason: str | None = Field(None, max_length=2000, description="Why (printed on form 02, shown on the control slip)")
+    supplement_due_at: AwareDatetime | None = Field(
+        None,
+        description="By when; default: the service's SUPPLEMENT_WORKING_DAYS working days from now. When it passes "
+        "with the papers missing, the dossier is refused (before acceptance) or stopped (after it)",
+    )
+
+    def asked(self) -> Asked:
+        return Asked(self.missing_documents, self.reason, self.supplement_due_at)
 
 
 def default_due_at(calendar, requested_at: datetime, working_days: int) -> datetime:

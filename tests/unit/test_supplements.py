@@ -9,10 +9,24 @@ import pytest
 from openpyxl import load_workbook
 
 from services.intake.domain import logbook
+from services.intake.domain.dossier import Applicant, HandedIn
+from services.intake.service import catalogue, reception
+from services.intake.service import supplements as intake_supplements
 from shared import supplements
+from shared.auth import Account, Role
 from shared.calendar import default_calendar
-from shared.errors import InvalidRequest
-from shared.lifecycle import PRE_ACCEPTANCE_ACTIONS, RESOLUTION_ACTIONS, Action, Status, target_status
+from shared.errors import Forbidden, InvalidRequest
+from shared.events import LIFECYCLE_TOPIC, Channel
+from shared.lifecycle import (
+    PRE_ACCEPTANCE_ACTIONS,
+    RESOLUTION_ACTIONS,
+    Action,
+    Status,
+    TransitionRefused,
+    target_status,
+)
+from shared.supplements import Asked
+from tests.unit.fakes import MemoryIntakeRepository, Store, memory_units
 
 CAL = default_calendar()
 MONDAY_9 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
@@ -99,3 +113,96 @@ def test_formula_like_cells_are_text_in_csv_and_xlsx():
     sheet = load_workbook(io.BytesIO(logbook.to_xlsx(lines, day, day, None))).active
     cells = {c.value: c.data_type for row in sheet.iter_rows() for c in row if c.value is not None}
     assert cells["=1+2"] == "s" and cells["-1 Phố Huế"] == "s"
+
+
+# --- the use cases, in memory ---------------------------------------------------------------
+
+LAND_PROCEDURE = "1.013831"
+CLERK = Account("canbo.a", Role.CLERK, None)
+OTHER_AGENCY_CLERK = Account("canbo.phuong", Role.CLERK, "000.01.01.H26")
+APPLICANT = Applicant(name="Nguyễn Văn An", id_number="001203004567", phone="0912345678")
+
+
+@pytest.fixture
+async def intake():
+    store = Store()
+    units = memory_units(store, MemoryIntakeRepository)
+    await catalogue.load(units, catalogue.DEMO_CATALOGUE)
+    return store, units
+
+
+async def test_online_dossier_asked_for_papers_then_accepted_when_they_come(intake):
+    store, units = intake
+    handed = HandedIn(LAND_PROCEDURE, Channel.ONLINE, APPLICANT, [])
+    online = await reception.receive(
+        units, CAL, MONDAY_9, procedures=catalogue.CurrentProcedures(), handed=handed, staff=None
+    )
+    with pytest.raises(InvalidRequest):  # form 02 names at least one paper
+        await intake_supplements.request_supplement(
+            units,
+            CAL,
+            MONDAY_9,
+            online.code,
+            Asked([" "], None, None),
+            staff=CLERK,
+            working_days=10,
+        )
+    with pytest.raises(Forbidden):
+        await intake_supplements.request_supplement(
+            units,
+            CAL,
+            MONDAY_9,
+            online.code,
+            Asked(["Tờ khai"], None, None),
+            staff=OTHER_AGENCY_CLERK,
+            working_days=10,
+        )
+    asked = await intake_supplements.request_supplement(
+        units,
+        CAL,
+        MONDAY_9,
+        online.code,
+        Asked(["Tờ khai"], "Thiếu", None),
+        staff=CLERK,
+        working_days=10,
+    )
+    assert (asked.status, asked.last_seq, asked.accepted_at) == (Status.SUPPLEMENT_REQUESTED, 2, None)
+    event = store.events(LIFECYCLE_TOPIC)[-1]
+    assert event.type == "dossier.supplement_requested" and event.payload.missing_documents == ["Tờ khai"]
+    assert event.payload.supplement_due_at == CAL.due_time(MONDAY_9, 80) and event.payload.due_at is None
+    assert APPLICANT.name not in event.model_dump_json() and APPLICANT.id_number not in event.model_dump_json()
+    with pytest.raises(TransitionRefused):  # asked once; accepting is recording the papers
+        await reception.decide(units, CAL, MONDAY_9, online.code, Action.ACCEPT, staff=CLERK, reason=None)
+    came = MONDAY_9 + timedelta(days=2)
+    accepted = await reception.decide(units, CAL, came, online.code, Action.RECORD_SUPPLEMENT, staff=CLERK, reason=None)
+    assert (accepted.status, accepted.accepted_at) == (Status.ACCEPTED, came)
+    assert accepted.due_at == CAL.due_time(came, 40)  # the clock starts when the papers came
+    assert store.events(LIFECYCLE_TOPIC)[-1].payload.from_status == 5
+    assert await intake_supplements.refuse_lapsed(units, came + timedelta(days=60)) == 0
+
+
+async def test_walk_in_asked_for_papers_is_1_then_5_and_refused_by_the_system_when_late(intake):
+    store, units = intake
+    due = MONDAY_9 + timedelta(hours=2)
+    walk_in = await intake_supplements.request_at_counter(
+        units,
+        CAL,
+        MONDAY_9,
+        procedures=catalogue.CurrentProcedures(),
+        handed=HandedIn(LAND_PROCEDURE, Channel.COUNTER, APPLICANT, ["Đơn"]),
+        asked=Asked(["Bản chính Giấy chứng nhận"], None, due),
+        staff=CLERK,
+        working_days=10,
+    )
+    assert (walk_in.status, walk_in.last_seq, walk_in.received_by) == (Status.SUPPLEMENT_REQUESTED, 2, "canbo.a")
+    assert [(e.seq, e.type) for e in store.events(LIFECYCLE_TOPIC)] == [
+        (1, "dossier.submitted"),
+        (2, "dossier.supplement_requested"),
+    ]
+    assert await intake_supplements.refuse_lapsed(units, due - timedelta(seconds=1)) == 0
+    assert await intake_supplements.refuse_lapsed(units, due) == 1
+    refused = store.dossiers[walk_in.code]
+    assert (refused.status, refused.refusal_reason) == (Status.REFUSED, supplements.LAPSED_REASON)
+    last = store.events(LIFECYCLE_TOPIC)[-1]
+    assert (last.type, last.seq, last.payload.actor) == ("dossier.refused", 3, "system")
+    assert await intake_supplements.refuse_lapsed(units, due + timedelta(days=1)) == 0

@@ -3,35 +3,27 @@ record that they came, and print the form. Routes only translate."""
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import quote
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import Field
 
+from services.intake.entrypoints.http import walk_in_only
 from services.intake.entrypoints.runtime import runtime_of
 from services.intake.entrypoints.schemas import DecisionIn, DossierIn, DossierOut, dossier_out
 from services.intake.service import dossiers, reception, supplements
 from services.intake.web import form02
 from shared.auth import Account, Role, optional_staff, staff
-from shared.events import Channel
-from shared.http import ApiError
 from shared.lifecycle import Action
+from shared.supplements import DocumentName, Form02In
 
 api = APIRouter(prefix="/api/v1")
 pages = APIRouter(include_in_schema=False)
 DESK = (Role.CLERK, Role.LEADER)
-DocumentName = Annotated[str, Field(min_length=1, max_length=300)]
 
 
-class SupplementIn(BaseModel):
+class SupplementIn(Form02In):
     missing_documents: list[DocumentName] = Field(
         min_length=1, max_length=50, description="Names of the papers to bring (form 02), never their content"
-    )
-    reason: str | None = Field(None, max_length=2000, description="Why, printed on form 02")
-    supplement_due_at: AwareDatetime | None = Field(
-        None, description="By when; default: INTAKE_SUPPLEMENT_WORKING_DAYS working days from now"
     )
 
 
@@ -55,10 +47,8 @@ async def request_supplement(
             rt.calendar,
             rt.clock(),
             code,
+            body.asked(),
             staff=account,
-            missing_documents=body.missing_documents,
-            reason=body.reason,
-            due_at=body.supplement_due_at,
             working_days=rt.settings.supplement_working_days,
         )
     )
@@ -76,25 +66,17 @@ async def request_supplement(
 async def request_at_counter(
     request: Request, body: CounterSupplementIn, account: Account = Depends(staff(*DESK))
 ) -> DossierOut:
-    if body.channel is Channel.ONLINE:
-        raise ApiError(
-            422,
-            "Hồ sơ trực tuyến được yêu cầu bổ sung từ hàng chờ, không phải tại quầy",
-            "Online dossiers are asked for papers from the queue, not at the counter",
-            field="channel",
-        )
+    walk_in_only(body.channel)
     rt = runtime_of(request)
     return dossier_out(
         await supplements.request_at_counter(
             rt.units,
             rt.calendar,
             rt.clock(),
+            body.asked(),
             procedures=rt.procedures,
             handed=body.handed_in(),
             staff=account,
-            missing_documents=body.missing_documents,
-            reason=body.reason,
-            due_at=body.supplement_due_at,
             working_days=rt.settings.supplement_working_days,
         )
     )
@@ -131,7 +113,3 @@ async def supplement_slip(request: Request, code: str, account: Account | None =
     return HTMLResponse(
         form02.supplement_request(dossier, procedure, agency, latest), headers={"Cache-Control": "no-store"}
     )
-
-
-def supplement_slip_url(code: str) -> str:
-    return f"/counter/supplement/{quote(code, safe='')}"

@@ -16,7 +16,7 @@ from services.intake.adapters.supplement_sql import SupplementRequest
 from services.intake.domain.dossier import Dossier, HandedIn, dimensions
 from services.intake.service.catalogue import CurrentProcedures
 from services.intake.service.dossiers import PRODUCER, IntakeUnits, get_visible, not_found, reread
-from services.intake.service.reception import _new_dossier, in_force, number_and_store
+from services.intake.service.reception import handed_in_at_counter
 from shared import supplements
 from shared.auth import Account
 from shared.errors import InvalidRequest
@@ -25,11 +25,10 @@ from shared.events import (
     EventType,
     PausedPayload,
     RefusedPayload,
-    SubmittedPayload,
     make_event,
 )
-from shared.lifecycle import PRE_ACCEPTANCE_ACTIONS, Action, Status, target_status
-from shared.local_time import local_day
+from shared.lifecycle import PRE_ACCEPTANCE_ACTIONS, Action, target_status
+from shared.supplements import Asked
 from shared.uow import UnitOfWork
 
 
@@ -47,15 +46,18 @@ def _papers(names: list[str]) -> list[str]:
 async def _ask(
     uow: UnitOfWork[IntakeRepository],
     dossier: Dossier,
+    asked: Asked,
     *,
+    calendar,
     now: datetime,
     by: str,
-    missing: list[str],
-    reason: str | None,
-    due_at: datetime,
+    working_days: int,
     correlation_id: str,
 ) -> None:
     """The move 1 -> 5 of a locked dossier: its row, form 02's record and the event, in the caller's transaction."""
+    missing = _papers(asked.missing_documents)
+    due_at = supplements.supplement_due_at(calendar, now, asked.due_at, working_days)
+    reason = asked.reason
     current = dossier.status
     to = target_status(Action.REQUEST_SUPPLEMENT, current, accepted_before=False, among=PRE_ACCEPTANCE_ACTIONS)
     seq = dossier.last_seq + 1
@@ -86,20 +88,9 @@ async def _ask(
 
 
 async def request_supplement(
-    units: IntakeUnits,
-    calendar,
-    now: datetime,
-    code: str,
-    *,
-    staff: Account,
-    missing_documents: list[str],
-    reason: str | None,
-    due_at: datetime | None,
-    working_days: int,
+    units: IntakeUnits, calendar, now: datetime, code: str, asked: Asked, *, staff: Account, working_days: int
 ) -> Dossier:
     """An online dossier in the queue (1 -> 5): form 02."""
-    missing = _papers(missing_documents)
-    due = supplements.supplement_due_at(calendar, now, due_at, working_days)
     async with units() as uow, uow.transaction():
         dossier = await uow.repo.lock_dossier(code)
         if dossier is None:
@@ -108,11 +99,11 @@ async def request_supplement(
         await _ask(
             uow,
             dossier,
+            asked,
+            calendar=calendar,
             now=now,
             by=staff.username,
-            missing=missing,
-            reason=reason,
-            due_at=due,
+            working_days=working_days,
             correlation_id=str(uuid.uuid4()),
         )
         return await reread(uow.repo, code)
@@ -122,34 +113,27 @@ async def request_at_counter(
     units: IntakeUnits,
     calendar,
     now: datetime,
+    asked: Asked,
     *,
     procedures: CurrentProcedures,
     handed: HandedIn,
     staff: Account,
-    missing_documents: list[str],
-    reason: str | None,
-    due_at: datetime | None,
     working_days: int,
 ) -> Dossier:
     """A walk-in whose papers are incomplete: recorded as handed in and asked for papers at once
     (1 then 5), so it is counted as received, like a walk-in refused at the counter."""
-    missing = _papers(missing_documents)
-    due = supplements.supplement_due_at(calendar, now, due_at, working_days)
-    day = local_day(now)
+    _papers(asked.missing_documents)  # before a number is taken
     correlation = str(uuid.uuid4())
     async with units() as uow, uow.transaction():
-        procedure, dims = await in_force(uow.repo, procedures, handed, day, staff)
-        new = _new_dossier(procedure, handed, Status.SUBMITTED, staff.username, now)
-        submitted = SubmittedPayload(to_status=Status.SUBMITTED, actor=staff.username, dimensions=dims)
-        dossier = await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, correlation)
+        dossier, _ = await handed_in_at_counter(uow, now, procedures, handed, staff, correlation)
         await _ask(
             uow,
             dossier,
+            asked,
+            calendar=calendar,
             now=now,
             by=staff.username,
-            missing=missing,
-            reason=reason,
-            due_at=due,
+            working_days=working_days,
             correlation_id=correlation,
         )
         return await reread(uow.repo, dossier.code)

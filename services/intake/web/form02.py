@@ -1,7 +1,7 @@
 """Form 02 (Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ, Circular 03/2025/TT-VPCP) as printable HTML.
 
-Rendered on the server like forms 01 and 03 (services/intake/web/slips.py), with no inline
-script: printing is wired by /static/print.js. Every value is escaped.
+Rendered on the server like forms 01 and 03 (services/intake/web/slips.py), with their head.
+Every value is escaped.
 """
 
 from __future__ import annotations
@@ -11,17 +11,8 @@ from html import escape
 from services.intake.adapters.supplement_sql import SupplementRequest
 from services.intake.domain.catalogue import Procedure
 from services.intake.domain.dossier import Dossier
+from services.intake.web.slips import HEAD, TAIL
 from services.intake.web.vn_time import form_date, form_datetime
-
-_HEAD = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
-<link rel="stylesheet" href="/assets/base.css"><link rel="stylesheet" href="/static/slip.css"></head>
-<body><div class="no-print slip-tools"><button type="button" id="print">In phiếu</button>
-<a class="button secondary" href="/counter">Quay lại quầy tiếp nhận</a></div><article class="slip" id="slip">
-<table class="slip-head"><tr><td><strong>{agency}</strong><br><span class="rule"></span></td>
-<td><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br><strong>Độc lập - Tự do - Hạnh phúc</strong>
-<br><span class="rule"></span><br><em>Hà Nội, {today}</em></td></tr></table>"""
-_TAIL = '</article><script src="/static/print.js"></script></body></html>'
 
 
 def supplement_request(dossier: Dossier, procedure: Procedure, agency_name: str, request: SupplementRequest) -> str:
@@ -45,9 +36,9 @@ Quá thời hạn này mà hồ sơ chưa được bổ sung, cơ quan tiếp nh
 để được hướng dẫn.</p>
 <table class="signatures"><tr><td></td><td><strong>NGƯỜI HƯỚNG DẪN</strong><br><em>(Ký và ghi rõ họ tên)</em>
 <br><br><br><span id="form02-clerk">{escape(request.requested_by)}</span></td></tr></table>"""
-    head = _HEAD.format(
+    head = HEAD.format(
         title=f"Phiếu yêu cầu bổ sung {escape(dossier.code)}",
         agency=escape(agency_name.upper()),
         today=escape(form_date(request.requested_at)),
     )
-    return head + body + _TAIL
+    return head + body + TAIL

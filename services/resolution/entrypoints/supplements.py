@@ -5,7 +5,6 @@ which would otherwise take request-supplement with a reason only."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, BaseModel, Field
@@ -14,21 +13,9 @@ from services.resolution.entrypoints.http import PROCESSING, READERS, CaseOut, _
 from services.resolution.entrypoints.runtime import runtime_of
 from services.resolution.service import supplements
 from shared.auth import Account, staff
+from shared.supplements import Form02In
 
 router = APIRouter(prefix="/api/v1")
-DocumentName = Annotated[str, Field(min_length=1, max_length=300)]
-
-
-class SupplementIn(BaseModel):
-    reason: str | None = Field(None, max_length=2000, description="Why (shown on the control slip)")
-    missing_documents: list[DocumentName] = Field(
-        default_factory=list, max_length=50, description="Names of the papers to bring (form 02), never their content"
-    )
-    supplement_due_at: AwareDatetime | None = Field(
-        None,
-        description="By when; default: RESOLUTION_SUPPLEMENT_WORKING_DAYS working days from now. When it passes "
-        "with the papers still missing, processing stops (5 -> 8, form 05)",
-    )
 
 
 class CaseFormsOut(BaseModel):
@@ -45,7 +32,7 @@ class CaseFormsOut(BaseModel):
     summary="Yêu cầu bổ sung hồ sơ (mẫu 02) / ask for missing papers during processing (4 -> 5)",
 )
 async def request_supplement(
-    request: Request, code: str, body: SupplementIn, account: Account = Depends(staff(*PROCESSING))
+    request: Request, code: str, body: Form02In, account: Account = Depends(staff(*PROCESSING))
 ) -> CaseOut:
     rt = runtime_of(request)
     correlation = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
@@ -54,10 +41,8 @@ async def request_supplement(
         rt.calendar,
         rt.clock(),
         code,
+        body.asked(),
         staff=account,
-        reason=body.reason,
-        missing_documents=body.missing_documents,
-        due_at=body.supplement_due_at,
         working_days=rt.settings.supplement_working_days,
         correlation_id=correlation[:100],
     )

@@ -27,16 +27,15 @@ async def request_supplement(
     calendar: WorkingCalendar,
     now: datetime,
     code: str,
+    asked: supplements.Asked,
     *,
     staff: Account,
-    reason: str | None,
-    missing_documents: list[str],
-    due_at: datetime | None,
     working_days: int,
     correlation_id: str,
 ) -> Case:
-    missing = supplements.missing_list(missing_documents)
-    due = supplements.supplement_due_at(calendar, now, due_at, working_days)
+    missing = supplements.missing_list(asked.missing_documents)
+    due = supplements.supplement_due_at(calendar, now, asked.due_at, working_days)
+    reason = asked.reason
     async with units() as uow, uow.transaction():
         case = await _locked_visible(uow, code, staff)
         outcome = act(case, Action.REQUEST_SUPPLEMENT, actor=staff.username, reason=reason, now=now, calendar=calendar)
