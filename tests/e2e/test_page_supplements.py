@@ -1,10 +1,11 @@
 """Forms 02 and 05 in a real browser: a clerk asks a walk-in for the missing papers from the
 procedure's checklist and prints form 02 with them and their deadline; a leader stops a case
-paused for papers and sees form 05 with the agency and the reason."""
+paused for papers (named on the desk) and sees form 05 with the agency and the reason."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from tests.e2e.browser import By, click, screenshot, sign_in, text_in, visible
 from tests.e2e.test_lifecycle_end_to_end import wait_for
 
 pytestmark = pytest.mark.e2e
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 LAND = "1.013831"
 
 
@@ -61,6 +63,13 @@ def test_clerk_asks_a_walk_in_for_papers_and_form_02_prints_them_and_the_deadlin
     assert text_in(browser, "#slip", "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ")
     assert browser.find_element(By.CSS_SELECTOR, "#slip-code").text == code
 
+    # The logbook (form 07) is one click away for the period shown.
+    browser.get(f"{intake}/counter")
+    click(browser, 'nav.tabs button[data-tab="logbook"]')
+    day = datetime.fromisoformat(history[0]["occurred_at"]).astimezone(HANOI).date().isoformat()
+    link = visible(browser, "#lb-xlsx").get_attribute("href")
+    assert "/api/v1/logbook?from=" in link and f"to={day}" in link and link.endswith("format=xlsx")
+
 
 def test_leader_stops_a_paused_case_and_form_05_prints(services, staff, browser):
     intake, resolution = services["intake"], services["resolution"]
@@ -79,19 +88,17 @@ def test_leader_stops_a_paused_case_and_form_05_prints(services, staff, browser)
         lambda s: s == 200,
         what="case opened",
     )
-    for action, body in (
-        ("start-processing", {}),
-        ("request-supplement", {"reason": "Thiếu hợp đồng", "missing_documents": ["Hợp đồng chuyển nhượng"]}),
-    ):
-        assert (
-            httpx.post(
-                f"{resolution}/api/v1/cases/{code}/{action}", json=body, auth=staff.auth("officer_land")
-            ).status_code
-            == 200
-        )
+    started = httpx.post(f"{resolution}/api/v1/cases/{code}/start-processing", json={}, auth=staff.auth("officer_land"))
+    assert started.status_code == 200, started.text
     browser.get(f"{resolution}/desk?code={code}")
     sign_in(browser, staff.username("leader"), staff.password("leader"))
+    assert text_in(browser, "#c-status", "Đang xử lý")
+    visible(browser, "#c-reason").send_keys("Thiếu hợp đồng")
+    visible(browser, "#c-missing").send_keys("Hợp đồng chuyển nhượng\nBản sao CCCD")
+    click(browser, '#c-actions button[data-action="request-supplement"]')
     assert text_in(browser, "#c-status", "Yêu cầu bổ sung")
+    forms = httpx.get(f"{resolution}/api/v1/cases/{code}/forms", auth=staff.auth("leader")).json()
+    assert forms["missing_documents"] == ["Hợp đồng chuyển nhượng", "Bản sao CCCD"]
     visible(browser, "#c-reason").send_keys("Người nộp không bổ sung được hợp đồng")
     click(browser, '#c-actions button[data-action="stop"]')
     assert text_in(browser, "#c-status", "Dừng xử lý")

@@ -260,3 +260,5 @@ def test_logbook_exports_the_period_with_formula_cells_as_text(services, staff):
     assert httpx.get(url, auth=staff.auth("officer_land")).status_code == 403
     assert httpx.get(url).status_code == 401
     assert httpx.get(f"{intake}/api/v1/logbook?from={day}&to=2000-01-01", auth=staff.auth("clerk")).status_code == 422
+    far = httpx.get(f"{intake}/api/v1/logbook?from=9999-12-31&to=9999-12-31", auth=staff.auth("clerk"))
+    assert far.status_code == 422 and far.json()["error"]["message_vi"]

@@ -18,6 +18,7 @@ from shared.local_time import local_midnight
 api = APIRouter(prefix="/api/v1")
 DESK = (Role.CLERK, Role.LEADER)
 MAX_DAYS = 366
+EARLIEST, LATEST = date(1990, 1, 1), date(2999, 12, 31)  # no dossier outside; keeps the local midnights in range
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -38,6 +39,12 @@ async def logbook(
     format: Literal["json", "csv", "xlsx"] = "json",
     account: Account = Depends(staff(*DESK)),
 ) -> Response:
+    if from_ < EARLIEST or to > LATEST:
+        raise InvalidRequest(
+            f"Ngày phải trong khoảng {EARLIEST:%d/%m/%Y} đến {LATEST:%d/%m/%Y}",
+            f"Dates must lie between {EARLIEST} and {LATEST}",
+            field="from",
+        )
     if to < from_ or (to - from_).days >= MAX_DAYS:
         raise InvalidRequest(
             f"Kỳ phải kết thúc không trước khi bắt đầu và dài không quá {MAX_DAYS} ngày",

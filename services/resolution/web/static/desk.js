@@ -93,7 +93,7 @@ async function act(action) {
   const reason = $("#c-reason").value.trim();
   if (NEEDS_REASON.includes(action) && !reason) { say($("#c-msg"), "Vui lòng ghi nội dung, lý do cho thao tác này."); return; }
   try {
-    await api("POST", `/api/v1/cases/${encodeURIComponent(openCode)}/${action}`, {reason: reason || null});
+    await api("POST", `/api/v1/cases/${encodeURIComponent(openCode)}/${action}`, {reason: reason || null, ...actionExtras(action)});
     await openCase(openCode);
     say($("#c-msg"), `Đã thực hiện: ${ACTION_VI[action] || action}.`, "ok");
   } catch (e) { say($("#c-msg"), e.message); }

@@ -25,7 +25,15 @@ function fillShared(root, c, agencyName, today) {
   root.querySelectorAll(".f-today").forEach(n => { n.textContent = `Hà Nội, ${formDate(today)}`; });
 }
 
+// What an action sends besides its reason: the papers a request for a supplement names (form 02).
+function actionExtras(action) {
+  if (action !== "request-supplement") return {};
+  return {missing_documents: $("#c-missing").value.split("\n").map(s => s.trim()).filter(Boolean)};
+}
+
 async function renderForms(c, steps) {
+  show($("#c-missing-box"), c.allowed_actions.includes("request-supplement"));
+  $("#c-missing").value = "";
   const stop = c.status === 8 ? [...steps].reverse().find(h => h.event_type === "dossier.stopped") : null;
   const apology = !!c.new_appointment_at && !stop;
   show($("#form04"), apology);
