@@ -286,7 +286,14 @@ class MemoryIntakeRepository:
         for d in self.s.dossiers.values():
             latest = await self.latest_supplement_request(d.code)
             if d.status is Status.SUPPLEMENT_REQUESTED and d.accepted_at is None and latest and latest.due_at <= now:
-                found.append((latest.due_at, d.code))
+                brought = any(
+                    a["code"] == d.code
+                    and a["purpose"] == "supplement"
+                    and latest.requested_at <= a["uploaded_at"] <= latest.due_at
+                    for a in self.s.attachments
+                )
+                if not brought:
+                    found.append((latest.due_at, d.code))
         return [code for _, code in sorted(found)[:limit]]
 
     async def logbook(self, start: datetime, end: datetime, agency_id: str | None) -> list[LogbookRow]:

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from services.intake.domain import logbook
 from services.intake.domain.dossier import Applicant, HandedIn
-from services.intake.service import catalogue, reception
+from services.intake.domain.uploads import Upload
+from services.intake.service import attachments, catalogue, reception
 from services.intake.service import supplements as intake_supplements
 from shared import supplements
 from shared.auth import Account, Role
@@ -105,7 +106,7 @@ def _row(name: str) -> logbook.LogbookRow:
 
 
 def test_formula_like_cells_are_text_in_csv_and_xlsx():
-    lines = [logbook.line(1, _row("=1+2")), logbook.line(2, _row("Nguyễn Văn A"))]
+    lines = [logbook.line(1, _row("=1+2")), logbook.line(2, _row("Nguyễn Văn A")), logbook.line(3, _row("Bell\x07"))]
     day = MONDAY_9.date()
     text = logbook.to_csv(lines, day, day, None).decode("utf-8-sig")
     assert "'=1+2" in text and "'-1 Phố Huế" in text and "Nguyễn Văn A" in text and "'Nguyễn" not in text
@@ -113,6 +114,7 @@ def test_formula_like_cells_are_text_in_csv_and_xlsx():
     sheet = load_workbook(io.BytesIO(logbook.to_xlsx(lines, day, day, None))).active
     cells = {c.value: c.data_type for row in sheet.iter_rows() for c in row if c.value is not None}
     assert cells["=1+2"] == "s" and cells["-1 Phố Huế"] == "s"
+    assert "Bell" in cells  # a control character a sheet cannot hold is left out
 
 
 # --- the use cases, in memory ---------------------------------------------------------------
@@ -206,3 +208,21 @@ async def test_walk_in_asked_for_papers_is_1_then_5_and_refused_by_the_system_wh
     last = store.events(LIFECYCLE_TOPIC)[-1]
     assert (last.type, last.seq, last.payload.actor) == ("dossier.refused", 3, "system")
     assert await intake_supplements.refuse_lapsed(units, due + timedelta(days=1)) == 0
+
+
+async def test_papers_uploaded_in_time_wait_for_the_counter_instead_of_a_refusal(intake):
+    store, units = intake
+    handed = HandedIn(LAND_PROCEDURE, Channel.ONLINE, APPLICANT, [])
+    online = await reception.receive(
+        units, CAL, MONDAY_9, procedures=catalogue.CurrentProcedures(), handed=handed, staff=None
+    )
+    due = MONDAY_9 + timedelta(hours=2)
+    await intake_supplements.request_supplement(
+        units, CAL, MONDAY_9, online.code, Asked(["Tờ khai"], None, due), staff=CLERK, working_days=10
+    )
+    scan = Upload("to-khai.pdf", "application/pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    await attachments.supplement_for_citizen(
+        units, MONDAY_9 + timedelta(hours=1), online.code, id_number=APPLICANT.id_number, files=[scan]
+    )
+    assert await intake_supplements.refuse_lapsed(units, due + timedelta(days=1)) == 0
+    assert store.dossiers[online.code].status is Status.SUPPLEMENT_REQUESTED  # the clerk checks the scan

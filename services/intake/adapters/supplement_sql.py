@@ -49,12 +49,15 @@ class SupplementSql:
 
     async def lock_lapsed_supplements(self, now: datetime, limit: int) -> list[str]:
         """Codes of dossiers waiting for papers before acceptance whose latest request's time has
-        passed, locked; rows another instance holds are skipped (it is handling them)."""
+        passed with nothing uploaded for it since, locked; rows another instance holds are skipped
+        (it is handling them). Papers the citizen uploaded in time wait for the counter's check."""
         rows = await self.conn.fetch(
             """SELECT d.code FROM dossiers d
-               JOIN LATERAL (SELECT s.due_at FROM supplement_requests s WHERE s.code = d.code
+               JOIN LATERAL (SELECT s.due_at, s.requested_at FROM supplement_requests s WHERE s.code = d.code
                              ORDER BY s.seq DESC LIMIT 1) s ON true
                WHERE d.status = 5 AND d.accepted_at IS NULL AND s.due_at <= $1
+                 AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.code = d.code AND a.purpose = 'supplement'
+                                 AND a.uploaded_at >= s.requested_at AND a.uploaded_at <= s.due_at)
                ORDER BY s.due_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED""",
             now,
             limit,

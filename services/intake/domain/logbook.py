@@ -1,7 +1,8 @@
 """Form 07, Sổ theo dõi hồ sơ (Circular 03/2025/TT-VPCP): one line per dossier received in a
 period, as CSV or an XLSX workbook. Pure: the rows come in, bytes go out.
 
-A cell that a spreadsheet would read as a formula (starting with = + - @, or a tab or carriage
+Control characters, which a sheet cannot hold, are left out of the XLSX. A cell that a
+spreadsheet would read as a formula (starting with = + - @, or a tab or carriage
 return) is written as text: in CSV behind an apostrophe, in XLSX as a string cell.
 """
 
@@ -13,6 +14,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -116,7 +118,10 @@ def to_xlsx(lines: list[dict], start: date, end: date, agency: str | None) -> by
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for item in lines:
-        ws.append([item[k] for k, _ in COLUMNS])
+        # Control characters (a name typed with one) cannot be stored in a sheet: they are left out.
+        ws.append(
+            [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in (item[k] for k, _ in COLUMNS)]
+        )
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str) and as_text(cell.value):
                 cell.data_type = "s"  # text, never a formula
