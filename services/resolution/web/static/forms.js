@@ -46,7 +46,8 @@ async function renderForms(c, steps) {
   catch (e) { agencyName = null; }  // the agency's code stands in for its name
   if (apology) {
     const form = $("#form04");
-    fillShared(form, c, agencyName, new Date().toISOString());
+    const issued = [...steps].reverse().find(h => h.event_type === "dossier.apology_issued");
+    fillShared(form, c, agencyName, issued ? issued.occurred_at : new Date().toISOString());
     $("#f-code").textContent = c.code;
     $("#f-accepted").textContent = fmtDateTime(c.accepted_at); $("#f-due").textContent = fmtDateTime(c.due_at);
     $("#f-reason").textContent = c.apology_reason || ""; $("#f-new").textContent = fmtDateTime(c.new_appointment_at);
