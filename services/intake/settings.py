@@ -32,3 +32,12 @@ class IntakeSettings(ServiceSettings, ResolutionAddress):
     bench_bare: bool = Field(
         False, description="Mount the one-INSERT endpoint `make bench` compares reception with (benchmarks only)"
     )
+    supplement_working_days: int = Field(
+        10,
+        ge=1,
+        le=60,
+        description="Form 02: working days the applicant has to bring missing papers when the clerk sets no date",
+    )
+    supplement_watch_interval_s: float = Field(
+        5.0, gt=0, description="How often intake looks for dossiers whose papers did not come in time (refused, 5 -> 3)"
+    )

@@ -24,3 +24,10 @@ class ResolutionSettings(ServiceSettings):
     deadline_watch_interval_s: float = Field(
         0.5, gt=0, description="How often the deadline watcher looks for clocks that passed their due time"
     )
+    supplement_working_days: int = Field(
+        10,
+        ge=1,
+        le=60,
+        description="Form 02 after acceptance: working days the applicant has to bring missing papers "
+        "when the officer sets no date; then processing stops (5 -> 8)",
+    )

@@ -16,9 +16,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.intake.adapters.repository import KeyClaim, StoredFile
+from services.intake.adapters.supplement_sql import SupplementRequest
 from services.intake.domain.catalogue import Agency, Catalogue, Procedure
 from services.intake.domain.codes import SEQ_DIGITS
 from services.intake.domain.dossier import Apology, Dossier, HistoryEntry, NewDossier, TrackedEvent, TrackingPosition
+from services.intake.domain.logbook import LogbookRow
 from services.intake.domain.uploads import Upload
 from services.resolution.domain.assignment import Handover, Staffer
 from services.resolution.domain.case import Case, SlipEntry
@@ -40,6 +42,7 @@ class Store:
     keys: dict[str, list] = field(default_factory=dict)  # key -> [fingerprint, code, response]
     ratings: dict[str, str | None] = field(default_factory=dict)  # code -> comment
     attachments: list[dict] = field(default_factory=list)
+    supplement_requests: dict[tuple[str, int], SupplementRequest] = field(default_factory=dict)
     # resolution
     cases: dict[str, Case] = field(default_factory=dict)
     slips: dict[tuple[str, int], SlipEntry] = field(default_factory=dict)
@@ -278,6 +281,56 @@ class MemoryIntakeRepository:
     async def get_attachment(self, code: str, attachment_id: int) -> StoredFile | None:
         found = [a for a in self.s.attachments if a["code"] == code and a["id"] == attachment_id]
         return StoredFile(found[0]["filename"], found[0]["content_type"], found[0]["data"]) if found else None
+
+    async def add_supplement_request(self, request: SupplementRequest) -> None:
+        self.s.supplement_requests.setdefault((request.code, request.seq), request)
+
+    async def latest_supplement_request(self, code: str) -> SupplementRequest | None:
+        mine = [r for (c, _), r in sorted(self.s.supplement_requests.items()) if c == code]
+        return mine[-1] if mine else None
+
+    async def lock_lapsed_supplements(self, now: datetime, limit: int) -> list[str]:
+        found = []
+        for d in self.s.dossiers.values():
+            latest = await self.latest_supplement_request(d.code)
+            if d.status is Status.SUPPLEMENT_REQUESTED and d.accepted_at is None and latest and latest.due_at <= now:
+                brought = any(
+                    a["code"] == d.code
+                    and a["purpose"] == "supplement"
+                    and latest.requested_at <= a["uploaded_at"] <= latest.due_at
+                    for a in self.s.attachments
+                )
+                if not brought:
+                    found.append((latest.due_at, d.code))
+        return [code for _, code in sorted(found)[:limit]]
+
+    async def logbook(self, start: datetime, end: datetime, agency_id: str | None) -> list[LogbookRow]:
+        rows = []
+        for d in sorted(self.s.dossiers.values(), key=lambda d: (d.submitted_at, d.code)):
+            if not start <= d.submitted_at < end or agency_id not in (None, d.agency_id):
+                continue
+            procedure = self.s.procedures.get((d.procedure_code, d.procedure_version))
+            agency = self.s.agencies.get(d.agency_id)
+            done = {e.type: e.occurred_at for e in await self.history(d.code)}
+            rows.append(
+                LogbookRow(
+                    d.code,
+                    d.submitted_at,
+                    d.applicant.name,
+                    d.applicant.address,
+                    d.procedure_code,
+                    procedure.name if procedure else None,
+                    d.agency_id,
+                    agency["name"] if agency else None,
+                    d.channel.value,
+                    d.shown_due_at,
+                    int(d.shown_status),
+                    done.get("dossier.resolved"),
+                    done.get("dossier.returned"),
+                    d.refusal_reason,
+                )
+            )
+        return rows
 
 
 OPEN_STATUSES = (2, 4, 5, 6)

@@ -9,11 +9,13 @@ import asyncpg
 from services.intake.adapters.catalogue_sql import CatalogueSql
 from services.intake.adapters.citizen_sql import CitizenSql, KeyClaim, StoredFile
 from services.intake.adapters.dossier_sql import DossierSql
+from services.intake.adapters.logbook_sql import LogbookSql
+from services.intake.adapters.supplement_sql import SupplementSql
 from services.intake.adapters.tracking_sql import TrackingSql
 
 __all__ = ["IntakeRepository", "KeyClaim", "StoredFile"]
 
 
-class IntakeRepository(CatalogueSql, DossierSql, TrackingSql, CitizenSql):
+class IntakeRepository(CatalogueSql, DossierSql, TrackingSql, CitizenSql, SupplementSql, LogbookSql):
     def __init__(self, conn: asyncpg.Connection):
         self.conn = conn

@@ -108,6 +108,17 @@ async def receive(
     return Response(out.model_dump_json(), status_code=201, media_type="application/json", headers=headers)
 
 
+def walk_in_only(channel: Channel) -> None:
+    """What the clerk does at the counter (refuse, ask for papers) is for counter and post dossiers."""
+    if channel is Channel.ONLINE:
+        raise ApiError(
+            422,
+            "Hồ sơ trực tuyến được xử lý từ hàng chờ, không phải tại quầy",
+            "Online dossiers are handled from the queue, not at the counter",
+            field="channel",
+        )
+
+
 @router.post(
     "/counter-refusals",
     status_code=201,
@@ -120,13 +131,7 @@ async def receive(
 async def refuse_walk_in(
     request: Request, body: CounterRefusalIn, account: Account = Depends(staff(*DESK))
 ) -> DossierOut:
-    if body.channel is Channel.ONLINE:
-        raise ApiError(
-            422,
-            "Hồ sơ trực tuyến được từ chối từ hàng chờ, không phải tại quầy",
-            "Online dossiers are refused from the queue, not at the counter",
-            field="channel",
-        )
+    walk_in_only(body.channel)
     rt = runtime_of(request)
     return dossier_out(
         await reception.refuse_at_counter(

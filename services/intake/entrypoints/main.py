@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from fastapi import FastAPI
 
-from services.intake.entrypoints import bench_bare, imports, uploads
+from services.intake.entrypoints import bench_bare, imports, logbook, supplements, uploads
 from services.intake.entrypoints.http import router
 from services.intake.entrypoints.runtime import IntakeRuntime
 from services.intake.service import catalogue, tracking
+from services.intake.service.supplements import refuse_lapsed
 from services.intake.settings import IntakeSettings
 from services.intake.web import routes as pages
+from shared.db import TRANSIENT_DB_ERRORS
 from shared.events import (
     DEAD_LETTER_TOPIC,
     INTAKE_TRACKING_GROUP,
@@ -20,6 +25,7 @@ from shared.events import (
     parse_event,
 )
 
+log = logging.getLogger(__name__)
 TITLE = "intake: tiếp nhận hồ sơ"
 DESCRIPTION = "Reception of administrative-procedure dossiers: catalogue, counter, online, post."
 ASYNCAPI_DESCRIPTION = (
@@ -43,6 +49,7 @@ def create_runtime(settings: IntakeSettings | None = None) -> IntakeRuntime:
         await catalogue.load(rt.units, rt.settings.catalogue_file or catalogue.SHIPPED_CATALOGUE)
 
     rt.on_started.append(load_catalogue)
+    rt.jobs.append(lambda: every(rt.settings.supplement_watch_interval_s, lambda: refuse_lapsed(rt.units, rt.clock())))
     rt.document_publication(
         LIFECYCLE_TOPIC,
         LifecycleEvent,
@@ -61,9 +68,24 @@ def create_runtime(settings: IntakeSettings | None = None) -> IntakeRuntime:
     return rt
 
 
+async def every(interval_s: float, sweep) -> None:
+    """A background sweep, repeated while it finds work, then every `interval_s` seconds; a failure
+    is logged and the next round tries again."""
+    while True:
+        try:
+            while await sweep() > 0:
+                pass
+        except TRANSIENT_DB_ERRORS as exc:
+            log.warning("background sweep: database unavailable (%s)", type(exc).__name__)
+        except Exception:
+            log.exception("background sweep failed; going on")
+        await asyncio.sleep(interval_s)
+
+
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     rt = create_runtime(settings)
-    routers = [router, imports.router, uploads.router, pages.api, pages.router]
+    routers = [router, imports.router, uploads.router, supplements.api, logbook.api, pages.api, pages.router]
+    routers.append(supplements.pages)
     if rt.settings.bench_bare:  # `make bench` only: the one-INSERT floor reception is compared with
         routers.append(bench_bare.routes(rt))
     return rt.create_app(TITLE, DESCRIPTION, routers, pages.STATIC)

@@ -41,7 +41,8 @@ from shared.lifecycle import Action, Status, target_status
 from shared.local_time import local_day
 from shared.uow import UnitOfWork
 
-INTAKE_ACTIONS = frozenset({Action.ACCEPT, Action.REFUSE})
+# RECORD_SUPPLEMENT: the papers a clerk asked for came before acceptance (5 -> 2, the clock starts).
+INTAKE_ACTIONS = frozenset({Action.ACCEPT, Action.REFUSE, Action.RECORD_SUPPLEMENT})
 CODE_PLACEHOLDER = "-"  # replaced by the numbered code in the outbox row
 
 
@@ -158,18 +159,31 @@ async def _store_received(
     return await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, str(uuid.uuid4()))
 
 
+async def handed_in_at_counter(
+    uow: UnitOfWork[IntakeRepository],
+    now: datetime,
+    procedures: CurrentProcedures,
+    handed: HandedIn,
+    staff: Account,
+    correlation_id: str,
+) -> tuple[Dossier, Dimensions]:
+    """A walk-in recorded as handed in (1), numbered, in the caller's transaction, before the
+    clerk's next move in it (refused: 1 then 3; asked for papers: 1 then 5)."""
+    day = local_day(now)
+    procedure, placement, dims = await in_force(uow.repo, procedures, handed, day, staff)
+    new = _new_dossier(procedure, placement, handed, Status.SUBMITTED, staff.username, now)
+    submitted = SubmittedPayload(to_status=Status.SUBMITTED, actor=staff.username, dimensions=dims)
+    return await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, correlation_id), dims
+
+
 async def refuse_at_counter(
     units: IntakeUnits, now: datetime, *, procedures: CurrentProcedures, handed: HandedIn, staff: Account, reason: str
 ) -> Dossier:
     """A walk-in dossier refused at the counter (form 03): recorded as handed in and refused at once
     (1 then 3), so it is counted as received and as refused, like an online one the clerk refuses."""
-    day = local_day(now)
     correlation = str(uuid.uuid4())
     async with units() as uow, uow.transaction():
-        procedure, placement, dims = await in_force(uow.repo, procedures, handed, day, staff)
-        new = _new_dossier(procedure, placement, handed, Status.SUBMITTED, staff.username, now)
-        submitted = SubmittedPayload(to_status=Status.SUBMITTED, actor=staff.username, dimensions=dims)
-        dossier = await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, correlation)
+        dossier, dims = await handed_in_at_counter(uow, now, procedures, handed, staff, correlation)
         await uow.repo.record_transition(dossier.code, status=Status.REFUSED, seq=2, at=now, refusal_reason=reason)
         refused = RefusedPayload(
             from_status=Status.SUBMITTED, to_status=Status.REFUSED, actor=staff.username, reason=reason, dimensions=dims

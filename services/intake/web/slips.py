@@ -14,15 +14,18 @@ import segno
 from services.intake.domain.catalogue import Procedure
 from services.intake.domain.dossier import Dossier, masked_id
 from services.intake.web.vn_time import form_date, form_datetime, processing_time
+from shared.supplements import reason_words
 
-_HEAD = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
+HEAD = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <link rel="stylesheet" href="/assets/base.css"><link rel="stylesheet" href="/static/slip.css"></head>
-<body><div class="no-print slip-tools"><button type="button" onclick="window.print()">In phiếu</button>
+<body><div class="no-print slip-tools"><button type="button" id="print">In phiếu</button>
 <a class="button secondary" href="/counter">Quay lại quầy tiếp nhận</a></div><article class="slip" id="slip">
 <table class="slip-head"><tr><td><strong>{agency}</strong><br><span class="rule"></span></td>
 <td><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br><strong>Độc lập - Tự do - Hạnh phúc</strong>
 <br><span class="rule"></span><br><em>Hà Nội, {today}</em></td></tr></table>"""
+# No inline script: the print button is wired by /static/print.js.
+TAIL = '</article><script src="/static/print.js"></script></body></html>'
 
 
 def qr_svg(url: str) -> str:
@@ -57,12 +60,12 @@ def appointment_slip(dossier: Dossier, procedure: Procedure, agency_name: str, t
 rồi nhập mã hồ sơ và số định danh để tra cứu tiến độ.</p></div>
 <table class="signatures"><tr><td><strong>NGƯỜI NỘP HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em><br><br><br>{escape(a.name)}</td>
 <td><strong>NGƯỜI TIẾP NHẬN HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em><br><br><br>{escape(dossier.received_by or "")}</td></tr></table>"""
-    head = _HEAD.format(
+    head = HEAD.format(
         title=f"Giấy tiếp nhận {escape(dossier.code)}",
         agency=escape(agency_name.upper()),
         today=escape(form_date(accepted)),
     )
-    return head + body + "</article></body></html>"
+    return head + body + TAIL
 
 
 def refusal_slip(dossier: Dossier, procedure: Procedure, agency_name: str) -> str:
@@ -75,12 +78,12 @@ def refusal_slip(dossier: Dossier, procedure: Procedure, agency_name: str) -> st
 <p>Nội dung yêu cầu giải quyết: <strong>{escape(procedure.name)}</strong></p>
 <p>Sau khi nghiên cứu, đối chiếu với các quy định hiện hành, cơ quan tiếp nhận hồ sơ từ chối tiếp nhận,
 giải quyết hồ sơ này với lý do cụ thể như sau:</p>
-<p class="reason" id="slip-reason">{escape(dossier.refusal_reason or "")}</p>
+<p class="reason" id="slip-reason">{escape(reason_words(dossier.refusal_reason))}</p>
 <p>Xin thông báo cho Ông/Bà được biết và thực hiện./.</p>
 <table class="signatures"><tr><td></td><td><strong>NGƯỜI TIẾP NHẬN HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em>
 <br><br><br>{escape(dossier.received_by or "")}</td></tr></table>"""
     at = dossier.updated_at
-    head = _HEAD.format(
+    head = HEAD.format(
         title=f"Phiếu từ chối {escape(dossier.code)}", agency=escape(agency_name.upper()), today=escape(form_date(at))
     )
-    return head + body + "</article></body></html>"
+    return head + body + TAIL

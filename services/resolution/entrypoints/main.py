@@ -9,9 +9,10 @@ import logging
 from fastapi import FastAPI
 
 from services.resolution.entrypoints import assignments_http
+from services.resolution.entrypoints import supplements as supplement_routes
 from services.resolution.entrypoints.http import router
 from services.resolution.entrypoints.runtime import ResolutionRuntime
-from services.resolution.service import cases
+from services.resolution.service import cases, supplements
 from services.resolution.settings import ResolutionSettings
 from services.resolution.web import routes as pages
 from shared.db import TRANSIENT_DB_ERRORS
@@ -41,7 +42,7 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
         LIFECYCLE_TOPIC,
         RESOLUTION_CASES_GROUP,
         parse_event,
-        lambda items: cases.open_cases(rt.units, items, rt.calendar),
+        lambda items: open_cases(rt, items),
         max_records=500,
         description="Opens a case for every accepted dossier, replaying an imported one's later history",
         health_check="lifecycle_consumer",
@@ -69,12 +70,21 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
     return rt
 
 
+async def open_cases(rt: ResolutionRuntime, items) -> list:
+    rejected = await cases.open_cases(rt.units, items, rt.calendar)
+    await supplements.remember_agencies(rt.units, items)  # for the forms the desk prints
+    return rejected
+
+
 async def deadline_watcher(rt: ResolutionRuntime) -> None:
     """Publishes `dossier.overdue` when a running clock passes its due time, so the board
-    moves without anyone acting."""
+    moves without anyone acting; stops the cases whose papers did not come in time."""
     while True:
         try:
             while await cases.notice_overdue(rt.units, rt.clock()) > 0:
+                pass
+            # Form 02's time passed with the papers still missing: processing stops (5 -> 8).
+            while await supplements.stop_lapsed(rt.units, rt.calendar, rt.clock()) > 0:
                 pass
         except TRANSIENT_DB_ERRORS as exc:
             log.warning("deadline watcher: database unavailable (%s)", type(exc).__name__)
@@ -85,4 +95,6 @@ async def deadline_watcher(rt: ResolutionRuntime) -> None:
 
 def create_app(settings: ResolutionSettings | None = None) -> FastAPI:
     rt = create_runtime(settings)
-    return rt.create_app(TITLE, DESCRIPTION, [assignments_http.router, router, pages.router], pages.STATIC)
+    # The supplement routes before the generic action route, which would take request-supplement too.
+    routers = [assignments_http.router, supplement_routes.router, router, pages.router]
+    return rt.create_app(TITLE, DESCRIPTION, routers, pages.STATIC)

@@ -139,6 +139,7 @@ async function refreshLists() {
     el("td", {}, fmtShort(d.submitted_at)), el("td", {class: "files"}, "…"),
     el("td", {}, el("div", {class: "actions"},
       el("button", {type: "button", class: "accept", onclick: () => accept(d.code)}, "Tiếp nhận"),
+      el("button", {type: "button", class: "secondary supplement", onclick: () => askSupplement(d)}, "Yêu cầu bổ sung"),
       el("button", {type: "button", class: "danger refuse", onclick: () => askRefusal(d.code)}, "Từ chối"))))));
   queue.forEach(d => showFiles(d.code));
   if (!queue.length) $("#queue-rows").append(el("tr", {}, el("td", {colspan: 6, class: "muted"}, "Không có hồ sơ chờ tiếp nhận.")));
@@ -149,13 +150,15 @@ async function refreshLists() {
     el("td", {}, d.applicant_name), el("td", {}, CHANNEL_VI[d.channel] || d.channel),
     el("td", {}, el("span", {class: "badge"}, d.status_name)), el("td", {}, fmtShort(d.new_appointment_at || d.due_at)),
     el("td", {}, d.due_at ? el("a", {href: `/counter/slip/${encodeURIComponent(d.code)}`}, "Giấy hẹn")
-      : d.status === 3 ? el("a", {href: `/counter/refusal/${encodeURIComponent(d.code)}`}, "Phiếu từ chối") : ""))));
+      : d.status === 3 ? el("a", {href: `/counter/refusal/${encodeURIComponent(d.code)}`}, "Phiếu từ chối")
+      : d.status === 5 ? el("a", {href: `/counter/supplement/${encodeURIComponent(d.code)}`}, "Phiếu 02") : ""))));
   if (!todays.length) $("#today-rows").append(el("tr", {}, el("td", {colspan: 7, class: "muted"}, "Chưa có hồ sơ nào hôm nay.")));
   $("#handback-rows").replaceChildren(...waiting.map(d => el("tr", {dataset: {code: d.code}},
     el("td", {}, d.code), el("td", {}, procName(d.procedure_code)), el("td", {}, d.applicant_name),
     el("td", {}, fmtShort(d.due_at)),
     el("td", {}, el("button", {type: "button", class: "handback", onclick: () => handBack(d.code)}, "Trả kết quả")))));
   if (!waiting.length) $("#handback-rows").append(el("tr", {}, el("td", {colspan: 5, class: "muted"}, "Không có kết quả chờ trả.")));
+  refreshWaitingForPapers();
 }
 
 async function showFiles(code) {

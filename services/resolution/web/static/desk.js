@@ -14,6 +14,8 @@ const STEP_VI = {"dossier.accepted": "Tiếp nhận", "dossier.processing_starte
   "dossier.returned": "Trả kết quả", "dossier.overdue": "Quá hạn", "dossier.rated": "Công dân đánh giá",
   "dossier.apology_issued": "Xin lỗi, hẹn lại (mẫu 04)", "dossier.assigned": "Giao xử lý",
   "dossier.approved": "Phê duyệt"};
+// A reason recorded as a code by the system, in words (the rest are people's own words).
+const REASON_VI = {"supplement_not_provided": "Quá thời hạn bổ sung, hoàn thiện hồ sơ mà người nộp hồ sơ chưa bổ sung"};
 let account = null, cases = [], openCode = null;
 
 function flag(c) {
@@ -82,27 +84,21 @@ function renderCase(c, steps) {
   $("#c-history").replaceChildren(...steps.map(h => el("tr", {},
     el("td", {}, h.seq), el("td", {}, fmtShort(h.occurred_at)),
     el("td", {}, (STEP_VI[h.event_type] || h.event_type) + (h.to_status ? ` → ${STATUS_VI[h.to_status]}` : "")),
-    el("td", {}, h.actor || ""), el("td", {}, h.reason || ""))));
+    el("td", {}, h.actor === "system" ? "Hệ thống" : h.actor || ""), el("td", {}, REASON_VI[h.reason] || h.reason || ""))));
   // Only what the status graph allows this account now: the API says which.
   $("#c-actions").replaceChildren(...c.allowed_actions.map(a => el("button", {type: "button", dataset: {action: a},
     class: a === "stop" || a === "withdraw" ? "danger" : null, onclick: () => act(a)}, ACTION_VI[a] || a)));
   show($("#c-actions-box"), c.allowed_actions.length > 0);
   show($("#apology-box"), c.may_apologise);
   $("#c-reason").value = "";
-  show($("#form04"), !!c.new_appointment_at);
-  document.body.classList.toggle("printing-04", !!c.new_appointment_at);
-  if (c.new_appointment_at) {
-    $("#f-agency").textContent = c.agency_id; $("#f-code").textContent = c.code;
-    $("#f-accepted").textContent = fmtDateTime(c.accepted_at); $("#f-due").textContent = fmtDateTime(c.due_at);
-    $("#f-reason").textContent = c.apology_reason || ""; $("#f-new").textContent = fmtDateTime(c.new_appointment_at);
-  }
+  renderForms(c, steps);  // forms 04 and 05 (forms.js)
 }
 
 async function act(action) {
   const reason = $("#c-reason").value.trim();
   if (NEEDS_REASON.includes(action) && !reason) { say($("#c-msg"), "Vui lòng ghi nội dung, lý do cho thao tác này."); return; }
   try {
-    await api("POST", `/api/v1/cases/${encodeURIComponent(openCode)}/${action}`, {reason: reason || null});
+    await api("POST", `/api/v1/cases/${encodeURIComponent(openCode)}/${action}`, {reason: reason || null, ...actionExtras(action)});
     await openCase(openCode);
     say($("#c-msg"), `Đã thực hiện: ${ACTION_VI[action] || action}.`, "ok");
   } catch (e) { say($("#c-msg"), e.message); }
@@ -130,7 +126,7 @@ async function start() {
   $("#ap-button").addEventListener("click", apologise);
   $("#back").addEventListener("click", async () => {
     show($("#case-card"), false); show($("#worklist-card")); history.replaceState(null, "", "/desk");
-    document.body.classList.remove("printing-04");
+    document.body.classList.remove("printing-04", "printing-05");
     await loadWorklist();
   });
   const a = await currentAccount();

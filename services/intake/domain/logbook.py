@@ -1,0 +1,132 @@
+"""Form 07, Sổ theo dõi hồ sơ (Circular 03/2025/TT-VPCP): one line per dossier received in a
+period, as CSV or an XLSX workbook. Pure: the rows come in, bytes go out.
+
+Control characters, which a sheet cannot hold, are left out of the XLSX. A cell that a
+spreadsheet would read as a formula (starting with = + - @, or a tab or carriage
+return) is written as text: in CSV behind an apostrophe, in XLSX as a string cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from typing import NamedTuple
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from shared.lifecycle import STATUS_NAMES_VI, Status
+from shared.local_time import VN
+
+FORM = "Mẫu số 07"
+TITLE = "SỔ THEO DÕI HỒ SƠ"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class LogbookRow(NamedTuple):
+    code: str
+    received_at: datetime
+    applicant_name: str
+    applicant_address: str | None
+    procedure_code: str
+    procedure_name: str | None
+    agency_id: str
+    agency_name: str | None
+    channel: str
+    due_at: datetime | None
+    status: int
+    resolved_at: datetime | None
+    returned_at: datetime | None
+    note: str | None
+
+
+# (key, heading): the columns of the book, in order.
+COLUMNS = (
+    ("no", "STT"),
+    ("code", "Mã hồ sơ"),
+    ("procedure", "Tên thủ tục hành chính"),
+    ("applicant", "Tên cá nhân, tổ chức"),
+    ("address", "Địa chỉ"),
+    ("agency", "Cơ quan chủ trì giải quyết"),
+    ("channel", "Hình thức nộp"),
+    ("received_at", "Ngày, giờ nhận hồ sơ"),
+    ("due_at", "Ngày, giờ hẹn trả kết quả"),
+    ("resolved_at", "Ngày, giờ có kết quả"),
+    ("returned_at", "Ngày, giờ trả kết quả"),
+    ("status", "Trạng thái"),
+    ("note", "Ghi chú"),
+)
+CHANNEL_VI = {"counter": "Trực tiếp", "online": "Trực tuyến", "post": "Bưu chính"}
+
+
+def _when(at: datetime | None) -> str:
+    return at.astimezone(VN).strftime("%d/%m/%Y %H:%M") if at else ""
+
+
+def as_text(value: str) -> bool:
+    """Whether a spreadsheet would take `value` for a formula."""
+    return value.startswith(_FORMULA_START)
+
+
+def line(n: int, row: LogbookRow) -> dict:
+    """One line of the book, as people read it (local times, names in Vietnamese)."""
+    return {
+        "no": n,
+        "code": row.code,
+        "procedure": row.procedure_name or row.procedure_code,
+        "applicant": row.applicant_name,
+        "address": row.applicant_address or "",
+        "agency": row.agency_name or row.agency_id,
+        "channel": CHANNEL_VI.get(row.channel, row.channel),
+        "received_at": _when(row.received_at),
+        "due_at": _when(row.due_at),
+        "resolved_at": _when(row.resolved_at),
+        "returned_at": _when(row.returned_at),
+        "status": STATUS_NAMES_VI[Status(row.status)],
+        "note": row.note or "",
+    }
+
+
+def _title(start: date, end: date, agency: str | None) -> list[str]:
+    period = f"Từ ngày {start.strftime('%d/%m/%Y')} đến ngày {end.strftime('%d/%m/%Y')}"
+    return [FORM, TITLE, period + (f" — Cơ quan: {agency}" if agency else "")]
+
+
+def to_csv(lines: list[dict], start: date, end: date, agency: str | None) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    for t in _title(start, end, agency):
+        w.writerow([t])
+    w.writerow([vi for _, vi in COLUMNS])
+    for item in lines:
+        w.writerow([("'" + v if isinstance(v, str) and as_text(v) else v) for v in (item[k] for k, _ in COLUMNS)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
+
+
+def to_xlsx(lines: list[dict], start: date, end: date, agency: str | None) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "So theo doi ho so"
+    for t in _title(start, end, agency):
+        ws.append([t])
+    ws["B2"].font = Font(bold=True)
+    ws.append([vi for _, vi in COLUMNS])
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for item in lines:
+        # Control characters (a name typed with one) cannot be stored in a sheet: they are left out.
+        ws.append(
+            [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in (item[k] for k, _ in COLUMNS)]
+        )
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and as_text(cell.value):
+                cell.data_type = "s"  # text, never a formula
+    for i, width in enumerate((6, 26, 40, 26, 30, 30, 12, 17, 17, 17, 17, 22, 30), 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
