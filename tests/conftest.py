@@ -89,6 +89,7 @@ TEST_STAFF = {  # key: (role, agency key or None)
     "clerk_commune": ("clerk", "commune"),
     "officer_land": ("officer", "land"),
     "officer_police": ("officer", "police"),
+    "officer_commune": ("officer", "commune"),
     "leader": ("leader", None),
     "monitor": ("monitor", None),
 }

@@ -1,7 +1,11 @@
 """A generated half-year of a district's dossiers in the shape of the seed meeting
 (21,004 handed in; of these about 20,900 received for resolution and 20,500 resolved, the
 rest in processing, nearly all on time), as legacy import lines, with the generator's own
-tally of the period report.
+tally of the period report. The dossiers spread over the shipped province: commune-level ones
+over every ward and commune (some handed in at another commune's counter), the others at their
+department or branch; inside the agency each is handed to an officer, sometimes passed to a
+colleague for a later step, and approved by a leader before its decision where the procedure
+says so.
 
     python -m deploy.demo.halfyear --out history.jsonl [--count 21004] [--seed 2022]
 
@@ -50,6 +54,7 @@ GIVEN = [
     "Vân",
     "Yến",
 ]
+OFFICERS = ["chuyenvien1", "chuyenvien2", "chuyenvien3"]
 # (status, at, running due time after this step)
 Step = tuple[int, datetime, datetime | None]
 
@@ -121,6 +126,10 @@ class Generator:
             history.append({"status": status, "at": at.isoformat(), "actor": actor, "reason": reason})
             d.timeline.append((status, at, due))
 
+        def act(what: dict, at: datetime, actor: str):
+            """A hand-over or approval inside the agency: on the control slip, beside the counts."""
+            history.append({**what, "at": at.isoformat(), "actor": actor})
+
         accepted = received
         if channel == "online":
             step(1, received, None, "citizen")
@@ -138,8 +147,11 @@ class Generator:
         if rng.random() < 0.004:
             step(7, self._later(accepted, 0.5, 8), None, "citizen", "Công dân rút hồ sơ")
             return d
+        officer = rng.choice(OFFICERS)
+        if p["process"]:  # a leader hands it to an officer first (by rule, or picking one)
+            act({"action": "assign", "assignee": officer}, accepted + timedelta(minutes=1), "lanhdao")
         started = self._later(accepted, 0.1, 1)
-        step(4, started, due, "chuyenvien")
+        step(4, started, due, officer)
         if rng.random() < 0.003:
             step(8, self._later(started, 1, 8), None, "lanhdao", "Không đủ điều kiện giải quyết")
             return d
@@ -153,7 +165,17 @@ class Generator:
                 due = cal.extend_for_pause(due, paused, resumed)
             step(4, resumed, due, "canbo.motcua")
             started = resumed
-        resolved = self._resolve_time(started, due)
+        resolved = max(self._resolve_time(started, due), started + timedelta(minutes=4))
+        officer_steps = [i for i, s in enumerate(p["process"]) if s["role"] == "officer"]
+        if len(officer_steps) > 1 and rng.random() < 0.3:  # handed to a colleague for the next step
+            colleague = rng.choice([o for o in OFFICERS if o != officer])
+            act(
+                {"action": "assign", "assignee": colleague, "step": officer_steps[1]},
+                started + timedelta(minutes=1),
+                officer,
+            )
+        if p["requires_approval"]:
+            act({"action": "approve"}, resolved - timedelta(minutes=2), "lanhdao")
         d.compliance = cal.compliance(resolved, due)
         step(9, resolved, due, "lanhdao")
         returned = self._later(resolved, 0.5, 16)

@@ -53,10 +53,9 @@ async def test_in_flight_is_rechecked_stuck_and_corrupt_are_reported_once(endpoi
     resolution = fleet.url("resolution")
     try:
         async with httpx.AsyncClient(timeout=30, auth=staff.auth("leader")) as client:
-            procedures = (await client.get(f"{fleet.url('intake')}/api/v1/procedures")).json()["procedures"]
             r = await client.post(
                 f"{fleet.url('intake')}/api/v1/dossiers",
-                json={"procedure_code": procedures[0]["code"], "channel": "counter", "applicant": APPLICANT},
+                json={"procedure_code": "1.013831", "channel": "counter", "applicant": APPLICANT},
             )
             assert r.status_code == 201, r.text
             code = r.json()["code"]

@@ -27,7 +27,7 @@ APPLICANT = {"name": "Lê Văn Cường", "id_number": "001203004567"}
 
 
 def dossier(services, **changes) -> dict:
-    procedure = httpx.get(f"{services['intake']}/api/v1/procedures").json()["procedures"][0]["code"]
+    procedure = "1.013831"  # the land office's: the only agency that performs it, so no agency to choose
     return {
         "procedure_code": procedure,
         "channel": "counter",

@@ -205,8 +205,9 @@ def test_a_dossier_received_at_intake_is_assigned_by_rule(services, agency_staff
     officers = [c for c in candidates if c["role"] == "officer"]
     expected = min(officers, key=lambda c: (c["open_cases"], c["username"]))["username"]
     case = call("POST", f"{resolution}/api/v1/cases/{code}/assign", leader, {"auto": True})
-    assert case["assignee"] == expected and case["step_name"] == "Xử lý"
-    assert case["missing_for_decision"] == [], "a procedure without a process keeps today's rules"
+    # the first step of the catalogue's process that is not the counter's
+    assert case["assignee"] == expected and case["step_name"] == "Kiểm tra hồ sơ, chuyển thông tin địa chính"
+    assert case["missing_for_decision"] == ["approval"], "the land office's results are signed by a leader"
     ours = {staff.username(k): k for k in ("officer_land", "officer_land2")}
     if expected in ours:  # an account whose password the tests know: its "Của tôi" lists the case
         mine = call("GET", f"{resolution}/api/v1/worklist?view=mine&limit=1000", staff.auth(ours[expected]))

@@ -115,14 +115,17 @@ def test_all_channels_and_every_status(services, staff):
     assert a["status"] == 2 and a["due_at"]
     wait_for(lambda: case_exists(services, a["code"], officer), bool, what="case opened in resolution")
     for action, status in [
-        ("start-processing", 4),
+        ("start-processing", 4),  # the officer takes the unassigned case
         ("request-supplement", 5),
         ("record-supplement", 4),
         ("request-fee", 6),
         ("record-payment", 4),
-        ("resolve", 9),
     ]:
         assert act(services, a["code"], action, officer)["status"] == status
+    not_yet = act(services, a["code"], "resolve", officer, status=409)["error"]
+    assert not_yet["missing"] == ["approval"]  # the land office's results are signed by a leader
+    assert act(services, a["code"], "approve", staff.auth("leader"))["approved_by"] == staff.username("leader")
+    assert act(services, a["code"], "resolve", officer)["status"] == 9
     refused = act(services, a["code"], "resolve", officer, status=409)["error"]
     assert "9" in refused["message_vi"] and "return-result" in refused["message_en"]
     assert act(services, a["code"], "return-result", officer)["status"] == 10

@@ -143,8 +143,8 @@ def test_clerk_hands_back_a_result(services, staff, browser):
         lambda s: s == 200,
         what="case opened",
     )
-    for action in ("start-processing", "resolve"):
-        assert httpx.post(f"{resolution}/api/v1/cases/{code}/{action}", auth=officer, json={}).status_code == 200
+    for action, who in (("start-processing", officer), ("approve", staff.auth("leader")), ("resolve", officer)):
+        assert httpx.post(f"{resolution}/api/v1/cases/{code}/{action}", auth=who, json={}).status_code == 200
     wait_for(
         lambda: httpx.get(f"{intake}/api/v1/dossiers/{code}", auth=staff.auth("clerk")).json()["status"],
         lambda s: s == 9,

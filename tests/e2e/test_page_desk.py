@@ -62,6 +62,9 @@ def test_officer_resolves_a_dossier_from_the_worklist(services, staff, browser, 
     click(browser, '#c-actions button[data-action="start-processing"]')
     assert text_in(browser, "#c-status", "Đang xử lý")
     assert "resolve" in _buttons(browser) and "start-processing" not in _buttons(browser)
+    # the leader signs meanwhile (on their own screen: tests/e2e/test_page_desk_agency.py)
+    approved = httpx.post(f"{resolution}/api/v1/cases/{land_case}/approve", auth=staff.auth("leader"), json={})
+    assert approved.status_code == 200, approved.text
     visible(browser, "#c-reason").send_keys("Đủ điều kiện, trình ký")
     click(browser, '#c-actions button[data-action="resolve"]')
     assert text_in(browser, "#c-status", "Đã xử lý xong")

@@ -82,3 +82,28 @@ def test_rating_once_and_only_after_the_hand_over():
     with pytest.raises(RatingRefused) as err:
         rate(outcome.case, 4, now=ACCEPTED)
     assert err.value.vi and "already" in err.value.en
+
+
+def test_a_recorded_decision_is_kept_without_the_approval_the_old_system_did_not_record():
+    from services.resolution.domain.case import DecisionNotReady
+    from shared.events import ProcessStep
+
+    gated = replace(
+        case(),
+        process=(
+            ProcessStep(name="Thẩm định", role="officer", hours=32),
+            ProcessStep(name="Ký", role="leader", hours=8),
+        ),
+        requires_approval=True,
+    )
+    done = replay(gated, ImportedHistory(source="s", steps=[step(4, 1), step(9, 20), step(10, 30)]), CAL)
+    assert done.refused is None and done.case.status is Status.RETURNED
+    with pytest.raises(DecisionNotReady):  # a live decision still needs them
+        act(
+            replace(gated, status=Status.PROCESSING),
+            Action.RESOLVE,
+            actor="cb",
+            reason=None,
+            now=ACCEPTED,
+            calendar=CAL,
+        )

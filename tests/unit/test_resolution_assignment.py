@@ -216,9 +216,10 @@ def test_a_legacy_history_with_assignment_and_approval_replays_through_the_same_
         "dossier.resolved",
     ]
     assert (done.case.assignee, done.case.step, done.case.approved_by) == ("ld.datdai", 2, "ld.datdai")
-    # Without the approval the same history stops where the rules refuse the decision.
-    gated = replay(base, ImportedHistory(source="s", steps=later[:3] + later[4:]), CAL)
-    assert gated.case.status is Status.PROCESSING and "approval" in (gated.refused or "")
+    # Without the recorded approval the decision is kept all the same: it was taken (the old
+    # system did not record who approved), and the slip shows no approval.
+    kept = replay(base, ImportedHistory(source="s", steps=later[:3] + later[4:]), CAL)
+    assert kept.refused is None and kept.case.status is Status.RESOLVED and kept.case.approved_by is None
 
 
 def test_old_legacy_files_still_import_and_a_step_is_a_status_or_an_action():

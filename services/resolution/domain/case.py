@@ -126,11 +126,14 @@ def missing_for_decision(case: Case) -> list[str]:
 _MISSING_VI = {"assignment": "chưa giao cho người xử lý", "approval": "chưa được lãnh đạo phê duyệt"}
 
 
-def act(case: Case, action: Action, *, actor: str, reason: str | None, now: datetime, calendar) -> Outcome:
+def act(
+    case: Case, action: Action, *, actor: str, reason: str | None, now: datetime, calendar, recorded: bool = False
+) -> Outcome:
     """Apply `action` at `now`; TransitionRefused when the graph does not allow it, DecisionNotReady
-    when a decision lacks what the procedure requires."""
+    when a decision lacks what the procedure requires. A `recorded` decision (an imported history's)
+    is kept without them: it was taken, and old systems seldom recorded who held or approved it."""
     to = target_status(action, case.status, accepted_before=True, among=RESOLUTION_ACTIONS)
-    if to is Status.RESOLVED and (missing := missing_for_decision(case)):
+    if to is Status.RESOLVED and not recorded and (missing := missing_for_decision(case)):
         raise DecisionNotReady(
             "Chưa thể kết thúc xử lý: hồ sơ " + ", ".join(_MISSING_VI[m] for m in missing),
             "The case cannot be resolved yet; missing: " + ", ".join(missing),

@@ -53,7 +53,9 @@ def replay(case: Case, imported: ImportedHistory, calendar) -> Replayed:
             if action is None:
                 out.refused = f"step {n}: no action moves a case from {int(current)} to {int(to)}"
                 return out
-            outcome = act(out.case, action, actor=step.actor, reason=step.reason, now=step.at, calendar=calendar)
+            outcome = act(
+                out.case, action, actor=step.actor, reason=step.reason, now=step.at, calendar=calendar, recorded=True
+            )
         except (TransitionRefused, DomainError, ValueError) as exc:  # ValueError: a time the calendar cannot use
             out.refused = f"step {n}: {exc}"
             return out
