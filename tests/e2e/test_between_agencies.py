@@ -60,6 +60,10 @@ def test_a_land_dossier_goes_to_the_tax_office_and_back_and_is_counted_once(serv
     assert back["away_agency_id"] is None and back["due_at"] == due, "the clock ran: the due time stays"
     done = call("POST", f"{base}/{code}/resolve", leader, {})
     assert done["status"] == 9
+    lines = call("GET", f"{base}/{code}", leader)["handovers"]
+    trip = [(h["from_assignee"], h["assignee"], h["result"]) for h in lines[-2:]]
+    holder = staff.username("officer_land")
+    assert trip == [(holder, f"Cơ quan {TAX}", "early"), (f"Cơ quan {TAX}", holder, "early")], "form 06's lines"
 
     def published():
         return run_coro(_events_since(bootstrap, start, code))

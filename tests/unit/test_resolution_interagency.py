@@ -66,7 +66,7 @@ async def units():
 async def test_a_case_goes_to_the_tax_office_and_back(units):
     store, units = units
     due = store.cases["PAUSES"].due_at
-    sent = await interagency.send_case(units, AT, "PAUSES", staff=AN, step=None, reason=None, correlation_id="c")
+    sent = await interagency.send_case(units, CAL, AT, "PAUSES", staff=AN, step=None, reason=None, correlation_id="c")
     assert (sent.away_agency_id, sent.away_step, sent.status) == (TAX, 2, 4)
     assert [c.code for c in await interagency.with_other_agency(units, THUE, agency=None, limit=10, offset=0)] == [
         "PAUSES"
@@ -95,12 +95,17 @@ async def test_a_case_goes_to_the_tax_office_and_back(units):
     types = [e.type for e in events]
     assert "dossier.sent_to_agency" in types and "dossier.back_from_agency" in types
     assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + len(events)))
+    lines = await assignments.control_slip(units, "PAUSES", LEADER, later, CAL)
+    trip = [(line.from_assignee, line.assignee, line.result) for line in lines[-2:]]
+    assert trip == [("cv.an", f"Cơ quan {TAX}", "late"), (f"Cơ quan {TAX}", "cv.an", "late")], (
+        "form 06 lines: both past their step"
+    )
 
 
 async def test_the_watcher_is_silent_while_the_clock_is_paused_at_the_other_agency(units):
     store, units = units
     for code in ("RUNS", "PAUSES"):
-        await interagency.send_case(units, AT, code, staff=AN, step=None, reason=None, correlation_id="c")
+        await interagency.send_case(units, CAL, AT, code, staff=AN, step=None, reason=None, correlation_id="c")
     late = store.cases["RUNS"].due_at + timedelta(hours=1)
     async with units() as uow:
         due = await uow.repo.lock_newly_overdue(late, 10)

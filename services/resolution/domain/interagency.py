@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from services.resolution.domain.assignment import AssignmentRefused, step_due, steps
+from services.resolution.domain.assignment import AssignmentRefused, Handover, current_step_due, step_due, steps
 from services.resolution.domain.case import Case, Outcome
 from shared.errors import Forbidden, InvalidRequest
 from shared.events import BackFromAgencyPayload, EventType, ProcessStep, SentToAgencyPayload
@@ -158,3 +158,42 @@ def watcher_may_notify(case: Case) -> bool:
 def back_on_time(case_away_since: datetime, step: ProcessStep, back_at: datetime, calendar) -> bool:
     """Whether the other agency sent the case back within the step's hours (form 06's line)."""
     return back_at <= step_due(calendar, case_away_since, step.hours)
+
+
+def agency_party(agency_id: str) -> str:
+    """How the other agency reads on form 06's hand-over line (it holds the case, not a person)."""
+    return f"Cơ quan {agency_id}"
+
+
+def trip_handover(before: Case, outcome: Outcome, at: datetime, calendar) -> Handover:
+    """Form 06's line of a trip: to the other agency (due after the step's hours from now, so the
+    return is judged on time or not), or back to the holder (the current step's due time again)."""
+    p = outcome.payload
+    holder = before.assignee or outcome.actor
+    if isinstance(p, SentToAgencyPayload):
+        step = steps(before)[p.step]
+        due = step_due(calendar, at, step.hours)
+        return Handover(
+            before.code,
+            outcome.case.last_seq,
+            p.step,
+            p.step_name,
+            holder,
+            agency_party(p.to_agency_id),
+            p.actor,
+            at,
+            due,
+        )
+    assert isinstance(p, BackFromAgencyPayload)
+    case = outcome.case
+    return Handover(
+        case.code,
+        case.last_seq,
+        case.step,
+        steps(case)[case.step].name,
+        agency_party(p.from_agency_id),
+        holder,
+        p.actor,
+        at,
+        current_step_due(case),
+    )

@@ -39,6 +39,7 @@ async def send(request: Request, code: str, body: SendIn, account: Account = Dep
     rt = runtime_of(request)
     case = await interagency.send_case(
         rt.units,
+        rt.calendar,
         rt.clock(),
         code,
         staff=account,

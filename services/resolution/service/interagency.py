@@ -15,6 +15,7 @@ from shared.calendar import WorkingCalendar
 
 async def send_case(
     units: ResolutionUnits,
+    calendar: WorkingCalendar,
     now: datetime,
     code: str,
     *,
@@ -35,6 +36,7 @@ async def send_case(
             reason=reason,
         )
         await _record(uow, outcome, now, correlation_id)
+        await uow.repo.add_handovers([interagency.trip_handover(case, outcome, now, calendar)])  # form 06's line
         return outcome.case
 
 
@@ -66,6 +68,7 @@ async def send_back_case(
             reason=reason,
         )
         await _record(uow, outcome, now, correlation_id)
+        await uow.repo.add_handovers([interagency.trip_handover(case, outcome, now, calendar)])  # form 06's line
         return outcome.case
 
 
