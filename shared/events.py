@@ -142,6 +142,11 @@ class ProcessStep(_Frozen):
     name: str = Field(min_length=1, max_length=200)
     role: Literal["clerk", "officer", "leader"]
     hours: float = Field(ge=0, le=10_000, description="Working hours this step is allowed")
+    # Liên thông: another agency performs this step (e.g. the tax office) and sends the case back.
+    agency_id: str | None = Field(None, max_length=64, description="The other agency that performs this step")
+    clock: Literal["runs", "pauses"] = Field(
+        "runs", description="Whether the legal time runs while the case is at the other agency"
+    )
 
 
 class AcceptedPayload(StatusChange):
@@ -220,6 +225,30 @@ class ApprovedPayload(_Frozen):
     actor: str = Field(min_length=1, max_length=100)
 
 
+class SentToAgencyPayload(_Frozen):
+    """Liên thông: the case went to another agency for step `step`; its status stays 4 and it stays
+    the competent agency's case (and count)."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    to_agency_id: str = Field(min_length=1, max_length=64)
+    to_agency_name: str | None = Field(None, max_length=300)
+    step: int = Field(ge=0, le=29)
+    step_name: str = Field(max_length=200)
+    clock: Literal["runs", "pauses"] = "runs"
+    reason: str | None = Field(None, max_length=2000)
+
+
+class BackFromAgencyPayload(_Frozen):
+    """Liên thông: the other agency sent the case back; `due_at` is the case's legal due time now
+    (moved by the working time away when the step's clock paused, unchanged when it ran)."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    from_agency_id: str = Field(min_length=1, max_length=64)
+    step: int = Field(ge=0, le=29)
+    due_at: AwareDatetime
+    reason: str | None = Field(None, max_length=2000)
+
+
 class EventType(StrEnum):
     SUBMITTED = "dossier.submitted"
     ACCEPTED = "dossier.accepted"
@@ -236,6 +265,8 @@ class EventType(StrEnum):
     APOLOGY_ISSUED = "dossier.apology_issued"
     ASSIGNED = "dossier.assigned"
     APPROVED = "dossier.approved"
+    SENT_TO_AGENCY = "dossier.sent_to_agency"
+    BACK_FROM_AGENCY = "dossier.back_from_agency"
 
 
 CURRENT_SCHEMA_VERSION = 1
@@ -282,6 +313,8 @@ EVENT_CLASSES: dict[EventType, type[Event]] = {
     EventType.APOLOGY_ISSUED: _event(EventType.APOLOGY_ISSUED, ApologyPayload),
     EventType.ASSIGNED: _event(EventType.ASSIGNED, AssignedPayload),
     EventType.APPROVED: _event(EventType.APPROVED, ApprovedPayload),
+    EventType.SENT_TO_AGENCY: _event(EventType.SENT_TO_AGENCY, SentToAgencyPayload),
+    EventType.BACK_FROM_AGENCY: _event(EventType.BACK_FROM_AGENCY, BackFromAgencyPayload),
 }
 
 # The event for reaching each status, for the producers.

@@ -84,6 +84,7 @@ async def eventually(check, timeout: float = 20.0, interval: float = 0.1, what: 
 # databases by the same code as `make user`. Passwords are fixed per name: accounts persist in
 # the test profile's databases, and writing them again is an update.
 TEST_AGENCIES = {"land": "000.00.31.H26", "police": "000.00.09.H26", "commune": "000.01.01.H26"}
+TEST_AGENCIES["tax"] = "000.00.40.H26"  # the tax office of the liên thông steps (tests/e2e/test_between_agencies.py)
 TEST_STAFF = {  # key: (role, agency key or None)
     "clerk": ("clerk", None),
     "clerk_commune": ("clerk", "commune"),
@@ -92,6 +93,8 @@ TEST_STAFF = {  # key: (role, agency key or None)
     "officer_commune": ("officer", "commune"),
     "leader": ("leader", None),
     "monitor": ("monitor", None),
+    "officer_tax": ("officer", "tax"),
+    "officer_commune": ("officer", "commune"),
 }
 
 

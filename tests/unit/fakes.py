@@ -22,6 +22,7 @@ from services.intake.domain.codes import SEQ_DIGITS
 from services.intake.domain.dossier import Apology, Dossier, HistoryEntry, NewDossier, TrackedEvent, TrackingPosition
 from services.intake.domain.logbook import LogbookRow
 from services.intake.domain.uploads import Upload
+from services.resolution.domain import interagency
 from services.resolution.domain.assignment import Handover, Staffer
 from services.resolution.domain.case import Case, SlipEntry
 from shared.events import Event
@@ -395,8 +396,20 @@ class MemoryResolutionRepository:
             if s.agency_id == agency_id and s.role in ("officer", "leader")
         ]
 
+    async def away_at(self, agency_id: str | None, limit: int, offset: int) -> list[Case]:
+        found = [
+            c
+            for c in self.s.cases.values()
+            if c.away_agency_id is not None and agency_id in (None, c.away_agency_id) and c.status in (2, 4, 5, 6)
+        ]
+        return sorted(found, key=lambda c: (c.due_at, c.code))[offset : offset + limit]
+
     async def lock_newly_overdue(self, now: datetime, limit: int) -> list[Case]:
-        due = [c for c in self.s.cases.values() if c.status in (2, 4) and not c.overdue_notified and c.due_at <= now]
+        due = [
+            c
+            for c in self.s.cases.values()
+            if c.status in (2, 4) and not c.overdue_notified and c.due_at <= now and interagency.watcher_may_notify(c)
+        ]
         return sorted(due, key=lambda c: c.due_at)[:limit]
 
     async def mark_request(self, request_id, code: str, outcome: str) -> bool:

@@ -124,6 +124,9 @@ class Catalogue(BaseModel):
             for agency_id in p.agencies:
                 if agency_id not in by_id:
                     raise ValueError(f"{p.code}: unknown agency {agency_id}")
+            for step in p.process:  # liên thông: the agency that performs a step must be one we know
+                if step.agency_id is not None and step.agency_id not in by_id:
+                    raise ValueError(f"{p.code}: step {step.name!r} names unknown agency {step.agency_id}")
             named = set(p.agencies)
             p.agencies = [*p.agencies, *(a.id for a in self.agencies if a.level in p.levels and a.id not in named)]
             if not p.agencies:

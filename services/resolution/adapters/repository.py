@@ -49,6 +49,10 @@ _FIELDS = (
     "step_due_at",
     "approved_by",
     "approved_at",
+    "away_agency_id",
+    "away_since",
+    "away_step",
+    "away_clock",
 )
 _TYPES = (
     "text",
@@ -80,6 +84,10 @@ _TYPES = (
     "timestamptz",
     "text",
     "timestamptz",
+    "text",
+    "timestamptz",
+    "int",
+    "text",
 )
 _SLIP_TYPES = ("text", "int", "text", "smallint", "smallint", "text", "text", "timestamptz")
 _EXPORT_COLUMNS = "code, agency_id, procedure_code, channel, status, last_seq, due_at, compliance, resolved_at, rating"
@@ -142,7 +150,8 @@ class ResolutionRepository:
             """UPDATE cases SET status=$2, due_at=$3, last_seq=$4, paused_at=$5, paused_hours=$6, overdue_notified=$7,
                       resolved_at=$8, compliance=$9, rating=$10, rated_at=$11, updated_at=$12,
                       new_appointment_at=$13, apology_reason=$14, assignee=$15, step=$16, step_due_at=$17,
-                      approved_by=$18, approved_at=$19 WHERE code=$1""",
+                      approved_by=$18, approved_at=$19, away_agency_id=$20, away_since=$21, away_step=$22,
+                      away_clock=$23 WHERE code=$1""",
             case.code,
             int(case.status),
             case.due_at,
@@ -162,6 +171,10 @@ class ResolutionRepository:
             case.step_due_at,
             case.approved_by,
             case.approved_at,
+            case.away_agency_id,
+            case.away_since,
+            case.away_step,
+            case.away_clock,
         )
 
     async def add_slip(self, entries: list[SlipEntry]) -> None:
@@ -207,6 +220,17 @@ class ResolutionRepository:
         )
         return [to_case(r) for r in rows]
 
+    async def away_at(self, agency_id: str | None, limit: int, offset: int) -> list[Case]:
+        """Open cases another agency sent to `agency_id` (liên thông), earliest due first."""
+        rows = await self.conn.fetch(
+            f"""SELECT * FROM cases WHERE away_agency_id IS NOT NULL AND ($1::text IS NULL OR away_agency_id = $1)
+                AND {_OPEN} ORDER BY due_at, code LIMIT $2 OFFSET $3""",
+            agency_id,
+            limit,
+            offset,
+        )
+        return [to_case(r) for r in rows]
+
     async def add_handovers(self, handovers: list[Handover]) -> None:
         await unnest_insert(
             self.conn,
@@ -240,6 +264,7 @@ class ResolutionRepository:
     async def lock_newly_overdue(self, now: datetime, limit: int) -> list[Case]:
         rows = await self.conn.fetch(
             """SELECT * FROM cases WHERE status IN (2, 4) AND NOT overdue_notified AND due_at <= $1
+                 AND (away_clock IS DISTINCT FROM 'pauses' OR away_agency_id IS NULL)
                ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED""",
             now,
             limit,

@@ -68,6 +68,12 @@ class Case:
     step_due_at: datetime | None = None
     approved_by: str | None = None
     approved_at: datetime | None = None
+    # Between agencies (domain/interagency.py): the other agency holding the case for a step, since
+    # when, and whether the legal time runs while it is there.
+    away_agency_id: str | None = None
+    away_since: datetime | None = None
+    away_step: int | None = None
+    away_clock: str | None = None
 
     def actions(self) -> list[Action]:
         return allowed_actions(self.status, accepted_before=True, among=RESOLUTION_ACTIONS)
@@ -120,10 +126,16 @@ def missing_for_decision(case: Case) -> list[str]:
         missing.append("assignment")
     if case.requires_approval and case.approved_at is None:
         missing.append("approval")
+    if case.away_agency_id is not None:
+        missing.append("at_other_agency")
     return missing
 
 
-_MISSING_VI = {"assignment": "chưa giao cho người xử lý", "approval": "chưa được lãnh đạo phê duyệt"}
+_MISSING_VI = {
+    "assignment": "chưa giao cho người xử lý",
+    "approval": "chưa được lãnh đạo phê duyệt",
+    "at_other_agency": "đang ở cơ quan khác (liên thông)",
+}
 
 
 def act(

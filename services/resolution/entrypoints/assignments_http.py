@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from services.resolution.entrypoints.http import PROCESSING, READERS, CaseOut, _out
 from services.resolution.entrypoints.runtime import runtime_of
-from services.resolution.service import assignments
+from services.resolution.service import assignments, interagency
 from shared.auth import Account, Role, staff
 
 router = APIRouter(prefix="/api/v1")
@@ -129,18 +129,22 @@ async def candidates(request: Request, code: str, account: Account = Depends(sta
     tags=["cases"],
     summary="Hồ sơ của tôi, chưa giao, chờ phê duyệt / the worklist's views inside the agency",
     description="`mine`: open cases this account holds; `unassigned`: open cases nobody holds; "
-    "`awaiting_approval`: cases in processing whose approval is still missing. Earliest due first.",
+    "`awaiting_approval`: cases in processing whose approval is still missing; `with_other_agency`: cases "
+    "another agency sent to this one (liên thông). Earliest due first.",
 )
 async def worklist_view(
     request: Request,
-    view: Literal["mine", "unassigned", "awaiting_approval"] = Query("mine"),
+    view: Literal["mine", "unassigned", "awaiting_approval", "with_other_agency"] = Query("mine"),
     agency: str | None = Query(None, max_length=40),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000),
     account: Account = Depends(staff(*READERS)),
 ) -> list[CaseOut]:
     rt = runtime_of(request)
-    found = await assignments.worklist_view(rt.units, account, view=view, agency=agency, limit=limit, offset=offset)
+    if view == "with_other_agency":  # liên thông: cases another agency sent to this one
+        found = await interagency.with_other_agency(rt.units, account, agency=agency, limit=limit, offset=offset)
+    else:
+        found = await assignments.worklist_view(rt.units, account, view=view, agency=agency, limit=limit, offset=offset)
     now = rt.clock()
     soon = rt.calendar.due_soon_before(now)
     return [_out(c, now, account, soon) for c in found]

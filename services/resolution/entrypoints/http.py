@@ -82,7 +82,14 @@ class CaseOut(BaseModel):
     step_due_at: AwareDatetime = Field(description="When the current step's allowance runs out")
     approved_by: str | None
     approved_at: AwareDatetime | None
-    missing_for_decision: list[str] = Field(description="What resolve still needs: 'assignment', 'approval'")
+    missing_for_decision: list[str] = Field(
+        description="What resolve still needs: 'assignment', 'approval', 'at_other_agency'"
+    )
+    # Between agencies (entrypoints/interagency_http.py)
+    away_agency_id: str | None = Field(None, description="The other agency the case is at now (liên thông)")
+    away_since: AwareDatetime | None = None
+    away_step: int | None = None
+    away_clock: str | None = Field(None, description="'runs' or 'pauses': the legal time while away")
 
 
 def may(account: Account, action: Action) -> bool:
@@ -123,6 +130,10 @@ def _out(case: Case, now, account: Account, soon=None) -> CaseOut:
         approved_by=case.approved_by,
         approved_at=case.approved_at,
         missing_for_decision=missing_for_decision(case),
+        away_agency_id=case.away_agency_id,
+        away_since=case.away_since,
+        away_step=case.away_step,
+        away_clock=case.away_clock,
     )
 
 

@@ -62,7 +62,13 @@ _CLOSING = {10: "returned", 7: "withdrawn", 3: "refused", 8: "stopped"}
 SATISFIED_FROM = 4  # a rating of 4 or 5 out of 5 counts as satisfied
 # Recorded by their owners; they move no count (an apology keeps the original due time, an
 # approval only lets the decision come).
-_NO_STATUS_CHANGE = {EventType.RATED.value, EventType.APOLOGY_ISSUED.value, EventType.APPROVED.value}
+_NO_STATUS_CHANGE = {
+    EventType.RATED.value,
+    EventType.APOLOGY_ISSUED.value,
+    EventType.APPROVED.value,
+    EventType.SENT_TO_AGENCY.value,  # liên thông: still the competent agency's case, counted once, there
+}
+_BACK = EventType.BACK_FROM_AGENCY.value
 _ASSIGNED = EventType.ASSIGNED.value
 # Plain strings: the hot loop compares millions of event types.
 _OVERDUE, _RATED, _ACCEPTED, _RESOLVED = (
@@ -224,6 +230,16 @@ def project(fact: Fact | None, event) -> Change | None:
     elif event.type == _ASSIGNED:  # the assignee holds it now (until its decision names who decided)
         new = fact._replace(last_seq=seq, handler=p.assignee if fact.resolved_at is None else fact.handler)
     elif event.type in _NO_STATUS_CHANGE:
+        new = fact._replace(last_seq=seq)
+    elif event.type == _BACK and p.due_at != fact.due_at:
+        # Back from another agency whose step paused the clock: the due time moves, the status stays
+        # (4). Stocks and the step are rewritten as a restart in the same status would, so recompute,
+        # which reads the last step's due time, agrees (docs/decisions.md, "Between agencies").
+        new = fact._replace(last_seq=seq, state_since=at, due_at=p.due_at, overdue=p.due_at <= at)
+        dims = fact.dims
+        daily += [(day, dims, m, n) for day, m, n in stock_exit(fact, at) + stock_entry(new)]
+        step = (seq, new.status, at, new.due_at)
+    elif event.type == _BACK:
         new = fact._replace(last_seq=seq)
     else:
         new = _status_change(fact, event, last_seq=seq, state_since=at)

@@ -19,6 +19,8 @@ const STEP_VI = {
   "dossier.apology_issued": "Cơ quan giải quyết xin lỗi và hẹn lại ngày trả kết quả",
   "dossier.assigned": "Hồ sơ được chuyển đến cán bộ giải quyết",
   "dossier.approved": "Lãnh đạo cơ quan đã phê duyệt kết quả giải quyết",
+  "dossier.sent_to_agency": "Hồ sơ được chuyển sang cơ quan phối hợp giải quyết (liên thông)",
+  "dossier.back_from_agency": "Cơ quan phối hợp đã trả kết quả, hồ sơ tiếp tục được giải quyết",
 };
 let procedures = [], current = null, score = 0;
 

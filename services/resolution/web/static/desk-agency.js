@@ -5,13 +5,36 @@
 const AUTO = "__auto__";
 const ROLE_VI = {officer: "chuyên viên", leader: "lãnh đạo", clerk: "công chức tiếp nhận"};
 const OPEN_STATUSES = [2, 4, 5, 6];
-const VIEWS = {officer: [["mine", "Của tôi"]],
-  leader: [["mine", "Của tôi"], ["unassigned", "Chưa giao"], ["awaiting_approval", "Chờ phê duyệt"]]};
+// "Liên thông đến": cases another agency sent to this one for a step (the tax office's officer sends them back).
+const VIEWS = {officer: [["mine", "Của tôi"], ["with_other_agency", "Liên thông đến"]],
+  leader: [["mine", "Của tôi"], ["unassigned", "Chưa giao"], ["awaiting_approval", "Chờ phê duyệt"],
+    ["with_other_agency", "Liên thông đến"]]};
+const MISSING_VI = {approval: "cần lãnh đạo phê duyệt", assignment: "cần giao người xử lý",
+  at_other_agency: "đang ở cơ quan khác (liên thông)"};
 let agencyCase = null;
 
-function viewRow(c) {
+function awayBadge(c) {
+  return c.away_agency_id ? el("span", {class: "badge away", title: c.away_agency_id}, " Đang ở cơ quan khác") : null;
+}
+
+async function sendBack(code) {
+  try {
+    await api("POST", `/api/v1/cases/${encodeURIComponent(code)}/send-back`, {});
+    await loadAgencyViews();
+    say($("#agency-msg") || $("#c-msg"), `Đã trả kết quả liên thông hồ sơ ${code}.`, "ok");
+  } catch (e) { say($("#agency-msg") || $("#c-msg"), e.message); }
+}
+
+function viewRow(c, view) {
+  if (view === "with_other_agency") {  // another agency's case: no opening it here, only the send-back
+    return el("tr", {dataset: {code: c.code}},
+      el("td", {}, c.code, awayBadge(c)), el("td", {}, c.procedure_name || c.procedure_code),
+      el("td", {}, c.agency_id), el("td", {}, c.process[c.away_step]?.name || ""),
+      el("td", {}, fmtShort(c.away_since)), el("td", {}, c.away_clock === "pauses" ? "Tạm dừng" : "Vẫn tính"),
+      el("td", {}, el("button", {type: "button", class: "send-back", onclick: () => sendBack(c.code)}, "Trả kết quả liên thông")));
+  }
   return el("tr", {dataset: {code: c.code}, onclick: () => openCase(c.code)},
-    el("td", {}, el("a", {href: `?code=${encodeURIComponent(c.code)}`, onclick: e => { e.preventDefault(); openCase(c.code); }}, c.code)),
+    el("td", {}, el("a", {href: `?code=${encodeURIComponent(c.code)}`, onclick: e => { e.preventDefault(); openCase(c.code); }}, c.code), awayBadge(c)),
     el("td", {}, c.procedure_name || c.procedure_code), el("td", {}, c.status_name),
     el("td", {}, c.assignee || "Chưa giao"), el("td", {}, c.step_name), el("td", {}, fmtShort(c.step_due_at)),
     el("td", {}, fmtShort(c.due_at)));
@@ -21,11 +44,13 @@ async function loadAgencyViews() {
   const views = VIEWS[account.role] || [];
   const boxes = await Promise.all(views.map(async ([view, title]) => {
     const found = await api("GET", `/api/v1/worklist?view=${view}&limit=200`);
-    const rows = found.length ? found.map(viewRow)
+    const rows = found.length ? found.map(c => viewRow(c, view))
       : [el("tr", {}, el("td", {colspan: 7, class: "muted"}, "Không có hồ sơ."))];
     return el("section", {class: "view", id: `view-${view}`},
       el("h3", {}, `${title} (${found.length})`),
-      el("table", {}, el("thead", {}, el("tr", {}, ...["Mã hồ sơ", "Thủ tục", "Trạng thái", "Người xử lý", "Bước", "Hạn bước", "Hạn trả"].map(h => el("th", {}, h)))),
+      el("table", {}, el("thead", {}, el("tr", {}, ...(view === "with_other_agency"
+        ? ["Mã hồ sơ", "Thủ tục", "Cơ quan giải quyết", "Bước liên thông", "Nhận lúc", "Thời hạn", ""]
+        : ["Mã hồ sơ", "Thủ tục", "Trạng thái", "Người xử lý", "Bước", "Hạn bước", "Hạn trả"]).map(h => el("th", {}, h)))),
         el("tbody", {class: "view-rows"}, ...rows)));
   }));
   $("#agency-views").replaceChildren(...boxes);
@@ -44,7 +69,7 @@ async function renderAgency(c, lines) {
   $("#c-approval").textContent = !c.requires_approval ? "Không yêu cầu"
     : c.approved_at ? `Đã phê duyệt (${c.approved_by}, ${fmtShort(c.approved_at)})` : "Chưa phê duyệt";
   $("#c-missing").textContent = c.missing_for_decision.length && c.status === 4
-    ? "Chưa thể kết thúc xử lý: " + c.missing_for_decision.map(m => m === "approval" ? "cần lãnh đạo phê duyệt" : "cần giao người xử lý").join(", ") : "";
+    ? "Chưa thể kết thúc xử lý: " + c.missing_for_decision.map(m => MISSING_VI[m] || m).join(", ") : "";
   show($("#c-missing"), !!$("#c-missing").textContent);
   $("#c-control").replaceChildren(...lines.map((h, i) => el("tr", {},
     el("td", {}, `${i + 1}. ${h.step_name}`),
@@ -59,6 +84,15 @@ async function renderAgency(c, lines) {
   show($("#assign-box"), open && leader);
   show($("#transfer-box"), !!mayTransfer);
   show($("#approve-box"), leader && c.requires_approval && !c.approved_at && c.status === 4);
+  $("#c-away").textContent = c.away_agency_id
+    ? `Đang ở cơ quan khác: ${c.away_agency_id} (bước “${c.process[c.away_step]?.name || ""}”, từ ${fmtShort(c.away_since)}; thời hạn ${c.away_clock === "pauses" ? "tạm dừng" : "vẫn tính"})` : "";
+  show($("#c-away"), !!c.away_agency_id);
+  const liens = c.process.map((s, i) => [s, i]).filter(([s]) => s.agency_id);
+  show($("#send-box"), open && c.status === 4 && !c.away_agency_id && liens.length > 0 && (leader || c.assignee === account.username));
+  $("#send-step").replaceChildren(...liens.map(([s, i]) => el("option", {value: i},
+    `${i}. ${s.name} → ${s.agency_id} (${s.clock === "pauses" ? "thời hạn tạm dừng" : "thời hạn vẫn tính"})`)));
+  const nextLien = liens.find(([, i]) => i >= c.step);
+  if (nextLien) $("#send-step").value = String(nextLien[1]);
   if (open && (leader || mayTransfer)) {
     let people = [];
     try { people = await api("GET", `/api/v1/cases/${encodeURIComponent(c.code)}/candidates`); } catch (e) { people = []; }
@@ -87,6 +121,8 @@ function wireAgency() {
   $("#transfer-button").addEventListener("click", () => agencyAction("transfer",
     {to: $("#transfer-to").value, step: Number($("#transfer-step").value)}, "Đã chuyển hồ sơ."));
   $("#approve-button").addEventListener("click", () => agencyAction("approve", {}, "Đã phê duyệt."));
+  $("#send-button").addEventListener("click", () => agencyAction("send",
+    {step: Number($("#send-step").value), reason: $("#send-reason").value || null}, "Đã chuyển liên thông."));
 }
 
 document.addEventListener("DOMContentLoaded", wireAgency);
