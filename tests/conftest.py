@@ -94,7 +94,6 @@ TEST_STAFF = {  # key: (role, agency key or None)
     "leader": ("leader", None),
     "monitor": ("monitor", None),
     "officer_tax": ("officer", "tax"),
-    "officer_commune": ("officer", "commune"),
 }
 
 
