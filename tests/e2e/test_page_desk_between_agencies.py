@@ -41,7 +41,7 @@ def test_the_desk_sends_a_case_to_the_tax_office_and_the_tax_officer_sends_it_ba
     assert text_in(browser, "#send-step", "Xác định nghĩa vụ tài chính")
     click(browser, "#send-button")
     assert text_in(browser, "#c-away", "Đang ở cơ quan khác")
-    assert text_in(browser, "#c-missing", "đang ở cơ quan khác")
+    assert text_in(browser, "#c-decision-missing", "đang ở cơ quan khác")
     screenshot(browser, "desk-sent-to-agency")
 
     _sign_in(browser, f"{resolution}/desk", staff, "officer_tax")

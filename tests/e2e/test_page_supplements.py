@@ -65,6 +65,7 @@ def test_clerk_asks_a_walk_in_for_papers_and_form_02_prints_them_and_the_deadlin
 
     # The logbook (form 07) is one click away for the period shown.
     browser.get(f"{intake}/counter")
+    visible(browser, "#proc-list li")  # signed in and the desk drawn: its tabs answer now
     click(browser, 'nav.tabs button[data-tab="logbook"]')
     day = datetime.fromisoformat(history[0]["occurred_at"]).astimezone(HANOI).date().isoformat()
     link = visible(browser, "#lb-xlsx").get_attribute("href")

@@ -68,9 +68,9 @@ async function renderAgency(c, lines) {
   $("#c-step-due").textContent = fmtDateTime(c.step_due_at);
   $("#c-approval").textContent = !c.requires_approval ? "Không yêu cầu"
     : c.approved_at ? `Đã phê duyệt (${c.approved_by}, ${fmtShort(c.approved_at)})` : "Chưa phê duyệt";
-  $("#c-missing").textContent = c.missing_for_decision.length && c.status === 4
+  $("#c-decision-missing").textContent = c.missing_for_decision.length && c.status === 4
     ? "Chưa thể kết thúc xử lý: " + c.missing_for_decision.map(m => MISSING_VI[m] || m).join(", ") : "";
-  show($("#c-missing"), !!$("#c-missing").textContent);
+  show($("#c-decision-missing"), !!$("#c-decision-missing").textContent);
   $("#c-control").replaceChildren(...lines.map((h, i) => el("tr", {},
     el("td", {}, `${i + 1}. ${h.step_name}`),
     el("td", {}, `Giao: ${h.from_assignee || h.actor} → Nhận: ${h.assignee}`, el("br"), fmtShort(h.handed_at)),
