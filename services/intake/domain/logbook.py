@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -107,26 +108,27 @@ def to_csv(lines: list[dict], start: date, end: date, agency: str | None) -> byt
 
 
 def to_xlsx(lines: list[dict], start: date, end: date, agency: str | None) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "So theo doi ho so"
-    for t in _title(start, end, agency):
-        ws.append([t])
-    ws["B2"].font = Font(bold=True)
-    ws.append([vi for _, vi in COLUMNS])
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for item in lines:
-        # Control characters (a name typed with one) cannot be stored in a sheet: they are left out.
-        ws.append(
-            [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in (item[k] for k, _ in COLUMNS)]
-        )
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and as_text(cell.value):
-                cell.data_type = "s"  # text, never a formula
+    # Written row by row (write-only): a year of a busy province is tens of thousands of lines.
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("So theo doi ho so")
     for i, width in enumerate((6, 26, 40, 26, 30, 30, 12, 17, 17, 17, 17, 22, 30), 1):
         ws.column_dimensions[get_column_letter(i)].width = width
+
+    def cell(value, *, bold: bool = False) -> WriteOnlyCell:
+        c = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
+        if isinstance(c.value, str) and as_text(c.value):
+            c.data_type = "s"  # text, never a formula
+        if bold:
+            c.font = Font(bold=True)
+            c.alignment = Alignment(wrap_text=True, vertical="center")
+        return c
+
+    for n, t in enumerate(_title(start, end, agency)):
+        ws.append([cell(t, bold=n == 1)])
+    ws.append([cell(vi, bold=True) for _, vi in COLUMNS])
+    # Control characters (a name typed with one) cannot be stored in a sheet: they are left out.
+    for item in lines:
+        ws.append([cell(item[k]) for k, _ in COLUMNS])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
