@@ -35,9 +35,7 @@ async def send_case(
             now=now,
             reason=reason,
         )
-        await _record(uow, outcome, now, correlation_id)
-        await uow.repo.add_handovers([interagency.trip_handover(case, outcome, now, calendar)])  # form 06's line
-        return outcome.case
+        return await _travelled(uow, case, outcome, now, calendar, correlation_id)
 
 
 async def send_back_case(
@@ -67,9 +65,14 @@ async def send_back_case(
             calendar=calendar,
             reason=reason,
         )
-        await _record(uow, outcome, now, correlation_id)
-        await uow.repo.add_handovers([interagency.trip_handover(case, outcome, now, calendar)])  # form 06's line
-        return outcome.case
+        return await _travelled(uow, case, outcome, now, calendar, correlation_id)
+
+
+async def _travelled(uow, case: Case, outcome, now: datetime, calendar: WorkingCalendar, correlation_id: str) -> Case:
+    """A trip to or from the other agency: its event, and its line on form 06."""
+    await _record(uow, outcome, now, correlation_id)
+    await uow.repo.add_handovers([interagency.trip_handover(case, outcome, now, calendar)])
+    return outcome.case
 
 
 async def with_other_agency(
