@@ -67,3 +67,17 @@ def test_the_signed_files_list_each_departments_agencies_under_its_row():
         ["1", "Phường A", "5"],
         ["", "Tổng cộng", "17"],
     ]
+
+
+def test_a_name_that_looks_like_a_formula_is_exported_as_text():
+    from openpyxl import load_workbook
+
+    from services.stats.service.report_files import to_csv, to_xlsx
+
+    names = {**NAMES, WARD_A: '=HYPERLINK("http://x","bấm")'}
+    report = build(date(2026, 1, 1), date(2026, 1, 31), "agency", {WARD_A: _sums(1, 1, 0)}, names, "now")
+    lines = list(csv.reader(io.StringIO(to_csv(report).decode("utf-8-sig"))))
+    assert ["1", "'" + names[WARD_A]] == lines[6][:2]
+    sheet = load_workbook(io.BytesIO(to_xlsx(report))).active
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == names[WARD_A])
+    assert cell.data_type == "s"

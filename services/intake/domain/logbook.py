@@ -1,9 +1,7 @@
 """Form 07, Sổ theo dõi hồ sơ (Circular 03/2025/TT-VPCP): one line per dossier received in a
 period, as CSV or an XLSX workbook. Pure: the rows come in, bytes go out.
 
-Control characters, which a sheet cannot hold, are left out of the XLSX. A cell that a
-spreadsheet would read as a formula (starting with = + - @, or a tab or carriage
-return) is written as text: in CSV behind an apostrophe, in XLSX as a string cell.
+Cells that look like formulas are written as text (shared.spreadsheet).
 """
 
 from __future__ import annotations
@@ -15,16 +13,15 @@ from typing import NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from shared.lifecycle import STATUS_NAMES_VI, Status
 from shared.local_time import VN
+from shared.spreadsheet import csv_cell, keep_as_text, xlsx_value
 
 FORM = "Mẫu số 07"
 TITLE = "SỔ THEO DÕI HỒ SƠ"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class LogbookRow(NamedTuple):
@@ -67,11 +64,6 @@ def _when(at: datetime | None) -> str:
     return at.astimezone(VN).strftime("%d/%m/%Y %H:%M") if at else ""
 
 
-def as_text(value: str) -> bool:
-    """Whether a spreadsheet would take `value` for a formula."""
-    return value.startswith(_FORMULA_START)
-
-
 def line(n: int, row: LogbookRow) -> dict:
     """One line of the book, as people read it (local times, names in Vietnamese)."""
     return {
@@ -103,7 +95,7 @@ def to_csv(lines: list[dict], start: date, end: date, agency: str | None) -> byt
         w.writerow([t])
     w.writerow([vi for _, vi in COLUMNS])
     for item in lines:
-        w.writerow([("'" + v if isinstance(v, str) and as_text(v) else v) for v in (item[k] for k, _ in COLUMNS)])
+        w.writerow([csv_cell(item[k]) for k, _ in COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
 
 
@@ -115,9 +107,8 @@ def to_xlsx(lines: list[dict], start: date, end: date, agency: str | None) -> by
         ws.column_dimensions[get_column_letter(i)].width = width
 
     def cell(value, *, bold: bool = False) -> WriteOnlyCell:
-        c = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
-        if isinstance(c.value, str) and as_text(c.value):
-            c.data_type = "s"  # text, never a formula
+        c = WriteOnlyCell(ws, value=xlsx_value(value))
+        keep_as_text(c)
         if bold:
             c.font = Font(bold=True)
             c.alignment = Alignment(wrap_text=True, vertical="center")
@@ -126,7 +117,6 @@ def to_xlsx(lines: list[dict], start: date, end: date, agency: str | None) -> by
     for n, t in enumerate(_title(start, end, agency)):
         ws.append([cell(t, bold=n == 1)])
     ws.append([cell(vi, bold=True) for _, vi in COLUMNS])
-    # Control characters (a name typed with one) cannot be stored in a sheet: they are left out.
     for item in lines:
         ws.append([cell(item[k]) for k, _ in COLUMNS])
     buf = io.BytesIO()

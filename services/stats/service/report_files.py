@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from services.stats.domain.report import BLOCKS, COLUMNS
+from shared.spreadsheet import csv_cell, keep_as_text, xlsx_value
 
 GROUP_TITLES = {
     "agency": "Tên cơ quan, đơn vị",
@@ -74,7 +75,7 @@ def to_csv(report: dict) -> bytes:
         w.writerow([line])
     w.writerow(["STT", GROUP_TITLES[report["group_by"]]] + [vi for _, _, vi, _, _ in COLUMNS])
     w.writerow(["(1)", "(2)"] + [f"({n})" for _, n, _, _, _ in COLUMNS])
-    w.writerows(cells for cells, _ in _body(report))
+    w.writerows([csv_cell(v) for v in cells] for cells, _ in _body(report))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
 
 
@@ -140,7 +141,8 @@ def to_xlsx(report: dict) -> bytes:
             cell.font, cell.alignment, cell.border = bold, centre, box
     for row, (values, strong) in enumerate(_body(report), num + 1):
         for c, v in enumerate(values, 1):
-            cell = ws.cell(row, c, v)
+            cell = ws.cell(row, c, xlsx_value(v))
+            keep_as_text(cell)
             cell.border = box
             if strong:
                 cell.font = bold
