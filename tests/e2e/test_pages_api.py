@@ -44,16 +44,30 @@ def test_uploads_are_checked_by_content_and_size_and_told_in_both_languages(serv
         _upload(intake, code, [("files", ("a.pdf", PDF, "application/pdf"))], id_number="001177000000").status_code
         == 404
     )  # never by code alone
-    r = _upload(intake, code, [("files", ("a.pdf", PDF, "application/octet-stream"))])
+    r = _upload(intake, code, [("files", ("a\u202efdp.exe", PDF, "application/octet-stream"))])
     assert r.status_code == 201, r.text
     listed = httpx.get(f"{intake}/api/v1/dossiers/{code}/attachments", auth=staff.auth("clerk")).json()
     assert listed[0]["content_type"] == "application/pdf" and listed[0]["size_bytes"] == len(PDF)
+    assert listed[0]["filename"] == "afdp.exe"  # the right-to-left override is gone
     got = httpx.get(f"{intake}/api/v1/dossiers/{code}/attachments/{listed[0]['id']}", auth=staff.auth("clerk"))
-    assert got.content == PDF and got.headers["content-disposition"].startswith("attachment")
+    assert got.content == PDF
+    assert got.headers["content-disposition"] == f'attachment; filename="{code}-{listed[0]["id"]}.pdf"'
     assert httpx.get(f"{intake}/api/v1/dossiers/{code}/attachments").status_code == 401
     # A supplement nobody asked for is refused with the status it is in.
     r = _upload(intake, code, [("files", ("b.pdf", PDF, "application/pdf"))], what="/supplement")
     assert r.status_code == 409 and r.json()["error"]["current_status"] == 1
+
+
+def test_a_dossier_takes_uploads_up_to_its_quota_and_keeps_them_when_one_more_is_refused(services, staff):
+    intake = services["intake"]
+    code = _online(intake)
+    batch = [("files", (f"{i}.pdf", PDF, "application/pdf")) for i in range(10)]
+    for _ in range(4):  # 40 files: the quota
+        assert _upload(intake, code, batch).status_code == 201
+    r = _upload(intake, code, batch[:1])
+    assert r.status_code == 422 and "tối đa 40 tệp" in r.json()["error"]["message_vi"], r.text
+    listed = httpx.get(f"{intake}/api/v1/dossiers/{code}/attachments", auth=staff.auth("clerk")).json()
+    assert len(listed) == 40
 
 
 def test_apology_rules_and_agency(services, staff):

@@ -274,6 +274,10 @@ class MemoryIntakeRepository:
             )
         return ids
 
+    async def attachment_usage(self, code: str) -> tuple[int, int]:
+        mine = [a for a in self.s.attachments if a["code"] == code]
+        return len(mine), sum(a["size_bytes"] for a in mine)
+
     async def list_attachments(self, code: str) -> list[dict]:
         return [
             {k: v for k, v in a.items() if k not in ("code", "data")} for a in self.s.attachments if a["code"] == code

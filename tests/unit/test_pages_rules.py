@@ -7,11 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.intake.domain.uploads import (
+    MAX_DOSSIER_BYTES,
+    MAX_DOSSIER_FILES,
     MAX_FILE_BYTES,
     MAX_FILES,
     Upload,
     UploadRefused,
     check,
+    check_quota,
+    download_name,
 )
 from services.intake.web.vn_time import form_datetime, processing_time
 from services.resolution.domain.case import ApologyRefused, Case, apologise
@@ -40,6 +44,23 @@ def test_uploads_refused_with_both_languages(files, vi):
     with pytest.raises(UploadRefused) as err:
         check(files)
     assert vi in err.value.vi and err.value.en
+
+
+def test_upload_names_lose_control_and_direction_characters_and_downloads_use_our_name():
+    [f] = check([Upload("hoa_don\u202egpj.exe\x00", "application/pdf", PDF)])
+    assert f.filename == "hoa_dongpj.exe"
+    assert download_name("000.00.31.H26-261205-0001", 7, "image/jpeg") == "000.00.31.H26-261205-0001-7.jpg"
+    assert download_name("a/b\u202e", 1, "application/pdf") == "a_b_-1.pdf"
+
+
+def test_a_dossier_holds_at_most_its_quota():
+    one = [Upload("a.pdf", "application/pdf", PDF)]
+    check_quota(MAX_DOSSIER_FILES - 1, 0, one)
+    with pytest.raises(UploadRefused) as err:
+        check_quota(MAX_DOSSIER_FILES, 0, one)
+    assert f"tối đa {MAX_DOSSIER_FILES} tệp" in err.value.vi and "at most" in err.value.en
+    with pytest.raises(UploadRefused):
+        check_quota(1, MAX_DOSSIER_BYTES - 2, one)
 
 
 def _case(status=Status.PROCESSING, due=datetime(2026, 12, 3, 3, 0, tzinfo=UTC)) -> Case:

@@ -71,6 +71,13 @@ class CitizenSql:
         )
         return [r["id"] for r in rows]
 
+    async def attachment_usage(self, code: str) -> tuple[int, int]:
+        """How many files a dossier holds, and their bytes."""
+        row = await self.conn.fetchrow(
+            "SELECT count(*) AS n, coalesce(sum(size_bytes), 0) AS size FROM attachments WHERE code=$1", code
+        )
+        return int(row["n"]), int(row["size"])
+
     async def list_attachments(self, code: str) -> list[dict]:
         return [
             dict(r)

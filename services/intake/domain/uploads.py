@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from shared.errors import InvalidRequest
@@ -9,6 +11,10 @@ from shared.errors import InvalidRequest
 MAX_FILE_BYTES = 5 * 1024 * 1024  # one scanned document
 MAX_FILES = 10  # per upload
 MAX_TOTAL_BYTES = 20 * 1024 * 1024  # per upload
+# Per dossier, over all its uploads: a generous dossier's scans, and a bound on what one
+# applicant (or someone who has their code) can make the agency store.
+MAX_DOSSIER_FILES = 40
+MAX_DOSSIER_BYTES = 60 * 1024 * 1024
 # Scans and photographs of papers; the first bytes must match, so a renamed file is refused.
 ALLOWED_TYPES = {
     "application/pdf": (b"%PDF-",),
@@ -16,6 +22,8 @@ ALLOWED_TYPES = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
 }
 ALLOWED_NAMES_VI = "PDF, JPG, PNG"
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+_NOT_IN_A_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,32 @@ class UploadRefused(InvalidRequest):
 
 def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
+
+
+def clean_name(name: str) -> str:
+    """The citizen's file name as shown to staff: without control and format characters
+    (a right-to-left override can make `gpj.exe` read as `exe.jpg`)."""
+    kept = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf"))
+    return kept.strip()[-200:] or "tep"
+
+
+def download_name(code: str, attachment_id: int, content_type: str) -> str:
+    """The name a download is served under: ours, never the uploader's, with the extension of the
+    type the bytes were found to be."""
+    return f"{_NOT_IN_A_NAME.sub('_', code)}-{attachment_id}.{EXTENSIONS.get(content_type, 'bin')}"
+
+
+def check_quota(stored_files: int, stored_bytes: int, files: list[Upload]) -> None:
+    """UploadRefused when `files` would take the dossier over its quota."""
+    if stored_files + len(files) > MAX_DOSSIER_FILES or stored_bytes + sum(len(f.data) for f in files) > (
+        MAX_DOSSIER_BYTES
+    ):
+        raise UploadRefused(
+            f"Hồ sơ đã có {stored_files} tệp ({_mb(stored_bytes)}); mỗi hồ sơ được tối đa {MAX_DOSSIER_FILES} tệp "
+            f"và {_mb(MAX_DOSSIER_BYTES)}",
+            f"The dossier already holds {stored_files} files ({_mb(stored_bytes)}); a dossier may hold at most "
+            f"{MAX_DOSSIER_FILES} files and {_mb(MAX_DOSSIER_BYTES)}",
+        )
 
 
 def sniff(data: bytes) -> str | None:
@@ -51,7 +85,7 @@ def check(files: list[Upload]) -> list[Upload]:
         )
     out = []
     for f in files:
-        name = (f.filename or "tep").strip()[-200:] or "tep"
+        name = clean_name(f.filename or "")
         if not f.data:
             raise UploadRefused(f"Tệp {name} rỗng", f"File {name} is empty")
         if len(f.data) > MAX_FILE_BYTES:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from services.intake.domain.uploads import MAX_FILE_BYTES, MAX_FILES, Upload
+from services.intake.domain.uploads import MAX_FILE_BYTES, MAX_FILES, Upload, download_name
 from services.intake.entrypoints.http import READERS
 from services.intake.entrypoints.runtime import runtime_of
 from services.intake.service import attachments
@@ -101,12 +100,13 @@ async def download(
     request: Request, code: str, attachment_id: int, account: Account = Depends(staff(*READERS))
 ) -> Response:
     found = await attachments.file_for_staff(runtime_of(request).units, code, attachment_id, account)
-    # Served as a download with its sniffed type, so an upload can never run as a page of ours.
+    # Served as a download with its sniffed type and a name of ours, so an upload can never run as a
+    # page of ours nor pass for another kind of file on the reader's machine.
     return Response(
         found.data,
         media_type=found.content_type,
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename, safe='')}",
+            "Content-Disposition": f'attachment; filename="{download_name(code, attachment_id, found.content_type)}"',
             "X-Content-Type-Options": "nosniff",
         },
     )

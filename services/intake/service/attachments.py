@@ -8,7 +8,7 @@ from datetime import datetime
 
 from services.intake.adapters.repository import IntakeRepository, StoredFile
 from services.intake.domain.dossier import Dossier
-from services.intake.domain.uploads import Upload, check
+from services.intake.domain.uploads import Upload, check, check_quota
 from services.intake.service.citizen import forward_to_resolution, lock_for_applicant
 from services.intake.service.dossiers import IntakeUnits, get_visible
 from shared.auth import Account
@@ -32,6 +32,7 @@ async def _store_files(
             f"The dossier is in status {int(status)}; files can be uploaded only in status {int(wanted)}",
             current_status=int(status),
         )
+    check_quota(*await uow.repo.attachment_usage(code), files)  # under the row lock: two uploads can't both fit
     purpose = "submission" if wanted is Status.SUBMITTED else "supplement"
     return dossier, len(await uow.repo.insert_attachments(code, purpose, files, now))
 
