@@ -32,4 +32,7 @@ class StatsSettings(ServiceSettings, ResolutionAddress):
         description="How long a difference with resolution may take to "
         "resolve itself (an event in flight) before it counts",
     )
+    live_stream_max_listeners: int = Field(
+        500, ge=1, description="Open live-board streams one instance serves at once (503 beyond)"
+    )
     rebuild_workers: int = Field(0, ge=0, description="Worker processes of a rebuild (0: one per CPU)")

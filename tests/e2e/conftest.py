@@ -12,11 +12,13 @@ from tests.fleet import Fleet
 REPO = Path(__file__).resolve().parents[2]
 SHIFT = int(os.environ.get("DVC_TEST_PORT_SHIFT", "0"))  # see deploy/local/servers.py
 PORTS = {"intake": 18101 + SHIFT, "resolution": 18102 + SHIFT, "stats": 18103 + SHIFT}
+LIVE_STREAM_CAP = 12  # low, so a test can reach it cheaply (the default is 500)
 
 
 @pytest.fixture(scope="session")
 def services(endpoints, tmp_path_factory):
-    fleet = Fleet(PORTS, dict(endpoints), tmp_path_factory.mktemp("service-logs"))
+    env = {**endpoints, "STATS_LIVE_STREAM_MAX_LISTENERS": str(LIVE_STREAM_CAP)}
+    fleet = Fleet(PORTS, env, tmp_path_factory.mktemp("service-logs"))
     try:
         for name in PORTS:
             fleet.start(name)

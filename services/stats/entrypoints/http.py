@@ -14,6 +14,7 @@ from fastapi.responses import Response, StreamingResponse
 from services.stats.entrypoints import schemas
 from services.stats.entrypoints.runtime import runtime_of
 from services.stats.service import board, online, reconcile_runs, report_files, reports, staffing
+from services.stats.service.live_feed import LIVE_RECHECK_S
 from shared.auth import Account, Role, staff
 from shared.errors import NotFound
 from shared.events import Channel
@@ -22,7 +23,6 @@ from shared.local_time import local_day
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 Code = Annotated[str | None, Query(max_length=40)]
 STREAM_HEARTBEAT_S = 15.0
-STREAM_RECHECK_S = 5.0  # due-soon counts move with the clock, not only with events
 
 
 def _filters(agency, procedure, channel) -> dict:
@@ -62,23 +62,26 @@ async def live_stream(
 ) -> StreamingResponse:
     rt = runtime_of(request)
     filters = _filters(agency, procedure, channel)
+    feed = rt.live_boards
+    feed.check_room()
 
     async def events():
         last, idle = None, 0.0
-        while not await request.is_disconnected():
-            changed = rt.board_changes.wait_handle()
-            now_board = await board.live_board(rt.db, rt.calendar, rt.clock(), **filters)
-            content = {k: v for k, v in now_board.items() if k != "as_of"}
-            if content != last:
-                last, idle = content, 0.0
-                yield f"event: board\ndata: {json.dumps(now_board, ensure_ascii=False)}\n\n"
-            elif idle >= STREAM_HEARTBEAT_S:
-                idle = 0.0
-                yield ": still here\n\n"
-            try:
-                await asyncio.wait_for(changed.wait(), STREAM_RECHECK_S)
-            except TimeoutError:
-                idle += STREAM_RECHECK_S
+        with feed.listening():
+            while not await request.is_disconnected():
+                changed = rt.board_changes.wait_handle()
+                now_board = await feed.board(**filters)
+                content = {k: v for k, v in now_board.items() if k != "as_of"}
+                if content != last:
+                    last, idle = content, 0.0
+                    yield f"event: board\ndata: {json.dumps(now_board, ensure_ascii=False)}\n\n"
+                elif idle >= STREAM_HEARTBEAT_S:
+                    idle = 0.0
+                    yield ": still here\n\n"
+                try:
+                    await asyncio.wait_for(changed.wait(), LIVE_RECHECK_S)
+                except TimeoutError:
+                    idle += LIVE_RECHECK_S
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}

@@ -119,7 +119,12 @@ function reportLinks() {
 function connect() {
   const source = new EventSource("/api/v1/stats/live/stream");
   source.addEventListener("board", ev => { renderBoard(JSON.parse(ev.data)); $("#live-dot").classList.add("live"); refreshTables(); });
-  source.onerror = () => { $("#live-dot").classList.remove("live"); $("#as-of").textContent = "Mất kết nối, đang thử lại…"; };
+  source.onerror = () => {
+    $("#live-dot").classList.remove("live"); $("#as-of").textContent = "Mất kết nối, đang thử lại…";
+    // The browser retries a dropped stream by itself, but not a refused one (503 when the board
+    // has too many listeners): try again later, spread out so the refused do not return at once.
+    if (source.readyState === EventSource.CLOSED) setTimeout(connect, 10000 + Math.random() * 20000);
+  };
 }
 
 function start() {
