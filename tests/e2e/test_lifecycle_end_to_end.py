@@ -165,6 +165,11 @@ def test_all_channels_and_every_status(services, staff):
         lambda s: s == 7,
         what="G withdrawn in resolution",
     )
+    # The citizen's words stay at intake; the event that crossed Kafka says only what happened.
+    g_at_intake = httpx.get(f"{services['intake']}/api/v1/dossiers/{g['code']}", auth=clerk).json()
+    assert g_at_intake["withdrawal_reason"] == "Không còn nhu cầu"
+    g_case = httpx.get(f"{services['resolution']}/api/v1/cases/{g['code']}", auth=officer).text
+    assert "Không còn nhu cầu" not in g_case and "Công dân yêu cầu rút hồ sơ" in g_case
     h = receive(services, "online")
     assert (
         post(f"{services['intake']}/api/v1/dossiers/{h['code']}/withdraw", {"id_number": APPLICANT["id_number"]}, 202)[

@@ -160,6 +160,9 @@ class MemoryIntakeRepository:
     async def get_dossier(self, code: str) -> Dossier | None:
         return self.s.dossiers.get(code)
 
+    async def keep_withdrawal_reason(self, code: str, reason: str) -> None:
+        self.s.dossiers[code] = replace(self.s.dossiers[code], withdrawal_reason=reason)
+
     async def record_transition(
         self,
         code: str,

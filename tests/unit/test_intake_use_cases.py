@@ -131,12 +131,16 @@ async def test_citizen_tracks_with_the_id_number_and_withdraws_before_and_after_
         await citizen.find_for_citizen(units, online.code, "009999999999")
     shown, _ = await citizen.find_for_citizen(units, online.code, APPLICANT.id_number)
     assert shown.code == online.code
-    before = await citizen.withdraw_for_citizen(units, NOW, online.code, id_number=APPLICANT.id_number, reason=None)
+    words = "Tôi (Lê Thị Hoa, 0912345678) chuyển nhà"  # a citizen's words may name people: they stay here
+    before = await citizen.withdraw_for_citizen(units, NOW, online.code, id_number=APPLICANT.id_number, reason=words)
     assert before["forwarded"] is False and store.dossiers[online.code].status is Status.WITHDRAWN
-    after = await citizen.withdraw_for_citizen(units, NOW, counter.code, id_number=APPLICANT.id_number, reason=None)
+    after = await citizen.withdraw_for_citizen(units, NOW, counter.code, id_number=APPLICANT.id_number, reason=words)
     assert after["forwarded"] is True and store.dossiers[counter.code].status is Status.ACCEPTED
     [request] = store.events(REQUESTS_TOPIC)
     assert (request.dossier_code, request.type.value) == (counter.code, "request.withdrawal")
+    assert store.dossiers[counter.code].withdrawal_reason == words == store.dossiers[online.code].withdrawal_reason
+    published = [e.model_dump_json() for topic in (REQUESTS_TOPIC, LIFECYCLE_TOPIC) for e in store.events(topic)]
+    assert published and not any("Lê Thị Hoa" in text or "0912345678" in text for text in published)
 
 
 def _event(code: str, seq: int, event_type: EventType, payload: dict):

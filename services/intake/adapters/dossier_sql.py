@@ -47,6 +47,7 @@ def _dossier(row) -> Dossier:
         rated_at=row["rated_at"],
         new_appointment_at=row["new_appointment_at"],
         apology_reason=row["apology_reason"],
+        withdrawal_reason=row["withdrawal_reason"],
     )
 
 
@@ -141,6 +142,9 @@ class DossierSql:
     async def get_dossier(self, code: str) -> Dossier | None:
         row = await self.conn.fetchrow("SELECT * FROM dossiers WHERE code = $1", code)
         return _dossier(row) if row else None
+
+    async def keep_withdrawal_reason(self, code: str, reason: str) -> None:
+        await self.conn.execute("UPDATE dossiers SET withdrawal_reason = $2 WHERE code = $1", code, reason)
 
     async def record_transition(
         self,

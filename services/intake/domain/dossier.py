@@ -81,6 +81,7 @@ class Dossier(NewDossier):
 
     code: str
     refusal_reason: str | None = None
+    withdrawal_reason: str | None = None  # the applicant's own words: kept here, never on an event
     updated_at: datetime
     tracked_status: Status | None = None
     tracked_seq: int = 0

@@ -73,6 +73,7 @@ class DossierOut(BaseModel):
     due_at: AwareDatetime | None
     rule_version: str | None
     refusal_reason: str | None
+    withdrawal_reason: str | None = Field(None, description="The applicant's reason for withdrawing, if given")
     tracked_status: int | None = Field(description="Status as last seen on the lifecycle topic")
     new_appointment_at: AwareDatetime | None = Field(None, description="A new appointment after an apology (form 04)")
     apology_reason: str | None = None
@@ -98,6 +99,7 @@ def dossier_out(d: Dossier) -> DossierOut:
         due_at=d.shown_due_at,
         rule_version=d.rule_version,
         refusal_reason=d.refusal_reason,
+        withdrawal_reason=d.withdrawal_reason,
         tracked_status=int(d.tracked_status) if d.tracked_status is not None else None,
         new_appointment_at=d.new_appointment_at,
         apology_reason=d.apology_reason,

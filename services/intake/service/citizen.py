@@ -25,6 +25,9 @@ from shared.events import (
 from shared.lifecycle import Action, Status, target_status
 from shared.uow import UnitOfWork
 
+# What events say of a withdrawal: the applicant's own words stay at intake (dossiers.withdrawal_reason).
+WITHDRAWAL_REASON = "Công dân yêu cầu rút hồ sơ"
+
 
 async def forward_to_resolution(
     uow: UnitOfWork[IntakeRepository], kind: RequestType, code: str, now: datetime, **fields
@@ -68,8 +71,10 @@ async def withdraw_for_citizen(
     async with units() as uow, uow.transaction():
         dossier = await lock_for_applicant(uow.repo, code, id_number)
         current = dossier.status
+        if reason:
+            await uow.repo.keep_withdrawal_reason(code, reason)
         if dossier.accepted_at is not None and current is not Status.REFUSED:
-            request = await forward_to_resolution(uow, RequestType.WITHDRAWAL, code, now, reason=reason)
+            request = await forward_to_resolution(uow, RequestType.WITHDRAWAL, code, now, reason=WITHDRAWAL_REASON)
             return {"code": code, "request_id": str(request.request_id), "forwarded": True}
         to = target_status(Action.WITHDRAW, current, accepted_before=False)
         seq = dossier.last_seq + 1
@@ -84,7 +89,9 @@ async def withdraw_for_citizen(
                 occurred_at=now,
                 producer=PRODUCER,
                 correlation_id=str(uuid.uuid4()),
-                payload=ClosedPayload(from_status=int(current), to_status=int(to), actor="citizen", reason=reason),
+                payload=ClosedPayload(
+                    from_status=int(current), to_status=int(to), actor="citizen", reason=WITHDRAWAL_REASON
+                ),
             ),
         )
         return {"code": code, "request_id": None, "forwarded": False}
