@@ -65,6 +65,15 @@ class ServiceSettings(CalendarSettings):
         validation_alias="CLOCK_OFFSET_SECONDS",
         description="Shifts the service's 'now' (demos and end-to-end tests only)",
     )
+    outbox_keep_sent_s: float = Field(
+        7 * 86400.0,
+        gt=0,
+        validation_alias="OUTBOX_KEEP_SENT_S",
+        description="Seconds a sent outbox row is kept (its event is on Kafka) before the purge deletes it",
+    )
+    retention_interval_s: float = Field(
+        3600.0, gt=0, validation_alias="RETENTION_INTERVAL_S", description="Seconds between purges of expired rows"
+    )
     http_max_body_bytes: int = Field(
         DEFAULT_MAX_BODY_BYTES,
         ge=1024,

@@ -17,6 +17,9 @@ class IntakeSettings(ServiceSettings, ResolutionAddress):
 
     database_url: str = Field(local_database("intake"), description="PostgreSQL URL of intake's database")
     port: int = Field(PORTS["intake"], ge=1, le=65535, description="intake's HTTP port")
+    idempotency_keep_s: float = Field(
+        2 * 86400.0, gt=0, description="Seconds an Idempotency-Key (and the answer kept for it) is remembered"
+    )
     catalogue_file: Path | None = Field(
         None,
         validation_alias="CATALOGUE_FILE",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -14,7 +13,6 @@ from services.intake.service import catalogue, tracking
 from services.intake.service.supplements import refuse_lapsed
 from services.intake.settings import IntakeSettings
 from services.intake.web import routes as pages
-from shared.db import TRANSIENT_DB_ERRORS
 from shared.events import (
     DEAD_LETTER_TOPIC,
     INTAKE_TRACKING_GROUP,
@@ -24,8 +22,8 @@ from shared.events import (
     LifecycleEvent,
     parse_event,
 )
+from shared.retention import every, purge_idempotency_keys, purge_sent_outbox
 
-log = logging.getLogger(__name__)
 TITLE = "intake: tiếp nhận hồ sơ"
 DESCRIPTION = "Reception of administrative-procedure dossiers: catalogue, counter, online, post."
 ASYNCAPI_DESCRIPTION = (
@@ -50,6 +48,7 @@ def create_runtime(settings: IntakeSettings | None = None) -> IntakeRuntime:
 
     rt.on_started.append(load_catalogue)
     rt.jobs.append(lambda: every(rt.settings.supplement_watch_interval_s, lambda: refuse_lapsed(rt.units, rt.clock())))
+    rt.jobs.append(lambda: every(rt.settings.retention_interval_s, lambda: purge_expired(rt)))
     rt.document_publication(
         LIFECYCLE_TOPIC,
         LifecycleEvent,
@@ -68,18 +67,11 @@ def create_runtime(settings: IntakeSettings | None = None) -> IntakeRuntime:
     return rt
 
 
-async def every(interval_s: float, sweep) -> None:
-    """A background sweep, repeated while it finds work, then every `interval_s` seconds; a failure
-    is logged and the next round tries again."""
-    while True:
-        try:
-            while await sweep() > 0:
-                pass
-        except TRANSIENT_DB_ERRORS as exc:
-            log.warning("background sweep: database unavailable (%s)", type(exc).__name__)
-        except Exception:
-            log.exception("background sweep failed; going on")
-        await asyncio.sleep(interval_s)
+async def purge_expired(rt: IntakeRuntime) -> int:
+    now, settings = rt.clock(), rt.settings
+    return await purge_sent_outbox(
+        rt.db, now - timedelta(seconds=settings.outbox_keep_sent_s)
+    ) + await purge_idempotency_keys(rt.db, now - timedelta(seconds=settings.idempotency_keep_s))
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -26,6 +27,7 @@ from shared.events import (
     parse_event,
     parse_request,
 )
+from shared.retention import every, purge_sent_outbox
 
 log = logging.getLogger(__name__)
 TITLE = "resolution: giải quyết hồ sơ"
@@ -57,6 +59,12 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
         health_check="requests_consumer",
     )
     rt.jobs.append(lambda: deadline_watcher(rt))
+    rt.jobs.append(
+        lambda: every(
+            rt.settings.retention_interval_s,
+            lambda: purge_sent_outbox(rt.db, rt.clock() - timedelta(seconds=rt.settings.outbox_keep_sent_s)),
+        )
+    )
     rt.document_publication(
         LIFECYCLE_TOPIC,
         LifecycleEvent,
