@@ -172,6 +172,12 @@ class Runtime:
             lambda: self.db,
             self.settings.session_secret.get_secret_value() if self.settings.session_secret else None,
             cookie_secure=self.settings.session_cookie_secure,
+            limits=auth.throttle.Limits(
+                self.settings.sign_in_account_failures,
+                self.settings.sign_in_account_lock_s,
+                self.settings.sign_in_address_failures,
+                self.settings.sign_in_address_window_s,
+            ),
         )
         app.include_router(session_router)
         for router in routers:

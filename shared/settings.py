@@ -65,6 +65,27 @@ class ServiceSettings(CalendarSettings):
         validation_alias="CLOCK_OFFSET_SECONDS",
         description="Shifts the service's 'now' (demos and end-to-end tests only)",
     )
+    sign_in_account_failures: int = Field(
+        10, ge=1, validation_alias="SIGN_IN_ACCOUNT_FAILURES", description="Wrong sign-ins that lock an account"
+    )
+    sign_in_account_lock_s: float = Field(
+        1800.0,
+        gt=0,
+        validation_alias="SIGN_IN_ACCOUNT_LOCK_S",
+        description="Seconds an account stays locked (a leader may lift it)",
+    )
+    sign_in_address_failures: int = Field(
+        50,
+        ge=1,
+        validation_alias="SIGN_IN_ADDRESS_FAILURES",
+        description="Wrong sign-ins from one client address, within the window, before it must wait",
+    )
+    sign_in_address_window_s: float = Field(
+        900.0,
+        gt=0,
+        validation_alias="SIGN_IN_ADDRESS_WINDOW_S",
+        description="The window of the address limit, in seconds",
+    )
     outbox_keep_sent_s: float = Field(
         7 * 86400.0,
         gt=0,

@@ -1,9 +1,11 @@
 """Who is calling: HTTP Basic or the signed session cookie, as a FastAPI dependency.
 
 Argon2 costs tens of milliseconds on purpose, so a verified Basic header is remembered for a
-minute (keyed by its SHA-256, never by the password) and an account read for a cookie for
-half a minute: an authenticated request then costs microseconds. The price is that a changed
-password or a disabled account takes up to that long to be refused by a running process.
+minute (keyed by its SHA-256, never by the password). The account itself is read on every
+request (one primary-key lookup), so disabling it or changing its password takes effect at once
+on every instance. Wrong sign-ins are throttled (shared/auth/throttle.py) and at most
+HASH_QUEUE verifications may wait for the Argon2 workers: beyond, 503, so a flood of bogus
+credentials cannot starve real sign-ins of memory and time.
 """
 
 from __future__ import annotations
@@ -12,24 +14,29 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, HTTPBasic
 from starlette.requests import HTTPConnection
 
-from shared.auth import accounts
+from shared.auth import accounts, throttle
 from shared.auth.accounts import ROLE_NAMES_VI, Account, Role, StoredAccount
 from shared.auth.passwords import verify_password
-from shared.auth.sessions import COOKIE_NAME, SessionSigner, fingerprint, load_secret
+from shared.auth.sessions import COOKIE_NAME, SessionClaims, SessionSigner, fingerprint, load_secret
+from shared.errors import NotFound
 from shared.http import ApiError
 
 BASIC_TTL = 60.0
-ACCOUNT_TTL = 30.0
 CACHE_LIMIT = 4096
+HASH_WORKERS = 4
+HASH_QUEUE = 32
+log = logging.getLogger("shared.auth")
 # A realm in ASCII; the bilingual text is in the body.
 BASIC_CHALLENGE = 'Basic realm="dvc-staff", charset="UTF-8"'
 # For the sign-in form: a challenge that is not Basic, so a browser shows no password dialog.
@@ -113,6 +120,32 @@ class _TtlCache:
         self._items[key] = (value, time.monotonic() + self.ttl)
 
 
+class TooManyAttempts(ApiError):
+    def __init__(self, retry_after_s: float):
+        minutes = max(1, round(retry_after_s / 60))
+        super().__init__(
+            429,
+            f"Đăng nhập sai quá nhiều lần; vui lòng thử lại sau khoảng {minutes} phút "
+            "hoặc đề nghị lãnh đạo mở khóa tài khoản",
+            f"Too many wrong sign-ins; try again in about {minutes} minutes or ask a leader to unlock the account",
+        )
+        self.headers = {"Retry-After": str(max(1, int(retry_after_s)))}
+
+
+class Busy(ApiError):
+    def __init__(self) -> None:
+        super().__init__(
+            503,
+            "Hệ thống đang bận xác thực đăng nhập; vui lòng thử lại sau giây lát",
+            "Sign-in is busy; try again in a moment",
+        )
+        self.headers = {"Retry-After": "1"}
+
+
+def set_session_cookie(response: Response, token: str, max_age: int, secure: bool) -> None:
+    response.set_cookie(COOKIE_NAME, token, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/")
+
+
 class Authenticator:
     """One per process; `pool` gives the service's database pool (after start-up). `secret` signs
     the session cookies (None: the local one of `.local/`), sent over HTTPS only if `cookie_secure`."""
@@ -125,13 +158,16 @@ class Authenticator:
         cookie_secure: bool = False,
         signer: SessionSigner | None = None,
         clock: Callable[[], float] = time.time,
+        limits: throttle.Limits | None = None,
     ):
         self._pool, self._secret, self.cookie_secure, self.clock = pool, secret, cookie_secure, clock
         self._signer = signer
+        self.limits = limits or throttle.Limits()
         self._basic = _TtlCache(BASIC_TTL)
-        self._accounts = _TtlCache(ACCOUNT_TTL)
-        # Bounds the CPU that wrong passwords can burn: at most this many Argon2 runs at once.
-        self._hashing = asyncio.Semaphore(4)
+        # Bounds the CPU that wrong passwords can burn: at most this many Argon2 runs at once,
+        # and at most HASH_QUEUE waiting for them.
+        self._hashing = asyncio.Semaphore(HASH_WORKERS)
+        self._waiting = 0
 
     @property
     def signer(self) -> SessionSigner:
@@ -139,70 +175,137 @@ class Authenticator:
             self._signer = SessionSigner(load_secret(self._secret))
         return self._signer
 
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
     async def _stored(self, username: str) -> StoredAccount | None:
         async with self._pool().acquire() as conn:
             return await accounts.find(conn, username)
 
-    async def check_password(self, username: str, password: str) -> StoredAccount | None:
-        """The active account with this password, or None; the Argon2 work runs off the event loop."""
-        username = username.strip().lower()
-        stored = await self._stored(username) if accounts.USERNAME.match(username) else None
-        async with self._hashing:
-            ok = await asyncio.to_thread(verify_password, stored.password_hash if stored else None, password)
-        return stored if ok and stored and stored.active else None
+    async def _verify(self, password_hash: str | None, password: str) -> bool:
+        if self._waiting >= HASH_QUEUE:
+            raise Busy()
+        self._waiting += 1
+        try:
+            async with self._hashing:
+                return await asyncio.to_thread(verify_password, password_hash, password)
+        finally:
+            self._waiting -= 1
 
-    async def from_basic(self, header: str) -> Account:
+    async def check_password(self, username: str, password: str, address: str | None = None) -> StoredAccount | None:
+        """The active account with this password, or None; 429 while the account or the address is
+        locked (checked before any Argon2 work); the Argon2 work runs off the event loop."""
+        username, address = username.strip().lower(), address or "unknown"
+        known_name = accounts.USERNAME.match(username) is not None
+        subjects = [throttle.address_subject(address)] + ([throttle.account_subject(username)] if known_name else [])
+        async with self._pool().acquire() as conn:
+            locked = await throttle.locked_for(conn, subjects, self._now())
+            if locked is not None:
+                log.warning("sign-in refused (locked): account=%s address=%s", username[:64], address)
+                raise TooManyAttempts(locked)
+            stored = await accounts.find(conn, username) if known_name else None
+        ok = await self._verify(stored.password_hash if stored else None, password)
+        ok = bool(ok and stored and stored.active)
+        async with self._pool().acquire() as conn:
+            if ok:
+                await throttle.forget(conn, throttle.account_subject(username))
+            else:
+                now, limits = self._now(), self.limits
+                await throttle.count_failure(conn, subjects[0], now, limits.address_failures, limits.address_window_s)
+                if known_name:
+                    await throttle.count_failure(conn, subjects[1], now, limits.account_failures, limits.account_lock_s)
+        log.info("sign-in %s: account=%s address=%s", "accepted" if ok else "refused", username[:64], address)
+        return stored if ok else None
+
+    async def lift_lock(self, username: str, leader: Account) -> bool:
+        """A leader's unlock of an account of their agency (any, if centre-wide): its failures
+        forgotten; whether it was locked."""
+        async with self._pool().acquire() as conn:
+            stored = await accounts.find(conn, username)
+            if stored is None:
+                raise NotFound("Không có tài khoản này", "No such account")
+            if leader.agency_id is not None:
+                leader.ensure_agency(stored.account.agency_id or "(toàn trung tâm / centre-wide)")
+            return await throttle.forget(conn, throttle.account_subject(username))
+
+    async def from_basic(self, header: str, address: str | None = None) -> Account:
         key = hashlib.sha256(header.encode()).digest()
         cached = self._basic.get(key)
         if cached is not None:
-            return cached
+            username, print_ = cached
+            stored = await self._stored(username)
+            if stored is not None and stored.active and fingerprint(stored.password_hash) == print_:
+                return stored.account
+            self._basic.put(key, None)  # disabled or its password changed: verify again
         try:
             decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
             raise wrong_credentials() from None
         username, colon, password = decoded.partition(":")
-        stored = await self.check_password(username, password) if colon else None
+        stored = await self.check_password(username, password, address) if colon else None
         if stored is None:
             raise wrong_credentials()
-        self._basic.put(key, stored.account)
+        self._basic.put(key, (stored.account.username, fingerprint(stored.password_hash)))
         return stored.account
 
-    async def from_cookie(self, token: str) -> Account | None:
+    async def session_of(self, token: str) -> tuple[SessionClaims, StoredAccount] | None:
+        """The live session a cookie carries and its account, or None (expired, idle, ended,
+        disabled, password changed, forged)."""
         claims = self.signer.verify(token, self.clock())
         if claims is None:
             return None
-        stored = self._accounts.get(claims.username)
-        if stored is None:
-            stored = await self._stored(claims.username)
-            if stored is None:
-                return None
-            self._accounts.put(claims.username, stored)
-        if not stored.active or fingerprint(stored.password_hash) != claims.fingerprint:
-            return None  # disabled, or the password changed since sign-in
-        return stored.account
+        async with self._pool().acquire() as conn:
+            stored = await accounts.find(conn, claims.username)
+            ended = await conn.fetchval("SELECT 1 FROM ended_sessions WHERE session_id = $1", claims.session_id)
+        if stored is None or ended or not stored.active or fingerprint(stored.password_hash) != claims.fingerprint:
+            return None
+        return claims, stored
 
-    async def current(self, request: Request) -> Account | None:
+    async def end_session(self, token: str) -> None:
+        """Sign-out: the session's id recorded as ended until it would have expired."""
+        claims = self.signer.verify(token, self.clock())
+        if claims is None:
+            return
+        async with self._pool().acquire() as conn:
+            await conn.execute(
+                "INSERT INTO ended_sessions(session_id, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                claims.session_id,
+                datetime.fromtimestamp(claims.expires_at, UTC),
+            )
+
+    async def current(self, request: Request, response: Response | None = None) -> Account | None:
         """The caller's account; None when no credentials came. Wrong Basic credentials are a 401;
-        a stale or forged cookie counts as none (a citizen page must not fail on a clerk's old cookie)."""
+        a stale or forged cookie counts as none (a citizen page must not fail on a clerk's old cookie).
+        A cookie session in use is renewed on `response` (its idle end moves on)."""
         header = request.headers.get("authorization")
+        address = request.client.host if request.client else None
         if header:
             if header[:6].lower() != "basic ":
                 raise Unauthorized(
                     "Chỉ hỗ trợ xác thực Basic hoặc cookie phiên đăng nhập",
                     "Only Basic authentication or the session cookie is supported",
                 )
-            return await self.from_basic(header)
+            return await self.from_basic(header, address)
         token = request.cookies.get(COOKIE_NAME)
-        return await self.from_cookie(token) if token else None
+        found = await self.session_of(token) if token else None
+        if found is None:
+            return None
+        claims, stored = found
+        renewed = self.signer.renewed(claims, self.clock()) if response is not None else None
+        if renewed is not None and response is not None:
+            set_session_cookie(response, renewed[0], renewed[1].expires_at - int(self.clock()), self.cookie_secure)
+        return stored.account
 
 
 def authenticator(request: Request) -> Authenticator:
     return request.app.state.auth
 
 
-async def optional_staff(request: Request, _b=Depends(_basic_doc), _c=Depends(_cookie_doc)) -> Account | None:
+async def optional_staff(
+    request: Request, response: Response, _b=Depends(_basic_doc), _c=Depends(_cookie_doc)
+) -> Account | None:
     """The signed-in account, or None for an anonymous caller (public endpoints that staff also use)."""
-    return await authenticator(request).current(request)
+    return await authenticator(request).current(request, response)
 
 
 def require_role(account: Account | None, roles: Iterable[Role]) -> Account:

@@ -10,7 +10,7 @@ _hasher = PasswordHasher()
 # password and the answer time does not tell which accounts exist.
 _DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
 
-MIN_LENGTH = 8
+MIN_LENGTH = 12  # ASVS 2.1.1
 
 
 def hash_password(password: str) -> str:

@@ -17,7 +17,13 @@ LIVE_STREAM_CAP = 12  # low, so a test can reach it cheaply (the default is 500)
 
 @pytest.fixture(scope="session")
 def services(endpoints, tmp_path_factory):
-    env = {**endpoints, "STATS_LIVE_STREAM_MAX_LISTENERS": str(LIVE_STREAM_CAP)}
+    env = {
+        **endpoints,
+        "STATS_LIVE_STREAM_MAX_LISTENERS": str(LIVE_STREAM_CAP),
+        # Every test calls from 127.0.0.1 and many try wrong credentials on purpose: the per-address
+        # limit would lock the whole suite out (tests/integration/test_auth_http.py proves it).
+        "SIGN_IN_ADDRESS_FAILURES": "100000",
+    }
     fleet = Fleet(PORTS, env, tmp_path_factory.mktemp("service-logs"))
     try:
         for name in PORTS:

@@ -3,10 +3,12 @@ and the accounts command (`make user`) and demo set (`make run`)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import asyncpg
@@ -15,7 +17,7 @@ import pytest
 from fastapi import Depends, FastAPI
 
 from deploy.users import demo_accounts, ensure_demo, write_accounts
-from shared.auth import MIGRATIONS, Account, Authenticator, Role, accounts, staff
+from shared.auth import MIGRATIONS, Account, Authenticator, Role, accounts, staff, throttle
 from shared.auth.passwords import hash_password, verify_password
 from shared.auth.routes import router as session_router
 from shared.auth.sessions import COOKIE_NAME, SessionSigner
@@ -25,6 +27,7 @@ from shared.http import install_error_handlers
 REPO = Path(__file__).resolve().parents[2]
 LAND, POLICE = "000.00.31.H26", "000.00.09.H26"
 pytestmark = pytest.mark.integration
+LIMITS = throttle.Limits(account_failures=3, account_lock_s=600, address_failures=6, address_window_s=600)
 
 
 class Clock:
@@ -50,7 +53,10 @@ async def app_and_pool(fresh_database):
     install_error_handlers(app)
     clock = Clock()
     app.state.auth = Authenticator(
-        lambda: pool, signer=SessionSigner(b"integration-test-secret", ttl_seconds=600), clock=clock
+        lambda: pool,
+        signer=SessionSigner(b"integration-test-secret", ttl_seconds=3600, idle_seconds=600),
+        clock=clock,
+        limits=LIMITS,
     )
     app.include_router(session_router)
 
@@ -125,7 +131,7 @@ async def test_session_cookie_sign_in_use_expiry_and_sign_out(app_and_pool):
             "full_name": None,
         }
         cookie = signed.headers["set-cookie"]
-        assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=600" in cookie
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=3600" in cookie
         assert (await c.get(f"/cases/{LAND}")).json() == {"by": "cv.datdai"}, "the cookie signs requests in"
         assert (await c.get(f"/cases/{POLICE}")).status_code == 403
         assert (await c.get("/api/v1/session")).json()["account"]["username"] == "cv.datdai"
@@ -136,7 +142,7 @@ async def test_session_cookie_sign_in_use_expiry_and_sign_out(app_and_pool):
             assert tampered.status_code == 401, "a tampered cookie is no sign-in"
             clock.now += 601
             expired = await other.get(f"/cases/{LAND}", headers={"Cookie": f"{COOKIE_NAME}={token}"})
-            assert expired.status_code == 401, "expired"
+            assert expired.status_code == 401, "idle longer than allowed"
             clock.now -= 601
 
         out = await c.delete("/api/v1/session")
@@ -144,6 +150,73 @@ async def test_session_cookie_sign_in_use_expiry_and_sign_out(app_and_pool):
         assert COOKIE_NAME not in c.cookies
         who = await c.get("/api/v1/session")
         assert who.status_code == 401 and who.json()["error"]["message_en"]
+        async with client(app) as thief:  # a copy of the cookie taken before the sign-out
+            replayed = await thief.get(f"/cases/{LAND}", headers={"Cookie": f"{COOKIE_NAME}={token}"})
+            assert replayed.status_code == 401, "sign-out ended the session on the server"
+
+
+async def test_a_session_in_use_is_renewed_and_one_left_idle_ends(app_and_pool):
+    app, _, clock = app_and_pool
+    async with client(app) as c:
+        await c.post("/api/v1/session", json={"username": "cv.datdai", "password": "officer-password"})
+        for _ in range(6):  # an hour of work, a request every 9 minutes: past the 10-minute idle end
+            clock.now += 540
+            r = await c.get(f"/cases/{LAND}")
+            assert r.status_code == 200 and COOKIE_NAME in r.headers.get("set-cookie", ""), "renewed"
+        clock.now += 601
+        assert (await c.get(f"/cases/{LAND}")).status_code == 401
+
+
+async def test_wrong_sign_ins_lock_the_account_and_the_address_until_a_leader_lifts_it(app_and_pool):
+    app, pool, _ = app_and_pool
+    wrong = {"username": "cv.datdai", "password": "not-the-password"}
+    right = {"username": "cv.datdai", "password": "officer-password"}
+    async with client(app) as c:
+        for _ in range(LIMITS.account_failures):
+            assert (await c.post("/api/v1/session", json=wrong)).status_code == 401
+        locked = await c.post("/api/v1/session", json=right)
+        assert locked.status_code == 429, "locked: even the right password waits"
+        assert int(locked.headers["retry-after"]) > 500
+        error = locked.json()["error"]
+        assert "sai quá nhiều lần" in error["message_vi"] and "Too many wrong sign-ins" in error["message_en"]
+        basic = await c.get(f"/cases/{LAND}", auth=("cv.datdai", "officer-password"))
+        assert basic.status_code == 429, "Basic credentials go through the same lock"
+        # A second instance (its own process state, the same database) sees the lock.
+        second = FastAPI()
+        install_error_handlers(second)
+        second.state.auth = Authenticator(lambda: pool, signer=SessionSigner(b"integration-test-secret"), limits=LIMITS)
+        second.include_router(session_router)
+        async with client(second) as c2:
+            assert (await c2.post("/api/v1/session", json=right)).status_code == 429
+
+        officer = await c.delete("/api/v1/staff/cv.datdai/lock", auth=("cv.datdai", "officer-password"))
+        assert officer.status_code in (403, 429), "only a leader lifts a lock"
+        lifted = await c.delete("/api/v1/staff/cv.datdai/lock", auth=("lanhdao", "mật khẩu: Hà Nội"))
+        assert lifted.status_code == 200 and lifted.json()["was_locked"] is True, lifted.text
+        assert (await c.post("/api/v1/session", json=right)).status_code == 200
+
+        # The address: wrong sign-ins under any names add up, then the address waits.
+        for i in range(LIMITS.address_failures - LIMITS.account_failures):
+            assert (await c.post("/api/v1/session", json={"username": f"doan.{i}", "password": "x"})).status_code == 401
+        assert (await c.post("/api/v1/session", json=right)).status_code == 429
+
+
+async def test_a_flood_of_bogus_credentials_is_refused_beyond_the_argon2_queue(app_and_pool):
+    _, pool, _ = app_and_pool
+    app = FastAPI()
+    install_error_handlers(app)
+    roomy = throttle.Limits(account_failures=1000, address_failures=1000)
+    app.state.auth = Authenticator(lambda: pool, signer=SessionSigner(b"integration-test-secret"), limits=roomy)
+    app.include_router(session_router)
+    async with client(app) as c:
+        flood = await asyncio.gather(
+            *(c.post("/api/v1/session", json={"username": f"bogus.{i}", "password": "x" * 12}) for i in range(60))
+        )
+        codes = Counter(r.status_code for r in flood)
+        assert set(codes) <= {401, 503} and codes[503] > 0, codes
+        assert next(r for r in flood if r.status_code == 503).headers["retry-after"] == "1"
+        ok = await c.post("/api/v1/session", json={"username": "cv.datdai", "password": "officer-password"})
+        assert ok.status_code == 200, "the flood over, a real sign-in goes through"
 
 
 async def test_changing_the_password_ends_cookie_sessions(app_and_pool):
@@ -152,7 +225,6 @@ async def test_changing_the_password_ends_cookie_sessions(app_and_pool):
         await c.post("/api/v1/session", json={"username": "cv.datdai", "password": "officer-password"})
         async with pool.acquire() as conn:
             await accounts.upsert(conn, Account("cv.datdai", Role.OFFICER, LAND), hash_password("a-new-password"))
-        app.state.auth._accounts._items.clear()  # what ACCOUNT_TTL seconds do in a running service
         assert (await c.get(f"/cases/{LAND}")).status_code == 401
 
 

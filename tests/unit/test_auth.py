@@ -35,12 +35,18 @@ def test_password_verification_fails_closed():
         hash_password("short")
 
 
-def test_session_cookie_round_trip_and_expiry():
-    signer = SessionSigner(SECRET, ttl_seconds=3600)
+def test_session_cookie_round_trip_idle_end_and_expiry():
+    signer = SessionSigner(SECRET, ttl_seconds=3600, idle_seconds=1800)
     token, claims = signer.issue("cv.datdai", "$argon2id$hash", now=1_000_000)
-    assert claims.expires_at == 1_003_600
+    assert (claims.expires_at, claims.idle_until) == (1_003_600, 1_001_800)
     assert signer.verify(token, now=1_000_001) == claims
-    assert signer.verify(token, now=1_003_599) == claims
+    assert signer.verify(token, now=1_001_800) is None, "idle for 30 minutes"
+    assert signer.renewed(claims, now=1_000_030) is None, "renewed at most once a minute"
+    token, renewed = signer.renewed(claims, now=1_001_700)
+    assert (renewed.session_id, renewed.idle_until, renewed.expires_at) == (claims.session_id, 1_003_500, 1_003_600)
+    assert signer.verify(token, now=1_003_499) == renewed
+    token, last = signer.renewed(renewed, now=1_003_000)
+    assert last.idle_until == 1_003_600, "never beyond the session's end"
     assert signer.verify(token, now=1_003_600) is None, "expired at its expiry time"
 
 
