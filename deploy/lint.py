@@ -29,6 +29,8 @@ from typing import Any
 import yaml
 
 from deploy.local._common import REPO_ROOT, apt_install, say
+from deploy.local.kafka_broker import TOPICS
+from shared.events import LIFECYCLE_TOPIC
 
 DEPLOY = REPO_ROOT / "deploy"
 TOOLS = REPO_ROOT / ".local" / "tools"
@@ -169,8 +171,14 @@ def policy_problems(doc: dict[str, Any]) -> list[str]:
         config = spec.get("config", {})
         if spec.get("replicas") != 3 or config.get("min.insync.replicas") != 2:
             problems.append("replicas 3 and min.insync.replicas 2")
-        if spec.get("topicName") == "dossier.lifecycle.v1" and config.get("retention.ms") != -1:
+        if spec.get("topicName") == LIFECYCLE_TOPIC and config.get("retention.ms") != -1:
             problems.append("the lifecycle topic is kept forever (retention.ms -1): stats rebuilds from it")
+        # The same partitions and retention as the topics the local and test brokers create.
+        partitions, local_config = TOPICS.get(spec.get("topicName"), (None, {}))
+        if partitions is None:
+            problems.append(f"{spec.get('topicName')} is not a topic of deploy/local/kafka_broker.py")
+        elif spec.get("partitions") != partitions or any(str(config.get(k)) != v for k, v in local_config.items()):
+            problems.append(f"partitions {partitions} and {local_config}, as deploy/local/kafka_broker.py creates it")
     return problems
 
 
@@ -194,6 +202,8 @@ def check_kubernetes() -> str:
         missing = {"Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "HorizontalPodAutoscaler"} - kinds
         missing |= set(STRIMZI_KINDS) - kinds
         errors += [f"{overlay}: no {kind}" for kind in sorted(missing)]
+        topics = {d["spec"]["topicName"] for d in docs if d["kind"] == "KafkaTopic"}
+        errors += [f"{overlay}: no KafkaTopic for {name}" for name in sorted(set(TOPICS) - topics)]
         if errors:
             raise SystemExit("deploy/k8s:\n  " + "\n  ".join(errors))
         counts.append(f"{overlay} {len(docs)}")
