@@ -126,7 +126,18 @@ def check_compose() -> str:
         [compose, "--env-file", str(folder / "example.env"), "-f", str(folder / "compose.yaml"), "config", "-q"],
         cwd=folder,
     )
-    return "deploy/compose: docker-compose config valid"
+    # The topics its one-shot container creates: those of the local brokers, alike.
+    script = yaml.safe_load((folder / "compose.yaml").read_text())["services"]["kafka-topics"]["command"][-1]
+    lines = {m.group(1): m.group(0) for m in re.finditer(r".*--topic (\S+) .*", script)}
+    problems = [
+        f"{name}: partitions {partitions} and {configs}, as deploy/local/kafka_broker.py creates it"
+        for name, (partitions, configs) in TOPICS.items()
+        if not {f"--partitions {partitions}", *(f"--config {k}={v}" for k, v in configs.items())}
+        <= set(re.findall(r"--\S+ \S+", lines.get(name, "")))
+    ]
+    if problems:
+        raise SystemExit("deploy/compose:\n  " + "\n  ".join(problems))
+    return f"deploy/compose: docker-compose config valid, {len(lines)} topics as the local brokers'"
 
 
 def rendered_overlays() -> Iterator[tuple[str, list[dict[str, Any]]]]:
