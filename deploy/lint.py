@@ -104,8 +104,11 @@ def kustomize() -> Path:
     if not go:
         raise SystemExit("kustomize needs Go to build it (go install); install Go or put kustomize in .local/tools")
     say(f"deploy lint: building kustomize {version} (go install, about 2 minutes once)…")
+    env = {**os.environ, "GOFLAGS": "-mod=mod -modcacherw"}  # a cache rm -rf .local can delete
+    if not env.get("HOME"):  # go keeps its caches under HOME; without one, under .local/tools
+        env |= {"GOPATH": str(TOOLS / "go"), "GOCACHE": str(TOOLS / "go-build")}
     with tempfile.TemporaryDirectory() as gobin:
-        _run([go, "install", KUSTOMIZE], env={**os.environ, "GOBIN": gobin, "GOFLAGS": "-mod=mod"})
+        _run([go, "install", KUSTOMIZE], env={**env, "GOBIN": gobin})
         TOOLS.mkdir(parents=True, exist_ok=True)
         shutil.move(str(Path(gobin) / "kustomize"), target)
     return target
