@@ -2,14 +2,22 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test lint chaos venv unit asyncapi settings-doc rebuild-stats reconcile clean import user bench dlt
+.PHONY: run test lint chaos venv lock unit asyncapi settings-doc rebuild-stats reconcile clean import user bench dlt strimzi-crds
 
+# The exact versions, with their hashes, of everything pyproject.toml asks for (runtime + dev).
 venv: $(STAMP)
-$(STAMP): requirements.txt
+$(STAMP): requirements-dev.lock
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install --quiet --retries 10 --timeout 60 --upgrade pip
-	$(PY) -m pip install --quiet --retries 10 --timeout 60 -r requirements.txt
+	$(PY) -m pip install --quiet --retries 10 --timeout 60 --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
+
+# Upgrade: every package to the newest release pyproject.toml's ranges allow, in both lock files
+# (requirements.lock: runtime only, what the image installs; the same versions as the dev lock).
+LOCK := $(PY) -m uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11 --custom-compile-command "make lock"
+lock: venv
+	$(LOCK) --upgrade --extra dev -o requirements-dev.lock
+	$(LOCK) --upgrade -c requirements-dev.lock -o requirements.lock
 
 run: venv
 	$(PY) -m deploy.local.stack run
@@ -22,6 +30,11 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(PY) -m deploy.lint
+
+# Regenerate deploy/k8s/crds/ from Strimzi's API classes on Maven Central (see its README.md).
+strimzi-crds:
+	$(PY) -m deploy.lint strimzi-crds
 
 # Only the fault tests (kills, restarts, outage, rebalance); make test runs them too.
 chaos: venv
