@@ -39,6 +39,7 @@ from shared.http import (
 from shared.http_limits import BodySizeLimit
 from shared.kafka import bounded, make_broker
 from shared.outbox import OutboxRelay
+from shared.security_headers import SecurityHeaders
 from shared.settings import ServiceSettings
 from shared.web import mount_assets
 
@@ -166,6 +167,7 @@ class Runtime:
         )
         install_error_handlers(app)
         app.add_middleware(BodySizeLimit, limit=self.settings.http_max_body_bytes, per_path=self.body_limits)
+        app.add_middleware(SecurityHeaders)
         install_health_and_metrics(app, self.registry, {"database": self._db_check, **self.health_checks})
         app.state.runtime = self
         app.state.auth = auth.Authenticator(
