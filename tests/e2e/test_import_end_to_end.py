@@ -64,6 +64,7 @@ def import_file(services, text: str, auth, first_line: int = 1) -> dict:
         content=text.encode(),
         timeout=60,
         auth=auth,
+        headers={"Content-Type": "application/x-ndjson"},
     )
     assert r.status_code == 200, r.text
     return r.json()
@@ -114,6 +115,15 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
     ]
     text = "\n".join(lines) + "\n"
     before = figures(board(services, procedure=PROCEDURE))
+    # A form post (what another site could make a signed-in browser send) is refused before reading.
+    as_form = httpx.post(
+        f"{services['intake']}/api/v1/imports",
+        params={"source": "e2e-legacy"},
+        content=text.encode(),
+        headers={"Content-Type": "text/plain"},
+        auth=leader,
+    )
+    assert as_form.status_code == 415 and "application/x-ndjson" in as_form.json()["error"]["message_en"]
 
     first = import_file(services, text, leader)
     assert (first["lines"], first["imported"], first["already_present"]) == (11, 8, 0), first

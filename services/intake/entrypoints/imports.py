@@ -28,6 +28,7 @@ class ImportReportOut(BaseModel):
     errors: list[LineErrorOut]
 
 
+NDJSON = "application/x-ndjson"
 _TOO_BIG = ApiError(
     413,
     f"Tệp quá lớn: tối đa {imports.MAX_BYTES // (1024 * 1024)} MB mỗi lần gửi",
@@ -57,7 +58,7 @@ async def _read_body(request: Request) -> bytes:
     "reported with its number (first_line + index) and does not stop the others; a code already "
     "present is skipped.",
     openapi_extra={
-        "requestBody": {"required": True, "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}
+        "requestBody": {"required": True, "content": {NDJSON: {"schema": {"type": "string"}}}}
     },
 )
 async def import_history(
@@ -72,6 +73,13 @@ async def import_history(
             f"Tài khoản {account.username} chỉ thuộc cơ quan {account.agency_id}; nhập hồ sơ cần "
             "lãnh đạo toàn Trung tâm",
             f"Account {account.username} belongs to agency {account.agency_id}; importing needs a centre-wide leader",
+        )
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != NDJSON:  # a browser's form cannot send this type: no cross-site import
+        raise ApiError(
+            415,
+            f"Tệp nhập phải gửi với Content-Type: {NDJSON} (mỗi dòng một hồ sơ JSON)",
+            f"Send the import with Content-Type: {NDJSON} (one JSON dossier per line)",
         )
     lines = (await _read_body(request)).split(b"\n")
     if lines and not lines[-1].strip():
