@@ -180,6 +180,7 @@ class Runtime:
                 self.settings.sign_in_address_failures,
                 self.settings.sign_in_address_window_s,
             ),
+            trusted_origins=frozenset(self.settings.trusted_origins),
         )
         app.include_router(session_router)
         for router in routers:

@@ -86,6 +86,12 @@ class ServiceSettings(CalendarSettings):
         validation_alias="SIGN_IN_ADDRESS_WINDOW_S",
         description="The window of the address limit, in seconds",
     )
+    trusted_origins: list[str] = Field(
+        [],
+        validation_alias="TRUSTED_ORIGINS",
+        description="Origins (scheme://host[:port]) besides the service's own host whose pages may send "
+        "cookie-signed changes, e.g. a portal on another host name",
+    )
     outbox_keep_sent_s: float = Field(
         7 * 86400.0,
         gt=0,

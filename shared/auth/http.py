@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 from fastapi import Depends, Request, Response
@@ -142,6 +143,32 @@ class Busy(ApiError):
         self.headers = {"Retry-After": "1"}
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CrossSite(ApiError):
+    def __init__(self, origin: str | None) -> None:
+        super().__init__(
+            403,
+            "Yêu cầu thay đổi dữ liệu phải gửi từ chính trang của hệ thống",
+            f"A change signed in by cookie must come from the system's own pages (origin: {origin or 'none'})",
+        )
+
+
+def same_site_origin(request: Request, trusted: frozenset[str]) -> bool:
+    """Whether a cookie-signed change comes from our pages: its Origin (or, lacking one, its
+    Referer) has the host the request was sent to (cookies are scoped by host, not port) or is
+    a trusted origin. A form or script of another site cannot forge the Origin a browser sends."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source or source == "null":
+        return False
+    parsed = urlsplit(source)
+    if f"{parsed.scheme}://{parsed.netloc}" in trusted:
+        return True
+    host = request.headers.get("host", "")
+    return parsed.hostname is not None and parsed.hostname == urlsplit(f"//{host}").hostname
+
+
 def set_session_cookie(response: Response, token: str, max_age: int, secure: bool) -> None:
     response.set_cookie(COOKIE_NAME, token, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/")
 
@@ -159,10 +186,12 @@ class Authenticator:
         signer: SessionSigner | None = None,
         clock: Callable[[], float] = time.time,
         limits: throttle.Limits | None = None,
+        trusted_origins: frozenset[str] = frozenset(),
     ):
         self._pool, self._secret, self.cookie_secure, self.clock = pool, secret, cookie_secure, clock
         self._signer = signer
         self.limits = limits or throttle.Limits()
+        self.trusted_origins = trusted_origins
         self._basic = _TtlCache(BASIC_TTL)
         # Bounds the CPU that wrong passwords can burn: at most this many Argon2 runs at once,
         # and at most HASH_QUEUE waiting for them.
@@ -291,6 +320,8 @@ class Authenticator:
         if found is None:
             return None
         claims, stored = found
+        if request.method not in SAFE_METHODS and not same_site_origin(request, self.trusted_origins):
+            raise CrossSite(request.headers.get("origin"))
         renewed = self.signer.renewed(claims, self.clock()) if response is not None else None
         if renewed is not None and response is not None:
             set_session_cookie(response, renewed[0], renewed[1].expires_at - int(self.clock()), self.cookie_secure)

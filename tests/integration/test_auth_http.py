@@ -65,6 +65,10 @@ async def app_and_pool(fresh_database):
         account.ensure_agency(agency, "C-1")
         return {"by": account.username}
 
+    @app.post("/cases/{agency}/notes")
+    async def note(agency: str, account: Account = Depends(staff(Role.OFFICER, Role.LEADER))) -> dict:
+        return {"by": account.username}
+
     yield app, pool, clock
     await pool.close()
 
@@ -153,6 +157,23 @@ async def test_session_cookie_sign_in_use_expiry_and_sign_out(app_and_pool):
         async with client(app) as thief:  # a copy of the cookie taken before the sign-out
             replayed = await thief.get(f"/cases/{LAND}", headers={"Cookie": f"{COOKIE_NAME}={token}"})
             assert replayed.status_code == 401, "sign-out ended the session on the server"
+
+
+async def test_a_cookie_signed_change_must_come_from_our_own_pages(app_and_pool):
+    app, _, _ = app_and_pool
+    async with client(app) as c:
+        await c.post("/api/v1/session", json={"username": "cv.datdai", "password": "officer-password"})
+        url = f"/cases/{LAND}/notes"
+        assert (await c.post(url, headers={"Origin": "http://test"})).status_code == 200
+        assert (await c.post(url, headers={"Origin": "http://test:8002"})).status_code == 200, "cookies span ports"
+        assert (await c.post(url, headers={"Referer": "http://test/desk"})).status_code == 200
+        for hostile in ({"Origin": "https://evil.example"}, {"Origin": "null"}, {}):
+            r = await c.post(url, headers=hostile)
+            assert r.status_code == 403, hostile
+            assert "chính trang của hệ thống" in r.json()["error"]["message_vi"]
+        assert (await c.get(f"/cases/{LAND}")).status_code == 200, "reading needs no Origin"
+        basic = await c.post(url, auth=("cv.datdai", "officer-password"), headers={"Cookie": ""})
+        assert basic.status_code == 200, "Basic credentials are no browser's ambient authority"
 
 
 async def test_a_session_in_use_is_renewed_and_one_left_idle_ends(app_and_pool):

@@ -57,9 +57,7 @@ async def _read_body(request: Request) -> bytes:
     f"{imports.MAX_LINES} lines and {imports.MAX_BYTES // (1024 * 1024)} MB per request. A bad line is "
     "reported with its number (first_line + index) and does not stop the others; a code already "
     "present is skipped.",
-    openapi_extra={
-        "requestBody": {"required": True, "content": {NDJSON: {"schema": {"type": "string"}}}}
-    },
+    openapi_extra={"requestBody": {"required": True, "content": {NDJSON: {"schema": {"type": "string"}}}}},
 )
 async def import_history(
     request: Request,

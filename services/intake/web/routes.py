@@ -83,6 +83,8 @@ async def hand_back(request: Request, code: str, account: Account = Depends(staf
         credentials["Authorization"] = request.headers["authorization"]
     elif request.cookies.get(COOKIE_NAME):
         credentials["Cookie"] = f"{COOKIE_NAME}={request.cookies[COOKIE_NAME]}"
+        # checked here already; resolution checks it again
+        credentials["Origin"] = request.headers.get("origin") or request.headers.get("referer", "")
     try:
         async with httpx.AsyncClient(base_url=runtime_of(request).settings.resolution_url, timeout=10) as client:
             answer = await client.post(
