@@ -119,9 +119,8 @@ class StaffAccounts:
         return httpx.BasicAuth(self.username(key), self.password(key))
 
 
-@pytest.fixture(scope="session")
-def staff(endpoints) -> StaffAccounts:
-    """The TEST_STAFF accounts, present in the intake, resolution and stats databases."""
+def write_staff(endpoints: dict[str, str]) -> StaffAccounts:
+    """Write the TEST_STAFF accounts into the three databases of `endpoints` (*_DATABASE_URL)."""
     from deploy.local._common import run_coro
     from deploy.users import write_accounts
     from shared.auth import Account, Role
@@ -143,3 +142,9 @@ def staff(endpoints) -> StaffAccounts:
         )
     )
     return accounts
+
+
+@pytest.fixture(scope="session")
+def staff(endpoints) -> StaffAccounts:
+    """The TEST_STAFF accounts, present in the intake, resolution and stats databases."""
+    return write_staff(endpoints)

@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -363,8 +364,12 @@ def start_kafka(profile: str) -> str:
 def stop_kafka(profile: str, timeout: float = 30, hard: bool = False) -> None:
     """SIGTERM (SIGKILL right away if hard), wait for the exit, SIGKILL after timeout."""
     p = _profile(profile)
-    for home in [n.home for n in p.nodes] or ([p.kafka_home] if p.brokers else []):
-        kafka_broker.stop(home, timeout=timeout, hard=hard)
+    if p.nodes:
+        # All at once: stopped one by one, the last node waits for a quorum that left before it.
+        with ThreadPoolExecutor(len(p.nodes)) as pool:
+            list(pool.map(lambda n: kafka_broker.stop(n.home, timeout=timeout, hard=hard), p.nodes))
+    elif p.brokers:
+        kafka_broker.stop(p.kafka_home, timeout=timeout, hard=hard)
 
 
 def start_broker(profile: str, node_id: int) -> str:
