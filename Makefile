@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test lint chaos venv unit asyncapi settings-doc rebuild-stats reconcile clean import user bench dlt
+.PHONY: run test lint chaos venv unit asyncapi settings-doc rebuild-stats reconcile clean import user bench dlt backup restore cluster
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -16,6 +16,20 @@ run: venv
 
 test: venv lint
 	$(PY) -m deploy.local.stack test $(PYTEST_ARGS)
+
+# Three KRaft brokers (replication 3, min.insync.replicas 2) and a PostgreSQL: prints the
+# export lines the services need. `$(PY) -m deploy.local.servers down --profile cluster` stops them.
+cluster: venv
+	$(PY) -m deploy.local.servers up --profile cluster
+
+# pg_dump of each database (*_DATABASE_URL, else make run's) into DIR/<UTC time>/ (docs/backups.md).
+DIR ?= backups
+backup: venv
+	$(PY) -m deploy.backup dump --dir "$(DIR)" $(if $(DATABASES),--databases "$(DATABASES)")
+
+# pg_restore of a backup folder: make restore DIR=backups/20261206T031100Z [DATABASES=intake,resolution]
+restore: venv
+	$(PY) -m deploy.backup restore --dir "$(DIR)" $(if $(DATABASES),--databases "$(DATABASES)")
 
 # Style and types: ruff (lint, and the format every file must have) and mypy on shared/ and services/.
 lint: venv

@@ -146,6 +146,12 @@ def _pg_bin(data: Path) -> Path:
         same = Path(f"/usr/lib/postgresql/{(data / 'PG_VERSION').read_text().strip()}/bin")
         if (same / "pg_ctl").is_file():
             return same
+    return pg_bin()
+
+
+def pg_bin() -> Path:
+    """The newest installed PostgreSQL programs (installed if missing): initdb for a new data
+    folder, and the clients, which read older servers (pg_dump) too."""
     found = sorted((str(Path(p).parent) for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")), key=_version_key)
     if not found:
         if shutil.which("initdb") and shutil.which("pg_ctl"):  # non-Debian layouts

@@ -1,0 +1,109 @@
+"""Backups of the services' databases with pg_dump, restored with pg_restore (docs/backups.md).
+
+    python -m deploy.backup dump [--dir backups] [--databases intake,resolution,stats]
+    python -m deploy.backup restore --dir backups/<time> [--databases intake,resolution]
+
+Which databases: *_DATABASE_URL of the environment, else those of `make run`'s local server.
+`dump` writes one custom-format archive per database into a new folder <dir>/<UTC time>/ and
+prints that folder. `restore` loads each archive into the database its URL names, which must
+exist (empty, or an older copy: what the archive holds is dropped and created again). Stats
+need not be restored: `make rebuild-stats` replays the lifecycle topic, which is kept forever.
+The tools are the newest PostgreSQL client programs installed (pg_dump reads any older server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from deploy.local import servers
+from deploy.local._common import say
+from deploy.settings import ToolSettings
+
+DUMP_SUFFIX = ".dump"
+
+
+def database_urls() -> dict[str, str]:
+    given, local = ToolSettings().database_urls(), servers.database_urls("run")
+    return {name: url or local[name] for name, url in given.items()}
+
+
+def _tool(name: str) -> str:
+    return str(servers.pg_bin() / name)
+
+
+def _run(cmd: list[str], url: str) -> None:
+    shown = [part if part != url else url.split("@")[-1] for part in cmd]  # no password in messages
+    result = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise RuntimeError(f"`{' '.join(shown)}` failed:\n{result.stderr[-3000:]}")
+
+
+def dump(urls: dict[str, str], folder: Path) -> dict[str, Path]:
+    """One archive per database (pg_dump's custom format: compressed, restorable table by table)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    archives = {}
+    for name, url in urls.items():
+        started, archive = time.monotonic(), folder / f"{name}{DUMP_SUFFIX}"
+        _run([_tool("pg_dump"), "--format=custom", f"--file={archive}", f"--dbname={url}"], url)
+        say(f"backup: {name} -> {archive} ({archive.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s)")
+        archives[name] = archive
+    return archives
+
+
+def restore(archives: dict[str, Path], urls: dict[str, str]) -> None:
+    """Each archive into its database, in one transaction per database (all or nothing). Objects
+    are owned by the role of the URL, whatever role owned them on the old server."""
+    for name, archive in archives.items():
+        started = time.monotonic()
+        _run(
+            [
+                _tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                f"--dbname={urls[name]}",
+                str(archive),
+            ],
+            urls[name],
+        )
+        say(f"restore: {archive} -> {name} ({time.monotonic() - started:.1f} s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.backup", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["dump", "restore"])
+    parser.add_argument("--dir", type=Path, help="dump: where the new folder goes (backups); restore: that folder")
+    parser.add_argument("--databases", help="comma-separated (dump: all three; restore: every archive in --dir)")
+    args = parser.parse_args(argv)
+    urls = database_urls()
+    wanted = [d.strip() for d in args.databases.split(",")] if args.databases else None
+    if unknown := set(wanted or ()) - set(urls):
+        parser.error(f"unknown databases {sorted(unknown)}, expected some of {sorted(urls)}")
+    try:
+        if args.command == "dump":
+            folder = (args.dir or Path("backups")) / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+            dump({n: u for n, u in urls.items() if wanted is None or n in wanted}, folder)
+            print(folder)
+        else:
+            if args.dir is None:
+                parser.error("restore needs --dir, the folder a dump wrote")
+            archives = {p.stem: p for p in sorted(args.dir.glob(f"*{DUMP_SUFFIX}")) if p.stem in urls}
+            archives = {n: p for n, p in archives.items() if wanted is None or n in wanted}
+            if not archives or (wanted and set(wanted) - set(archives)):
+                parser.error(f"no archive for {sorted(set(wanted or urls) - set(archives))} in {args.dir}")
+            restore(archives, urls)
+    except RuntimeError as exc:
+        say(f"error: {exc}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
