@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test lint chaos venv unit asyncapi settings-doc rebuild-stats reconcile clean import user bench dlt backup restore cluster
+.PHONY: run test lint chaos venv unit asyncapi settings-doc rebuild-stats reconcile clean import user bench dlt backup restore rewind cluster
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -30,6 +30,10 @@ backup: venv
 # pg_restore of a backup folder: make restore DIR=backups/20261206T031100Z [DATABASES=intake,resolution]
 restore: venv
 	$(PY) -m deploy.backup restore --dir "$(DIR)" $(if $(DATABASES),--databases "$(DATABASES)")
+
+# After a restore: intake's and resolution's consumer groups back to the dump's time (services stopped).
+rewind: venv
+	$(PY) -m deploy.backup rewind --to "$(TO)"
 
 # Style and types: ruff (lint, and the format every file must have) and mypy on shared/ and services/.
 lint: venv

@@ -2,6 +2,7 @@
 
     python -m deploy.backup dump [--dir backups] [--databases intake,resolution,stats]
     python -m deploy.backup restore --dir backups/<time> [--databases intake,resolution]
+    python -m deploy.backup rewind --to 2026-12-06T02:00:00+07:00   (the services stopped)
 
 Which databases: *_DATABASE_URL of the environment, else those of `make run`'s local server.
 `dump` writes one custom-format archive per database into a new folder <dir>/<UTC time>/ and
@@ -9,6 +10,8 @@ prints that folder. `restore` loads each archive into the database its URL names
 exist (empty, or an older copy: what the archive holds is dropped and created again). Stats
 need not be restored: `make rebuild-stats` replays the lifecycle topic, which is kept forever.
 The tools are the newest PostgreSQL client programs installed (pg_dump reads any older server).
+`rewind` moves the consumer groups of intake and resolution back to a time (the dump's), so the
+restored databases read again what the topic got after it; stats, rebuilt, is left alone.
 """
 
 from __future__ import annotations
@@ -17,11 +20,22 @@ import argparse
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
+from aiokafka import AIOKafkaConsumer
+
 from deploy.local import servers
-from deploy.local._common import say
+from deploy.local._common import run_coro, say
 from deploy.settings import ToolSettings
+from shared.events import (
+    INTAKE_TRACKING_GROUP,
+    LIFECYCLE_TOPIC,
+    REQUESTS_TOPIC,
+    RESOLUTION_CASES_GROUP,
+    RESOLUTION_REQUESTS_GROUP,
+)
+from shared.kafka import topic_partitions
 
 DUMP_SUFFIX = ".dump"
 
@@ -76,10 +90,46 @@ def restore(archives: dict[str, Path], urls: dict[str, str]) -> None:
         say(f"restore: {archive} -> {name} ({time.monotonic() - started:.1f} s)")
 
 
+# The groups whose state lives in a restored database ({group: topic}); stats' is rebuilt instead.
+RESTORED_GROUPS = {
+    INTAKE_TRACKING_GROUP: LIFECYCLE_TOPIC,
+    RESOLUTION_CASES_GROUP: LIFECYCLE_TOPIC,
+    RESOLUTION_REQUESTS_GROUP: REQUESTS_TOPIC,
+}
+
+
+async def rewind(bootstrap: str, at: datetime, groups: dict[str, str] = RESTORED_GROUPS) -> int:
+    """Commit, for each group, the first offset at or after `at` on each partition (never
+    forward of what the group committed). The consumers apply an event once per (dossier, seq),
+    so reading again what a restored database already holds is harmless. The services must be
+    stopped: Kafka refuses the commit of a group with members. Returns the records to read again."""
+    moved = 0
+    for group, topic in groups.items():
+        parts = await topic_partitions(bootstrap, topic)
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            consumer.assign(parts)
+            found = await consumer.offsets_for_times(dict.fromkeys(parts, int(at.timestamp() * 1000)))
+            ends = await consumer.end_offsets(parts)
+            targets = {}
+            for tp in parts:
+                committed = await consumer.committed(tp)
+                first = found[tp].offset if found[tp] is not None else ends[tp]
+                targets[tp] = first if committed is None else min(first, committed)
+                moved += (ends[tp] if committed is None else committed) - targets[tp]
+            await consumer.commit(targets)
+        finally:
+            await consumer.stop()
+        say(f"rewind: {group} on {topic} set to {at.isoformat()}")
+    return moved
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.backup", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["dump", "restore"])
+    parser.add_argument("command", choices=["dump", "restore", "rewind"])
     parser.add_argument("--dir", type=Path, help="dump: where the new folder goes (backups); restore: that folder")
+    parser.add_argument("--to", type=datetime.fromisoformat, help="rewind: a time with its offset (the dump's)")
     parser.add_argument("--databases", help="comma-separated (dump: all three; restore: every archive in --dir)")
     args = parser.parse_args(argv)
     urls = database_urls()
@@ -87,7 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown := set(wanted or ()) - set(urls):
         parser.error(f"unknown databases {sorted(unknown)}, expected some of {sorted(urls)}")
     try:
-        if args.command == "dump":
+        if args.command == "rewind":
+            if args.to is None or args.to.tzinfo is None:
+                parser.error("rewind needs --to with its UTC offset, e.g. 2026-12-06T02:00:00+07:00")
+            bootstrap = ToolSettings().kafka_bootstrap or f"127.0.0.1:{servers.PROFILES['run'].kafka_port}"
+            print(run_coro(rewind(bootstrap, args.to)))
+        elif args.command == "dump":
             folder = (args.dir or Path("backups")) / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
             dump({n: u for n, u in urls.items() if wanted is None or n in wanted}, folder)
             print(folder)
