@@ -392,7 +392,7 @@ def stop(home: Path, timeout: float = 30, hard: bool = False) -> None:
 # --- topics ----------------------------------------------------------------------------
 
 
-async def _create_topics(bootstrap: str, replication_factor: int, timeout: float) -> list[str]:
+async def _create_topics(bootstrap: str, replication_factor: int | None, timeout: float) -> list[str]:
     deadline = time.monotonic() + timeout
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
     try:
@@ -401,6 +401,8 @@ async def _create_topics(bootstrap: str, replication_factor: int, timeout: float
         await admin.close()
         raise RuntimeError(f"Kafka: cannot reach {bootstrap} to create the topics: {exc}") from exc
     try:
+        if replication_factor is None:  # a cluster of three or more: 3, else 1
+            replication_factor = _replication(len((await admin.describe_cluster())["brokers"]))[0]
         created: list[str] = []
         while True:
             existing = set(await admin.list_topics())
@@ -430,8 +432,9 @@ async def _create_topics(bootstrap: str, replication_factor: int, timeout: float
         await admin.close()
 
 
-def create_topics(bootstrap: str, replication_factor: int = 1, timeout: float = 30) -> None:
-    """Create the application's topics that are missing; existing topics are left as they are."""
+def create_topics(bootstrap: str, replication_factor: int | None = None, timeout: float = 30) -> None:
+    """Create the application's topics that are missing; existing topics are left as they are.
+    Replicated 3 times (min.insync.replicas 2) on a cluster of three brokers or more, unless told."""
     created = run_coro(_create_topics(bootstrap, replication_factor, timeout))
     if created:
         say(f"Kafka: created topics {', '.join(sorted(created))}")

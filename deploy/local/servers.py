@@ -421,7 +421,7 @@ def up(profile: str, from_env: bool = True) -> Endpoints:
         create_topics(bootstrap)
     elif p.brokers:
         bootstrap = start_kafka(profile)
-        create_topics(bootstrap, replication_factor=max(1, len(p.nodes)))
+        create_topics(bootstrap)
     return Endpoints(kafka_bootstrap=bootstrap, database_urls=urls)
 
 

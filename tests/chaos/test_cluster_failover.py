@@ -24,6 +24,7 @@ from collections import Counter
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from deploy.local import servers
 from shared.events import LIFECYCLE_TOPIC, REQUESTS_TOPIC
@@ -73,6 +74,21 @@ async def _admin(bootstrap: str) -> AIOKafkaAdminClient:
     return admin
 
 
+async def replication(bootstrap: str) -> dict[str, tuple[set[int], str]]:
+    """{topic: (replica counts of its partitions, its min.insync.replicas)} of the application's topics."""
+    names = list(servers.TOPICS)
+    admin = await _admin(bootstrap)
+    try:
+        topics = await admin.describe_topics(names)
+        [response] = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, name, {"min.insync.replicas": None}) for name in names]
+        )
+    finally:
+        await admin.close()
+    min_isr = {r["resource_name"]: r["config_entries"][0]["config_value"] for r in response.to_object()["resources"]}
+    return {t["topic"]: ({len(p["replicas"]) for p in t["partitions"]}, min_isr[t["topic"]]) for t in topics}
+
+
 async def busiest_leader(bootstrap: str) -> tuple[int, list[int]]:
     """The broker leading the most records of the application's topics, and the lifecycle
     partitions it leads."""
@@ -116,6 +132,7 @@ async def wait_in_sync(bootstrap: str, timeout: float = 120) -> float:
 async def test_cluster_survives_leader_kills_and_an_instance_kill(cluster, tmp_path, capsys):
     staff = write_staff(cluster)
     bootstrap = cluster["KAFKA_BOOTSTRAP_SERVERS"]
+    assert await replication(bootstrap) == dict.fromkeys(servers.TOPICS, ({3}, "2"))
     fleets = []
     for i, ports in enumerate(INSTANCES):
         (tmp_path / f"instance-{i + 1}").mkdir()
