@@ -79,6 +79,8 @@ clean:
 	-$(PY) -m deploy.local.servers down --profile run
 	-$(PY) -m deploy.local.servers down --profile test
 	-$(PY) -m deploy.local.servers down --profile bench
+	-$(PY) -m deploy.local.servers down --profile cluster
+	-$(PY) -m deploy.local.servers down --profile restore
 	rm -rf .local
 
 # Dead letters: make dlt ARGS="list" | ARGS="show --offset N" | ARGS="replay --offset N"

@@ -60,12 +60,14 @@ class RoundRobin:
     """The instances of each service behind one address, as a load balancer would route: an
     instance whose process has exited is skipped; one still starting refuses and is retried."""
 
-    def __init__(self, fleets: list[Fleet]):
-        self.fleets, self.turn = fleets, itertools.count()
+    def __init__(self, fleets: list[Fleet], figures: Counter):
+        self.fleets, self.turn, self.figures = fleets, itertools.count(), figures
 
     def url(self, name: str) -> str:
         live = [f for f in self.fleets if f.procs[name].poll() is None] or self.fleets
-        return live[next(self.turn) % len(live)].url(name)
+        chosen = live[next(self.turn) % len(live)]
+        self.figures[f"calls_to_{name}_{self.fleets.index(chosen) + 1}"] += 1
+        return chosen.url(name)
 
 
 async def _admin(bootstrap: str) -> AIOKafkaAdminClient:
@@ -145,7 +147,7 @@ async def test_cluster_survives_leader_kills_and_an_instance_kill(cluster, tmp_p
                 fleet.start(name)
             for name in fleet.ports:
                 await asyncio.to_thread(fleet.wait_healthy, name)
-        driver = Driver(RoundRobin(fleets), staff.auth("leader"), figures, random.Random(12))
+        driver = Driver(RoundRobin(fleets, figures), staff.auth("leader"), figures, random.Random(12))
 
         async def when(share: float) -> None:
             while figures["dossiers"] < share * DOSSIERS:
@@ -208,3 +210,4 @@ async def test_cluster_survives_leader_kills_and_an_instance_kill(cluster, tmp_p
     assert figures["counted_twice"] == 0, figures
     assert rec["mismatches"] == 0, rec
     assert figures["broker_kills"] == 2 and figures["instance_kills"] == 1
+    assert all(figures[f"calls_to_{name}_{i}"] > 0 for name in INSTANCES[0] for i in (1, 2)), figures
