@@ -120,8 +120,8 @@ class Endpoints:
     database_urls: dict[str, str]  # "intake" | "resolution" | "stats" -> postgresql://...
 
     def env(self) -> dict[str, str]:
-        return {
-            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
+        return {  # no Kafka line for a PostgreSQL-only profile: `eval` would blank a set one
+            **({"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap} if self.kafka_bootstrap else {}),
             **{f"{name.upper()}_DATABASE_URL": url for name, url in self.database_urls.items()},
         }
 
