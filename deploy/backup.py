@@ -17,6 +17,8 @@ restored databases read again what the topic got after it; stats, rebuilt, is le
 from __future__ import annotations
 
 import argparse
+import glob
+import shutil
 import subprocess
 import sys
 import time
@@ -46,7 +48,12 @@ def database_urls() -> dict[str, str]:
 
 
 def _tool(name: str) -> str:
-    return str(servers.pg_bin() / name)
+    """The newest pg_dump/pg_restore of Debian's versioned folders (postgresql-client installs
+    them too), else the one on PATH, else the local servers' (installed with them if missing)."""
+    found = sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: servers.version_key(str(Path(p).parent))
+    )
+    return found[-1] if found else shutil.which(name) or str(servers.pg_bin() / name)
 
 
 def _run(cmd: list[str], url: str) -> None:

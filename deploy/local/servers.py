@@ -136,7 +136,7 @@ def _profile(name: str) -> Profile:
 # --- PostgreSQL ----------------------------------------------------------------------------
 
 
-def _version_key(bin_dir: str) -> tuple[int, ...]:
+def version_key(bin_dir: str) -> tuple[int, ...]:
     return tuple(int(part) for part in Path(bin_dir).parent.name.split(".") if part.isdigit())
 
 
@@ -152,14 +152,14 @@ def _pg_bin(data: Path) -> Path:
 def pg_bin() -> Path:
     """The newest installed PostgreSQL programs (installed if missing): initdb for a new data
     folder, and the clients, which read older servers (pg_dump) too."""
-    found = sorted((str(Path(p).parent) for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")), key=_version_key)
+    found = sorted((str(Path(p).parent) for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")), key=version_key)
     if not found:
         if shutil.which("initdb") and shutil.which("pg_ctl"):  # non-Debian layouts
             return Path(shutil.which("initdb")).parent
         say("PostgreSQL: server binaries missing, installing the Debian package `postgresql`…")
         apt_install("postgresql")
         _stop_debian_clusters()
-        found = sorted((str(Path(p).parent) for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")), key=_version_key)
+        found = sorted((str(Path(p).parent) for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")), key=version_key)
         if not found:
             raise RuntimeError("PostgreSQL: installed the package but found no /usr/lib/postgresql/*/bin/initdb")
     return Path(found[-1])
