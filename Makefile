@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test lint chaos venv lock unit asyncapi settings-doc rebuild-stats reconcile clean import user bench dlt strimzi-crds
+.PHONY: run test lint chaos venv lock unit asyncapi settings-doc rebuild-stats reconcile clean import user bench dlt strimzi-crds backup restore rewind cluster
 
 # The exact versions, with their hashes, of everything pyproject.toml asks for (runtime + dev).
 venv: $(STAMP)
@@ -24,6 +24,24 @@ run: venv
 
 test: venv lint
 	$(PY) -m deploy.local.stack test $(PYTEST_ARGS)
+
+# Three KRaft brokers (replication 3, min.insync.replicas 2) and a PostgreSQL: prints the
+# export lines the services need. `$(PY) -m deploy.local.servers down --profile cluster` stops them.
+cluster: venv
+	$(PY) -m deploy.local.servers up --profile cluster
+
+# pg_dump of each database (*_DATABASE_URL, else make run's) into DIR/<UTC time>/ (docs/backups.md).
+DIR ?= backups
+backup: venv
+	$(PY) -m deploy.backup dump --dir "$(DIR)" $(if $(DATABASES),--databases "$(DATABASES)")
+
+# pg_restore of a backup folder: make restore DIR=backups/20261206T031100Z [DATABASES=intake,resolution]
+restore: venv
+	$(PY) -m deploy.backup restore --dir "$(DIR)" $(if $(DATABASES),--databases "$(DATABASES)")
+
+# After a restore: intake's and resolution's consumer groups back to the dump's time (services stopped).
+rewind: venv
+	$(PY) -m deploy.backup rewind --to "$(TO)"
 
 # Style and types: ruff (lint, and the format every file must have) and mypy on shared/ and services/.
 lint: venv
@@ -74,6 +92,8 @@ clean:
 	-$(PY) -m deploy.local.servers down --profile run
 	-$(PY) -m deploy.local.servers down --profile test
 	-$(PY) -m deploy.local.servers down --profile bench
+	-$(PY) -m deploy.local.servers down --profile cluster
+	-$(PY) -m deploy.local.servers down --profile restore
 	rm -rf .local
 
 # Dead letters: make dlt ARGS="list" | ARGS="show --offset N" | ARGS="replay --offset N"

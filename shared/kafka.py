@@ -30,7 +30,8 @@ def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
 
 def make_broker(bootstrap: str, client_id: str, registry: CollectorRegistry) -> KafkaBroker:
     return KafkaBroker(
-        bootstrap,
+        # A list: FastStream takes one string as a single host, and "a:9092,b:9092" would not resolve.
+        [host.strip() for host in bootstrap.split(",") if host.strip()],
         client_id=client_id,
         enable_idempotence=True,
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=client_id)],

@@ -119,16 +119,15 @@ class StaffAccounts:
         return httpx.BasicAuth(self.username(key), self.password(key))
 
 
-@pytest.fixture(scope="session")
-def staff(endpoints) -> StaffAccounts:
-    """The TEST_STAFF accounts, present in the intake, resolution and stats databases."""
+def write_staff(endpoints: dict[str, str], services=("intake", "resolution", "stats")) -> StaffAccounts:
+    """Write the TEST_STAFF accounts into the `services`' databases of `endpoints` (*_DATABASE_URL)."""
     from deploy.local._common import run_coro
     from deploy.users import write_accounts
     from shared.auth import Account, Role
     from shared.auth.passwords import hash_password
 
     accounts = StaffAccounts()
-    urls = {s: endpoints[f"{s.upper()}_DATABASE_URL"] for s in ("intake", "resolution", "stats")}
+    urls = {s: endpoints[f"{s.upper()}_DATABASE_URL"] for s in services}
     run_coro(
         write_accounts(
             urls,
@@ -143,3 +142,9 @@ def staff(endpoints) -> StaffAccounts:
         )
     )
     return accounts
+
+
+@pytest.fixture(scope="session")
+def staff(endpoints) -> StaffAccounts:
+    """The TEST_STAFF accounts, present in the intake, resolution and stats databases."""
+    return write_staff(endpoints)

@@ -1,4 +1,5 @@
-"""A single-node Apache Kafka broker (KRaft, broker+controller) assembled from Maven Central jars.
+"""Apache Kafka brokers (KRaft, each node broker+controller) assembled from Maven Central jars:
+one alone (profiles run, test, bench) or three as a cluster (profile cluster).
 
 Used through deploy/local/servers.py. Layout of one broker home (e.g. .local/test/kafka/):
 server.properties (rewritten on every start), cluster.id, data/ (log.dirs), kafka.log
@@ -17,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -120,26 +122,56 @@ def _java(libs: Path, *args: str, heap: str = "256m") -> list[str]:
 # --- configuration and storage ---------------------------------------------------------------
 
 
-def write_properties(home: Path, port: int, controller_port: int) -> Path:
-    props = home / "server.properties"
+@dataclass(frozen=True)
+class Node:
+    """One broker of a cluster: its id, folder and ports."""
+
+    node_id: int
+    home: Path
+    port: int
+    controller_port: int
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+def _replication(nodes: int) -> tuple[int, int]:
+    """(replication factor, min.insync.replicas): 3 and 2 on a cluster, so one broker may be
+    down while acks=all writes go on; 1 and 1 alone."""
+    return (3, 2) if nodes >= 3 else (1, 1)
+
+
+def write_properties(node: Node, cluster: tuple[Node, ...] = ()) -> Path:
+    """server.properties of `node`; `cluster` lists every node of a cluster (empty: alone)."""
+    props = node.home / "server.properties"
+    if cluster:  # a static quorum of every node: it is formatted once and never changes
+        voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in cluster)
+        quorum = f"controller.quorum.voters={voters}"
+    else:
+        quorum = f"controller.quorum.bootstrap.servers=127.0.0.1:{node.controller_port}"
+    factor, min_isr = _replication(len(cluster))
     props.write_text(f"""\
 # Written by deploy/local/servers.py on every start: edits here are overwritten.
 process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
-advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+node.id={node.node_id}
+{quorum}
+listeners=PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}
+advertised.listeners=PLAINTEXT://127.0.0.1:{node.port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs={home / "data"}
+log.dirs={node.home / "data"}
 num.partitions=1
-default.replication.factor=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+default.replication.factor={factor}
+min.insync.replicas={min_isr}
+# A replica that was out of sync never becomes leader: acknowledged writes are never dropped.
+unclean.leader.election.enable=false
+offsets.topic.replication.factor={factor}
+transaction.state.log.replication.factor={factor}
+transaction.state.log.min.isr={min_isr}
+share.coordinator.state.topic.replication.factor={factor}
+share.coordinator.state.topic.min.isr={min_isr}
 auto.create.topics.enable=false
 group.initial.rebalance.delay.ms=0
 # After a SIGKILL the new incarnation cannot register until the old one's session expires
@@ -150,11 +182,12 @@ broker.heartbeat.interval.ms=1000
     return props
 
 
-def format_storage(home: Path, libs: Path, props: Path) -> None:
-    """Format log.dirs once; the cluster id is kept in home/cluster.id and reused."""
+def format_storage(home: Path, libs: Path, props: Path, id_file: Path | None = None, standalone: bool = True) -> None:
+    """Format log.dirs once; the cluster id is kept in `id_file` (default home/cluster.id, one file
+    for all nodes of a cluster) and reused. `standalone`: a single node that is its own quorum."""
     if (home / "data" / "meta.properties").is_file():
         return
-    id_file = home / "cluster.id"
+    id_file = id_file or home / "cluster.id"
     if not id_file.is_file():
         out = subprocess.run(
             _java(libs, "kafka.tools.StorageTool", "random-uuid"), capture_output=True, text=True, check=True
@@ -167,7 +200,7 @@ def format_storage(home: Path, libs: Path, props: Path) -> None:
             libs,
             "kafka.tools.StorageTool",
             "format",
-            "--standalone",
+            *(["--standalone"] if standalone else []),
             "-t",
             cluster_id,
             "-c",
@@ -201,24 +234,39 @@ def running_pid(home: Path) -> int | None:
     return None
 
 
-async def _probe(bootstrap: str) -> bool:
+async def _probe(bootstrap: str, node_id: int | None, brokers: int) -> bool:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
     try:
         await admin.start()
         cluster = await admin.describe_cluster()
-        return bool(cluster.get("brokers")) and cluster.get("controller_id", -1) >= 0
+        registered = {b["node_id"] for b in cluster.get("brokers", [])}
+        return (
+            len(registered) >= brokers
+            and (node_id is None or node_id in registered)
+            and cluster.get("controller_id", -1) >= 0
+        )
     finally:
         await admin.close()
 
 
-def wait_ready(bootstrap: str, port: int, pid: int, log: Path, timeout: float = READY_TIMEOUT) -> None:
+def wait_ready(
+    bootstrap: str,
+    port: int,
+    pid: int,
+    log: Path,
+    timeout: float = READY_TIMEOUT,
+    node_id: int | None = None,
+    brokers: int = 1,
+) -> None:
+    """Until the broker answers metadata with a controller and at least `brokers` brokers
+    registered (`node_id` among them when given)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not _alive(pid):
             raise RuntimeError(f"Kafka: the broker exited during start-up; end of {log}:\n{log_tail(log)}")
         if port_open(port):  # probe only then: aiokafka logs every refused connection
             try:
-                if run_coro(_probe(bootstrap)):
+                if run_coro(_probe(bootstrap, node_id, brokers)):
                     return
             except Exception:
                 pass
@@ -234,41 +282,81 @@ def _wait_ports_free(home: Path, *ports: int, timeout: float = 5) -> None:
         time.sleep(0.2)
 
 
+def _launch(node: Node, cluster: tuple[Node, ...], heap: str) -> int:
+    """Write the configuration, format the storage the first time, start the JVM; its pid."""
+    _wait_ports_free(node.home, node.port, node.controller_port)
+    libs = ensure_jars()
+    props = write_properties(node, cluster)
+    id_file = node.home.parent / "cluster.id" if cluster else None
+    format_storage(node.home, libs, props, id_file=id_file, standalone=not cluster)
+    log = node.home / "kafka.log"
+    if log.exists():
+        log.replace(node.home / "kafka.log.1")
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            _java(libs, "kafka.Kafka", str(props), heap=heap),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=node.home,
+            start_new_session=True,  # own process group: Ctrl-C in a shell does not reach it
+        )
+    _children[proc.pid] = proc
+    (node.home / "kafka.pid").write_text(f"{proc.pid}\n")
+    return proc.pid
+
+
 def start(home: Path, port: int, controller_port: int) -> str:
     """Start the broker of this home unless it runs; return the bootstrap address once ready."""
-    bootstrap = f"127.0.0.1:{port}"
+    node = Node(1, home, port, controller_port)
     home.mkdir(parents=True, exist_ok=True)
     log = home / "kafka.log"
     with file_lock(home / ".lock"):
         pid = running_pid(home)
         if pid is not None:
-            wait_ready(bootstrap, port, pid, log)  # immediate unless it is still starting
-            return bootstrap
-        _wait_ports_free(home, port, controller_port)
-        libs = ensure_jars()
-        props = write_properties(home, port, controller_port)
-        format_storage(home, libs, props)
+            wait_ready(node.bootstrap, port, pid, log)  # immediate unless it is still starting
+            return node.bootstrap
         started = time.monotonic()
-        if log.exists():
-            log.replace(home / "kafka.log.1")
-        with open(log, "ab") as out:
-            proc = subprocess.Popen(
-                _java(libs, "kafka.Kafka", str(props), heap="512m"),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=home,
-                start_new_session=True,  # own process group: Ctrl-C in a shell does not reach it
-            )
-        _children[proc.pid] = proc
-        (home / "kafka.pid").write_text(f"{proc.pid}\n")
+        pid = _launch(node, (), heap="512m")
         try:
-            wait_ready(bootstrap, port, proc.pid, log)
+            wait_ready(node.bootstrap, port, pid, log)
         except Exception:
             stop(home, timeout=10)
             raise
-        say(f"Kafka: ready on {bootstrap} in {time.monotonic() - started:.1f} s")
-        return bootstrap
+        say(f"Kafka: ready on {node.bootstrap} in {time.monotonic() - started:.1f} s")
+        return node.bootstrap
+
+
+# Three JVMs beside the test broker, PostgreSQL and six services on a small machine: a broker
+# with a few topics of small events runs well in this much.
+CLUSTER_HEAP = "384m"
+
+
+def start_cluster(cluster: tuple[Node, ...], only: tuple[int, ...] | None = None) -> str:
+    """Start the nodes of `cluster` (those of `only`, by node id, if given) that do not run,
+    all at once since a quorum needs a majority to elect a controller; wait until each one
+    is registered with the others. Returns the bootstrap list of the whole cluster."""
+    started, waits = time.monotonic(), []
+    lock = cluster[0].home.parent / ".lock"
+    with file_lock(lock):
+        for node in cluster:
+            if only is not None and node.node_id not in only:
+                continue
+            node.home.mkdir(parents=True, exist_ok=True)
+            pid = running_pid(node.home)
+            waits.append((node, pid if pid is not None else _launch(node, cluster, heap=CLUSTER_HEAP)))
+        try:
+            for node, pid in waits:
+                wait_ready(
+                    node.bootstrap, node.port, pid, node.home / "kafka.log", node_id=node.node_id, brokers=len(cluster)
+                )
+        except Exception:
+            for node, _ in waits:
+                stop(node.home, timeout=10)
+            raise
+    bootstrap = ",".join(n.bootstrap for n in cluster)
+    say(f"Kafka: nodes {', '.join(str(n.node_id) for n, _ in waits)} ready in {time.monotonic() - started:.1f} s")
+    return bootstrap
 
 
 def _signal_and_wait(pid: int, sig: int, timeout: float) -> bool:
@@ -304,7 +392,7 @@ def stop(home: Path, timeout: float = 30, hard: bool = False) -> None:
 # --- topics ----------------------------------------------------------------------------
 
 
-async def _create_topics(bootstrap: str, replication_factor: int, timeout: float) -> list[str]:
+async def _create_topics(bootstrap: str, replication_factor: int | None, timeout: float) -> list[str]:
     deadline = time.monotonic() + timeout
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
     try:
@@ -313,11 +401,16 @@ async def _create_topics(bootstrap: str, replication_factor: int, timeout: float
         await admin.close()
         raise RuntimeError(f"Kafka: cannot reach {bootstrap} to create the topics: {exc}") from exc
     try:
+        if replication_factor is None:  # a cluster of three or more: 3, else 1
+            replication_factor = _replication(len((await admin.describe_cluster())["brokers"]))[0]
         created: list[str] = []
         while True:
             existing = set(await admin.list_topics())
+            _, min_isr = _replication(replication_factor)
             missing = [
-                NewTopic(name, partitions, replication_factor, topic_configs=configs)
+                NewTopic(
+                    name, partitions, replication_factor, topic_configs={**configs, "min.insync.replicas": str(min_isr)}
+                )
                 for name, (partitions, configs) in TOPICS.items()
                 if name not in existing
             ]
@@ -339,8 +432,9 @@ async def _create_topics(bootstrap: str, replication_factor: int, timeout: float
         await admin.close()
 
 
-def create_topics(bootstrap: str, replication_factor: int = 1, timeout: float = 30) -> None:
-    """Create the application's topics that are missing; existing topics are left as they are."""
+def create_topics(bootstrap: str, replication_factor: int | None = None, timeout: float = 30) -> None:
+    """Create the application's topics that are missing; existing topics are left as they are.
+    Replicated 3 times (min.insync.replicas 2) on a cluster of three brokers or more, unless told."""
     created = run_coro(_create_topics(bootstrap, replication_factor, timeout))
     if created:
         say(f"Kafka: created topics {', '.join(sorted(created))}")

@@ -1,11 +1,15 @@
 """Local PostgreSQL and Kafka for running and testing the services, without Docker.
 
-    python -m deploy.local.servers up|down|status [--profile run|test]
+    python -m deploy.local.servers up|down|status [--profile run|test|bench|cluster|restore]
 
-Three profiles with their own ports and data folders, so all can run at once:
-  run:   .local/run/,   PostgreSQL 127.0.0.1:54320, Kafka 127.0.0.1:9092 (controller 9093)
-  test:  .local/test/,  PostgreSQL 127.0.0.1:54321, Kafka 127.0.0.1:9192 (controller 9193)
-  bench: .local/bench/, PostgreSQL 127.0.0.1:54330, Kafka 127.0.0.1:9072 (controller 9073)
+Profiles with their own ports and data folders, so all can run at once:
+  run:     .local/run/,     PostgreSQL 127.0.0.1:54320, Kafka 127.0.0.1:9092 (controller 9093)
+  test:    .local/test/,    PostgreSQL 127.0.0.1:54321, Kafka 127.0.0.1:9192 (controller 9193)
+  bench:   .local/bench/,   PostgreSQL 127.0.0.1:54330, Kafka 127.0.0.1:9072 (controller 9073)
+  cluster: .local/cluster/, PostgreSQL 127.0.0.1:54322, three Kafka nodes on 9194, 9196, 9198
+           (controllers 9195, 9197, 9199): replication factor 3, min.insync.replicas 2
+  restore: .local/restore/, PostgreSQL 127.0.0.1:54323 only: the fresh server a restore drill fills
+test, cluster and restore move by DVC_TEST_PORT_SHIFT, bench by DVC_BENCH_PORT_SHIFT.
 `up` prints `export KEY=value` lines on stdout (progress goes to stderr). Every function is
 idempotent: starting what already runs just returns its endpoints.
 PostgreSQL refuses to run as root, so as root initdb/pg_ctl run as the `postgres` OS user
@@ -24,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +55,21 @@ DB_ROLE = "dvc"
 class Profile:
     name: str
     pg_port: int
-    kafka_port: int
+    kafka_port: int  # the first broker's; node i (from 1) of a cluster listens on kafka_port + 2 (i - 1)
     controller_port: int
+    brokers: int = 1  # 3: a cluster; 0: PostgreSQL only
+
+    @property
+    def nodes(self) -> tuple[kafka_broker.Node, ...]:
+        """A cluster's nodes, in .local/<profile>/kafka/node-<id>/ (empty unless a cluster)."""
+        if self.brokers < 2:
+            return ()
+        return tuple(
+            kafka_broker.Node(
+                i, self.kafka_home / f"node-{i}", self.kafka_port + 2 * (i - 1), self.controller_port + 2 * (i - 1)
+            )
+            for i in range(1, self.brokers + 1)
+        )
 
     @property
     def home(self) -> Path:
@@ -84,6 +102,15 @@ PROFILES = {
         kafka_port=9072 + BENCH_PORT_SHIFT,
         controller_port=9073 + BENCH_PORT_SHIFT,
     ),
+    # Scale-out rehearsed on one machine: three combined broker+controller nodes (see docs/operations.md).
+    "cluster": Profile(
+        "cluster",
+        pg_port=54322 + TEST_PORT_SHIFT,
+        kafka_port=9194 + TEST_PORT_SHIFT,
+        controller_port=9195 + TEST_PORT_SHIFT,
+        brokers=3,
+    ),
+    "restore": Profile("restore", pg_port=54323 + TEST_PORT_SHIFT, kafka_port=0, controller_port=0, brokers=0),
 }
 
 
@@ -93,8 +120,8 @@ class Endpoints:
     database_urls: dict[str, str]  # "intake" | "resolution" | "stats" -> postgresql://...
 
     def env(self) -> dict[str, str]:
-        return {
-            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
+        return {  # no Kafka line for a PostgreSQL-only profile: `eval` would blank a set one
+            **({"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap} if self.kafka_bootstrap else {}),
             **{f"{name.upper()}_DATABASE_URL": url for name, url in self.database_urls.items()},
         }
 
@@ -109,7 +136,7 @@ def _profile(name: str) -> Profile:
 # --- PostgreSQL ----------------------------------------------------------------------------
 
 
-def _version_key(bin_dir: str) -> tuple[int, ...]:
+def version_key(bin_dir: str) -> tuple[int, ...]:
     return tuple(int(part) for part in Path(bin_dir).parent.name.split(".") if part.isdigit())
 
 
@@ -119,14 +146,20 @@ def _pg_bin(data: Path) -> Path:
         same = Path(f"/usr/lib/postgresql/{(data / 'PG_VERSION').read_text().strip()}/bin")
         if (same / "pg_ctl").is_file():
             return same
-    found = sorted((str(Path(p).parent) for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")), key=_version_key)
+    return pg_bin()
+
+
+def pg_bin() -> Path:
+    """The newest installed PostgreSQL programs (installed if missing): initdb for a new data
+    folder, and the clients, which read older servers (pg_dump) too."""
+    found = sorted((str(Path(p).parent) for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")), key=version_key)
     if not found:
         if shutil.which("initdb") and shutil.which("pg_ctl"):  # non-Debian layouts
             return Path(shutil.which("initdb")).parent
         say("PostgreSQL: server binaries missing, installing the Debian package `postgresql`…")
         apt_install("postgresql")
         _stop_debian_clusters()
-        found = sorted((str(Path(p).parent) for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")), key=_version_key)
+        found = sorted((str(Path(p).parent) for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")), key=version_key)
         if not found:
             raise RuntimeError("PostgreSQL: installed the package but found no /usr/lib/postgresql/*/bin/initdb")
     return Path(found[-1])
@@ -325,14 +358,35 @@ def restart_postgres(profile: str, hard: bool = False) -> dict[str, str]:
 
 
 def start_kafka(profile: str) -> str:
-    """Start the profile's broker unless it runs, wait until it serves metadata; return bootstrap."""
+    """Start the profile's broker(s) unless they run, wait until they serve metadata; return bootstrap."""
     p = _profile(profile)
+    if p.brokers == 0:
+        raise RuntimeError(f"profile {p.name} has no Kafka: set KAFKA_BOOTSTRAP_SERVERS")
+    if p.nodes:
+        return kafka_broker.start_cluster(p.nodes)
     return kafka_broker.start(p.kafka_home, p.kafka_port, p.controller_port)
 
 
 def stop_kafka(profile: str, timeout: float = 30, hard: bool = False) -> None:
     """SIGTERM (SIGKILL right away if hard), wait for the exit, SIGKILL after timeout."""
-    kafka_broker.stop(_profile(profile).kafka_home, timeout=timeout, hard=hard)
+    p = _profile(profile)
+    if p.nodes:
+        # All at once: stopped one by one, the last node waits for a quorum that left before it.
+        with ThreadPoolExecutor(len(p.nodes)) as pool:
+            list(pool.map(lambda n: kafka_broker.stop(n.home, timeout=timeout, hard=hard), p.nodes))
+    elif p.brokers:
+        kafka_broker.stop(p.kafka_home, timeout=timeout, hard=hard)
+
+
+def start_broker(profile: str, node_id: int) -> str:
+    """Start one node of a cluster again (after stop_broker); waits until the others see it."""
+    return kafka_broker.start_cluster(_profile(profile).nodes, only=(node_id,))
+
+
+def stop_broker(profile: str, node_id: int, hard: bool = False) -> None:
+    """Stop one node of a cluster, SIGKILL if hard (a crash: no controlled leadership hand-over)."""
+    [node] = [n for n in _profile(profile).nodes if n.node_id == node_id]
+    kafka_broker.stop(node.home, hard=hard)
 
 
 def restart_kafka(profile: str, hard: bool = False) -> str:
@@ -347,25 +401,27 @@ TOPICS = kafka_broker.TOPICS
 # --- both ----------------------------------------------------------------------------------
 
 
-def up(profile: str) -> Endpoints:
+def up(profile: str, from_env: bool = True) -> Endpoints:
     """Start what is needed and return the endpoints. Environment overrides skip local servers:
     KAFKA_BOOTSTRAP_SERVERS (topics are still created there) and *_DATABASE_URL per database
-    (local PostgreSQL is only started if one of the three is not set)."""
-    _profile(profile)
+    (local PostgreSQL is only started if one of the three is not set). `from_env=False` ignores
+    them (a test starting a second profile beside the test profile's)."""
+    p = _profile(profile)
     tools = ToolSettings()
-    given = tools.database_urls()
+    given = tools.database_urls() if from_env else dict.fromkeys(DATABASES)
     if all(given.values()):
         urls = {name: url or "" for name, url in given.items()}
         say("PostgreSQL: using *_DATABASE_URL from the environment, local server not started")
     else:
         local = start_postgres(profile)
         urls = {name: url or local[name] for name, url in given.items()}
-    bootstrap = tools.kafka_bootstrap or ""
+    bootstrap = (tools.kafka_bootstrap if from_env else None) or ""
     if bootstrap:
         say(f"Kafka: using KAFKA_BOOTSTRAP_SERVERS={bootstrap}, local broker not started")
-    else:
+        create_topics(bootstrap)
+    elif p.brokers:
         bootstrap = start_kafka(profile)
-    create_topics(bootstrap)
+        create_topics(bootstrap)
     return Endpoints(kafka_bootstrap=bootstrap, database_urls=urls)
 
 
@@ -381,11 +437,13 @@ def status(profile: str) -> dict[str, str]:
         pg = "not initialised"
     else:
         pg = "running" if _pg_running(p, _pg_bin(data), _pg_user()) else "stopped"
-    pid = kafka_broker.running_pid(p.kafka_home)
-    return {
-        "postgresql": f"{pg} (127.0.0.1:{p.pg_port}, {p.pg_home})",
-        "kafka": f"{f'running, pid {pid}' if pid else 'stopped'} (127.0.0.1:{p.kafka_port}, {p.kafka_home})",
-    }
+    out = {"postgresql": f"{pg} (127.0.0.1:{p.pg_port}, {p.pg_home})"}
+    for name, home, port in [(f"kafka node {n.node_id}", n.home, n.port) for n in p.nodes] or (
+        [("kafka", p.kafka_home, p.kafka_port)] if p.brokers else []
+    ):
+        pid = kafka_broker.running_pid(home)
+        out[name] = f"{f'running, pid {pid}' if pid else 'stopped'} (127.0.0.1:{port}, {home})"
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
