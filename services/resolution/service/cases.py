@@ -180,6 +180,7 @@ async def open_cases(
                 if outcome.event_type is EventType.ASSIGNED:
                     handovers.append(handover_of(outcome, at))
                 events.append((LIFECYCLE_TOPIC, case.code, _event(outcome, at, e.correlation_id)))
+            handovers += done.trips
         opened[e.dossier_code] = (case, slips, events)
     if opened:
         async with units() as uow, uow.transaction():
