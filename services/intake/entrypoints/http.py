@@ -185,7 +185,14 @@ async def accept(request: Request, code: str, body: DecisionIn, account: Account
     rt = runtime_of(request)
     return dossier_out(
         await reception.decide(
-            rt.units, rt.calendar, rt.clock(), code, Action.ACCEPT, staff=account, reason=body.reason
+            rt.units,
+            rt.calendar,
+            rt.clock(),
+            code,
+            Action.ACCEPT,
+            procedures=rt.procedures,
+            staff=account,
+            reason=body.reason,
         )
     )
 
@@ -200,7 +207,14 @@ async def refuse(request: Request, code: str, body: RefusalIn, account: Account 
     rt = runtime_of(request)
     return dossier_out(
         await reception.decide(
-            rt.units, rt.calendar, rt.clock(), code, Action.REFUSE, staff=account, reason=body.reason
+            rt.units,
+            rt.calendar,
+            rt.clock(),
+            code,
+            Action.REFUSE,
+            procedures=rt.procedures,
+            staff=account,
+            reason=body.reason,
         )
     )
 

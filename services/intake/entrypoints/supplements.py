@@ -95,7 +95,14 @@ async def record_supplement(
     rt = runtime_of(request)
     return dossier_out(
         await reception.decide(
-            rt.units, rt.calendar, rt.clock(), code, Action.RECORD_SUPPLEMENT, staff=account, reason=body.reason
+            rt.units,
+            rt.calendar,
+            rt.clock(),
+            code,
+            Action.RECORD_SUPPLEMENT,
+            procedures=rt.procedures,
+            staff=account,
+            reason=body.reason,
         )
     )
 
