@@ -50,6 +50,9 @@ def test_a_land_dossier_goes_to_the_tax_office_and_back_and_is_counted_once(serv
     assert "at_other_agency" in case["missing_for_decision"]
     due = case["due_at"]
 
+    seen = call("GET", f"{base}/{code}", tax)["case"]  # the tax office reads the case while it is there
+    assert (seen["visiting"], seen["may_send_back"], seen["allowed_actions"]) == (True, True, [])
+    assert not call("GET", f"{base}/{code}", officer)["case"]["visiting"]
     away = call("GET", f"{res}/api/v1/worklist?view=with_other_agency&limit=1000", tax)
     assert code in [c["code"] for c in away], "the tax office sees it"
     mine = call("GET", f"{res}/api/v1/worklist?view=mine&limit=1000", officer)

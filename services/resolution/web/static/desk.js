@@ -112,7 +112,7 @@ async function apologise() {
   try {
     await api("POST", `/api/v1/cases/${encodeURIComponent(openCode)}/apology`, {reason, new_appointment_at: at});
     await openCase(openCode);
-    say($("#c-msg"), "Đã ban hành phiếu xin lỗi và hẹn lại ngày trả kết quả.", "ok");
+    say($("#c-msg"), "Đã ban hành văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết.", "ok");
   } catch (e) { say($("#c-msg"), e.message); }
 }
 
