@@ -68,6 +68,11 @@ async def group_sums(
     `procedures`, only their dossiers' steps are read."""
     col = "f." + GROUP_COLUMNS[group]
     t0, t1 = local_midnight(start), local_midnight(end + timedelta(days=1))
+    # Reconciliation runs these statements once per month: after five runs PostgreSQL may switch a
+    # prepared statement to a generic plan, blind to the period and the codes, and on a half-year of
+    # dossiers that plan took minutes instead of a fraction of a second. Plan each call for its values
+    # (for the caller's transaction only).
+    await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
     # Only dossiers that can count in the period: received before its end and not finished before
     # its start (a dossier's status time is when it reached its current status; 9 counts as finished).
     # So a month's recount reads that month's dossiers and the backlog, not the whole history.
