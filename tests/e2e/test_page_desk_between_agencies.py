@@ -74,6 +74,7 @@ def test_the_tax_officer_opens_the_case_page_and_sends_it_back_from_there(servic
     click(browser, f'#view-with_other_agency tr[data-code="{code}"] a.open-case')
     assert text_in(browser, "#c-code", code)
     assert text_in(browser, "#send-back-what", "Xác định nghĩa vụ tài chính")
+    assert text_in(browser, "#c-history", "Chuyển liên thông"), "the trip in words on the history"
     assert not browser.find_element("css selector", "#c-actions-box").is_displayed(), "no status actions"
     assert not browser.find_element("css selector", "#send-box").is_displayed()
     browser.find_element("css selector", "#send-back-reason").send_keys("Đã có thông báo nộp thuế")
