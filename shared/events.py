@@ -99,10 +99,16 @@ class SubmittedPayload(StatusChange):
     dimensions: Dimensions
 
 
+# What a legacy history step may record besides a status change: a hand-over inside the agency, a
+# leader's approval, a trip to another agency for a step of the process (liên thông) and its return.
+HistoryAction = Literal["assign", "approve", "send", "send_back"]
+
+
 def check_step_kind(status: int | None, action: str | None, assignee: str | None) -> None:
-    """A history step is either a status change or an action (assign, which names its assignee, or approve)."""
+    """A history step is either a status change or an action (assign, which names its assignee, approve,
+    send, send_back)."""
     if (action is None) == (status is None):
-        raise ValueError("a step is either a status change or an action (assign, approve)")
+        raise ValueError("a step is either a status change or an action (assign, approve, send, send_back)")
     if action == "assign" and assignee is None:
         raise ValueError("a hand-over names its assignee")
 
@@ -114,11 +120,13 @@ class ImportedStep(_Frozen):
     at: AwareDatetime
     actor: str = Field(min_length=1, max_length=100)
     reason: str | None = Field(None, max_length=2000)
-    # A hand-over inside the agency (to `assignee`, at process `step`) or a leader's approval instead of
-    # a status change; files from before these were recorded have none.
-    action: Literal["assign", "approve"] | None = None
+    # A hand-over inside the agency (to `assignee`, at process `step`), a leader's approval, or a trip to
+    # the agency performing process `step` (`agency_id`, checked against the process) and back, instead
+    # of a status change; files from before these were recorded have none.
+    action: HistoryAction | None = None
     assignee: str | None = Field(None, min_length=1, max_length=100)
     step: int | None = Field(None, ge=0, le=29)
+    agency_id: str | None = Field(None, min_length=1, max_length=64)
 
     @model_validator(mode="after")
     def _one_kind(self) -> ImportedStep:

@@ -5,7 +5,8 @@ tally of the period report. The dossiers spread over the shipped province: commu
 over every ward and commune (some handed in at another commune's counter), the others at their
 department or branch; inside the agency each is handed to an officer, sometimes passed to a
 colleague for a later step, and approved by a leader before its decision where the procedure
-says so.
+says so. A procedure whose process has another agency's step (the tax office's, liên thông) goes
+there and back, its clock running or paused as the step says.
 
     python -m deploy.demo.halfyear --out history.jsonl [--count 21004] [--seed 2022]
 
@@ -57,6 +58,9 @@ GIVEN = [
 OFFICERS = ["chuyenvien1", "chuyenvien2", "chuyenvien3"]
 # (status, at, running due time after this step)
 Step = tuple[int, datetime, datetime | None]
+# In the timeline only: still status 4, but at another agency for a step whose clock pauses. Counted
+# as a paused dossier (docs/decisions.md, "Between agencies") until the return, a (4, back, due) step.
+AWAY = -4
 
 
 @dataclass
@@ -165,8 +169,22 @@ class Generator:
                 due = cal.extend_for_pause(due, paused, resumed)
             step(4, resumed, due, "canbo.motcua")
             started = resumed
+        trip = next(((i, s) for i, s in enumerate(p["process"]) if s.get("agency_id")), None)
+        if trip is not None:  # liên thông: the holder sends it for the other agency's step, which sends it back
+            index, other = trip
+            sent = self._later(started, 0.5, 4)
+            act({"action": "send", "step": index, "agency_id": other["agency_id"]}, sent, officer)
+            if other.get("clock") == "pauses":
+                back = self._later(sent, 2, 24)
+                d.timeline.append((AWAY, sent, due))
+                due = cal.extend_for_pause(due, sent, back)
+                d.timeline.append((4, back, due))
+            else:  # the clock runs: back well within the time left
+                back = self._later(sent, 0, max(cal.working_hours_between(sent, due), 0) / 2)
+            act({"action": "send_back"}, back, "canbo.thue")
+            started = back
         resolved = max(self._resolve_time(started, due), started + timedelta(minutes=4))
-        officer_steps = [i for i, s in enumerate(p["process"]) if s["role"] == "officer"]
+        officer_steps = [i for i, s in enumerate(p["process"]) if s["role"] == "officer" and not s.get("agency_id")]
         if len(officer_steps) > 1 and rng.random() < 0.3:  # handed to a colleague for the next step
             colleague = rng.choice([o for o in OFFICERS if o != officer])
             act(
@@ -236,7 +254,7 @@ def tally(dossiers: list[Dossier], start: date, end: date) -> dict[str, int]:
                     out[f"resolved_{d.compliance}"] += 1
                 elif status in (7, 8) and after_acceptance:
                     previous = d.timeline[i - 1]
-                    stopped = previous[1] if previous[0] in (5, 6) else at
+                    stopped = previous[1] if previous[0] in (5, 6, AWAY) else at
                     out[{7: "withdrawn", 8: "stopped"}[status]] += 1
                     out["resolved_" + compliance_of(stopped, due)] += 1
                 elif status == 7:
@@ -252,7 +270,7 @@ def tally(dossiers: list[Dossier], start: date, end: date) -> dict[str, int]:
             out["awaiting"] += 1
         elif status in (2, 4):
             out["in_processing_overdue" if due < t1 else "in_processing_within"] += 1
-        elif status in (5, 6):
+        elif status in (5, 6, AWAY):  # paused, or away with its clock paused: judged as it stopped
             overdue = due <= at
             out["in_processing_overdue" if overdue else "in_processing_within"] += 1
             out["paused_total"] += 1
@@ -266,7 +284,7 @@ def tally(dossiers: list[Dossier], start: date, end: date) -> dict[str, int]:
 def _running(d: Dossier, moment: datetime) -> bool:
     """Accepted and not resolved at `moment`: in processing, its clock running or paused."""
     state = _state_at(d, moment)
-    return state is not None and state[0] in (2, 4, 5, 6)
+    return state is not None and state[0] in (2, 4, 5, 6, AWAY)
 
 
 def main(argv: list[str]) -> int:

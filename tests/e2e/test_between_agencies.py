@@ -6,7 +6,9 @@ the return is moved by the working time away."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -48,6 +50,9 @@ def test_a_land_dossier_goes_to_the_tax_office_and_back_and_is_counted_once(serv
     assert "at_other_agency" in case["missing_for_decision"]
     due = case["due_at"]
 
+    seen = call("GET", f"{base}/{code}", tax)["case"]  # the tax office reads the case while it is there
+    assert (seen["visiting"], seen["may_send_back"], seen["allowed_actions"]) == (True, True, [])
+    assert not call("GET", f"{base}/{code}", officer)["case"]["visiting"]
     away = call("GET", f"{res}/api/v1/worklist?view=with_other_agency&limit=1000", tax)
     assert code in [c["code"] for c in away], "the tax office sees it"
     mine = call("GET", f"{res}/api/v1/worklist?view=mine&limit=1000", officer)
@@ -102,3 +107,47 @@ def test_the_pausing_procedure_moves_the_due_time_by_the_time_away(services, sta
         datetime.fromisoformat(sent["due_at"]), datetime.fromisoformat(sent["away_since"]), returned.occurred_at
     )
     assert datetime.fromisoformat(back["due_at"]) == moved == returned.payload.due_at
+
+
+def test_an_imported_history_with_a_trip_to_the_tax_office_replays_it(services, staff):
+    """A legacy line recording the trip to the tax office and back (the pausing procedure): resolution
+    replays it through the live rules, so its events, form 06's lines and the moved due time are the
+    ones a live trip would have written."""
+    from tests.e2e.test_import_end_to_end import import_file
+
+    code, t = f"E2E-LT-{uuid.uuid4().hex[:8]}", datetime(2025, 3, 3, 1, 30, tzinfo=UTC)  # Mon 08:30 Hà Nội
+    history = [
+        {"status": 2, "actor": "canbo.tn"},
+        {"action": "assign", "assignee": "canbo.xuly", "actor": "lanhdao.cu"},
+        {"status": 4, "actor": "canbo.xuly"},
+        {"action": "send", "step": 3, "agency_id": TAX, "actor": "canbo.xuly"},
+        {"action": "send_back", "actor": "canbo.thue"},
+        {"status": 9, "actor": "lanhdao.cu"},
+        {"status": 10, "actor": "canbo.tn"},
+    ]
+    times = [t, t + timedelta(hours=1), t + timedelta(hours=2)] + [t + timedelta(days=n) for n in range(1, 5)]
+    line = {
+        "code": code,
+        "procedure_code": "1.013978",
+        "agency_id": HOAN_KIEM,
+        "channel": "counter",
+        "applicant": {"name": "Đỗ Thị Hoa", "id_number": "001199007788"},
+        "history": [{**h, "at": when.isoformat()} for h, when in zip(history, times, strict=True)],
+    }
+    done = import_file(services, json.dumps(line, ensure_ascii=False) + "\n", staff.auth("leader"))
+    assert done["imported"] == 1 and done["errors"] == [], done
+    got = wait_for(
+        lambda: httpx.get(f"{services['resolution']}/api/v1/cases/{code}", auth=staff.auth("leader"), timeout=5),
+        lambda r: r.status_code == 200 and r.json()["case"]["status"] == 10,
+        what="imported case replayed to the end",
+    ).json()
+    types = [h["event_type"] for h in got["history"]]
+    assert types[3:5] == ["dossier.sent_to_agency", "dossier.back_from_agency"], types
+    assert [(h["from_assignee"], h["assignee"]) for h in got["handovers"]][-2:] == [
+        ("canbo.xuly", f"Cơ quan {TAX}"),
+        (f"Cơ quan {TAX}", "canbo.xuly"),
+    ]
+    cal = default_calendar()  # 1.013978 is due 160 working hours after acceptance
+    assert datetime.fromisoformat(got["case"]["due_at"]) == cal.extend_for_pause(
+        cal.due_time(times[0], 160), times[3], times[4]
+    ), "the clock paused while away"

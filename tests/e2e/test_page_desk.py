@@ -96,7 +96,9 @@ def test_officer_apologises_and_the_citizen_sees_the_new_appointment(services, s
     # A datetime-local input takes typed digits in its own order; set it as a person's picker would.
     browser.execute_script("document.querySelector('#ap-date').value = arguments[0]", new_at.strftime("%Y-%m-%dT%H:%M"))
     click(browser, "#ap-button")
-    assert text_in(browser, "#form04", "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ")
+    assert text_in(browser, "#form04", "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT")
+    assert text_in(browser, "#form04 .f-addressee", f"người nộp hồ sơ mã {land_case}")
+    assert text_in(browser, "#form04 .f-agency", "Văn phòng Đăng ký đất đai"), "the agency by its name"
     assert text_in(browser, "#f-new", f"{new_at.day:02d}/{new_at.month:02d}/{new_at.year}")
     screenshot(browser, "desk-apology-form04")
     tracked = wait_for(

@@ -51,3 +51,37 @@ def test_the_desk_sends_a_case_to_the_tax_office_and_the_tax_officer_sends_it_ba
     screenshot(browser, "desk-back-from-agency")
     case = call("GET", f"{resolution}/api/v1/cases/{code}", officer)["case"]
     assert case["away_agency_id"] is None
+
+
+def test_the_tax_officer_opens_the_case_page_and_sends_it_back_from_there(services, staff, browser):
+    """The other agency's officer opens the case itself (from "Liên thông đến"), reads what the step is,
+    sees none of the competent agency's actions, and sends it back with a note from the case page."""
+    resolution = services["resolution"]
+    got = receive(services, staff.auth("clerk"), "1.013831")
+    assert got.status_code == 201, got.text
+    code = got.json()["code"]
+    officer, tax = staff.auth("officer_land"), staff.auth("officer_tax")
+    wait_for(
+        lambda: httpx.get(f"{resolution}/api/v1/cases/{code}", auth=officer, timeout=5).status_code,
+        lambda s: s == 200,
+        what="case opened",
+    )
+    assert httpx.get(f"{resolution}/api/v1/cases/{code}", auth=tax, timeout=5).status_code == 403, "not before"
+    call("POST", f"{resolution}/api/v1/cases/{code}/start-processing", officer, {})
+    call("POST", f"{resolution}/api/v1/cases/{code}/send", officer, {})
+
+    _sign_in(browser, f"{resolution}/desk", staff, "officer_tax")
+    click(browser, f'#view-with_other_agency tr[data-code="{code}"] a.open-case')
+    assert text_in(browser, "#c-code", code)
+    assert text_in(browser, "#send-back-what", "Xác định nghĩa vụ tài chính")
+    assert text_in(browser, "#c-history", "Chuyển liên thông"), "the trip in words on the history"
+    assert not browser.find_element("css selector", "#c-actions-box").is_displayed(), "no status actions"
+    assert not browser.find_element("css selector", "#send-box").is_displayed()
+    browser.find_element("css selector", "#send-back-reason").send_keys("Đã có thông báo nộp thuế")
+    screenshot(browser, "desk-tax-officer-case")
+    click(browser, "#send-back-button")
+    assert text_in(browser, "#agency-msg", "Đã trả kết quả liên thông")
+    back = call("GET", f"{resolution}/api/v1/cases/{code}", officer)
+    assert back["case"]["away_agency_id"] is None
+    assert back["history"][-1]["reason"] == "Đã có thông báo nộp thuế", "the note reached the control slip"
+    assert httpx.get(f"{resolution}/api/v1/cases/{code}", auth=tax, timeout=5).status_code == 403, "not after"

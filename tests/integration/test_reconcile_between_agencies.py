@@ -1,13 +1,17 @@
 """Reconciliation of cases that went to another agency and came back (liên thông): the projection's
 counters and board agree with the recount from facts and fact_steps. One case's clock paused away,
 its due time moved past the old due day and it was resolved; another's clock ran; a third is still
-away at NOW. Real Kafka and PostgreSQL."""
+away at NOW. While a paused case is away its old due time passing makes it neither overdue in a
+period report nor on the board: it is counted as paused. Real Kafka and PostgreSQL."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
-from services.stats.service import reconcile
+import pytest
+
+from services.stats.service import reconcile, reports
 from shared.events import EventType
 from tests.conftest import eventually
 from tests.integration.conftest import produce, start_stats_consumer
@@ -50,7 +54,8 @@ def trips() -> list[Dossier]:
     return [paused, ran, still, across]
 
 
-async def test_cases_away_and_back_reconcile_with_no_mismatch(bootstrap, fresh_topic, stats_db):
+@pytest.fixture
+async def applied(bootstrap, fresh_topic, stats_db) -> list[Dossier]:
     dossiers = trips()
     events = [e for d in dossiers for e in d.events]
     await produce(bootstrap, fresh_topic, events)
@@ -63,10 +68,44 @@ async def test_cases_away_and_back_reconcile_with_no_mismatch(bootstrap, fresh_t
         await eventually(all_applied, what="every event applied")
     finally:
         await broker.stop()
+    return dossiers
+
+
+async def test_cases_away_and_back_reconcile_with_no_mismatch(applied, bootstrap, stats_db):
+    dossiers = applied
     paused = dossiers[0]
     fact = await stats_db.fetchrow("SELECT due_at, compliance, agency_id FROM facts WHERE code = $1", paused.code)
     assert fact["due_at"] == paused.due and fact["compliance"] != "late", "the due time moved by the time away"
     assert dossiers[3].due > at("04-30", "23:59"), "the test's premise: moved past April's end"
     assert await stats_db.fetchval("SELECT count(DISTINCT agency_id) FROM facts") == 1, "nothing for the tax office"
+    found = await reconcile.reconcile(stats_db, NOW, None, bootstrap, settle_s=0, scope="full")
+    assert found["mismatches"] == 0, found
+
+
+def unfinished(report: dict) -> tuple[int, int, int, int]:
+    """Form 06's in processing within and overdue, and beside it paused and paused overdue."""
+    keys = ("in_processing_within", "in_processing_overdue", "paused_total", "paused_overdue")
+    return tuple(report["total"][k] for k in keys)  # type: ignore[return-value]
+
+
+async def test_a_case_away_with_its_clock_paused_is_not_overdue_when_its_old_due_time_passes(
+    applied, bootstrap, stats_db
+):
+    paused, ran, still, across = applied
+    # The week of 2 March: the paused case's old due time (Thu 5 March) passed while it was away, the
+    # running one's (Fri 6 March 09:00) passed too; only the running one is overdue at the week's end.
+    assert paused.events[2].occurred_at < at("03-05", "09:30") < paused.events[3].occurred_at
+    assert ran.accepted_at is not None and CAL.due_time(ran.accepted_at, 24) < at("03-06", "23:59")
+    week = await reports.period_report(stats_db, NOW, date(2026, 3, 2), date(2026, 3, 6), "agency")
+    assert unfinished(week) == (1, 1, 1, 0), week["total"]
+    # March's end: the case away since 25 March (old due 30 March) is paused within, not overdue.
+    march = await reports.period_report(stats_db, NOW, date(2026, 3, 1), date(2026, 3, 31), "agency")
+    assert unfinished(march) == (1, 0, 1, 0), march["total"]
+    # April's end: that one is back, within its moved time; the one away since 1 April (old due 2 April)
+    # is still away, paused within.
+    april = await reports.period_report(stats_db, NOW, date(2026, 4, 1), date(2026, 4, 30), "agency")
+    assert unfinished(april) == (2, 0, 1, 0), april["total"]
+    board = {r["code"]: r["bucket"] for r in await stats_db.fetch("SELECT code, bucket FROM facts")}
+    assert board[still.code] == "paused_within" and board[across.code] == "processing_within"
     found = await reconcile.reconcile(stats_db, NOW, None, bootstrap, settle_s=0, scope="full")
     assert found["mismatches"] == 0, found

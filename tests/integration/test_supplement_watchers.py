@@ -32,6 +32,7 @@ MONDAY_9 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
 CLERK = Account("clerk", Role.CLERK, None)
 OFFICER = Account("cv.test", Role.OFFICER, "000.00.01.H26")
 CAL = default_calendar()
+PROCEDURES = catalogue.CurrentProcedures()  # the catalogue through its cache, as a running intake reads it
 
 
 async def _events(pool, type_: str) -> list[dict]:
@@ -75,10 +76,10 @@ async def test_intake_refuses_once_when_the_papers_do_not_come_in_time(intake_db
     due = CAL.due_time(MONDAY_9, 80)
     assert int(asked.status) == 5
 
-    assert await intake_supplements.refuse_lapsed(units, due - timedelta(seconds=1)) == 0
+    assert await intake_supplements.refuse_lapsed(units, due - timedelta(seconds=1), PROCEDURES) == 0
     # two instances sweep at the same moment: one refuses, the other skips the locked row
-    await asyncio.gather(*(intake_supplements.refuse_lapsed(units, due) for _ in range(3)))
-    assert await intake_supplements.refuse_lapsed(units, due + timedelta(days=1)) == 0, "refused once"
+    await asyncio.gather(*(intake_supplements.refuse_lapsed(units, due, PROCEDURES) for _ in range(3)))
+    assert await intake_supplements.refuse_lapsed(units, due + timedelta(days=1), PROCEDURES) == 0, "refused once"
     refused = await _events(pool, "dossier.refused")
     assert len(refused) == 1
     assert refused[0]["payload"]["actor"] == "system" and refused[0]["payload"]["reason"] == "supplement_not_provided"
@@ -104,10 +105,10 @@ async def test_intake_leaves_alone_a_dossier_whose_papers_came(intake_db):
     assert (int(walk_in.status), walk_in.last_seq) == (5, 2)
     came = MONDAY_9 + timedelta(minutes=30)
     accepted = await reception.decide(
-        units, CAL, came, walk_in.code, Action.RECORD_SUPPLEMENT, staff=CLERK, reason=None
+        units, CAL, came, walk_in.code, Action.RECORD_SUPPLEMENT, procedures=PROCEDURES, staff=CLERK, reason=None
     )
     assert int(accepted.status) == 2 and accepted.accepted_at == came and accepted.due_at is not None
-    assert await intake_supplements.refuse_lapsed(units, MONDAY_9 + timedelta(days=30)) == 0
+    assert await intake_supplements.refuse_lapsed(units, MONDAY_9 + timedelta(days=30), PROCEDURES) == 0
 
 
 async def test_resolution_stops_once_when_the_papers_do_not_come_in_time(fresh_database):

@@ -25,6 +25,7 @@ CLERK = Account("canbo.a", Role.CLERK, None)
 COMMUNE_CLERK = Account("canbo.phuong", Role.CLERK, COMMUNE)
 APPLICANT = Applicant(name="Nguyễn Văn An", id_number="001203004567", phone="0912345678")
 CAL = default_calendar()
+PROCEDURES = catalogue.CurrentProcedures()  # the catalogue through its cache, as a running intake reads it
 
 
 @pytest.fixture
@@ -67,11 +68,15 @@ async def test_online_waits_for_the_counter_then_is_accepted_once(intake):
     online = await receive(units, Channel.ONLINE, staff=None)
     assert online.status is Status.SUBMITTED and online.due_at is None and online.received_by is None
     later = NOW + timedelta(hours=1)
-    accepted = await reception.decide(units, CAL, later, online.code, Action.ACCEPT, staff=CLERK, reason=None)
+    accepted = await reception.decide(
+        units, CAL, later, online.code, Action.ACCEPT, procedures=PROCEDURES, staff=CLERK, reason=None
+    )
     assert (accepted.status, accepted.last_seq, accepted.received_by) == (Status.ACCEPTED, 2, "canbo.a")
     assert accepted.accepted_at == later
     with pytest.raises(TransitionRefused) as refused:
-        await reception.decide(units, CAL, later, online.code, Action.ACCEPT, staff=CLERK, reason=None)
+        await reception.decide(
+            units, CAL, later, online.code, Action.ACCEPT, procedures=PROCEDURES, staff=CLERK, reason=None
+        )
     assert isinstance(refused.value, Conflict) and refused.value.detail["current_status"] == 2
     assert [e.type for e in store.events(LIFECYCLE_TOPIC)] == ["dossier.submitted", "dossier.accepted"]
 
@@ -79,7 +84,9 @@ async def test_online_waits_for_the_counter_then_is_accepted_once(intake):
 async def test_refusals_and_what_the_counter_may_not_do(intake):
     store, units = intake
     online = await receive(units, Channel.ONLINE, staff=None)
-    refused = await reception.decide(units, CAL, NOW, online.code, Action.REFUSE, staff=CLERK, reason="Thiếu tờ khai")
+    refused = await reception.decide(
+        units, CAL, NOW, online.code, Action.REFUSE, procedures=PROCEDURES, staff=CLERK, reason="Thiếu tờ khai"
+    )
     assert (refused.status, refused.refusal_reason) == (Status.REFUSED, "Thiếu tờ khai")
     with pytest.raises(Forbidden):  # a commune's clerk receives for the commune only
         await receive(units, Channel.COUNTER, staff=COMMUNE_CLERK)
@@ -87,7 +94,9 @@ async def test_refusals_and_what_the_counter_may_not_do(intake):
         await receive(units, Channel.COUNTER, procedure="NO.SUCH")
     assert unknown.value.detail == {"field": "procedure_code"}
     with pytest.raises(NotFound):
-        await reception.decide(units, CAL, NOW, "NO-SUCH", Action.ACCEPT, staff=CLERK, reason=None)
+        await reception.decide(
+            units, CAL, NOW, "NO-SUCH", Action.ACCEPT, procedures=PROCEDURES, staff=CLERK, reason=None
+        )
     assert len(store.dossiers) == 1 and len(store.outbox) == 2, "a refused request stores nothing"
 
 
@@ -208,3 +217,23 @@ async def test_rating_only_after_the_hand_over_and_once(intake):
         await rating.rate_for_citizen(units, NOW, code, id_number=APPLICANT.id_number, score=4, comment=None)
     [request] = store.events(REQUESTS_TOPIC)
     assert request.score == 5 and "Tốt" not in request.model_dump_json(), "the comment never leaves intake"
+
+
+async def test_deciding_reads_the_agencies_through_the_catalogue_cache_not_per_call():
+    """Accepting and refusing online dossiers read the agencies once per cache period, as reception does."""
+    reads = []
+
+    class Counting(MemoryIntakeRepository):
+        async def agencies(self):
+            reads.append(1)
+            return await super().agencies()
+
+    store = Store()
+    units = memory_units(store, Counting)
+    await catalogue.load(units, catalogue.SHIPPED_CATALOGUE)
+    cached = catalogue.CurrentProcedures()
+    online = [await receive(units, Channel.ONLINE, staff=None) for _ in range(3)]
+    reads.clear()
+    for d, action in zip(online, (Action.ACCEPT, Action.REFUSE, Action.ACCEPT), strict=True):
+        await reception.decide(units, CAL, NOW, d.code, action, procedures=cached, staff=CLERK, reason="Lý do")
+    assert len(reads) == 1, "one read of the agencies for three decisions"

@@ -138,7 +138,7 @@ def ev(seq, type_, at, **payload):
     )
 
 
-def away_and_back(due: datetime, back_at: datetime, new_due: datetime) -> list:
+def away_and_back(due: datetime, back_at: datetime, new_due: datetime, clock: str = "pauses") -> list:
     return [
         ev(
             1,
@@ -165,7 +165,7 @@ def away_and_back(due: datetime, back_at: datetime, new_due: datetime) -> list:
             to_agency_id=TAX,
             step=2,
             step_name="Thuế",
-            clock="pauses",
+            clock=clock,
         ),
         ev(4, EventType.BACK_FROM_AGENCY, back_at, actor="officer_tax", from_agency_id=TAX, step=2, due_at=new_due),
     ]
@@ -200,8 +200,10 @@ def recount_on(steps: list, day: date) -> dict:
     """What recompute reads from fact_steps: the last step before the end of `day`, its due time."""
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC) - timedelta(hours=7)
     last = [s for s in steps if s[2] < end][-1]
-    _seq, status, _at, due = last
+    _seq, status, at, due, away = last
     assert status in (2, 4)
+    if away:  # counted as paused: judged by its due time as it left
+        return {"stock_paused_within" if due > at else "stock_paused_overdue": 1}
     return {"stock_processing_within" if due >= end else "stock_processing_overdue": 1}
 
 
@@ -209,19 +211,23 @@ def test_a_case_back_with_a_moved_due_time_is_counted_once_in_its_agency_and_the
     due = T0 + timedelta(days=2)
     back_at = T0 + timedelta(days=3)  # back after the old due time, before the new one
     new_due = T0 + timedelta(days=6)
-    fact, board, stock, steps = run(away_and_back(due, back_at, new_due))
+    events = away_and_back(due, back_at, new_due)
+    fact, board, stock, steps = run(events)
     assert fact.last_seq == 4 and fact.status == 4 and fact.due_at == new_due and not fact.overdue
-    assert board == {(LAND, "processing_within"): 1}  # counted once, in the competent agency
-    assert [s[0] for s in steps] == [1, 2, 4] and steps[-1][3] == new_due
-    for offset in range(8):
+    assert not fact.away and board == {(LAND, "processing_within"): 1}  # counted once, in the competent agency
+    assert [s[0] for s in steps] == [1, 2, 3, 4] and steps[-1][3] == new_due and steps[2][4]
+    for offset in range(8):  # every day, away or not, the counters and the recount agree
         day = local_day(T0) + timedelta(days=offset)
-        if day >= local_day(back_at):  # from the return on the counters and the recount agree
-            assert stock_on(stock, day) == recount_on(steps, day), day
+        assert stock_on(stock, day) == recount_on(steps, day), day
+    # Away past the old due day: paused and within its time, on the board and in the day's stock.
+    away_fact, away_board, away_stock, _ = run(events[:3])
+    assert away_fact.away and away_board == {(LAND, "paused_within"): 1}
+    assert stock_on(away_stock, local_day(due) + timedelta(days=1)) == {"stock_paused_within": 1}
 
 
 def test_a_case_back_with_the_clock_running_changes_nothing_but_its_sequence():
     due = T0 + timedelta(days=2)
-    fact, board, _stock, steps = run(away_and_back(due, T0 + timedelta(days=1), due))
+    fact, board, _stock, steps = run(away_and_back(due, T0 + timedelta(days=1), due, clock="runs"))
     assert fact.last_seq == 4 and fact.due_at == due
     assert board == {(LAND, "processing_within"): 1}
     assert [s[0] for s in steps] == [1, 2]

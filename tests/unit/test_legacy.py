@@ -148,3 +148,22 @@ def test_catalogue_version_on_the_reception_day_or_the_earliest():
     assert version_on([v2, v1], date(2026, 7, 1)) is v2
     assert version_on([v2, v1], date(2025, 3, 1)) is v1  # before the catalogue: its earliest rules
     assert version_on([], date(2026, 3, 1)) is None
+
+
+def test_trips_to_another_agency_are_handed_to_resolution_and_only_after_acceptance():
+    body = json.loads(line([(2, 0), (4, 1)]))
+    trips = [
+        {"action": "send", "step": 2, "agency_id": "000.00.40.H26", "at": (T + timedelta(hours=2)).isoformat()},
+        {"action": "send_back", "at": (T + timedelta(hours=9)).isoformat(), "actor": "cb.thue"},
+    ]
+    body["history"] += trips
+    p = plan(parse_line(json.dumps(body).encode()), NOW)
+    assert [(s.action, s.step, s.agency_id, s.actor) for s in p.later_steps[1:]] == [
+        ("send", 2, "000.00.40.H26", "legacy"),
+        ("send_back", None, None, "cb.thue"),
+    ]
+    early = json.loads(line([(1, 0)]))
+    early["history"].append(trips[0])
+    with pytest.raises(LineError) as err:
+        plan(parse_line(json.dumps(early).encode()), NOW)
+    assert err.value.code == "action_before_acceptance"

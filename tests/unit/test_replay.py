@@ -107,3 +107,42 @@ def test_a_recorded_decision_is_kept_without_the_approval_the_old_system_did_not
             now=ACCEPTED,
             calendar=CAL,
         )
+
+
+def test_a_trip_to_another_agency_replays_as_the_live_send_and_send_back():
+    from services.resolution.domain import interagency
+    from tests.unit.test_interagency import T0, TAX
+    from tests.unit.test_interagency import case as away_case
+
+    start = away_case("pauses")
+    sent_at, back_at = T0 + timedelta(hours=2), T0 + timedelta(days=2)
+    steps = [
+        ImportedStep(action="send", step=2, agency_id=TAX, at=sent_at, actor="cv.datdai"),
+        ImportedStep(action="send_back", at=back_at, actor="cb.thue"),
+    ]
+    done = replay(start, ImportedHistory(source="s", steps=steps), CAL)
+    assert done.refused is None
+    sent = interagency.send(
+        start, actor="cv.datdai", role="leader", actor_agency_id=start.agency_id, step=2, now=sent_at
+    )
+    back = interagency.send_back(
+        sent.case, actor="cb.thue", role="officer", actor_agency_id=None, now=back_at, calendar=CAL
+    )
+    assert [o for o, _ in done.outcomes] == [sent, back]
+    assert done.case.away_agency_id is None and done.case.due_at == CAL.extend_for_pause(start.due_at, sent_at, back_at)
+    assert [(h.seq, h.assignee) for h in done.trips] == [
+        (start.last_seq + 1, f"Cơ quan {TAX}"),
+        (start.last_seq + 2, "officer_land"),
+    ]
+
+
+def test_a_trip_naming_another_agency_than_the_process_or_a_return_while_home_ends_the_replay():
+    from tests.unit.test_interagency import T0
+    from tests.unit.test_interagency import case as away_case
+
+    wrong = ImportedStep(action="send", step=2, agency_id="000.00.99.H26", at=T0 + timedelta(hours=1), actor="cv")
+    done = replay(away_case("runs"), ImportedHistory(source="s", steps=[wrong]), CAL)
+    assert done.refused is not None and done.refused.startswith("step 1") and done.case.away_agency_id is None
+    home = ImportedStep(action="send_back", at=T0 + timedelta(hours=1), actor="cb.thue")
+    done = replay(away_case("runs"), ImportedHistory(source="s", steps=[home]), CAL)
+    assert done.refused is not None and not done.outcomes

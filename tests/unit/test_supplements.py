@@ -30,6 +30,7 @@ from shared.supplements import Asked
 from tests.unit.fakes import MemoryIntakeRepository, Store, memory_units
 
 CAL = default_calendar()
+PROCEDURES = catalogue.CurrentProcedures()  # the catalogue through its cache, as a running intake reads it
 MONDAY_9 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
 
 
@@ -174,13 +175,17 @@ async def test_online_dossier_asked_for_papers_then_accepted_when_they_come(inta
     assert event.payload.supplement_due_at == CAL.due_time(MONDAY_9, 80) and event.payload.due_at is None
     assert APPLICANT.name not in event.model_dump_json() and APPLICANT.id_number not in event.model_dump_json()
     with pytest.raises(TransitionRefused):  # asked once; accepting is recording the papers
-        await reception.decide(units, CAL, MONDAY_9, online.code, Action.ACCEPT, staff=CLERK, reason=None)
+        await reception.decide(
+            units, CAL, MONDAY_9, online.code, Action.ACCEPT, procedures=PROCEDURES, staff=CLERK, reason=None
+        )
     came = MONDAY_9 + timedelta(days=2)
-    accepted = await reception.decide(units, CAL, came, online.code, Action.RECORD_SUPPLEMENT, staff=CLERK, reason=None)
+    accepted = await reception.decide(
+        units, CAL, came, online.code, Action.RECORD_SUPPLEMENT, procedures=PROCEDURES, staff=CLERK, reason=None
+    )
     assert (accepted.status, accepted.accepted_at) == (Status.ACCEPTED, came)
     assert accepted.due_at == CAL.due_time(came, 40)  # the clock starts when the papers came
     assert store.events(LIFECYCLE_TOPIC)[-1].payload.from_status == 5
-    assert await intake_supplements.refuse_lapsed(units, came + timedelta(days=60)) == 0
+    assert await intake_supplements.refuse_lapsed(units, came + timedelta(days=60), PROCEDURES) == 0
 
 
 async def test_walk_in_asked_for_papers_is_1_then_5_and_refused_by_the_system_when_late(intake):
@@ -201,13 +206,13 @@ async def test_walk_in_asked_for_papers_is_1_then_5_and_refused_by_the_system_wh
         (1, "dossier.submitted"),
         (2, "dossier.supplement_requested"),
     ]
-    assert await intake_supplements.refuse_lapsed(units, due - timedelta(seconds=1)) == 0
-    assert await intake_supplements.refuse_lapsed(units, due) == 1
+    assert await intake_supplements.refuse_lapsed(units, due - timedelta(seconds=1), PROCEDURES) == 0
+    assert await intake_supplements.refuse_lapsed(units, due, PROCEDURES) == 1
     refused = store.dossiers[walk_in.code]
     assert (refused.status, refused.refusal_reason) == (Status.REFUSED, supplements.LAPSED_REASON)
     last = store.events(LIFECYCLE_TOPIC)[-1]
     assert (last.type, last.seq, last.payload.actor) == ("dossier.refused", 3, "system")
-    assert await intake_supplements.refuse_lapsed(units, due + timedelta(days=1)) == 0
+    assert await intake_supplements.refuse_lapsed(units, due + timedelta(days=1), PROCEDURES) == 0
 
 
 async def test_papers_uploaded_in_time_wait_for_the_counter_instead_of_a_refusal(intake):
@@ -224,5 +229,5 @@ async def test_papers_uploaded_in_time_wait_for_the_counter_instead_of_a_refusal
     await attachments.supplement_for_citizen(
         units, MONDAY_9 + timedelta(hours=1), online.code, id_number=APPLICANT.id_number, files=[scan]
     )
-    assert await intake_supplements.refuse_lapsed(units, due + timedelta(days=1)) == 0
+    assert await intake_supplements.refuse_lapsed(units, due + timedelta(days=1), PROCEDURES) == 0
     assert store.dossiers[online.code].status is Status.SUPPLEMENT_REQUESTED  # the clerk checks the scan

@@ -10,12 +10,12 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from services.intake.domain.dossier import Applicant
-from shared.events import EVENT_FOR_STATUS, Channel, EventType, ImportedStep, check_step_kind
+from shared.events import EVENT_FOR_STATUS, Channel, EventType, HistoryAction, ImportedStep, check_step_kind
 from shared.lifecycle import STATUS_NAMES_VI, Status, action_for
 
 MAX_STEPS = 100
@@ -27,14 +27,17 @@ _OUR_CODE = re.compile(r"^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})-(\d{2})(\d{2})(\d{2}
 
 class LegacyStep(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: int | None = Field(None, ge=1, le=10, description="Absent for a hand-over or an approval")
+    status: int | None = Field(None, ge=1, le=10, description="Absent for a hand-over, approval or trip")
     at: AwareDatetime
     actor: str | None = Field(None, min_length=1, max_length=100)
     reason: str | None = Field(None, max_length=2000)
-    # After acceptance, a hand-over inside the agency (to `assignee`, at process `step`) or an approval.
-    action: Literal["assign", "approve"] | None = None
+    # After acceptance, a hand-over inside the agency (to `assignee`, at process `step`), an approval,
+    # or a trip to another agency for process `step` (`send`, optionally naming that `agency_id`) and
+    # its return (`send_back`).
+    action: HistoryAction | None = None
     assignee: str | None = Field(None, min_length=1, max_length=100)
     step: int | None = Field(None, ge=0, le=29)
+    agency_id: str | None = Field(None, min_length=1, max_length=64)
 
     @model_validator(mode="after")
     def _one_kind(self) -> LegacyStep:
@@ -157,12 +160,12 @@ def plan(d: LegacyDossier, now: datetime) -> Plan:
     prev: int | None = None
     for n, step in enumerate(d.history, start=1):
         actor = step.actor or "legacy"
-        if step.action is not None:  # a hand-over or approval: resolution's, after acceptance
+        if step.action is not None:  # a hand-over, approval or trip: resolution's, after acceptance
             if not accepted:
                 raise LineError(
                     "action_before_acceptance",
-                    f"Bước {n}: giao xử lý, phê duyệt chỉ có sau khi tiếp nhận",
-                    f"Step {n}: an assignment or approval can only come after acceptance",
+                    f"Bước {n}: giao xử lý, phê duyệt, chuyển liên thông chỉ có sau khi tiếp nhận",
+                    f"Step {n}: an assignment, approval or inter-agency step can only come after acceptance",
                 )
             later.append(
                 ImportedStep(
@@ -172,6 +175,7 @@ def plan(d: LegacyDossier, now: datetime) -> Plan:
                     action=step.action,
                     assignee=step.assignee,
                     step=step.step,
+                    agency_id=step.agency_id,
                 )
             )
             continue

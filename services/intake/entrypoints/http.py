@@ -182,12 +182,16 @@ async def get_history(request: Request, code: str, account: Account = Depends(st
     summary="Tiếp nhận hồ sơ trực tuyến / accept an online dossier",
 )
 async def accept(request: Request, code: str, body: DecisionIn, account: Account = Depends(staff(*DESK))) -> DossierOut:
+    return await decided(request, code, Action.ACCEPT, account, body.reason)
+
+
+async def decided(request: Request, code: str, action: Action, account: Account, reason: str | None) -> DossierOut:
+    """A clerk's decision on a dossier not yet accepted (accept, refuse, papers came), as the answer."""
     rt = runtime_of(request)
-    return dossier_out(
-        await reception.decide(
-            rt.units, rt.calendar, rt.clock(), code, Action.ACCEPT, staff=account, reason=body.reason
-        )
+    done = await reception.decide(
+        rt.units, rt.calendar, rt.clock(), code, action, procedures=rt.procedures, staff=account, reason=reason
     )
+    return dossier_out(done)
 
 
 @router.post(
@@ -197,12 +201,7 @@ async def accept(request: Request, code: str, body: DecisionIn, account: Account
     summary="Từ chối tiếp nhận / refuse a dossier",
 )
 async def refuse(request: Request, code: str, body: RefusalIn, account: Account = Depends(staff(*DESK))) -> DossierOut:
-    rt = runtime_of(request)
-    return dossier_out(
-        await reception.decide(
-            rt.units, rt.calendar, rt.clock(), code, Action.REFUSE, staff=account, reason=body.reason
-        )
-    )
+    return await decided(request, code, Action.REFUSE, account, body.reason)
 
 
 @router.post(

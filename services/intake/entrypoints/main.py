@@ -47,7 +47,11 @@ def create_runtime(settings: IntakeSettings | None = None) -> IntakeRuntime:
         await catalogue.load(rt.units, rt.settings.catalogue_file or catalogue.SHIPPED_CATALOGUE)
 
     rt.on_started.append(load_catalogue)
-    rt.jobs.append(lambda: every(rt.settings.supplement_watch_interval_s, lambda: refuse_lapsed(rt.units, rt.clock())))
+    rt.jobs.append(
+        lambda: every(
+            rt.settings.supplement_watch_interval_s, lambda: refuse_lapsed(rt.units, rt.clock(), rt.procedures)
+        )
+    )
     rt.jobs.append(lambda: every(rt.settings.retention_interval_s, lambda: purge_expired(rt)))
     rt.document_publication(
         LIFECYCLE_TOPIC,

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import Field
 
-from services.intake.entrypoints.http import walk_in_only
+from services.intake.entrypoints.http import decided, walk_in_only
 from services.intake.entrypoints.runtime import runtime_of
 from services.intake.entrypoints.schemas import DecisionIn, DossierIn, DossierOut, dossier_out
-from services.intake.service import dossiers, reception, supplements
+from services.intake.service import dossiers, supplements
 from services.intake.web import form02
 from shared.auth import Account, Role, optional_staff, staff
 from shared.lifecycle import Action
@@ -92,12 +92,7 @@ async def request_at_counter(
 async def record_supplement(
     request: Request, code: str, body: DecisionIn, account: Account = Depends(staff(*DESK))
 ) -> DossierOut:
-    rt = runtime_of(request)
-    return dossier_out(
-        await reception.decide(
-            rt.units, rt.calendar, rt.clock(), code, Action.RECORD_SUPPLEMENT, staff=account, reason=body.reason
-        )
-    )
+    return await decided(request, code, Action.RECORD_SUPPLEMENT, account, body.reason)
 
 
 @pages.get("/counter/supplement/{code}")

@@ -86,9 +86,12 @@ async def in_force(
     return procedure, placement, dimensions(procedure, handed.channel, handed.applicant.type, placement, agencies)
 
 
-async def dimensions_received(repo: IntakeRepository, procedure: Procedure, dossier: Dossier) -> Dimensions:
-    """The dimensions of a dossier already received, from where it was placed then."""
-    agencies = {a.id: a for a in await repo.agencies()}
+async def dimensions_received(
+    repo: IntakeRepository, procedures: CurrentProcedures, procedure: Procedure, dossier: Dossier
+) -> Dimensions:
+    """The dimensions of a dossier already received, from where it was placed then (the agencies
+    through the catalogue's cache, as at reception)."""
+    agencies = await procedures.agencies(repo)
     receiving = agencies[dossier.receiving_agency_id or dossier.agency_id]
     placement = Placement(agencies[dossier.agency_id], receiving)
     return dimensions(procedure, dossier.channel, dossier.applicant.type, placement, agencies)
@@ -205,7 +208,15 @@ async def refuse_at_counter(
 
 
 async def decide(
-    units: IntakeUnits, calendar, now: datetime, code: str, action: Action, *, staff: Account, reason: str | None
+    units: IntakeUnits,
+    calendar,
+    now: datetime,
+    code: str,
+    action: Action,
+    *,
+    procedures: CurrentProcedures,
+    staff: Account,
+    reason: str | None,
 ) -> Dossier:
     """Accept (1 or pre-acceptance 5 -> 2) or refuse (-> 3) an online dossier."""
     by = staff.username
@@ -218,7 +229,7 @@ async def decide(
         to = target_status(action, current, accepted_before=dossier.accepted_at is not None, among=INTAKE_ACTIONS)
         # The catalogue version it was received under, so its rules never shift.
         procedure = await uow.repo.procedure_version(dossier.procedure_code, dossier.procedure_version)
-        dims = await dimensions_received(uow.repo, procedure, dossier)
+        dims = await dimensions_received(uow.repo, procedures, procedure, dossier)
         seq = dossier.last_seq + 1
         payload: AcceptedPayload | RefusedPayload
         if to is Status.ACCEPTED:

@@ -139,7 +139,7 @@ async def request_at_counter(
         return await reread(uow.repo, dossier.code)
 
 
-async def refuse_lapsed(units: IntakeUnits, now: datetime, limit: int = 200) -> int:
+async def refuse_lapsed(units: IntakeUnits, now: datetime, procedures: CurrentProcedures, limit: int = 200) -> int:
     """Refuse (5 -> 3, by the system, form 03) the dossiers whose papers did not come in time
     before acceptance. Rows are locked and skipped when another instance holds them, and the
     status is checked again under the lock, so two instances never refuse one dossier twice."""
@@ -154,7 +154,7 @@ async def refuse_lapsed(units: IntakeUnits, now: datetime, limit: int = 200) -> 
             action = supplements.lapse_action(accepted_before=False)
             to = target_status(action, dossier.status, accepted_before=False, among=PRE_ACCEPTANCE_ACTIONS)
             procedure = await uow.repo.procedure_version(dossier.procedure_code, dossier.procedure_version)
-            dims = await dimensions_received(uow.repo, procedure, dossier)
+            dims = await dimensions_received(uow.repo, procedures, procedure, dossier)
             seq = dossier.last_seq + 1
             reason = supplements.LAPSED_REASON
             await uow.repo.record_transition(code, status=to, seq=seq, at=now, refusal_reason=reason)

@@ -64,6 +64,17 @@ def may_send_back(case: Case, role: str, agency_id: str | None) -> bool:
     return role in STAFF_ROLES and agency_id in (None, case.away_agency_id)
 
 
+def visiting(case: Case, role: str, agency_id: str | None) -> bool:
+    """Staff of the agency a case is at now, not of the competent one: they may read the case and send
+    it back, nothing else (its statuses stay the competent agency's)."""
+    return (
+        case.away_agency_id is not None
+        and agency_id == case.away_agency_id
+        and agency_id != case.agency_id
+        and role in STAFF_ROLES
+    )
+
+
 def send(
     case: Case,
     *,

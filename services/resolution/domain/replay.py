@@ -1,8 +1,10 @@
 """Replaying an imported dossier's history through the case's own rules. Pure.
 
 Each recorded status change becomes the action that makes it, applied by `act` at the
-time it happened (a recorded hand-over or approval goes through domain/assignment.py's rules), so the events are the ones resolution would have written live. A step
-the rules refuse ends the replay there; the case keeps what was replayed before it.
+time it happened (a recorded hand-over or approval goes through domain/assignment.py's rules, a
+trip to another agency and back through domain/interagency.py's), so the events are the ones
+resolution would have written live. A step the rules refuse ends the replay there; the case keeps
+what was replayed before it.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.resolution.domain.assignment import Staffer, approve, hand_over, steps
+from services.resolution.domain import interagency
+from services.resolution.domain.assignment import Handover, Staffer, approve, hand_over, steps
 from services.resolution.domain.case import Case, Outcome, RatingRefused, act, rate
-from shared.errors import DomainError
+from shared.errors import DomainError, InvalidRequest
 from shared.events import ImportedHistory, ImportedStep
 from shared.lifecycle import Status, TransitionRefused, action_for
 
@@ -22,6 +25,30 @@ class Replayed:
     case: Case
     outcomes: list[tuple[Outcome, datetime]] = field(default_factory=list)  # (outcome, occurred_at)
     refused: str | None = None  # why the replay stopped early; no personal data
+    trips: list[Handover] = field(default_factory=list)  # form 06's lines of trips to other agencies
+
+
+def _trip(case: Case, step: ImportedStep, calendar) -> Outcome:
+    """An imported trip to another agency or back, through the same rules as a live one. As with
+    hand-overs, the old system's accounts are trusted: the sender as a leader of the competent agency,
+    the one sending back as staff of the agency it was at."""
+    if step.action == "send_back":
+        if step.agency_id is not None and step.agency_id != case.away_agency_id:
+            raise InvalidRequest(
+                f"Hồ sơ không ở cơ quan {step.agency_id}", f"The case is not at agency {step.agency_id}"
+            )
+        return interagency.send_back(
+            case, actor=step.actor, role="officer", actor_agency_id=None, now=step.at, calendar=calendar
+        )
+    outcome = interagency.send(
+        case, actor=step.actor, role="leader", actor_agency_id=case.agency_id, step=step.step, now=step.at
+    )
+    if step.agency_id is not None and step.agency_id != outcome.case.away_agency_id:
+        raise InvalidRequest(
+            f"Bước liên thông do cơ quan {outcome.case.away_agency_id} thực hiện, không phải {step.agency_id}",
+            f"That step is performed by agency {outcome.case.away_agency_id}, not {step.agency_id}",
+        )
+    return outcome
 
 
 def _inside_agency(case: Case, step: ImportedStep, calendar) -> Outcome:
@@ -42,6 +69,12 @@ def replay(case: Case, imported: ImportedHistory, calendar) -> Replayed:
     for n, step in enumerate(imported.steps, start=1):
         current = out.case.status
         try:
+            if step.action in ("send", "send_back"):
+                outcome = _trip(out.case, step, calendar)
+                out.trips.append(interagency.trip_handover(out.case, outcome, step.at, calendar))
+                out.outcomes.append((outcome, step.at))
+                out.case = outcome.case
+                continue
             if step.action is not None:
                 outcome = _inside_agency(out.case, step, calendar)
                 out.outcomes.append((outcome, step.at))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from services.resolution.domain import interagency
 from services.resolution.domain.assignment import RESULT_VI, current_step_due, steps
 from services.resolution.domain.case import Case, may_apologise, missing_for_decision
 from services.resolution.entrypoints.runtime import runtime_of
@@ -90,6 +91,10 @@ class CaseOut(BaseModel):
     away_since: AwareDatetime | None = None
     away_step: int | None = None
     away_clock: str | None = Field(None, description="'runs' or 'pauses': the legal time while away")
+    visiting: bool = Field(
+        False, description="This account is of the agency the case is at now, not of the competent one"
+    )
+    may_send_back: bool = Field(False, description="Whether this account may send the case back now")
 
 
 def may(account: Account, action: Action) -> bool:
@@ -100,6 +105,9 @@ def _out(case: Case, now, account: Account, soon=None) -> CaseOut:
     """`soon`: one working day from now (docs/domain.md's "due soon"), computed once per request."""
     running = case.resolved_at is None and case.status in OPEN
     overdue = running and case.due_at <= now
+    role = account.role.value
+    # The other agency's staff (liên thông) only send it back: the statuses stay the competent agency's.
+    visitor = interagency.visiting(case, role, account.agency_id)
     return CaseOut(
         code=case.code,
         agency_id=case.agency_id,
@@ -117,8 +125,9 @@ def _out(case: Case, now, account: Account, soon=None) -> CaseOut:
         compliance=case.compliance,
         rule_version=case.rule_version,
         rating=case.rating,
-        allowed_actions=[a.value for a in case.actions() if may(account, a)],  # what this account may do now
-        may_apologise=may_apologise(case) and account.role in PROCESSING,
+        # what this account may do now
+        allowed_actions=[] if visitor else [a.value for a in case.actions() if may(account, a)],
+        may_apologise=not visitor and may_apologise(case) and account.role in PROCESSING,
         new_appointment_at=case.new_appointment_at,
         apology_reason=case.apology_reason,
         process=list(steps(case)),
@@ -134,6 +143,8 @@ def _out(case: Case, now, account: Account, soon=None) -> CaseOut:
         away_since=case.away_since,
         away_step=case.away_step,
         away_clock=case.away_clock,
+        visiting=visitor,
+        may_send_back=case.away_agency_id is not None and interagency.may_send_back(case, role, account.agency_id),
     )
 
 
@@ -270,7 +281,7 @@ async def lookup_cases(request: Request, body: LookupIn) -> LookupOut:
     "/cases/{code}/apology",
     response_model=CaseOut,
     tags=["cases"],
-    summary="Xin lỗi và hẹn lại ngày trả kết quả (mẫu 04) / apology and new appointment",
+    summary="Xin lỗi và đề nghị gia hạn thời gian giải quyết (mẫu 04) / apology and new appointment",
     description="Recorded on the case and published as `dossier.apology_issued`; the status and the "
     "due time do not change, so statistics still count against the original due time.",
 )

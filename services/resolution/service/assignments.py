@@ -21,7 +21,7 @@ from services.resolution.domain.assignment import (
     steps,
 )
 from services.resolution.domain.case import Case
-from services.resolution.service.cases import ResolutionUnits, _locked_visible, _record, not_found
+from services.resolution.service.cases import ResolutionUnits, _locked_visible, _record, ensure_reads, not_found
 from shared.auth import Account, Role
 from shared.calendar import WorkingCalendar
 from shared.errors import Forbidden, InvalidRequest
@@ -122,5 +122,5 @@ async def control_slip(
         case = await uow.repo.get_case(code)
         if case is None:
             raise not_found(code)
-        account.ensure_agency(case.agency_id, code)
+        ensure_reads(account, case)
         return control_lines(case, await uow.repo.handovers(code), now, calendar)

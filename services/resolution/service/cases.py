@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 
 from services.resolution.adapters.repository import ResolutionRepository
+from services.resolution.domain import interagency
 from services.resolution.domain.assignment import (
     Handover,
     assignment_slip_entry,
@@ -180,6 +181,7 @@ async def open_cases(
                 if outcome.event_type is EventType.ASSIGNED:
                     handovers.append(handover_of(outcome, at))
                 events.append((LIFECYCLE_TOPIC, case.code, _event(outcome, at, e.correlation_id)))
+            handovers += done.trips
         opened[e.dossier_code] = (case, slips, events)
     if opened:
         async with units() as uow, uow.transaction():
@@ -256,10 +258,17 @@ async def worklist(
         )
 
 
+def ensure_reads(account: Account, case: Case) -> None:
+    """The competent agency's staff read a case; so does, while the case is there for a step, the other
+    agency's (liên thông), to see what it is sent back with."""
+    if not interagency.visiting(case, account.role.value, account.agency_id):
+        account.ensure_agency(case.agency_id, case.code)
+
+
 async def case_and_slip(units: ResolutionUnits, code: str, account: Account) -> tuple[Case, list[SlipEntry]]:
     async with units() as uow:
         case = await uow.repo.get_case(code)
         if case is None:
             raise not_found(code)
-        account.ensure_agency(case.agency_id, code)
+        ensure_reads(account, case)
         return case, await uow.repo.slip(code)

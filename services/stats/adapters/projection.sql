@@ -111,3 +111,7 @@ CREATE TABLE IF NOT EXISTS received_on_behalf (
     agency_id           text NOT NULL,
     received_at         timestamptz NOT NULL
 );
+-- Liên thông: a case at another agency for a step whose clock pauses is counted as paused while away
+-- (the fact's state, and each step's, so recompute reads it as the counters do).
+ALTER TABLE facts ADD COLUMN IF NOT EXISTS away boolean NOT NULL DEFAULT false;
+ALTER TABLE fact_steps ADD COLUMN IF NOT EXISTS away boolean NOT NULL DEFAULT false;

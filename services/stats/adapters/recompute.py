@@ -68,6 +68,11 @@ async def group_sums(
     `procedures`, only their dossiers' steps are read."""
     col = "f." + GROUP_COLUMNS[group]
     t0, t1 = local_midnight(start), local_midnight(end + timedelta(days=1))
+    # Reconciliation runs these statements once per month: after five runs PostgreSQL may switch a
+    # prepared statement to a generic plan, blind to the period and the codes, and on a half-year of
+    # dossiers that plan took minutes instead of a fraction of a second. Plan each call for its values
+    # (for the caller's transaction only).
+    await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
     # Only dossiers that can count in the period: received before its end and not finished before
     # its start (a dossier's status time is when it reached its current status; 9 counts as finished).
     # So a month's recount reads that month's dossiers and the backlog, not the whole history.
@@ -86,7 +91,7 @@ async def group_sums(
                 SELECT DISTINCT ON (code) code, status FROM fact_steps WHERE at < $4 AND code = ANY($6)
                 ORDER BY code, seq DESC),
             at_end AS (
-                SELECT DISTINCT ON (code) code, status, at, due_at FROM fact_steps WHERE at < $5 AND code = ANY($6)
+                SELECT DISTINCT ON (code) code, status, at, due_at, away FROM fact_steps WHERE at < $5 AND code = ANY($6)
                 ORDER BY code, seq DESC)
             SELECT {col} AS k,
                 count(*) FILTER (WHERE f.accepted_at >= $4 AND f.accepted_at < $5 AND f.channel = 'online') AS received_online,
@@ -96,11 +101,12 @@ async def group_sums(
                 count(*) FILTER (WHERE s.status IN (2, 4) OR (s.status IN (5, 6) AND f.accepted_at < $4)) AS s_in_processing,
                 count(*) FILTER (WHERE e.status = 1 OR (e.status = 5 AND (f.accepted_at IS NULL OR f.accepted_at >= $5)))
                     AS awaiting,
-                count(*) FILTER (WHERE e.status IN (2, 4) AND e.due_at >= $5) AS processing_within,
-                count(*) FILTER (WHERE e.status IN (2, 4) AND e.due_at < $5) AS processing_overdue,
-                count(*) FILTER (WHERE e.status IN (5, 6) AND f.accepted_at < $5
+                count(*) FILTER (WHERE e.status IN (2, 4) AND NOT e.away AND e.due_at >= $5) AS processing_within,
+                count(*) FILTER (WHERE e.status IN (2, 4) AND NOT e.away AND e.due_at < $5) AS processing_overdue,
+                count(*) FILTER (WHERE (e.status IN (5, 6) OR (e.status IN (2, 4) AND e.away)) AND f.accepted_at < $5
                                  AND (e.due_at IS NULL OR e.due_at > e.at)) AS paused_within,
-                count(*) FILTER (WHERE e.status IN (5, 6) AND f.accepted_at < $5 AND e.due_at <= e.at) AS paused_overdue
+                count(*) FILTER (WHERE (e.status IN (5, 6) OR (e.status IN (2, 4) AND e.away)) AND f.accepted_at < $5
+                                 AND e.due_at <= e.at) AS paused_overdue
             FROM facts f LEFT JOIN first_step fs USING (code) LEFT JOIN at_start s USING (code)
                 LEFT JOIN at_end e USING (code)
             WHERE {_FILTER} AND f.code = ANY($6) GROUP BY 1""",
@@ -112,7 +118,8 @@ async def group_sums(
     moves = await conn.fetch(
         f"""WITH moves AS (
                 SELECT st.code, st.status, st.at, st.due_at,
-                       CASE WHEN lag(st.status) OVER w IN (5, 6) THEN lag(st.at) OVER w ELSE st.at END AS clock_stopped
+                       CASE WHEN lag(st.status) OVER w IN (5, 6) OR lag(st.away) OVER w THEN lag(st.at) OVER w
+                            ELSE st.at END AS clock_stopped
                 FROM fact_steps st WHERE st.code = ANY($6)
                 WINDOW w AS (PARTITION BY st.code ORDER BY st.seq)),
             judged AS (

@@ -29,6 +29,7 @@ _FACT_TYPES = (  # of those columns, in the same order, then of the bucket
     "smallint",
     "int",
     "text",
+    "bool",
     "text",
 )
 
@@ -63,11 +64,13 @@ async def save_facts(conn, facts: list[Fact]) -> None:
 
 
 async def add_steps(conn, steps: list[tuple]) -> None:
-    """(code, seq, status, at, due_at) of each status change. Binary COPY, several times faster
+    """(code, seq, status, at, due_at, away) of each status change (and trip away with a paused clock). Binary COPY, several times faster
     than INSERT for thousands of rows; a step is new by construction (it comes only from an
     event past its fact's seq mark, in the transaction that moves the mark)."""
     if steps:
-        await conn.copy_records_to_table("fact_steps", records=steps, columns=("code", "seq", "status", "at", "due_at"))
+        await conn.copy_records_to_table(
+            "fact_steps", records=steps, columns=("code", "seq", "status", "at", "due_at", "away")
+        )
 
 
 async def save_attributes(conn, attributes: dict[tuple[str, str, str], str]) -> None:

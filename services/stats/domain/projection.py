@@ -69,6 +69,7 @@ _NO_STATUS_CHANGE = {
     EventType.SENT_TO_AGENCY.value,  # liên thông: still the competent agency's case, counted once, there
 }
 _BACK = EventType.BACK_FROM_AGENCY.value
+_SENT = EventType.SENT_TO_AGENCY.value
 _ASSIGNED = EventType.ASSIGNED.value
 # Plain strings: the hot loop compares millions of event types.
 _OVERDUE, _RATED, _ACCEPTED, _RESOLVED = (
@@ -106,22 +107,24 @@ class Fact(NamedTuple):  # a tuple: _replace is several times faster than datacl
     # The staff account that last moved it before its decision: who holds it, then who decided it
     # (the clerk handing the result over does not take it). Never a citizen.
     handler: str | None = None
+    # At another agency for a step whose clock pauses (liên thông): counted as paused until it is back.
+    away: bool = False
 
     @property
     def bucket(self) -> str:
-        return bucket_of(self.status, self.overdue, self.accepted_at is not None)
+        return bucket_of(self.status, self.overdue, self.accepted_at is not None, self.away)
 
     @property
     def dims(self) -> Dims:
         return (self.agency_id, self.procedure_code, self.channel)
 
 
-def bucket_of(status: int, overdue: bool, accepted: bool) -> str:
+def bucket_of(status: int, overdue: bool, accepted: bool, away: bool = False) -> str:
     if status == Status.SUBMITTED or (status in PAUSED and not accepted):  # papers asked for before acceptance
         return "awaiting"
-    if status in CLOCK_RUNNING:
+    if status in CLOCK_RUNNING and not away:
         return "processing_overdue" if overdue else "processing_within"
-    if status in PAUSED:
+    if status in PAUSED or status in CLOCK_RUNNING:  # paused, or away with its clock paused
         return "paused_overdue" if overdue else "paused_within"
     if status == Status.RESOLVED:
         return "waiting_handover"
@@ -142,7 +145,7 @@ def stock_entry(fact: Fact) -> list[tuple[date, str, int]]:
     day = local_day(fact.state_since)
     if fact.status == Status.SUBMITTED or (fact.status in PAUSED and fact.accepted_at is None):
         return [(day, "stock_awaiting", 1)]
-    if fact.status in CLOCK_RUNNING:
+    if fact.status in CLOCK_RUNNING and not fact.away:
         assert fact.due_at is not None, "a running clock has a due time"
         due_day = local_day(fact.due_at)
         if due_day <= day:
@@ -152,7 +155,7 @@ def stock_entry(fact: Fact) -> list[tuple[date, str, int]]:
             (due_day, "stock_processing_within", -1),
             (due_day, "stock_processing_overdue", 1),
         ]
-    if fact.status in PAUSED:
+    if fact.status in PAUSED or fact.status in CLOCK_RUNNING:  # paused, or away with its clock paused
         kind = "overdue" if paused_overdue(fact.due_at, fact.state_since) else "within"
         return [(day, f"stock_paused_{kind}", 1)]
     return []
@@ -169,7 +172,8 @@ class Change:
     fact: Fact
     buckets: list[tuple[Dims, str, int]]  # (dims, bucket, +1/-1)
     daily: list[tuple[date, Dims, str, int]]  # (day, dims, metric, signed n)
-    step: tuple[int, int, datetime, datetime | None] | None  # (seq, status, at, due_at) of a status change
+    # (seq, status, at, due_at, away) of a status change, or of leaving or coming back with a paused clock
+    step: tuple[int, int, datetime, datetime | None, bool] | None
 
 
 def project(fact: Fact | None, event) -> Change | None:
@@ -218,9 +222,9 @@ def project(fact: Fact | None, event) -> Change | None:
         elif new.channel == "online":
             daily.append((local_day(at), dims, "submitted_online", 1))
         daily += [(day, dims, m, n) for day, m, n in stock_entry(new)]
-        step = (seq, new.status, at, new.due_at)
-    elif event.type == _OVERDUE:
-        new = fact._replace(last_seq=seq, overdue=fact.overdue or fact.status in CLOCK_RUNNING)
+        step = (seq, new.status, at, new.due_at, new.away)
+    elif event.type == _OVERDUE:  # (none is sent while away with a paused clock)
+        new = fact._replace(last_seq=seq, overdue=fact.overdue or (fact.status in CLOCK_RUNNING and not fact.away))
     elif event.type == _RATED:
         new = fact._replace(last_seq=seq, rating=p.score)
         day, dims = local_day(at), fact.dims
@@ -229,16 +233,22 @@ def project(fact: Fact | None, event) -> Change | None:
             daily.append((day, dims, "rated_satisfied", 1))
     elif event.type == _ASSIGNED:  # the assignee holds it now (until its decision names who decided)
         new = fact._replace(last_seq=seq, handler=p.assignee if fact.resolved_at is None else fact.handler)
+    elif event.type == _SENT and p.clock == "pauses" and fact.status in CLOCK_RUNNING:
+        # Away with the clock paused: counted as a paused dossier (judged by its due time as it
+        # leaves) until it is back, in the stocks, the board and the steps recompute reads.
+        new = fact._replace(last_seq=seq, state_since=at, away=True, overdue=paused_overdue(fact.due_at, at))
+        daily += _restocked(fact, new, at)
+        step = (seq, new.status, at, new.due_at, True)
     elif event.type in _NO_STATUS_CHANGE:
         new = fact._replace(last_seq=seq)
-    elif event.type == _BACK and p.due_at != fact.due_at:
+    elif event.type == _BACK and (fact.away or p.due_at != fact.due_at):
         # Back from another agency whose step paused the clock: the due time moves, the status stays
-        # (4). Stocks and the step are rewritten as a restart in the same status would, so recompute,
-        # which reads the last step's due time, agrees (docs/decisions.md, "Between agencies").
-        new = fact._replace(last_seq=seq, state_since=at, due_at=p.due_at, overdue=p.due_at <= at)
-        dims = fact.dims
-        daily += [(day, dims, m, n) for day, m, n in stock_exit(fact, at) + stock_entry(new)]
-        step = (seq, new.status, at, new.due_at)
+        # (4), the clock runs again. Stocks and the step are rewritten as a restart in the same status
+        # would, so recompute, which reads the last step, agrees (docs/decisions.md, "Between agencies").
+        # (A fact projected before `away` existed comes here by its moved due time.)
+        new = fact._replace(last_seq=seq, state_since=at, due_at=p.due_at, overdue=p.due_at <= at, away=False)
+        daily += _restocked(fact, new, at)
+        step = (seq, new.status, at, new.due_at, False)
     elif event.type == _BACK:
         new = fact._replace(last_seq=seq)
     else:
@@ -246,13 +256,19 @@ def project(fact: Fact | None, event) -> Change | None:
         dims, today = fact.dims, local_day(at)  # a dossier's dimensions never change
         daily += [(day, dims, m, n) for day, m, n in stock_exit(fact, at) + stock_entry(new)]
         daily += [(today, dims, m, n) for m, n in _flows(fact, new, at)]
-        step = (seq, new.status, at, new.due_at)
+        step = (seq, new.status, at, new.due_at, new.away)
     buckets = []
     if fact is None:
         buckets.append((new.dims, new.bucket, 1))
     elif fact.bucket != new.bucket:
         buckets += [(fact.dims, fact.bucket, -1), (new.dims, new.bucket, 1)]
     return Change(new, buckets, daily, step)
+
+
+def _restocked(before: Fact, after: Fact, at: datetime) -> list[tuple[date, Dims, str, int]]:
+    """The stock deltas of leaving `before`'s state at `at` for `after`'s (same dimensions)."""
+    dims = before.dims
+    return [(day, dims, m, n) for day, m, n in stock_exit(before, at) + stock_entry(after)]
 
 
 def _flows(before: Fact, after: Fact, at: datetime) -> list[tuple[str, int]]:
@@ -269,7 +285,7 @@ def _flows(before: Fact, after: Fact, at: datetime) -> list[tuple[str, int]]:
     if status in (Status.WITHDRAWN, Status.STOPPED) and before.accepted_at is not None:
         # Resolved as well, judged at the moment its clock stopped (a paused clock stopped earlier).
         assert before.due_at is not None, "an accepted dossier has a due time"
-        stopped_at = before.state_since if before.status in PAUSED else at
+        stopped_at = before.state_since if before.status in PAUSED or before.away else at
         return [(_CLOSING[status], 1), ("resolved_" + compliance_of(stopped_at, before.due_at), 1)]
     if status == Status.WITHDRAWN:
         return [("withdrawn_before", 1)]

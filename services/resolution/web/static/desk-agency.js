@@ -1,6 +1,7 @@
 // The desk inside the agency: "Của tôi" for officers, "Chưa giao" and "Chờ phê duyệt" for leaders;
 // on a case, Giao xử lý (a person or "tự động"), Chuyển bước / chuyển người, Phê duyệt, and the
 // control slip of form 06 (Circular 03/2025). Loaded before desk.js, which calls these functions.
+// Staff of an agency a case was sent to (liên thông) open it too, read it and send it back; nothing else.
 "use strict";
 const AUTO = "__auto__";
 const ROLE_VI = {officer: "chuyên viên", leader: "lãnh đạo", clerk: "công chức tiếp nhận"};
@@ -17,18 +18,22 @@ function awayBadge(c) {
   return c.away_agency_id ? el("span", {class: "badge away", title: c.away_agency_id}, " Đang ở cơ quan khác") : null;
 }
 
-async function sendBack(code) {
+async function sendBack(code, reason = null) {
   try {
-    await api("POST", `/api/v1/cases/${encodeURIComponent(code)}/send-back`, {});
-    await loadAgencyViews();
-    say($("#agency-msg") || $("#c-msg"), `Đã trả kết quả liên thông hồ sơ ${code}.`, "ok");
-  } catch (e) { say($("#agency-msg") || $("#c-msg"), e.message); }
+    await api("POST", `/api/v1/cases/${encodeURIComponent(code)}/send-back`, {reason});
+  } catch (e) { say($("#agency-msg"), e.message); say($("#c-msg"), e.message); return; }
+  // Back home, the case is the competent agency's again: this agency sees its list, not the case.
+  show($("#case-card"), false); show($("#worklist-card")); history.replaceState(null, "", "/desk");
+  await loadWorklist();
+  say($("#agency-msg"), `Đã trả kết quả liên thông hồ sơ ${code}.`, "ok");
 }
 
 function viewRow(c, view) {
-  if (view === "with_other_agency") {  // another agency's case: no opening it here, only the send-back
+  if (view === "with_other_agency") {  // another agency's case: opened to read it, and sent back
+    const open = e => { e.preventDefault(); openCase(c.code); };
     return el("tr", {dataset: {code: c.code}},
-      el("td", {}, c.code, awayBadge(c)), el("td", {}, c.procedure_name || c.procedure_code),
+      el("td", {}, el("a", {href: `?code=${encodeURIComponent(c.code)}`, class: "open-case", onclick: open}, c.code), awayBadge(c)),
+      el("td", {}, c.procedure_name || c.procedure_code),
       el("td", {}, c.agency_id), el("td", {}, c.process[c.away_step]?.name || ""),
       el("td", {}, fmtShort(c.away_since)), el("td", {}, c.away_clock === "pauses" ? "Tạm dừng" : "Vẫn tính"),
       el("td", {}, el("button", {type: "button", class: "send-back", onclick: () => sendBack(c.code)}, "Trả kết quả liên thông")));
@@ -68,7 +73,7 @@ async function renderAgency(c, lines) {
   $("#c-step-due").textContent = fmtDateTime(c.step_due_at);
   $("#c-approval").textContent = !c.requires_approval ? "Không yêu cầu"
     : c.approved_at ? `Đã phê duyệt (${c.approved_by}, ${fmtShort(c.approved_at)})` : "Chưa phê duyệt";
-  $("#c-decision-missing").textContent = c.missing_for_decision.length && c.status === 4
+  $("#c-decision-missing").textContent = c.missing_for_decision.length && c.status === 4 && !c.visiting
     ? "Chưa thể kết thúc xử lý: " + c.missing_for_decision.map(m => MISSING_VI[m] || m).join(", ") : "";
   show($("#c-decision-missing"), !!$("#c-decision-missing").textContent);
   $("#c-control").replaceChildren(...lines.map((h, i) => el("tr", {},
@@ -78,12 +83,16 @@ async function renderAgency(c, lines) {
     el("td", {class: h.result === "late" ? "bad" : null}, h.result_vi),
     el("td", {}, h.actor !== h.from_assignee && h.actor !== h.assignee ? `Người giao: ${h.actor}` : ""))));
   if (!lines.length) $("#c-control").append(el("tr", {}, el("td", {colspan: 5, class: "muted"}, "Chưa giao xử lý.")));
-  const open = OPEN_STATUSES.includes(c.status) && !c.resolved_at;
+  const open = OPEN_STATUSES.includes(c.status) && !c.resolved_at && !c.visiting;
   const leader = account.role === "leader";
+  show($("#send-back-box"), c.may_send_back);
+  $("#send-back-what").textContent = c.may_send_back
+    ? `Hồ sơ của cơ quan ${c.agency_id}, chuyển đến để thực hiện bước “${c.process[c.away_step]?.name || ""}” từ ${fmtShort(c.away_since)}.` : "";
+  $("#send-back-reason").value = "";
   const mayTransfer = open && c.assignee && (leader || c.assignee === account.username);
   show($("#assign-box"), open && leader);
   show($("#transfer-box"), !!mayTransfer);
-  show($("#approve-box"), leader && c.requires_approval && !c.approved_at && c.status === 4);
+  show($("#approve-box"), leader && !c.visiting && c.requires_approval && !c.approved_at && c.status === 4);
   $("#c-away").textContent = c.away_agency_id
     ? `Đang ở cơ quan khác: ${c.away_agency_id} (bước “${c.process[c.away_step]?.name || ""}”, từ ${fmtShort(c.away_since)}; thời hạn ${c.away_clock === "pauses" ? "tạm dừng" : "vẫn tính"})` : "";
   show($("#c-away"), !!c.away_agency_id);
@@ -123,6 +132,7 @@ function wireAgency() {
   $("#approve-button").addEventListener("click", () => agencyAction("approve", {}, "Đã phê duyệt."));
   $("#send-button").addEventListener("click", () => agencyAction("send",
     {step: Number($("#send-step").value), reason: $("#send-reason").value || null}, "Đã chuyển liên thông."));
+  $("#send-back-button").addEventListener("click", () => sendBack(agencyCase.code, $("#send-back-reason").value.trim() || null));
 }
 
 document.addEventListener("DOMContentLoaded", wireAgency);

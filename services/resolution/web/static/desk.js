@@ -13,7 +13,8 @@ const STEP_VI = {"dossier.accepted": "Tiếp nhận", "dossier.processing_starte
   "dossier.withdrawn": "Rút hồ sơ", "dossier.stopped": "Dừng xử lý", "dossier.resolved": "Xử lý xong",
   "dossier.returned": "Trả kết quả", "dossier.overdue": "Quá hạn", "dossier.rated": "Công dân đánh giá",
   "dossier.apology_issued": "Xin lỗi, hẹn lại (mẫu 04)", "dossier.assigned": "Giao xử lý",
-  "dossier.approved": "Phê duyệt"};
+  "dossier.approved": "Phê duyệt", "dossier.sent_to_agency": "Chuyển liên thông",
+  "dossier.back_from_agency": "Trả kết quả liên thông"};
 // A reason recorded as a code by the system, in words (the rest are people's own words).
 const REASON_VI = {"supplement_not_provided": "Quá thời hạn bổ sung, hoàn thiện hồ sơ mà người nộp hồ sơ chưa bổ sung"};
 let account = null, cases = [], openCode = null;
@@ -112,7 +113,7 @@ async function apologise() {
   try {
     await api("POST", `/api/v1/cases/${encodeURIComponent(openCode)}/apology`, {reason, new_appointment_at: at});
     await openCase(openCode);
-    say($("#c-msg"), "Đã ban hành phiếu xin lỗi và hẹn lại ngày trả kết quả.", "ok");
+    say($("#c-msg"), "Đã ban hành văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết.", "ok");
   } catch (e) { say($("#c-msg"), e.message); }
 }
 

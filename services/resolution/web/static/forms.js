@@ -1,4 +1,5 @@
-// The desk's printed forms: 04 (Phiếu xin lỗi và hẹn lại ngày trả kết quả) once an apology was issued,
+// The desk's printed forms (Circular 03/2025/TT-VPCP, Appendix I): 04 (Văn bản xin lỗi và đề nghị gia
+// hạn thời gian giải quyết) once an apology was issued,
 // 05 (Thông báo dừng giải quyết hồ sơ) once processing stopped. Loaded before desk.js, which calls
 // renderForms(case, controlSlip) whenever it shows a case.
 //
