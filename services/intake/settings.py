@@ -17,6 +17,13 @@ class IntakeSettings(ServiceSettings, ResolutionAddress):
 
     database_url: str = Field(local_database("intake"), description="PostgreSQL URL of intake's database")
     port: int = Field(PORTS["intake"], ge=1, le=65535, description="intake's HTTP port")
+    citizen_dossier_failures: int = Field(
+        5, ge=1, description="Wrong tracking tries (code, ID number, secret) on one dossier before it waits"
+    )
+    citizen_address_failures: int = Field(
+        30, ge=1, description="Wrong tracking tries from one client address before it waits"
+    )
+    citizen_window_s: float = Field(900.0, gt=0, description="The window and the wait of those limits, in seconds")
     idempotency_keep_s: float = Field(
         2 * 86400.0, gt=0, description="Seconds an Idempotency-Key (and the answer kept for it) is remembered"
     )

@@ -31,7 +31,7 @@ def address_subject(address: str) -> str:
 async def locked_for(conn: asyncpg.Connection, subjects: list[str], now: datetime) -> float | None:
     """Seconds until the latest lock among `subjects` ends, or None when none is locked."""
     until = await conn.fetchval(
-        "SELECT max(locked_until) FROM sign_in_failures WHERE subject = ANY($1::text[]) AND locked_until > $2",
+        "SELECT max(locked_until) FROM failed_attempts WHERE subject = ANY($1::text[]) AND locked_until > $2",
         subjects,
         now,
     )
@@ -42,7 +42,7 @@ async def count_failure(conn: asyncpg.Connection, subject: str, now: datetime, l
     """One more failure in the subject's window (a new window once the old one is over); at
     `limit` the subject locks for `window_s` from now."""
     await conn.execute(
-        """INSERT INTO sign_in_failures AS f (subject, failures, window_started_at, locked_until)
+        """INSERT INTO failed_attempts AS f (subject, failures, window_started_at, locked_until)
            VALUES ($1, 1, $2, CASE WHEN 1 >= $3 THEN $2::timestamptz + make_interval(secs => $4::float8) END)
            ON CONFLICT (subject) DO UPDATE SET
              failures = CASE WHEN f.window_started_at < $2::timestamptz - make_interval(secs => $4::float8) THEN 1 ELSE f.failures + 1 END,
@@ -60,5 +60,5 @@ async def count_failure(conn: asyncpg.Connection, subject: str, now: datetime, l
 
 async def forget(conn: asyncpg.Connection, subject: str) -> bool:
     """The subject's failures and lock cleared (a right password, a leader's lift); whether it was locked."""
-    was = await conn.fetchval("DELETE FROM sign_in_failures WHERE subject = $1 RETURNING locked_until", subject)
+    was = await conn.fetchval("DELETE FROM failed_attempts WHERE subject = $1 RETURNING locked_until", subject)
     return was is not None

@@ -126,7 +126,7 @@ class Driver:
             },
         )
         assert r.status_code == 201, r.text
-        code = r.json()["code"]
+        code, pin = r.json()["code"], r.json()["tracking_pin"]
         self.figures["dossiers"] += 1
         plan = i % 10
         if channel == "online":
@@ -139,7 +139,10 @@ class Driver:
         await self.wait_case(code)
         if plan == 8:  # the citizen withdraws: intake forwards it, resolution records 7
             await self.call(
-                "POST", "intake", f"/api/v1/dossiers/{code}/withdraw", json={"id_number": APPLICANT["id_number"]}
+                "POST",
+                "intake",
+                f"/api/v1/dossiers/{code}/withdraw",
+                json={"id_number": APPLICANT["id_number"], "pin": pin},
             )
             return
         await self.act(code, "start-processing", 4)

@@ -23,6 +23,7 @@ def services(endpoints, tmp_path_factory):
         # Every test calls from 127.0.0.1 and many try wrong credentials on purpose: the per-address
         # limit would lock the whole suite out (tests/integration/test_auth_http.py proves it).
         "SIGN_IN_ADDRESS_FAILURES": "100000",
+        "INTAKE_CITIZEN_ADDRESS_FAILURES": "100000",
     }
     fleet = Fleet(PORTS, env, tmp_path_factory.mktemp("service-logs"))
     try:

@@ -204,15 +204,21 @@ async def test_import_replay_stats_export_and_rating(services, endpoints, tmp_pa
     assert await outbox_count(intake_url) == events_before
 
     # Rating: wrong ID 404; not returned yet 409; rated once; the comment stays at intake.
+    # Imported dossiers get a tracking secret too; the clerk reads it out or reprints the slip.
     rate = f"{services['intake']}/api/v1/dossiers/{{}}/rating"
     body = {"id_number": ID_NUMBER, "score": 5, "comment": "Cán bộ nhiệt tình, gọi tôi: 0903000222"}
-    assert httpx.post(rate.format(c["H"]), json={**body, "id_number": "000000000000"}).status_code == 404
-    not_yet = httpx.post(rate.format(c["F"]), json=body)
+
+    def pin(code: str) -> dict:
+        return {"pin": httpx.get(f"{services['intake']}/api/v1/dossiers/{code}", auth=leader).json()["tracking_pin"]}
+
+    wrong_id = {**body, **pin(c["H"]), "id_number": "000000000000"}
+    assert httpx.post(rate.format(c["H"]), json=wrong_id).status_code == 404
+    not_yet = httpx.post(rate.format(c["F"]), json={**body, **pin(c["F"])})
     assert not_yet.status_code == 409 and not_yet.json()["error"]["message_vi"]
-    assert httpx.post(rate.format(c["A"]), json=body).status_code == 409  # rated in the legacy system
-    ok = httpx.post(rate.format(c["H"]), json=body)
+    assert httpx.post(rate.format(c["A"]), json={**body, **pin(c["A"])}).status_code == 409  # rated before
+    ok = httpx.post(rate.format(c["H"]), json={**body, **pin(c["H"])})
     assert ok.status_code == 202 and "/" in ok.json()["message"]
-    again = httpx.post(rate.format(c["H"]), json=body)
+    again = httpx.post(rate.format(c["H"]), json={**body, **pin(c["H"])})
     assert again.status_code == 409 and "already" in again.json()["error"]["message_en"]
     rated = wait_for(mine, lambda m: m[c["H"]]["rating"] == 5, what="rating recorded by resolution")
     assert rated[c["H"]]["last_seq"] == 5

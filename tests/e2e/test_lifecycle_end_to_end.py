@@ -149,13 +149,15 @@ def test_all_channels_and_every_status(services, staff):
     g = receive(services, "counter", clerk)
     wait_for(lambda: case_exists(services, g["code"], officer), bool, what="case G opened")
     wrong = httpx.post(
-        f"{services['intake']}/api/v1/dossiers/{g['code']}/withdraw", json={"id_number": "000000000000"}, timeout=5
+        f"{services['intake']}/api/v1/dossiers/{g['code']}/withdraw",
+        json={"id_number": "000000000000", "pin": g["tracking_pin"]},
+        timeout=5,
     )
     assert wrong.status_code == 404
     assert (
         post(
             f"{services['intake']}/api/v1/dossiers/{g['code']}/withdraw",
-            {"id_number": APPLICANT["id_number"], "reason": "Không còn nhu cầu"},
+            {"id_number": APPLICANT["id_number"], "pin": g["tracking_pin"], "reason": "Không còn nhu cầu"},
             202,
         )["forwarded"]
         is True
@@ -172,9 +174,11 @@ def test_all_channels_and_every_status(services, staff):
     assert "Không còn nhu cầu" not in g_case and "Công dân yêu cầu rút hồ sơ" in g_case
     h = receive(services, "online")
     assert (
-        post(f"{services['intake']}/api/v1/dossiers/{h['code']}/withdraw", {"id_number": APPLICANT["id_number"]}, 202)[
-            "forwarded"
-        ]
+        post(
+            f"{services['intake']}/api/v1/dossiers/{h['code']}/withdraw",
+            {"id_number": APPLICANT["id_number"], "pin": h["tracking_pin"]},
+            202,
+        )["forwarded"]
         is False
     )
     # E: counter, left in processing; F: online, left awaiting the clerk.

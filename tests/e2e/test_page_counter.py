@@ -54,7 +54,9 @@ def test_clerk_receives_and_the_slip_shows_code_due_time_and_qr(services, staff,
     assert "********2345" in page and "001190012345" not in page  # the ID number is masked on paper
     qr = browser.find_element(By.CSS_SELECTOR, ".slip-qr svg")
     assert qr.size["width"] > 50
-    assert f"/portal?code={code}" in browser.find_element(By.CSS_SELECTOR, ".slip-qr .url").text
+    pin = browser.find_element(By.CSS_SELECTOR, "#slip-pin").text
+    assert pin == dossier["tracking_pin"] and len(pin) == 10, "the slip prints the tracking secret"
+    assert f"/portal?code={code}#pin={pin}" in browser.find_element(By.CSS_SELECTOR, ".slip-qr .url").text
     screenshot(browser, "counter-slip-form01")
 
     # Back at the desk, today's list has it with a link to the slip.
@@ -136,7 +138,7 @@ def test_clerk_hands_back_a_result(services, staff, browser):
             "applicant": {"name": "Đỗ Văn Cường", "id_number": "001190099999"},
         },
     )
-    code = r.json()["code"]
+    code, pin = r.json()["code"], r.json()["tracking_pin"]
     officer = staff.auth("officer_land")
     wait_for(
         lambda: httpx.get(f"{resolution}/api/v1/cases/{code}", auth=officer).status_code,
@@ -160,12 +162,14 @@ def test_clerk_hands_back_a_result(services, staff, browser):
 
     # The citizen, result in hand, rates the service on the portal.
     wait_for(
-        lambda: httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": "001190099999"}).json(),
+        lambda: httpx.post(
+            f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": "001190099999", "pin": pin}
+        ).json(),
         lambda t: t["dossier"]["status"] == 10,
         what="intake sees the hand-over",
     )
     browser.delete_all_cookies()
-    browser.get(f"{intake}/portal?code={code}#tra-cuu")
+    browser.get(f"{intake}/portal?code={code}#pin={pin}")
     visible(browser, "#t-id").send_keys("001190099999")
     click(browser, "#track-button")
     click(browser, '#stars button[data-score="5"]')

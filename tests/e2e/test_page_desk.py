@@ -101,10 +101,11 @@ def test_officer_apologises_and_the_citizen_sees_the_new_appointment(services, s
     assert text_in(browser, "#form04 .f-agency", "Văn phòng Đăng ký đất đai"), "the agency by its name"
     assert text_in(browser, "#f-new", f"{new_at.day:02d}/{new_at.month:02d}/{new_at.year}")
     screenshot(browser, "desk-apology-form04")
+    pin = httpx.get(f"{intake}/api/v1/dossiers/{land_case}", auth=staff.auth("clerk")).json()["tracking_pin"]
     tracked = wait_for(
-        lambda: httpx.post(f"{intake}/api/v1/dossiers/{land_case}/track", json={"id_number": ID_NUMBER}).json()[
-            "dossier"
-        ],
+        lambda: httpx.post(
+            f"{intake}/api/v1/dossiers/{land_case}/track", json={"id_number": ID_NUMBER, "pin": pin}
+        ).json()["dossier"],
         lambda d: d["new_appointment_at"] is not None,
         what="intake shows the new appointment",
     )

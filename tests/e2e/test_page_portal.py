@@ -42,9 +42,9 @@ def scans(tmp_path):
     return pdf, fake
 
 
-def _track(driver, code: str, id_number: str = ID_NUMBER) -> None:
+def _track(driver, code: str, pin: str, id_number: str = ID_NUMBER) -> None:
     click(driver, 'nav.tabs button[data-tab="tra-cuu"]')
-    for css, value in (("#t-code", code), ("#t-id", id_number)):
+    for css, value in (("#t-code", code), ("#t-id", id_number), ("#t-pin", pin)):
         box = visible(driver, css)
         box.clear()
         box.send_keys(value)
@@ -70,17 +70,21 @@ def test_citizen_submits_online_with_a_document_then_tracks_it(services, staff, 
     phone.find_element(By.CSS_SELECTOR, "#s-files").send_keys(str(pdf))
     screenshot(phone, "portal-submit-phone")
     phone.find_element(By.CSS_SELECTOR, "#submit-button").click()
-    code = visible(phone, "#new-code").text
+    code, pin = visible(phone, "#new-code").text, visible(phone, "#new-pin").text
+    assert len(pin) == 10, "the online answer gives the tracking secret"
     files = httpx.get(f"{intake}/api/v1/dossiers/{code}/attachments", auth=staff.auth("clerk")).json()
     assert [(f["filename"], f["content_type"]) for f in files] == [("don-dang-ky.pdf", "application/pdf")]
 
-    _track(phone, code)
+    _track(phone, code, pin)
     assert text_in(phone, "#r-status", "Mới đăng ký")
     assert text_in(phone, "#r-history", "Hồ sơ đã được nộp trực tuyến")
     screenshot(phone, "portal-track-phone")
 
     # Never by code alone: a wrong ID number answers the same as an unknown code.
-    _track(phone, code, "001199099999")
+    _track(phone, code, pin, "001199099999")
+    assert text_in(phone, "#track-msg", "Không tìm thấy hồ sơ")
+    # Nor by code and ID number without the slip's secret.
+    _track(phone, code, "0" * 10)
     assert text_in(phone, "#track-msg", "Không tìm thấy hồ sơ")
 
 
@@ -94,7 +98,7 @@ def test_citizen_supplies_missing_papers_and_processing_resumes(services, staff,
             "applicant": {"name": "Hoàng Văn Nam", "id_number": ID_NUMBER},
         },
     )
-    code = r.json()["code"]
+    code, pin = r.json()["code"], r.json()["tracking_pin"]
     assert httpx.post(f"{intake}/api/v1/dossiers/{code}/accept", auth=staff.auth("clerk"), json={}).status_code == 200
     officer = staff.auth("officer_land")
     wait_for(
@@ -110,11 +114,11 @@ def test_citizen_supplies_missing_papers_and_processing_resumes(services, staff,
     )
 
     def track():
-        return httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": ID_NUMBER}).json()
+        return httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": ID_NUMBER, "pin": pin}).json()
 
     wait_for(track, lambda t: t["dossier"]["status"] == 5, what="intake sees the supplement request")
 
-    browser.get(f"{intake}/portal?code={code}#tra-cuu")
+    browser.get(f"{intake}/portal?code={code}#pin={pin}")  # what the slip's QR code opens
     visible(browser, "#t-id").send_keys(ID_NUMBER)
     browser.find_element(By.CSS_SELECTOR, "#track-button").click()
     assert text_in(browser, "#r-supplement-reason", "sổ hộ khẩu")
@@ -139,14 +143,14 @@ def test_citizen_withdraws(services, browser):
             "applicant": {"name": "Phan Thị Mai", "id_number": ID_NUMBER},
         },
     )
-    code = r.json()["code"]
+    code, pin = r.json()["code"], r.json()["tracking_pin"]
     browser.get(f"{intake}/portal")
-    _track(browser, code)
+    _track(browser, code, pin)
     click(browser, "#r-withdraw summary")
     click(browser, "#wd-button")
     assert text_in(browser, "#action-msg", "rút hồ sơ đã được ghi nhận")
     wait_for(
-        lambda: httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": ID_NUMBER}).json(),
+        lambda: httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": ID_NUMBER, "pin": pin}).json(),
         lambda t: t["dossier"]["status"] == 7,
         what="withdrawn",
     )

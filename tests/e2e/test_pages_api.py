@@ -16,6 +16,9 @@ ID_NUMBER = "001177066554"
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
+PINS: dict[str, str] = {}  # code -> its tracking secret, from the online answer
+
+
 def _online(intake: str) -> str:
     r = httpx.post(
         f"{intake}/api/v1/dossiers",
@@ -25,11 +28,13 @@ def _online(intake: str) -> str:
             "applicant": {"name": "Tạ Văn Khoa", "id_number": ID_NUMBER},
         },
     )
+    PINS[r.json()["code"]] = r.json()["tracking_pin"]
     return r.json()["code"]
 
 
 def _upload(intake, code, files, id_number=ID_NUMBER, what=""):
-    return httpx.post(f"{intake}/api/v1/uploads/{code}{what}", data={"id_number": id_number}, files=files, timeout=30)
+    data = {"id_number": id_number, "pin": PINS[code]}
+    return httpx.post(f"{intake}/api/v1/uploads/{code}{what}", data=data, files=files, timeout=30)
 
 
 def test_uploads_are_checked_by_content_and_size_and_told_in_both_languages(services, staff):

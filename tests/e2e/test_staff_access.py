@@ -65,20 +65,22 @@ def test_staff_endpoints_answer_401_without_credentials(services, land_case):
 def test_citizen_and_public_endpoints_need_no_sign_in(services, staff):
     online = new_dossier(services, "online")
     assert online.status_code == 201 and online.json()["status"] == 1
-    code = online.json()["code"]
+    code, pin = online.json()["code"], online.json()["tracking_pin"]
     assert httpx.get(f"{services['intake']}/api/v1/procedures").status_code == 200
     assert httpx.get(f"{services['stats']}/api/v1/stats/live").status_code == 200
     track = f"{services['intake']}/api/v1/dossiers/{code}/track"
     # the history is the lifecycle topic's, read back by intake's consumer: it comes within moments
     tracked = wait_for(
-        lambda: httpx.post(track, json={"id_number": APPLICANT["id_number"]}),
+        lambda: httpx.post(track, json={"id_number": APPLICANT["id_number"], "pin": pin}),
         lambda r: r.status_code == 200 and r.json()["history"],
         what="tracking history",
     )
     assert tracked.json()["dossier"]["status"] == 1 and [h["status"] for h in tracked.json()["history"]] == [1]
     assert APPLICANT["id_number"] not in tracked.text
-    wrong = httpx.post(f"{services['intake']}/api/v1/dossiers/{code}/track", json={"id_number": "000000000000"})
+    wrong = httpx.post(track, json={"id_number": "000000000000", "pin": pin})
     assert wrong.status_code == 404, "never by code alone"
+    no_secret = httpx.post(track, json={"id_number": APPLICANT["id_number"], "pin": "0000000000"})
+    assert no_secret.status_code == 404 and no_secret.json() == wrong.json(), "nor without the slip's secret"
     # A stale staff cookie must not break a citizen's page.
     stale = httpx.post(
         f"{services['intake']}/api/v1/dossiers",
@@ -87,9 +89,41 @@ def test_citizen_and_public_endpoints_need_no_sign_in(services, staff):
     )
     assert stale.status_code == 201
     withdrawn = httpx.post(
-        f"{services['intake']}/api/v1/dossiers/{code}/withdraw", json={"id_number": APPLICANT["id_number"]}
+        f"{services['intake']}/api/v1/dossiers/{code}/withdraw", json={"id_number": APPLICANT["id_number"], "pin": pin}
     )
     assert withdrawn.status_code == 202
+
+
+def test_guessing_a_dossier_is_throttled_without_blocking_its_clerk(services, staff):
+    created = new_dossier(services, "counter", staff.auth("clerk")).json()
+    code, pin = created["code"], created["tracking_pin"]
+    track = f"{services['intake']}/api/v1/dossiers/{code}/track"
+    for guess in range(5):  # the limit per dossier (INTAKE_CITIZEN_DOSSIER_FAILURES)
+        r = httpx.post(track, json={"id_number": APPLICANT["id_number"], "pin": f"{guess:010d}"})
+        assert r.status_code == 404
+    locked = httpx.post(track, json={"id_number": APPLICANT["id_number"], "pin": pin})
+    assert locked.status_code == 429, "even the right secret waits now"
+    assert int(locked.headers["retry-after"]) > 60
+    error = locked.json()["error"]
+    assert "quá nhiều lần" in error["message_vi"] and "Too many wrong tries" in error["message_en"]
+    upload = httpx.post(
+        f"{services['intake']}/api/v1/uploads/{code}",
+        data={"id_number": APPLICANT["id_number"], "pin": pin},
+        files=[("files", ("a.pdf", b"%PDF-1.4\n", "application/pdf"))],
+    )
+    assert upload.status_code == 429, "uploads go through the same door, before the files are read"
+    # The clerk is not in the way of the lock: staff routes do not pass through it.
+    clerk = staff.auth("clerk")
+    assert httpx.get(f"{services['intake']}/api/v1/dossiers/{code}", auth=clerk).status_code == 200
+    # Another dossier from the same address is still open to its applicant.
+    other = new_dossier(services, "online").json()
+    assert (
+        httpx.post(
+            f"{services['intake']}/api/v1/dossiers/{other['code']}/track",
+            json={"id_number": APPLICANT["id_number"], "pin": other["tracking_pin"]},
+        ).status_code
+        == 200
+    )
 
 
 def test_officer_of_another_agency_gets_403_on_the_case(services, staff, land_case):

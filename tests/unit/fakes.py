@@ -149,7 +149,13 @@ class MemoryIntakeRepository:
         number = self.s.sequences.get((new.numbering_agency, day), 0) + 1
         self.s.sequences[(new.numbering_agency, day)] = number
         code = f"{prefix}{number:0{SEQ_DIGITS}d}"
-        dossier = Dossier(code=code, **new.__dict__, refusal_reason=None, updated_at=new.submitted_at)
+        dossier = Dossier(
+            code=code,
+            **new.__dict__,
+            refusal_reason=None,
+            updated_at=new.submitted_at,
+            tracking_pin=f"PIN{len(self.s.dossiers):07d}",
+        )
         self.s.dossiers[code] = dossier
         self.s.outbox.append((topic, code, event.model_copy(update={"dossier_code": code})))
         return dossier

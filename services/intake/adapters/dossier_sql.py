@@ -48,6 +48,7 @@ def _dossier(row) -> Dossier:
         new_appointment_at=row["new_appointment_at"],
         apology_reason=row["apology_reason"],
         withdrawal_reason=row["withdrawal_reason"],
+        tracking_pin=row["tracking_pin"],
     )
 
 

@@ -82,6 +82,7 @@ class Dossier(NewDossier):
     code: str
     refusal_reason: str | None = None
     withdrawal_reason: str | None = None  # the applicant's own words: kept here, never on an event
+    tracking_pin: str | None = None  # the secret on the slip; None only before it was read back
     updated_at: datetime
     tracked_status: Status | None = None
     tracked_seq: int = 0
@@ -107,6 +108,13 @@ class Dossier(NewDossier):
     def is_applicants(self, id_number: str) -> bool:
         """Whether `id_number` is the applicant's (compared in constant time)."""
         return hmac.compare_digest(self.applicant.id_number.encode(), id_number.encode())
+
+    def opens_with(self, id_number: str, pin: str) -> bool:
+        """Whether the applicant's ID number and the slip's tracking secret both match (constant
+        time, both compared whatever the first gives; spaces, dashes and case in the secret ignored)."""
+        given = pin.replace(" ", "").replace("-", "").upper().encode()
+        pin_ok = hmac.compare_digest((self.tracking_pin or "").encode(), given) and self.tracking_pin is not None
+        return self.is_applicants(id_number) & pin_ok
 
 
 class HistoryEntry(NamedTuple):

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from services.intake.domain.dossier import Dossier
+from services.intake.entrypoints.citizen_guard import admit_applicant
 from services.intake.entrypoints.runtime import runtime_of
 from services.intake.entrypoints.schemas import (
     AgencyOut,
@@ -86,7 +87,7 @@ async def receive(
         once = Once(
             idempotency_key,
             hashlib.sha256(request_print.encode()).hexdigest(),
-            lambda dossier: dossier_out(dossier).model_dump(mode="json"),
+            lambda dossier: dossier_out(dossier, with_pin=True).model_dump(mode="json"),
         )
     received = await reception.receive(
         rt.units,
@@ -99,7 +100,7 @@ async def receive(
     )
     if once is None:
         assert isinstance(received, Dossier)
-        out, headers = dossier_out(received), {}
+        out, headers = dossier_out(received, with_pin=True), {}
     else:
         out = DossierOut.model_validate(once.answer)
         headers = {"Idempotent-Replayed": "true"} if once.replayed else {}
@@ -162,7 +163,8 @@ async def list_dossiers(
 
 @router.get("/dossiers/{code}", response_model=DossierOut, tags=["dossiers"])
 async def get_dossier(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> DossierOut:
-    return dossier_out(await dossiers.get_visible(runtime_of(request).units, code, account))
+    # The clerk reads the secret out to an applicant who lost the slip, or reprints the slip.
+    return dossier_out(await dossiers.get_visible(runtime_of(request).units, code, account), with_pin=True)
 
 
 @router.get(
@@ -212,6 +214,7 @@ async def refuse(request: Request, code: str, body: RefusalIn, account: Account 
     description="Public. The ID number travels in the body, never in the URL, so it stays out of access logs.",
 )
 async def track(request: Request, code: str, body: CitizenIn) -> TrackingOut:
+    await admit_applicant(request, code, body.id_number, body.pin)
     dossier, history = await citizen.find_for_citizen(runtime_of(request).units, code, body.id_number)
     return TrackingOut(dossier=dossier_out(dossier), history=history_out(history))
 
@@ -224,6 +227,7 @@ async def track(request: Request, code: str, body: CitizenIn) -> TrackingOut:
     summary="Công dân rút hồ sơ / the applicant withdraws the dossier",
 )
 async def withdraw(request: Request, code: str, body: WithdrawalIn) -> RequestRecordedOut:
+    await admit_applicant(request, code, body.id_number, body.pin)
     rt = runtime_of(request)
     result = await citizen.withdraw_for_citizen(
         rt.units, rt.clock(), code, id_number=body.id_number, reason=body.reason
@@ -241,6 +245,7 @@ async def withdraw(request: Request, code: str, body: WithdrawalIn) -> RequestRe
     summary="Đánh giá mức độ hài lòng / rate the service once the result is handed over",
 )
 async def rate(request: Request, code: str, body: RatingIn) -> RatingRecordedOut:
+    await admit_applicant(request, code, body.id_number, body.pin)
     rt = runtime_of(request)
     result = await rating.rate_for_citizen(
         rt.units, rt.clock(), code, id_number=body.id_number, score=body.score, comment=body.comment

@@ -42,15 +42,16 @@ class RefusalIn(DecisionIn):
 
 class CitizenIn(BaseModel):
     id_number: str = Field(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")
+    pin: str = Field(
+        min_length=6, max_length=20, description="The tracking secret on the appointment slip or the online answer"
+    )
 
 
-class WithdrawalIn(BaseModel):
-    id_number: str = Field(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")
+class WithdrawalIn(CitizenIn):
     reason: str | None = Field(None, max_length=2000)
 
 
-class RatingIn(BaseModel):
-    id_number: str = Field(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")
+class RatingIn(CitizenIn):
     score: int = Field(ge=1, le=5, description="1 (very dissatisfied) to 5 (very satisfied)")
     comment: str | None = Field(None, max_length=1000, description="Kept at intake only, never published")
 
@@ -74,12 +75,15 @@ class DossierOut(BaseModel):
     rule_version: str | None
     refusal_reason: str | None
     withdrawal_reason: str | None = Field(None, description="The applicant's reason for withdrawing, if given")
+    tracking_pin: str | None = Field(
+        None, description="The tracking secret: in the answer to its creation and to staff reading one dossier"
+    )
     tracked_status: int | None = Field(description="Status as last seen on the lifecycle topic")
     new_appointment_at: AwareDatetime | None = Field(None, description="A new appointment after an apology (form 04)")
     apology_reason: str | None = None
 
 
-def dossier_out(d: Dossier) -> DossierOut:
+def dossier_out(d: Dossier, *, with_pin: bool = False) -> DossierOut:
     status = d.shown_status
     return DossierOut(
         code=d.code,
@@ -100,6 +104,7 @@ def dossier_out(d: Dossier) -> DossierOut:
         rule_version=d.rule_version,
         refusal_reason=d.refusal_reason,
         withdrawal_reason=d.withdrawal_reason,
+        tracking_pin=d.tracking_pin if with_pin else None,
         tracked_status=int(d.tracked_status) if d.tracked_status is not None else None,
         new_appointment_at=d.new_appointment_at,
         apology_reason=d.apology_reason,

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.intake.domain.uploads import MAX_FILE_BYTES, MAX_FILES, Upload, download_name
+from services.intake.entrypoints.citizen_guard import admit_applicant
 from services.intake.entrypoints.http import READERS
 from services.intake.entrypoints.runtime import runtime_of
 from services.intake.service import attachments
@@ -16,6 +17,7 @@ from shared.auth import Account, staff
 
 router = APIRouter(prefix="/api/v1")
 IdNumber = Annotated[str, Form(pattern=r"^\d{12}$", description="The applicant's CCCD number, as on the dossier")]
+Pin = Annotated[str, Form(min_length=6, max_length=20, description="The tracking secret on the slip or online answer")]
 Files = Annotated[
     list[UploadFile],
     File(description=f"PDF, JPEG or PNG; at most {MAX_FILES} files of {MAX_FILE_BYTES // 1024 // 1024} MB"),
@@ -57,7 +59,8 @@ class AttachmentOut(BaseModel):
     tags=["citizen"],
     summary="Tải lên thành phần hồ sơ / upload an online dossier's documents (status 1)",
 )
-async def upload(request: Request, code: str, id_number: IdNumber, files: Files) -> UploadedOut:
+async def upload(request: Request, code: str, id_number: IdNumber, pin: Pin, files: Files) -> UploadedOut:
+    await admit_applicant(request, code, id_number, pin)  # before any file is read
     rt = runtime_of(request)
     result = await attachments.attach_for_citizen(
         rt.units, rt.clock(), code, id_number=id_number, files=await _read(files)
@@ -72,7 +75,8 @@ async def upload(request: Request, code: str, id_number: IdNumber, files: Files)
     tags=["citizen"],
     summary="Nộp bổ sung hồ sơ / supply the missing papers asked for (status 5)",
 )
-async def supplement(request: Request, code: str, id_number: IdNumber, files: Files) -> SupplementOut:
+async def supplement(request: Request, code: str, id_number: IdNumber, pin: Pin, files: Files) -> SupplementOut:
+    await admit_applicant(request, code, id_number, pin)  # before any file is read
     rt = runtime_of(request)
     result = await attachments.supplement_for_citizen(
         rt.units, rt.clock(), code, id_number=id_number, files=await _read(files)

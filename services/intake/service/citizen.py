@@ -41,7 +41,7 @@ async def forward_to_resolution(
     return request
 
 
-def _no_such_dossier_for_citizen() -> NotFound:
+def no_such_dossier_for_citizen() -> NotFound:
     # Same answer for an unknown code and a wrong ID number, so a code cannot be probed.
     return NotFound("Không tìm thấy hồ sơ với mã và số định danh đã nhập", "No dossier with this code and ID number")
 
@@ -50,7 +50,7 @@ async def lock_for_applicant(repo: IntakeRepository, code: str, id_number: str) 
     """The dossier, locked, when `id_number` is its applicant's; else the one NotFound for both."""
     dossier = await repo.lock_dossier(code)
     if dossier is None or not dossier.is_applicants(id_number):
-        raise _no_such_dossier_for_citizen()
+        raise no_such_dossier_for_citizen()
     return dossier
 
 
@@ -59,7 +59,7 @@ async def find_for_citizen(units: IntakeUnits, code: str, id_number: str) -> tup
     async with units() as uow:
         dossier = await uow.repo.get_dossier(code)
         if dossier is None or not dossier.is_applicants(id_number):
-            raise _no_such_dossier_for_citizen()
+            raise no_such_dossier_for_citizen()
         return dossier, await uow.repo.history(code)
 
 

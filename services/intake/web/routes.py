@@ -25,10 +25,11 @@ DESK = (Role.CLERK, Role.LEADER)
 router = page_router(PAGES, "portal", "counter")
 
 
-def tracking_url(request: Request, code: str) -> str:
+def tracking_url(request: Request, code: str, pin: str | None = None) -> str:
     # The address printed under the QR code: set PUBLIC_INTAKE_URL to the portal's public host.
+    # The secret rides in the fragment, which a browser never sends to a server (no access log).
     base = runtime_of(request).settings.public_url or str(request.base_url).rstrip("/")
-    return f"{base}/portal?code={quote(code, safe='')}#tra-cuu"
+    return f"{base}/portal?code={quote(code, safe='')}#" + (f"pin={pin}" if pin else "tra-cuu")
 
 
 def _desk(account: Account | None) -> Account | None:
@@ -52,7 +53,7 @@ async def appointment_slip(request: Request, code: str, account: Account | None 
             else HTMLResponse("Hồ sơ chưa được tiếp nhận", status_code=409)
         )
     return HTMLResponse(
-        slips.appointment_slip(dossier, procedure, agency, tracking_url(request, code)),
+        slips.appointment_slip(dossier, procedure, agency, tracking_url(request, code, dossier.tracking_pin)),
         headers={"Cache-Control": "no-store"},
     )
 

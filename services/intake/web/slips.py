@@ -43,7 +43,8 @@ def appointment_slip(dossier: Dossier, procedure: Procedure, agency_name: str, t
     accepted = dossier.accepted_at or dossier.submitted_at
     body = f"""
 <h1>GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ</h1>
-<p class="center">Mã hồ sơ: <strong id="slip-code">{escape(dossier.code)}</strong></p>
+<p class="center">Mã hồ sơ: <strong id="slip-code">{escape(dossier.code)}</strong> — Mã tra cứu (giữ bí mật):
+<strong id="slip-pin">{escape(dossier.tracking_pin or "")}</strong></p>
 <p>{escape(agency_name)} tiếp nhận hồ sơ của: <strong>{escape(a.name)}</strong></p>
 <p>Số định danh cá nhân: {escape(masked_id(a.id_number))}{" — Số điện thoại: " + escape(a.phone) if a.phone else ""}</p>
 {f"<p>Địa chỉ: {escape(a.address)}</p>" if a.address else ""}
@@ -57,7 +58,7 @@ def appointment_slip(dossier: Dossier, procedure: Procedure, agency_name: str, t
 <li>Nhận kết quả tại: Bộ phận Một cửa, {escape(agency_name)}.</li>
 </ol>
 <div class="slip-qr"><div>{qr_svg(tracking_url)}</div><p>Quét mã QR hoặc truy cập<br><span class="url">{escape(tracking_url)}</span><br>
-rồi nhập mã hồ sơ và số định danh để tra cứu tiến độ.</p></div>
+rồi nhập mã hồ sơ, mã tra cứu và số định danh để tra cứu tiến độ.</p></div>
 <table class="signatures"><tr><td><strong>NGƯỜI NỘP HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em><br><br><br>{escape(a.name)}</td>
 <td><strong>NGƯỜI TIẾP NHẬN HỒ SƠ</strong><br><em>(Ký và ghi rõ họ tên)</em><br><br><br>{escape(dossier.received_by or "")}</td></tr></table>"""
     head = HEAD.format(

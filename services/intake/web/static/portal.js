@@ -40,9 +40,10 @@ function checkFiles(files, required) {
   return null;
 }
 
-function filesForm(idNumber, files) {
+function filesForm(idNumber, pin, files) {
   const form = new FormData();
   form.append("id_number", idNumber);
+  form.append("pin", pin);
   for (const f of files) form.append("files", f, f.name);
   return form;
 }
@@ -78,13 +79,16 @@ async function submit(ev) {
       applicant: {name: $("#s-name").value.trim(), id_number: idNumber, phone: opt("#s-phone"), email: opt("#s-email"),
                   address: opt("#s-address")}});
     if (files.length) await api("POST", `/api/v1/uploads/${encodeURIComponent(d.code)}`, undefined,
-                                {form: filesForm(idNumber, files)});
+                                {form: filesForm(idNumber, d.tracking_pin, files)});
     show($("#submit-form"), false); say(msg, "");
     const done = $("#submitted");
     done.replaceChildren(el("p", {}, "Đã nộp hồ sơ thành công. Mã hồ sơ của ông/bà là: ",
         el("strong", {id: "new-code"}, d.code)),
-      el("p", {}, "Vui lòng ghi lại mã hồ sơ để tra cứu. Cán bộ Bộ phận Một cửa sẽ kiểm tra và thông báo tiếp nhận."),
+      el("p", {}, "Mã tra cứu (giữ bí mật, cần khi tra cứu, rút hồ sơ, nộp bổ sung, đánh giá): ",
+        el("strong", {id: "new-pin"}, d.tracking_pin)),
+      el("p", {}, "Vui lòng ghi lại mã hồ sơ và mã tra cứu. Cán bộ Bộ phận Một cửa sẽ kiểm tra và thông báo tiếp nhận."),
       el("button", {type: "button", onclick: () => { $("#t-code").value = d.code; $("#t-id").value = idNumber;
+        $("#t-pin").value = d.tracking_pin;
         openTab("tra-cuu"); track(); }}, "Tra cứu hồ sơ này"));
     show(done);
   } catch (e) { say(msg, e.message); }
@@ -93,11 +97,11 @@ async function submit(ev) {
 
 async function track(ev) {
   if (ev) ev.preventDefault();
-  const code = $("#t-code").value.trim(), idNumber = $("#t-id").value.trim();
+  const code = $("#t-code").value.trim(), idNumber = $("#t-id").value.trim(), pin = $("#t-pin").value.trim();
   say($("#track-msg"), ""); say($("#action-msg"), "");
   try {
-    const r = await api("POST", `/api/v1/dossiers/${encodeURIComponent(code)}/track`, {id_number: idNumber});
-    current = {code, idNumber, ...r};
+    const r = await api("POST", `/api/v1/dossiers/${encodeURIComponent(code)}/track`, {id_number: idNumber, pin});
+    current = {code, idNumber, pin, ...r};
     render(r);
   } catch (e) { show($("#result"), false); say($("#track-msg"), e.message); }
 }
@@ -141,18 +145,18 @@ async function supplement() {
   const problem = checkFiles(files, true);
   if (problem) { say($("#action-msg"), problem); return; }
   if (await act("POST", `/api/v1/uploads/${encodeURIComponent(current.code)}/supplement`, undefined,
-                {form: filesForm(current.idNumber, files)},
+                {form: filesForm(current.idNumber, current.pin, files)},
                 "Đã nộp bổ sung. Hồ sơ sẽ được tiếp tục giải quyết.")) show($("#r-supplement"), false);
 }
 
 async function withdraw() {
-  await act("POST", "withdraw", {id_number: current.idNumber, reason: $("#wd-reason").value.trim() || null},
+  await act("POST", "withdraw", {id_number: current.idNumber, pin: current.pin, reason: $("#wd-reason").value.trim() || null},
             {}, "Yêu cầu rút hồ sơ đã được ghi nhận.");
 }
 
 async function rate() {
   if (!score) { say($("#action-msg"), "Vui lòng chọn số sao (1 đến 5)."); return; }
-  if (await act("POST", "rating", {id_number: current.idNumber, score, comment: $("#rate-comment").value.trim() || null},
+  if (await act("POST", "rating", {id_number: current.idNumber, pin: current.pin, score, comment: $("#rate-comment").value.trim() || null},
                 {}, "Cảm ơn ông/bà đã đánh giá.")) show($("#r-rating"), false);
 }
 
@@ -175,7 +179,9 @@ async function start() {
   $("#rate-button").addEventListener("click", rate);
   stars();
   const code = new URLSearchParams(location.search).get("code");
+  const pin = location.hash.startsWith("#pin=") ? decodeURIComponent(location.hash.slice(5)) : "";
   if (code) $("#t-code").value = code;
+  if (pin) $("#t-pin").value = pin;  // from the slip's QR code
   if (location.hash === "#tra-cuu" || code) { openTab("tra-cuu"); $("#t-id").focus(); }
   await loadCatalogue();
 }

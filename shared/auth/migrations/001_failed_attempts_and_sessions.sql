@@ -1,6 +1,7 @@
--- Wrong sign-ins, per account ('account:<username>') and per client address ('address:<ip>'),
+-- Wrong tries: staff sign-ins per account ('account:<username>') and client address ('address:<ip>'),
+-- citizens' tracking per dossier ('citizen-dossier:<code>') and address ('citizen-address:<ip>'),
 -- in the service's database so every instance sees them and a restart forgets nothing.
-CREATE TABLE IF NOT EXISTS sign_in_failures (
+CREATE TABLE IF NOT EXISTS failed_attempts (
     subject           text PRIMARY KEY,
     failures          integer     NOT NULL,
     window_started_at timestamptz NOT NULL,
