@@ -181,6 +181,7 @@ class Runtime:
                 self.settings.sign_in_address_window_s,
             ),
             trusted_origins=frozenset(self.settings.trusted_origins),
+            service_token=self.settings.service_credential,
         )
         app.include_router(session_router)
         for router in routers:

@@ -55,6 +55,12 @@ class ServiceSettings(CalendarSettings):
         description="Key that signs staff session cookies; the same for every instance of every service "
         "(locally a random one is kept in `.local/session-secret`)",
     )
+    service_token: SecretStr | None = Field(
+        None,
+        validation_alias="SERVICE_TOKEN",
+        description="Bearer token one service shows another (stats reading resolution's case export); the "
+        "same for every service (locally a random one is kept in `.local/service-token`)",
+    )
     session_cookie_secure: bool = Field(
         False,
         validation_alias="SESSION_COOKIE_SECURE",
@@ -107,6 +113,12 @@ class ServiceSettings(CalendarSettings):
         validation_alias="HTTP_MAX_BODY_BYTES",
         description="Largest request body, except uploads and imports (413 above)",
     )
+
+    def service_credential(self) -> str:
+        from shared.auth.sessions import SERVICE_TOKEN_FILE, load_secret
+
+        configured = self.service_token.get_secret_value() if self.service_token else None
+        return load_secret(configured, SERVICE_TOKEN_FILE).decode()
 
     @property
     def bind_host(self) -> str:

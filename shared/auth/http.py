@@ -14,6 +14,7 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 from fastapi import Depends, Request, Response
-from fastapi.security import APIKeyCookie, HTTPBasic
+from fastapi.security import APIKeyCookie, HTTPBasic, HTTPBearer
 from starlette.requests import HTTPConnection
 
 from shared.auth import accounts, throttle
@@ -60,8 +61,15 @@ class _CookieDoc(_Declared, APIKeyCookie):
     pass
 
 
+class _BearerDoc(_Declared, HTTPBearer):
+    pass
+
+
 _basic_doc = _BasicDoc(
     scheme_name="staffBasic", auto_error=False, description="Staff account (make user / make run's demo accounts)"
+)
+_bearer_doc = _BearerDoc(
+    scheme_name="serviceToken", auto_error=False, description="The services' shared token (SERVICE_TOKEN)"
 )
 _cookie_doc = _CookieDoc(
     name=COOKIE_NAME, scheme_name="sessionCookie", auto_error=False, description="Set by POST /api/v1/session"
@@ -187,11 +195,13 @@ class Authenticator:
         clock: Callable[[], float] = time.time,
         limits: throttle.Limits | None = None,
         trusted_origins: frozenset[str] = frozenset(),
+        service_token: Callable[[], str] | None = None,
     ):
         self._pool, self._secret, self.cookie_secure, self.clock = pool, secret, cookie_secure, clock
         self._signer = signer
         self.limits = limits or throttle.Limits()
         self.trusted_origins = trusted_origins
+        self._service_token = service_token  # read when first needed, like the session secret
         self._basic = _TtlCache(BASIC_TTL)
         # Bounds the CPU that wrong passwords can burn: at most this many Argon2 runs at once,
         # and at most HASH_QUEUE waiting for them.
@@ -245,6 +255,12 @@ class Authenticator:
                     await throttle.count_failure(conn, subjects[1], now, limits.account_failures, limits.account_lock_s)
         log.info("sign-in %s: account=%s address=%s", "accepted" if ok else "refused", username[:64], address)
         return stored if ok else None
+
+    def is_service(self, header: str) -> bool:
+        """Whether `Authorization: Bearer ...` carries the services' shared token (constant time)."""
+        if self._service_token is None:
+            return False
+        return hmac.compare_digest(header[7:].strip().encode(), self._service_token().encode())
 
     async def lift_lock(self, username: str, leader: Account) -> bool:
         """A leader's unlock of an account of their agency (any, if centre-wide): its failures
@@ -355,4 +371,20 @@ def staff(*roles: Role) -> Callable[..., Awaitable[Account]]:
         return require_role(account, roles)
 
     dependency.__name__ = f"staff_{'_'.join(r.value for r in roles)}"
+    return dependency
+
+
+def service_or_staff(*roles: Role) -> Callable[..., Awaitable[str]]:
+    """A dependency for what another service reads (stats reading resolution's export): the
+    services' bearer token, or a signed-in account with one of `roles`. Who it was, for the log."""
+
+    async def dependency(request: Request, response: Response, _s=Depends(_bearer_doc)) -> str:
+        header = request.headers.get("authorization", "")
+        if header[:7].lower() == "bearer ":
+            if not authenticator(request).is_service(header):
+                raise wrong_credentials()
+            return "service"
+        return require_role(await authenticator(request).current(request, response), roles).username
+
+    dependency.__name__ = f"service_or_{'_'.join(r.value for r in roles)}"
     return dependency

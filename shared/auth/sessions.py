@@ -21,6 +21,7 @@ COOKIE_NAME = "dvc_session"
 DEFAULT_TTL_SECONDS = 8 * 3600  # one working day
 IDLE_SECONDS = 30 * 60
 SECRET_FILE = Path(__file__).resolve().parents[2] / ".local" / "session-secret"
+SERVICE_TOKEN_FILE = SECRET_FILE.with_name("service-token")
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,13 @@ import pytest
 
 from services.stats.adapters import generations
 from services.stats.service import reconcile, status_check
+from shared.auth.sessions import SERVICE_TOKEN_FILE, load_secret
 from tests.chaos.test_nothing_lost import APPLICANT, SHIFT
 from tests.conftest import eventually
 from tests.fleet import Fleet
 
 pytestmark = pytest.mark.chaos
+TOKEN = load_secret(None, SERVICE_TOKEN_FILE).decode()  # what the services read: .local/service-token
 PORTS = {"intake": 18171 + SHIFT, "resolution": 18172 + SHIFT, "stats": 18173 + SHIFT}
 
 
@@ -66,14 +68,16 @@ async def test_in_flight_is_rechecked_stuck_and_corrupt_are_reported_once(endpoi
             assert moved.status_code == 200, moved.text
 
             # Stats stays down: the difference is there on the first pass and does not go away.
-            stuck = await reconcile.reconcile(pool, datetime.now(UTC), resolution, bootstrap, settle_s=0)
+            stuck = await reconcile.reconcile(
+                pool, datetime.now(UTC), resolution, bootstrap, settle_s=0, resolution_token=TOKEN
+            )
             assert stuck["by_check"]["statuses"] == 1 and stuck["mismatches"] == 1, stuck
             [example] = _about(stuck, code)
             assert example["resolution"] == (4, 2) and example["stats"] == (2, 1), example
             assert "did not catch up" in example["problem"], example
 
             # In flight: seen by the first pass, gone by the recheck once stats is back.
-            async with httpx.AsyncClient(timeout=30) as plain:
+            async with httpx.AsyncClient(timeout=30, headers={"Authorization": f"Bearer {TOKEN}"}) as plain:
                 survey = await reconcile.take_survey(pool, datetime.now(UTC), plain, resolution)
                 seen = survey.report(datetime.now(UTC))
                 assert survey.statuses is not None and code in survey.statuses.differing, seen
@@ -95,7 +99,9 @@ async def test_in_flight_is_rechecked_stuck_and_corrupt_are_reported_once(endpoi
             # A lasting divergence at the same seq: reported once, whatever the recheck allows.
             await _set_fact_status(pool, code, 9)
             try:
-                corrupt = await reconcile.reconcile(pool, datetime.now(UTC), resolution, bootstrap, settle_s=30)
+                corrupt = await reconcile.reconcile(
+                    pool, datetime.now(UTC), resolution, bootstrap, settle_s=30, resolution_token=TOKEN
+                )
             finally:
                 await _set_fact_status(pool, code, 4)
             assert corrupt["by_check"]["statuses"] == 1, corrupt

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from deploy.local._common import run_coro
+from shared.auth.sessions import SERVICE_TOKEN_FILE, load_secret
 from shared.calendar import default_calendar
 from tests.e2e.conftest import REPO
 from tests.e2e.reconciliation import reconcile_over_http
@@ -71,10 +72,12 @@ def import_file(services, text: str, auth, first_line: int = 1) -> dict:
 
 
 def export(services, agency=AGENCY) -> list[dict]:
-    """The export's cases; it must end with a complete trailer that counts them."""
-    with httpx.stream(
-        "GET", f"{services['resolution']}/api/v1/export/cases", params={"agency": agency} if agency else {}, timeout=30
-    ) as r:
+    """The export's cases (read as stats does, with the services' token); it must end with a
+    complete trailer that counts them."""
+    url = f"{services['resolution']}/api/v1/export/cases"
+    assert httpx.get(url, timeout=30).status_code == 401, "not anonymous: it lists every case"
+    token = {"Authorization": f"Bearer {load_secret(None, SERVICE_TOKEN_FILE).decode()}"}  # the services' own
+    with httpx.stream("GET", url, params={"agency": agency} if agency else {}, timeout=30, headers=token) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
         *cases, trailer = [json.loads(line) for line in r.iter_lines() if line]
     assert trailer["end"]["complete"] is True and trailer["end"]["cases"] == len(cases), trailer

@@ -15,6 +15,7 @@ from services.resolution.domain.case import Case, may_apologise, missing_for_dec
 from services.resolution.entrypoints.runtime import runtime_of
 from services.resolution.service import assignments, cases, export
 from shared.auth import Account, Role, require_role, staff
+from shared.auth.http import service_or_staff
 from shared.events import ProcessStep
 from shared.http import ApiError
 from shared.lifecycle import (
@@ -234,7 +235,11 @@ async def get_case(request: Request, code: str, account: Account = Depends(staff
     "`message_en`) when the export had to stop after it started, and no trailer at all when "
     "the connection was cut: either way the list is short.",
 )
-async def export_cases(request: Request, agency: str | None = Query(None, max_length=40)) -> StreamingResponse:
+async def export_cases(
+    request: Request,
+    agency: str | None = Query(None, max_length=40),
+    _reader: str = Depends(service_or_staff(Role.MONITOR, Role.LEADER)),
+) -> StreamingResponse:
     rt = runtime_of(request)
     # A failure before the first byte is an ordinary error answer.
     chunks = await export.export_cases(rt.db, agency, max_seconds=rt.settings.export_max_seconds)
@@ -271,7 +276,9 @@ class LookupOut(BaseModel):
     description="The same fields as the export, for the codes asked (at most "
     f"{export.LOOKUP_MAX}); codes without a case are left out. No personal data.",
 )
-async def lookup_cases(request: Request, body: LookupIn) -> LookupOut:
+async def lookup_cases(
+    request: Request, body: LookupIn, _reader: str = Depends(service_or_staff(Role.MONITOR, Role.LEADER))
+) -> LookupOut:
     lines, unpublished = await export.lookup(runtime_of(request).units, body.codes)
     return LookupOut(cases=[CaseLineOut(**line) for line in lines], unpublished=unpublished)
 

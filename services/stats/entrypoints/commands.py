@@ -82,6 +82,7 @@ async def reconcile(settings: StatsSettings, resolution_url: str | None, scope: 
                 settings.kafka_bootstrap,
                 settings.reconcile_settle_s,
                 asked,
+                resolution_token=settings.service_credential(),
             )
         except reconcile_runs.RunInProgress as exc:
             print(f"reconcile: {exc.en}", file=sys.stderr)

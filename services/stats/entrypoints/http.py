@@ -230,6 +230,7 @@ async def start_reconciliation(
         settings.reconcile_settle_s,
         reconcile_runs.Request(body.scope, body.with_resolution, account.username),
         on_done=lambda result: rt.reconciliation_gauge.set(result["mismatches"]),
+        resolution_token=settings.service_credential(),
     )
     rt.track(task)
     response.headers["Location"] = f"{router.prefix}/reconciliation/runs/{run.id}"

@@ -67,6 +67,7 @@ async def reconciliation_job(rt: StatsRuntime) -> None:
                 settings.kafka_bootstrap,
                 settings.reconcile_settle_s,
                 asked,
+                resolution_token=settings.service_credential(),
             )
             await task
         except reconcile_runs.RunInProgress:

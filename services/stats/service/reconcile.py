@@ -194,11 +194,15 @@ async def reconcile(
     bootstrap: str,
     settle_s: float,
     scope: str = "full",
+    *,
+    resolution_token: str | None = None,
 ) -> dict:
     """The checks over everything (scope "full") or over what changed since the last run
     ("changes"; a generation never checked gets a full sweep); `resolution_url` None leaves out the
     statuses. A status difference is counted only when it persists `settle_s` (see status_check)."""
-    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=300.0)) as client:
+    # The export is not public: stats shows the services' bearer token (resolution_token).
+    headers = {"Authorization": f"Bearer {resolution_token}"} if resolution_token else {}
+    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=300.0), headers=headers) as client:
         try:
             survey = await (take_changes if scope == "changes" else take_survey)(pool, now, client, resolution_url)
             if survey.statuses is not None and survey.statuses.differing:

@@ -50,6 +50,7 @@ async def start(
     settle_s: float,
     asked: Request,
     on_done: Callable[[dict], None] | None = None,
+    resolution_token: str | None = None,
 ) -> tuple[runs.Run, asyncio.Task[dict | None]]:
     """Start a run, or RunInProgress. Returns its record and the task that finishes it (its result,
     or None when it failed: the record says why)."""
@@ -66,7 +67,13 @@ async def start(
         try:
             try:
                 result = await reconcile.reconcile(
-                    pool, clock(), resolution_url if asked.with_resolution else None, bootstrap, settle_s, asked.scope
+                    pool,
+                    clock(),
+                    resolution_url if asked.with_resolution else None,
+                    bootstrap,
+                    settle_s,
+                    asked.scope,
+                    resolution_token=resolution_token,
                 )
             except DomainError as exc:  # resolution unreachable, its export cut short
                 log.warning("reconciliation run %d failed: %s", run.id, exc.en)
