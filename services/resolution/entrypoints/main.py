@@ -45,7 +45,6 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
         lambda items: open_cases(rt, items),
         max_records=500,
         description="Opens a case for every accepted dossier, replaying an imported one's later history",
-        health_check="lifecycle_consumer",
     )
     rt.consume(
         REQUESTS_TOPIC,
@@ -54,7 +53,6 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
         lambda items: cases.apply_requests(rt.units, rt.calendar, rt.clock, items),
         max_records=100,
         description="Applies citizens' withdrawals, supplements and ratings",
-        health_check="requests_consumer",
     )
     rt.jobs.append(lambda: deadline_watcher(rt))
     rt.document_publication(
