@@ -1,8 +1,8 @@
-"""Every HTTP request counted, timed and traced per route template, with a correlation id.
+"""Every HTTP request counted and timed per route template, with a correlation id.
 
 The id is the caller's `X-Request-ID` when it looks like one (else a new one); it is in every log
-line written while the request is handled and sent back in the response's `X-Request-ID`. The span
-continues the caller's `traceparent` when there is one.
+line written while the request is handled and sent back in the response's `X-Request-ID`. The
+request's span is FastAPI's own (`telemetry`, below), which continues the caller's `traceparent`.
 """
 
 from __future__ import annotations
@@ -10,18 +10,35 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import MutableMapping
+from typing import Any
 
-from opentelemetry import propagate
-from opentelemetry.trace import SpanKind, Status, StatusCode, use_span
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logs import correlation_id
-from shared.tracing import tracer
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # anything else is replaced (log injection, size)
 UNTRACED = frozenset({"/livez", "/readyz", "/health", "/metrics"})  # probes and scrapes: counted, not traced
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    return scope.get("path") in UNTRACED
+
+
+# FastAPI's native OpenTelemetry: a server span per request named by its route template, under the
+# caller's traceparent; exported only when shared/tracing.py installed a provider. Its metrics are
+# off (Prometheus counts, below), and so are its log records: they would carry rejected input,
+# which may be personal. No spans per dependency: one per request is what an operator follows.
+TELEMETRY: TelemetryConfig = {
+    "tracing": True,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "exclude": _untraced,
+}
 
 
 class HttpTelemetry:
@@ -60,26 +77,12 @@ class HttpTelemetry:
             await send(message)
 
         started = time.perf_counter()
-        traced = scope["path"] not in UNTRACED
-        span = tracer.start_span(method, context=propagate.extract(headers), kind=SpanKind.SERVER) if traced else None
         try:
-            if span is None:
-                await self.app(scope, receive, send_with_id)
-            else:
-                with use_span(span, end_on_exit=False, record_exception=True, set_status_on_exception=True):
-                    await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_with_id)
         finally:
             route = _route(scope)
             self.latency.labels(self.service, route, method).observe(time.perf_counter() - started)
             self.requests.labels(self.service, route, method, str(status)).inc()
-            if span is not None:
-                span.update_name(f"{method} {route}")
-                span.set_attributes(
-                    {"http.request.method": method, "http.route": route, "http.response.status_code": status}
-                )
-                if status >= 500:
-                    span.set_status(Status(StatusCode.ERROR))
-                span.end()
             correlation_id.reset(token)
 
 

@@ -32,7 +32,7 @@ from shared.db import create_pool, migrate
 from shared.docs import install_offline_docs
 from shared.http import HealthCheck, database_check, install_error_handlers, install_probes_and_metrics
 from shared.http_limits import BodySizeLimit
-from shared.http_telemetry import HttpTelemetry
+from shared.http_telemetry import TELEMETRY, HttpTelemetry
 from shared.kafka import bounded, make_broker
 from shared.ops_access import OpsNetworksOnly, parse_networks
 from shared.ops_metrics import ConsumerGauges, PoolCollector
@@ -193,7 +193,13 @@ class Runtime:
                 await self.stop()
 
         app = FastAPI(
-            title=title, description=description, version="1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+            title=title,
+            description=description,
+            version="1.0",
+            lifespan=lifespan,
+            docs_url=None,
+            redoc_url=None,
+            telemetry=TELEMETRY,
         )
         install_error_handlers(app)
         app.add_middleware(BodySizeLimit, limit=self.settings.http_max_body_bytes, per_path=self.body_limits)

@@ -1,0 +1,97 @@
+"""With the broker gone: intake stays ready and takes dossiers into its outbox, the outbox's
+backlog and age (read from the table) keep rising for the alert, and a SIGTERM ends every service
+well inside Kubernetes' grace period. The figures are printed at the end."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+import uuid
+
+import httpx
+import pytest
+
+from deploy.local import servers
+from tests.conftest import eventually
+from tests.fleet import Fleet
+from tests.metrics import scrape
+
+pytestmark = pytest.mark.chaos
+SHIFT = int(os.environ.get("DVC_TEST_PORT_SHIFT", "0"))
+PORTS = {"intake": 18181 + SHIFT, "resolution": 18182 + SHIFT, "stats": 18183 + SHIFT}
+# What docs/observability.md promises: under the 25 s that leave room in a 30 s grace period.
+SHUTDOWN_BOUND_S = 25.0
+DOSSIERS = 3
+
+
+def sigterm_all(fleet: Fleet) -> dict[str, float]:
+    """SIGTERM to every service at once, as a node drain would; seconds until each exited."""
+    started, exited = time.monotonic(), {}
+    for proc in fleet.procs.values():
+        proc.send_signal(signal.SIGTERM)
+    while len(exited) < len(fleet.procs):
+        for name, proc in fleet.procs.items():
+            if name not in exited and proc.poll() is not None:
+                exited[name] = round(time.monotonic() - started, 1)
+        running = [n for n, p in fleet.procs.items() if p.poll() is None]
+        assert time.monotonic() - started < SHUTDOWN_BOUND_S, (
+            f"{running} still running {SHUTDOWN_BOUND_S:.0f} s after SIGTERM: {fleet.tail(running[0])}"
+        )
+        time.sleep(0.05)
+    return {f"{name}_sigterm_to_exit_s": seconds for name, seconds in exited.items()}
+
+
+def outbox(fleet: Fleet) -> tuple[float, float]:
+    s = scrape(fleet.url("intake"))
+    return s.value("outbox_backlog_rows", service="intake"), s.value("outbox_oldest_age_seconds", service="intake")
+
+
+async def test_outage_keeps_intake_ready_ages_its_outbox_and_shutdown_stays_bounded(endpoints, staff, tmp_path, capsys):
+    fleet = Fleet(PORTS, dict(endpoints), tmp_path)
+    figures: dict[str, float] = {}
+    for name in PORTS:
+        fleet.start(name)
+    try:
+        for name in PORTS:
+            await asyncio.to_thread(fleet.wait_healthy, name)
+        await asyncio.to_thread(servers.stop_kafka, "test")
+        try:
+            async with httpx.AsyncClient(timeout=10, auth=staff.auth("leader")) as client:
+                for _ in range(DOSSIERS):
+                    r = await client.post(
+                        f"{fleet.url('intake')}/api/v1/dossiers",
+                        headers={"Idempotency-Key": str(uuid.uuid4())},
+                        json={
+                            "procedure_code": "1.013831",
+                            "channel": "counter",
+                            "received_by": "canbo.motcua",
+                            "applicant": {"name": "Võ Thị Mất Điện", "id_number": "001299004321"},
+                            "documents": ["Tờ khai"],
+                        },
+                    )
+                    assert r.status_code == 201, r.text
+
+            def queued() -> tuple[float, float] | None:
+                backlog, age = outbox(fleet)
+                return (backlog, age) if backlog >= DOSSIERS and age > 0 else None
+
+            backlog, age = await eventually(queued, timeout=30, what="the outbox backlog read from the table")
+            later = await eventually(
+                lambda: a if (a := outbox(fleet)[1]) >= age + 3 else None, timeout=30, what="outbox age rising"
+            )
+            figures.update(outbox_backlog_rows=backlog, outbox_oldest_age_seconds=round(later, 1))
+            for name in PORTS:  # Kafka is no part of readiness: nobody is taken out of service
+                ready = httpx.get(f"{fleet.url(name)}/readyz", timeout=5)
+                assert ready.status_code == 200, (name, ready.text)
+            assert scrape(fleet.url("stats")).value("kafka_consumer_assigned_partitions", service="stats") >= 0
+
+            # All three at once, as a node drain would: each must be gone within the bound.
+            figures.update(await asyncio.to_thread(sigterm_all, fleet))
+        finally:
+            await asyncio.to_thread(servers.start_kafka, "test")
+    finally:
+        fleet.stop_all(SHUTDOWN_BOUND_S)
+    with capsys.disabled():
+        print("\nkafka outage figures: " + ", ".join(f"{k}={v}" for k, v in sorted(figures.items())))
