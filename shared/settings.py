@@ -8,11 +8,12 @@ nothing else in `services/` or `shared/` reads the environment. The defaults are
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The services' HTTP ports, defined here once (make run, the README, the launcher read them).
@@ -100,6 +101,14 @@ class ServiceSettings(CalendarSettings):
         description="Client networks allowed to read `/metrics` and `/docs`, comma-separated CIDRs, "
         "e.g. `10.0.0.0/8,127.0.0.1/32` (empty: everyone)",
     )
+
+    @field_validator("ops_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)  # a ValueError names the bad one
+        return value
 
     @property
     def bind_host(self) -> str:

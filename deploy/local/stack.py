@@ -45,7 +45,7 @@ def wait_healthy(ports: dict[str, int], procs: dict[str, subprocess.Popen], time
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
                     if r.status == 200:
-                        servers.say(f"{name}: healthy on :{port}")
+                        servers.say(f"{name}: ready on :{port}")
                         del pending[name]
             except OSError:
                 pass
