@@ -184,27 +184,35 @@ def subscribe_batches(
     @subscriber
     async def handle(msg: KafkaMessage) -> None:
         records = msg.raw_message
-        correlation_id.set(f"{_where(records[0])}+{len(records) - 1}" if records else None)  # the batch
-        spans = _record_spans(records, group_id)
+        # The batch's lines carry where it starts and how many records follow.
+        token = correlation_id.set(f"{_where(records[0])}+{len(records) - 1}" if records else None)
         try:
-            await processor.process_batch(records)
-        except BaseException as exc:
-            for span in spans:
-                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-                span.end()
-            # Not applied: fetch these records again rather than let a later commit skip them.
-            firsts: dict = {}
-            for r in records:
-                firsts.setdefault(TopicPartition(r.topic, r.partition), r.offset)
-            for tp, offset in firsts.items():
-                if tp in msg.consumer.assignment():  # type: ignore[attr-defined] # aiokafka's, behind FastStream's protocol
-                    msg.consumer.seek(tp, offset)
-            raise
-        for span in spans:
-            span.end()
-        await msg.ack()  # commits the positions of what was fetched, all of it now applied
+            await _apply_batch(msg, records, processor, group_id)
+        finally:
+            correlation_id.reset(token)
 
     return subscriber
+
+
+async def _apply_batch(msg: KafkaMessage, records, processor: BatchProcessor, group_id: str) -> None:
+    spans = _record_spans(records, group_id)
+    try:
+        await processor.process_batch(records)
+    except BaseException as exc:
+        for span in spans:
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            span.end()
+        # Not applied: fetch these records again rather than let a later commit skip them.
+        firsts: dict = {}
+        for r in records:
+            firsts.setdefault(TopicPartition(r.topic, r.partition), r.offset)
+        for tp, offset in firsts.items():
+            if tp in msg.consumer.assignment():  # type: ignore[attr-defined] # aiokafka's, behind FastStream's protocol
+                msg.consumer.seek(tp, offset)
+        raise
+    for span in spans:
+        span.end()
+    await msg.ack()  # commits the positions of what was fetched, all of it now applied
 
 
 def _where(record: ConsumerRecord) -> str:

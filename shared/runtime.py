@@ -38,15 +38,15 @@ from shared.ops_access import OpsNetworksOnly, parse_networks
 from shared.ops_metrics import ConsumerGauges, PoolCollector
 from shared.outbox import OutboxGauges, OutboxRelay
 from shared.settings import ServiceSettings
-from shared.tracing import flush_tracing
 from shared.web import mount_assets
 
 log = logging.getLogger(__name__)
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
 # SIGTERM to exit, worst case, with Kafka gone: uvicorn lets open requests finish for
-# HTTP_DRAIN_S (shared/serve.py), then stop() takes at most STOP_BUDGET_S. Together they stay
-# under Kubernetes' default 30 s grace, with room (docs/observability.md has the measured figure).
+# HTTP_DRAIN_S (shared/serve.py), then stop() takes at most STOP_BUDGET_S, then the tracing SDK
+# exports its last spans (shared/tracing.py, EXPORT_TIMEOUT_S). Together they stay under 25 s,
+# inside Kubernetes' default 30 s grace (docs/observability.md has the measured figures).
 HTTP_DRAIN_S = 5.0
 STOP_BUDGET_S = 15.0
 BackgroundJob = Callable[[], Coroutine[Any, Any, None]]
@@ -176,7 +176,6 @@ class Runtime:
             pool = self.pool
             if not await bounded(pool.close(), left(2), "pool close"):
                 pool.terminate()  # connections still busy: cut them rather than overrun the grace period
-        await bounded(asyncio.to_thread(flush_tracing, left(2)), left(2), "trace export")
         log.info("%s stopped", self.settings.service)
 
     def create_app(self, title: str, description: str, routers: Iterable[APIRouter], static: Path) -> FastAPI:

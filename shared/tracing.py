@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("dvc")
+EXPORT_TIMEOUT_S = 3.0
 
 
 def configure_tracing(service: str, instance: str, endpoint: str) -> TracerProvider | None:
@@ -28,7 +29,10 @@ def configure_tracing(service: str, instance: str, endpoint: str) -> TracerProvi
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     provider = TracerProvider(resource=Resource.create({"service.name": service, "service.instance.id": instance}))
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")))
+    # A short timeout: spans are best-effort, and the SDK exports the last ones at exit, which must
+    # stay inside the shutdown bound (shared/runtime.py) with the collector unreachable.
+    exporter = OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces", timeout=EXPORT_TIMEOUT_S)
+    provider.add_span_processor(BatchSpanProcessor(exporter, export_timeout_millis=int(EXPORT_TIMEOUT_S * 1000)))
     trace.set_tracer_provider(provider)
     log.info("traces exported to %s", endpoint)
     return provider
@@ -47,9 +51,3 @@ def context_of_headers(headers: Iterable[tuple[str, bytes | str]] | None) -> ote
     if "traceparent" not in carrier:
         return None
     return propagate.extract(carrier)
-
-
-def flush_tracing(timeout_s: float) -> None:
-    provider = trace.get_tracer_provider()
-    if isinstance(provider, TracerProvider):
-        provider.force_flush(int(timeout_s * 1000))

@@ -95,3 +95,35 @@ async def test_outage_keeps_intake_ready_ages_its_outbox_and_shutdown_stays_boun
         fleet.stop_all(SHUTDOWN_BOUND_S)
     with capsys.disabled():
         print("\nkafka outage figures: " + ", ".join(f"{k}={v}" for k, v in sorted(figures.items())))
+
+
+async def test_with_kafka_and_postgresql_both_gone_readiness_fails_liveness_holds_and_shutdown_is_bounded(
+    endpoints, tmp_path, capsys
+):
+    """The worst case for shutdown: every close has nobody to talk to. Readiness now fails (the
+    database is what it checks), liveness does not (a restart would not bring the database back)."""
+    fleet = Fleet(PORTS, dict(endpoints), tmp_path)
+    figures: dict[str, float] = {}
+    for name in PORTS:
+        fleet.start(name)
+    try:
+        for name in PORTS:
+            await asyncio.to_thread(fleet.wait_healthy, name)
+        await asyncio.to_thread(servers.stop_kafka, "test")
+        await asyncio.to_thread(servers.stop_postgres, "test", True)  # as a crash: no goodbye to clients
+        try:
+            for name in PORTS:
+                await eventually(
+                    lambda name=name: httpx.get(f"{fleet.url(name)}/readyz", timeout=10).status_code == 503,
+                    timeout=30,
+                    what=f"{name} not ready without its database",
+                )
+                assert httpx.get(f"{fleet.url(name)}/livez", timeout=5).status_code == 200, name
+            figures.update(await asyncio.to_thread(sigterm_all, fleet))
+        finally:
+            await asyncio.to_thread(servers.start_postgres, "test")
+            await asyncio.to_thread(servers.start_kafka, "test")
+    finally:
+        fleet.stop_all(SHUTDOWN_BOUND_S)
+    with capsys.disabled():
+        print("\nkafka and postgresql outage figures: " + ", ".join(f"{k}={v}" for k, v in sorted(figures.items())))
