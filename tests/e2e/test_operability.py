@@ -4,6 +4,7 @@ echoed, and JSON log lines that say who wrote them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -13,6 +14,7 @@ import pytest
 from shared.events import LIFECYCLE_TOPIC
 from tests.conftest import eventually
 from tests.e2e.signin import staff_credentials
+from tests.e2e.test_lifecycle_end_to_end import receive
 from tests.metrics import scrape
 
 pytestmark = pytest.mark.e2e
@@ -31,19 +33,9 @@ def test_probes_answer_and_metrics_is_served_at_its_path(services):
 
 async def test_agreed_metrics_appear_with_sensible_values(services, request):
     tag = uuid.uuid4().hex[:8]
-    async with httpx.AsyncClient(timeout=10, auth=staff_credentials(request)) as client:
-        r = await client.post(
-            f"{services['intake']}/api/v1/dossiers",
-            json={
-                "procedure_code": "1.013831",
-                "channel": "counter",
-                "received_by": "canbo.motcua",
-                "applicant": {"name": f"Trần Văn Đo {tag}", "id_number": "001299004321"},
-                "documents": ["Tờ khai"],
-            },
-        )
-        assert r.status_code == 201, r.text
-        code = r.json()["code"]
+    auth = staff_credentials(request)
+    code = (await asyncio.to_thread(receive, services, "counter", auth))["code"]
+    async with httpx.AsyncClient(timeout=10, auth=auth) as client:
         assert (await client.get(f"{services['intake']}/api/v1/dossiers/{code}")).status_code == 200
         assert (await client.get(f"{services['intake']}/api/v1/dossiers/NO-SUCH-{tag}")).status_code == 404
 

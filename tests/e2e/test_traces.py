@@ -5,9 +5,6 @@ receiver the test runs, as they would to a collector."""
 
 from __future__ import annotations
 
-import uuid
-
-import httpx
 import pytest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
@@ -15,6 +12,7 @@ from shared.events import LIFECYCLE_TOPIC
 from tests.conftest import eventually
 from tests.e2e.conftest import SHIFT
 from tests.e2e.otlp_receiver import OtlpReceiver
+from tests.e2e.test_lifecycle_end_to_end import receive
 from tests.fleet import Fleet
 
 pytestmark = pytest.mark.e2e
@@ -33,19 +31,7 @@ async def test_one_trace_spans_intake_outbox_kafka_and_both_consumers(endpoints,
                 fleet.start(name)
             for name in PORTS:
                 fleet.wait_healthy(name, timeout=90)
-            async with httpx.AsyncClient(timeout=10, auth=staff.auth("clerk")) as client:
-                r = await client.post(
-                    f"{fleet.url('intake')}/api/v1/dossiers",
-                    headers={"Idempotency-Key": str(uuid.uuid4())},
-                    json={
-                        "procedure_code": "1.013831",
-                        "channel": "counter",
-                        "received_by": "canbo.motcua",
-                        "applicant": {"name": "Đỗ Văn Vết", "id_number": "001299004321"},
-                        "documents": ["Tờ khai"],
-                    },
-                )
-            assert r.status_code == 201, r.text
+            receive({"intake": fleet.url("intake")}, "counter", staff.auth("clerk"))
 
             def request_span():
                 return next(
