@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -38,21 +38,6 @@ class Item(Generic[T]):
 
 class Rejected(Exception):
     """Raised by an applier for a message that can never be applied (impossible transition, gap)."""
-
-
-class AssignmentTracker(ConsumerRebalanceListener):
-    """Knows whether the consumer holds its place in the group (the metrics show it)."""
-
-    def __init__(self) -> None:
-        self.assigned = False
-        self.partitions: set = set()
-
-    async def on_partitions_revoked(self, revoked) -> None:
-        self.assigned = False
-
-    async def on_partitions_assigned(self, assigned) -> None:
-        self.partitions = set(assigned)
-        self.assigned = True
 
 
 _METRICS: weakref.WeakKeyDictionary[CollectorRegistry, tuple[Counter, Counter]] = weakref.WeakKeyDictionary()
@@ -160,7 +145,6 @@ def subscribe_batches(
     topic: str,
     group_id: str,
     processor: BatchProcessor,
-    tracker: AssignmentTracker,
     *,
     max_records: int = 500,
     description: str = "",
@@ -175,7 +159,6 @@ def subscribe_batches(
         batch_timeout_ms=100,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
-        listener=tracker,
         decoder=_records_undecoded,
         title=f"{group_id}:{topic}",
         description=description,

@@ -27,7 +27,7 @@ from shared import auth
 from shared.auth.routes import router as session_router
 from shared.calendar import WorkingCalendar, default_calendar
 from shared.clock import Clock, clock_with_offset
-from shared.consumer import AssignmentTracker, BatchProcessor, Item, subscribe_batches
+from shared.consumer import BatchProcessor, Item, subscribe_batches
 from shared.db import create_pool, migrate
 from shared.docs import install_offline_docs
 from shared.http import HealthCheck, database_check, install_error_handlers, install_probes_and_metrics
@@ -113,7 +113,6 @@ class Runtime:
             topic,
             group_id,
             processor,
-            AssignmentTracker(),
             max_records=max_records,
             description=description,
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.otlp_receiver import OtlpReceiver
 from tests.fleet import Fleet
 
 REPO = Path(__file__).resolve().parents[2]
@@ -15,8 +16,18 @@ PORTS = {"intake": 18101 + SHIFT, "resolution": 18102 + SHIFT, "stats": 18103 + 
 
 
 @pytest.fixture(scope="session")
-def services(endpoints, tmp_path_factory):
-    fleet = Fleet(PORTS, dict(endpoints), tmp_path_factory.mktemp("service-logs"))
+def otlp():
+    """Where the services export their spans, as they would to a collector (tests/e2e/test_traces.py)."""
+    with OtlpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def services(endpoints, otlp, tmp_path_factory):
+    # The services share their consumer groups with any other instance on the test profile, so the
+    # traced ones must be these: a second traced fleet could see its events applied by this one.
+    env = {**endpoints, "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+    fleet = Fleet(PORTS, env, tmp_path_factory.mktemp("service-logs"))
     try:
         for name in PORTS:
             fleet.start(name)
