@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from deploy.local import servers
+from deploy.local import kafka_broker, servers
 from tests.conftest import eventually
 from tests.e2e.test_lifecycle_end_to_end import receive
 from tests.fleet import Fleet
@@ -117,3 +117,22 @@ async def test_with_kafka_and_postgresql_both_gone_readiness_fails_liveness_hold
             await asyncio.to_thread(servers.start_kafka, "test")
     with capsys.disabled():
         print("\nkafka and postgresql outage figures: " + ", ".join(f"{k}={v}" for k, v in sorted(figures.items())))
+
+
+async def test_with_a_hung_broker_shutdown_is_still_bounded(endpoints, staff, tmp_path, capsys):
+    """Harder than a broker that is gone: one that keeps its connections open and answers nothing
+    (SIGSTOP), so every request to it waits for its timeout. Work is in flight: a dossier waits in
+    the outbox while the relay's send hangs."""
+    figures: dict[str, float] = {}
+    async with running(endpoints, tmp_path) as fleet:
+        pid = kafka_broker.running_pid(servers.PROFILES["test"].kafka_home)
+        assert pid, "the test profile's broker is not running"
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            await asyncio.to_thread(receive, {"intake": fleet.url("intake")}, "counter", staff.auth("leader"))
+            await eventually(lambda: outbox(fleet)[0] >= 1, timeout=30, what="the dossier waiting in the outbox")
+            figures.update(await asyncio.to_thread(sigterm_all, fleet))
+        finally:
+            os.kill(pid, signal.SIGCONT)
+    with capsys.disabled():
+        print("\nhung broker figures: " + ", ".join(f"{k}={v}" for k, v in sorted(figures.items())))
