@@ -68,7 +68,7 @@ class Service:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited during start-up; see {self.log_path}")
             try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as r:
+                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as r:
                     if r.status == 200:
                         return
             except OSError:

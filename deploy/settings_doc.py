@@ -10,7 +10,7 @@ import re
 import sys
 import types
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
@@ -41,6 +41,8 @@ def variable(cls: type[BaseSettings], name: str, field: FieldInfo) -> str:
 def _type(annotation: Any) -> str:
     if get_origin(annotation) in (Union, types.UnionType):
         return " or ".join(_type(a) for a in get_args(annotation) if a is not type(None))
+    if get_origin(annotation) is Literal:
+        return " or ".join(f"`{a}`" for a in get_args(annotation))
     if annotation is SecretStr:
         return "secret"
     return {str: "text", int: "integer", float: "number", bool: "boolean", Path: "path"}.get(

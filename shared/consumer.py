@@ -14,14 +14,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CollectorRegistry, Counter
 
 from shared.db import TRANSIENT_DB_ERRORS
 from shared.events import DEAD_LETTER_TOPIC, BadEvent
+from shared.logs import correlation_id
+from shared.tracing import context_of_headers, tracer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,21 +38,6 @@ class Item(Generic[T]):
 
 class Rejected(Exception):
     """Raised by an applier for a message that can never be applied (impossible transition, gap)."""
-
-
-class AssignmentTracker(ConsumerRebalanceListener):
-    """Knows whether the consumer holds its place in the group, for /health."""
-
-    def __init__(self) -> None:
-        self.assigned = False
-        self.partitions: set = set()
-
-    async def on_partitions_revoked(self, revoked) -> None:
-        self.assigned = False
-
-    async def on_partitions_assigned(self, assigned) -> None:
-        self.partitions = set(assigned)
-        self.assigned = True
 
 
 _METRICS: weakref.WeakKeyDictionary[CollectorRegistry, tuple[Counter, Counter]] = weakref.WeakKeyDictionary()
@@ -129,6 +117,7 @@ class BatchProcessor(Generic[T]):
                 delay = min(delay * 2, 5.0)
 
     async def _dead_letter(self, record: ConsumerRecord, kind: str, reason: str) -> None:
+        correlation_id.set(_where(record))  # this event, in the lines that follow
         log.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason)
         headers: dict[str, Any] = {
             "dlt-reason": reason[:1000],
@@ -156,14 +145,13 @@ def subscribe_batches(
     topic: str,
     group_id: str,
     processor: BatchProcessor,
-    tracker: AssignmentTracker,
     *,
     max_records: int = 500,
     description: str = "",
-) -> None:
-    """Register a batch subscriber that commits offsets only after the batch is applied."""
+) -> Any:
+    """Register a batch subscriber that commits offsets only after the batch is applied; returns it."""
 
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         topic,
         group_id=group_id,
         batch=True,
@@ -171,22 +159,68 @@ def subscribe_batches(
         batch_timeout_ms=100,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
-        listener=tracker,
         decoder=_records_undecoded,
         title=f"{group_id}:{topic}",
         description=description,
     )
+
+    @subscriber
     async def handle(msg: KafkaMessage) -> None:
         records = msg.raw_message
+        # The batch's lines carry where it starts and how many records follow.
+        token = correlation_id.set(f"{_where(records[0])}+{len(records) - 1}" if records else None)
         try:
-            await processor.process_batch(records)
-        except BaseException:
-            # Not applied: fetch these records again rather than let a later commit skip them.
-            firsts: dict = {}
-            for r in records:
-                firsts.setdefault(TopicPartition(r.topic, r.partition), r.offset)
-            for tp, offset in firsts.items():
-                if tp in msg.consumer.assignment():  # type: ignore[attr-defined] # aiokafka's, behind FastStream's protocol
-                    msg.consumer.seek(tp, offset)
-            raise
-        await msg.ack()  # commits the positions of what was fetched, all of it now applied
+            await _apply_batch(msg, records, processor, group_id)
+        finally:
+            correlation_id.reset(token)
+
+    return subscriber
+
+
+async def _apply_batch(msg: KafkaMessage, records, processor: BatchProcessor, group_id: str) -> None:
+    spans = _record_spans(records, group_id)
+    try:
+        await processor.process_batch(records)
+    except BaseException as exc:
+        for span in spans:
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            span.end()
+        # Not applied: fetch these records again rather than let a later commit skip them.
+        firsts: dict = {}
+        for r in records:
+            firsts.setdefault(TopicPartition(r.topic, r.partition), r.offset)
+        for tp, offset in firsts.items():
+            if tp in msg.consumer.assignment():  # type: ignore[attr-defined] # aiokafka's, behind FastStream's protocol
+                msg.consumer.seek(tp, offset)
+        raise
+    for span in spans:
+        span.end()
+    await msg.ack()  # commits the positions of what was fetched, all of it now applied
+
+
+def _where(record: ConsumerRecord) -> str:
+    """An event's correlation id in logs: where it sits on the topic (its body may be personal)."""
+    return f"{record.topic}/{record.partition}@{record.offset}"
+
+
+def _record_spans(records: Sequence[ConsumerRecord], group_id: str) -> list:
+    """One consumer span per record that carries a trace context, child of the span that wrote it
+    to the outbox: the request's trace goes on in every service that applies the event. They last
+    as long as the batch's transaction, which applies them together."""
+    spans = []
+    for record in records:
+        parent = context_of_headers(record.headers)
+        if parent is None:
+            continue
+        span = tracer.start_span(f"{record.topic} process", context=parent, kind=SpanKind.CONSUMER)
+        span.set_attributes(
+            {
+                "messaging.system": "kafka",
+                "messaging.destination.name": record.topic,
+                "messaging.consumer.group.name": group_id,
+                "messaging.destination.partition.id": str(record.partition),
+                "messaging.kafka.offset": record.offset,
+            }
+        )
+        spans.append(span)
+    return spans

@@ -1,16 +1,17 @@
-"""What every service's HTTP side shares: bilingual errors, /health and /metrics."""
+"""What every service's HTTP side shares: bilingual errors, probes and /metrics."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from prometheus_client import CollectorRegistry, make_asgi_app
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -126,22 +127,21 @@ class CheckOut(BaseModel):
     detail: str
 
 
-class HealthOut(BaseModel):
+class ReadyOut(BaseModel):
     status: str = Field(description="ok, or failing when any check fails (then the answer is a 503)")
     checks: dict[str, CheckOut]
 
 
-def install_health_and_metrics(app: FastAPI, registry: CollectorRegistry, checks: dict[str, HealthCheck]) -> None:
-    app.mount("/metrics", make_asgi_app(registry=registry))
+def install_probes_and_metrics(app: FastAPI, registry: CollectorRegistry, checks: dict[str, HealthCheck]) -> None:
+    """`/livez` (the process answers), `/readyz` (`checks` pass: the service can do its job) and
+    `/metrics`. Kafka is in no check: intake takes dossiers into its outbox while Kafka is away, and
+    a consumer between partitions is still ready; both show in the metrics instead."""
 
-    @app.get(
-        "/health",
-        tags=["ops"],
-        summary="Liveness of the database and the Kafka consumer",
-        response_model=HealthOut,
-        responses={503: {"model": HealthOut, "description": "A check failed"}},
-    )
-    async def health() -> JSONResponse:
+    @app.get("/livez", tags=["ops"], summary="The process answers (liveness probe)", response_model=CheckOut)
+    async def livez() -> dict:
+        return {"ok": True, "detail": "alive"}
+
+    async def readyz() -> JSONResponse:
         results = {}
         for name, check in checks.items():
             try:
@@ -149,24 +149,28 @@ def install_health_and_metrics(app: FastAPI, registry: CollectorRegistry, checks
             except Exception as exc:
                 ok, detail = False, f"{type(exc).__name__}: {exc}"
             results[name] = {"ok": ok, "detail": detail}
-        healthy = all(r["ok"] for r in results.values())
+        ready = all(r["ok"] for r in results.values())
         return JSONResponse(
-            {"status": "ok" if healthy else "failing", "checks": results}, status_code=200 if healthy else 503
+            {"status": "ok" if ready else "failing", "checks": results}, status_code=200 if ready else 503
         )
+
+    ready_doc: dict[str, Any] = {
+        "tags": ["ops"],
+        "response_model": ReadyOut,
+        "responses": {503: {"model": ReadyOut, "description": "A check failed"}},
+    }
+    app.get("/readyz", summary="Its database answers (readiness probe)", **ready_doc)(readyz)
+    # The old name, kept for scripts and monitors written against it; same answer as /readyz.
+    app.get("/health", summary="Same as /readyz (older name)", deprecated=True, **ready_doc)(readyz)
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def database_check(pool) -> HealthCheck:
     async def check() -> tuple[bool, str]:
         await pool.fetchval("SELECT 1")
         return True, "reachable"
-
-    return check
-
-
-def consumer_check(tracker) -> HealthCheck:
-    async def check() -> tuple[bool, str]:
-        if not tracker.assigned:
-            return False, "consumer holds no assignment (starting, rebalancing or disconnected)"
-        return True, f"{len(tracker.partitions)} partition(s) assigned"
 
     return check

@@ -35,18 +35,24 @@ def make_broker(bootstrap: str, client_id: str, registry: CollectorRegistry) -> 
         client_id=client_id,
         enable_idempotence=True,
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=client_id)],
-        graceful_timeout=15.0,
+        graceful_timeout=8.0,  # within the shutdown budget of shared/runtime.py
+        # A plain logger: its lines go through the root's handler (JSON, with the correlation id),
+        # not through FastStream's own coloured one.
+        logger=logging.getLogger("dvc.kafka"),
     )
 
 
-async def bounded(coro, seconds: float, what: str) -> None:
-    """Await `coro` for at most `seconds`: aiokafka's stop() can hang with the broker gone."""
+async def bounded(coro, seconds: float, what: str) -> bool:
+    """Await `coro` for at most `seconds`: aiokafka's stop() can hang with the broker gone.
+    True when it finished in time and without error."""
     try:
         await asyncio.wait_for(coro, seconds)
+        return True
     except TimeoutError:
-        log.warning("%s did not finish in %.0f s; going on", what, seconds)
+        log.warning("%s did not finish in %.1f s; going on", what, seconds)
     except Exception as exc:  # a failing close must not stop the shutdown of the rest
         log.warning("%s failed: %s", what, exc)
+    return False
 
 
 async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from shared.db import TRANSIENT_DB_ERRORS
 from shared.kafka import bounded, make_producer
+from shared.tracing import current_traceparent
 
 log = logging.getLogger(__name__)
 RELAY_LOCK_ID = 727275  # one active relay per database, so rows leave in order
@@ -22,10 +23,11 @@ RELAY_LOCK_ID = 727275  # one active relay per database, so rows leave in order
 async def append(conn: asyncpg.Connection, topic: str, key: str, message: BaseModel) -> None:
     """Queue `message` for `topic`; call inside the transaction that changes the business row."""
     await conn.execute(
-        "INSERT INTO outbox(topic, key, payload) VALUES ($1, $2, $3)",
+        "INSERT INTO outbox(topic, key, payload, traceparent) VALUES ($1, $2, $3, $4)",
         topic,
         key,
         message.model_dump_json().encode(),
+        current_traceparent(),
     )
     await conn.execute("NOTIFY outbox")  # delivered at commit; wakes the relay at once
 
@@ -35,12 +37,13 @@ async def append_many(conn: asyncpg.Connection, rows: list[tuple[str, str, BaseM
     if not rows:
         return
     await conn.execute(
-        "INSERT INTO outbox(topic, key, payload) SELECT topic, key, payload "
+        "INSERT INTO outbox(topic, key, payload, traceparent) SELECT topic, key, payload, $4 "
         "FROM unnest($1::text[], $2::text[], $3::bytea[]) "
         "WITH ORDINALITY AS r(topic, key, payload, n) ORDER BY n",
         [r[0] for r in rows],
         [r[1] for r in rows],
         [r[2].model_dump_json().encode() for r in rows],
+        current_traceparent(),
     )
     await conn.execute("NOTIFY outbox")
 
@@ -108,7 +111,7 @@ class OutboxRelay:
     async def _pump(self, conn: asyncpg.Connection, producer) -> None:
         while True:
             rows = await conn.fetch(
-                "SELECT id, topic, key, payload, created_at FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+                "SELECT id, topic, key, payload, traceparent, created_at FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1",
                 self.batch_size,
             )
             if not rows:
@@ -119,9 +122,48 @@ class OutboxRelay:
                 continue
             self.oldest_unsent.set(max(0.0, time.time() - rows[0]["created_at"].timestamp()))
             # send() only enqueues; the idempotent producer keeps each partition's order.
-            futures = [await producer.send(r["topic"], r["payload"], key=r["key"].encode()) for r in rows]
+            futures = [
+                await producer.send(r["topic"], r["payload"], key=r["key"].encode(), headers=_headers(r["traceparent"]))
+                for r in rows
+            ]
             await asyncio.gather(*futures)
             await conn.execute(
                 "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
             )
             self.published.inc(len(rows))
+
+
+def _headers(traceparent: str | None) -> list[tuple[str, bytes]] | None:
+    """The row's trace context as a Kafka header: the consumers' spans continue the request's trace."""
+    return [("traceparent", traceparent.encode())] if traceparent else None
+
+
+class OutboxGauges:
+    """The outbox's backlog and the age of its oldest unsent row, read from the table every
+    `interval_s`: unlike the relay's own gauge they keep rising while Kafka is down (or the relay is
+    stuck), which is what the alert needs. Every instance reads them; they agree."""
+
+    def __init__(self, pool: asyncpg.Pool, service: str, registry: CollectorRegistry, interval_s: float = 5.0):
+        self.pool, self.interval_s = pool, interval_s
+        self.backlog = Gauge(
+            "outbox_backlog_rows", "Outbox rows not yet published", ["service"], registry=registry
+        ).labels(service)
+        self.age = Gauge(
+            "outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"], registry=registry
+        ).labels(service)
+
+    async def refresh(self) -> None:
+        row = await self.pool.fetchrow(
+            "SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS age "
+            "FROM outbox WHERE sent_at IS NULL"
+        )
+        self.backlog.set(row["n"])
+        self.age.set(max(0.0, float(row["age"])))
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.refresh()
+            except (*TRANSIENT_DB_ERRORS, asyncpg.PostgresError) as exc:
+                log.warning("outbox gauges: database unavailable (%s)", type(exc).__name__)
+            await asyncio.sleep(self.interval_s)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,25 +21,22 @@ from typing import Any, TypeVar
 import asyncpg
 from fastapi import APIRouter, FastAPI
 from faststream.specification import AsyncAPI
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
 from shared import auth
 from shared.auth.routes import router as session_router
 from shared.calendar import WorkingCalendar, default_calendar
 from shared.clock import Clock, clock_with_offset
-from shared.consumer import AssignmentTracker, BatchProcessor, Item, subscribe_batches
+from shared.consumer import BatchProcessor, Item, subscribe_batches
 from shared.db import create_pool, migrate
 from shared.docs import install_offline_docs
-from shared.http import (
-    HealthCheck,
-    consumer_check,
-    database_check,
-    install_error_handlers,
-    install_health_and_metrics,
-)
+from shared.http import HealthCheck, database_check, install_error_handlers, install_probes_and_metrics
 from shared.http_limits import BodySizeLimit
+from shared.http_telemetry import TELEMETRY, HttpTelemetry
 from shared.kafka import bounded, make_broker
-from shared.outbox import OutboxRelay
+from shared.ops_access import OpsNetworksOnly, parse_networks
+from shared.ops_metrics import ConsumerGauges, PoolCollector
+from shared.outbox import OutboxGauges, OutboxRelay
 from shared.security_headers import SecurityHeaders
 from shared.settings import ServiceSettings
 from shared.web import mount_assets
@@ -46,6 +44,12 @@ from shared.web import mount_assets
 log = logging.getLogger(__name__)
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
+# SIGTERM to exit, worst case, with Kafka gone: uvicorn lets open requests finish for
+# HTTP_DRAIN_S (shared/serve.py), then stop() takes at most STOP_BUDGET_S, then the tracing SDK
+# exports its last spans (shared/tracing.py, EXPORT_TIMEOUT_S). Together they stay under 25 s,
+# inside Kubernetes' default 30 s grace (docs/observability.md has the measured figures).
+HTTP_DRAIN_S = 5.0
+STOP_BUDGET_S = 15.0
 BackgroundJob = Callable[[], Coroutine[Any, Any, None]]
 
 
@@ -73,7 +77,13 @@ class Runtime:
         self.broker = make_broker(settings.kafka_bootstrap, settings.service, self.registry)
         self.pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
-        self.health_checks: dict[str, HealthCheck] = {}
+        self.ready_checks: dict[str, HealthCheck] = {}  # besides the database's
+        self.consumer_gauges = ConsumerGauges(settings.service, self.registry)
+        self.registry.register(PoolCollector(settings.service, lambda: self.pool))
+        # The process's memory, CPU, open files, Python's garbage collector (the default registry's, here).
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
         self.body_limits: dict[str, int] = {}  # path prefix -> bytes, instead of HTTP_MAX_BODY_BYTES
         self.jobs: list[BackgroundJob] = []
         self.on_started: list[BackgroundJob] = []
@@ -93,17 +103,21 @@ class Runtime:
         *,
         max_records: int,
         description: str,
-        health_check: str = "kafka_consumer",
     ) -> None:
         """A batch consumer of `topic` in `group_id`: decoded by `decode`, applied by `apply` in one
         transaction per batch, poison to the dead-letter topic, offsets committed after the
-        transaction; /health fails while it holds no partition."""
-        tracker = AssignmentTracker()
-        self.health_checks[health_check] = consumer_check(tracker)
+        transaction; its partitions and lag in the metrics (not in readiness: a rebalance or a
+        Kafka outage is no reason to take the instance out of service or restart it)."""
         processor = BatchProcessor(self.settings.service, self.broker, self.registry, decode, apply)
-        subscribe_batches(
-            self.broker, topic, group_id, processor, tracker, max_records=max_records, description=description
+        subscriber = subscribe_batches(
+            self.broker,
+            topic,
+            group_id,
+            processor,
+            max_records=max_records,
+            description=description,
         )
+        self.consumer_gauges.subscribers.append(subscriber)
 
     def track(self, task: asyncio.Task[Any]) -> None:
         """A task started after start-up (by a request, say) that stopping must cancel like the jobs."""
@@ -135,24 +149,39 @@ class Runtime:
             )
             self.relay.start()
         await self.broker.start()
-        self._tasks = [asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in self.jobs]
+        jobs = [*self.jobs, self.consumer_gauges.run]
+        if self.with_outbox:
+            jobs.append(OutboxGauges(self.pool, self.settings.service, self.registry).run)
+        self._tasks = [asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in jobs]
         tune_gc()
         log.info("%s started", self.settings.service)
 
     async def stop(self) -> None:
+        """Each step bounded, the whole within STOP_BUDGET_S even with Kafka or the database gone:
+        what a step leaves undone is safe to drop (offsets are committed only after a batch's
+        transaction, outbox rows stay unsent until Kafka acknowledged them)."""
+        deadline = time.monotonic() + STOP_BUDGET_S
+
+        def left(most: float) -> float:
+            return max(0.1, min(most, deadline - time.monotonic()))
+
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        # The broker drains in-flight handlers (graceful_timeout) before its consumers leave.
-        await bounded(self.broker.stop(), 20, "broker stop")
+        await bounded(asyncio.gather(*self._tasks, return_exceptions=True), left(2), "background jobs stop")
+        # The broker drains in-flight handlers (its graceful_timeout) before its consumers leave.
+        await bounded(self.broker.stop(), left(9), "broker stop")
         if self.relay:
-            await bounded(self.relay.stop(), 10, "outbox relay stop")
+            await bounded(self.relay.stop(), left(3), "outbox relay stop")
         if self.pool:
-            await bounded(self.pool.close(), 10, "pool close")
+            pool = self.pool
+            if not await bounded(pool.close(), left(2), "pool close"):
+                pool.terminate()  # connections still busy: cut them rather than overrun the grace period
+        log.info("%s stopped", self.settings.service)
 
     def create_app(self, title: str, description: str, routers: Iterable[APIRouter], static: Path) -> FastAPI:
-        """The HTTP app: errors in both languages, the body cap, /health, /metrics, sign-in, the
-        service's routers, its pages' static files and the offline API documentation."""
+        """The HTTP app: errors in both languages, the body cap, request telemetry, the probes,
+        /metrics, sign-in, the service's routers, its pages' static files and the offline API
+        documentation."""
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -163,12 +192,22 @@ class Runtime:
                 await self.stop()
 
         app = FastAPI(
-            title=title, description=description, version="1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+            title=title,
+            description=description,
+            version="1.0",
+            lifespan=lifespan,
+            docs_url=None,
+            redoc_url=None,
+            telemetry=TELEMETRY,
         )
         install_error_handlers(app)
         app.add_middleware(BodySizeLimit, limit=self.settings.http_max_body_bytes, per_path=self.body_limits)
+        if self.settings.ops_allowed_networks:
+            app.add_middleware(OpsNetworksOnly, networks=parse_networks(self.settings.ops_allowed_networks))
         app.add_middleware(SecurityHeaders)
-        install_health_and_metrics(app, self.registry, {"database": self._db_check, **self.health_checks})
+        # Added last, so outermost: it counts and times the refusals of the middlewares above too.
+        app.add_middleware(HttpTelemetry, service=self.settings.service, registry=self.registry)
+        install_probes_and_metrics(app, self.registry, {"database": self._db_check, **self.ready_checks})
         app.state.runtime = self
         app.state.auth = auth.Authenticator(
             lambda: self.db,

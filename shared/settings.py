@@ -8,9 +8,12 @@ nothing else in `services/` or `shared/` reads the environment. The defaults are
 
 from __future__ import annotations
 
-from typing import ClassVar
+import ipaddress
+import os
+import socket
+from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The services' HTTP ports, defined here once (make run, the README, the launcher read them).
@@ -114,6 +117,41 @@ class ServiceSettings(CalendarSettings):
         description="Largest request body, except uploads and imports (413 above)",
     )
 
+    instance_id: str = Field(
+        "",
+        validation_alias="INSTANCE_ID",
+        description="Name of this instance in logs and traces (empty: host name and process id; "
+        "under Kubernetes, the pod's name)",
+    )
+    log_format: Literal["json", "text"] = Field(
+        "json",
+        validation_alias="LOG_FORMAT",
+        description="`json`: one JSON object a line, for the log collector; `text`: plain lines for a developer",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias="LOG_LEVEL", description="Lowest level logged"
+    )
+    otlp_endpoint: str = Field(
+        "",
+        validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT",
+        description="OpenTelemetry collector's OTLP/HTTP base URL, e.g. `http://otel-collector:4318`; "
+        "traces are exported to its `/v1/traces` (empty: no traces exported)",
+    )
+    ops_allowed_networks: str = Field(
+        "",
+        validation_alias="OPS_ALLOWED_NETWORKS",
+        description="Client networks allowed to read `/metrics` and `/docs`, comma-separated CIDRs, "
+        "e.g. `10.0.0.0/8,127.0.0.1/32` (empty: everyone)",
+    )
+
+    @field_validator("ops_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)  # a ValueError names the bad one
+        return value
+
     def service_credential(self) -> str:
         from shared.auth.sessions import SERVICE_TOKEN_FILE, load_secret
 
@@ -123,6 +161,10 @@ class ServiceSettings(CalendarSettings):
     @property
     def bind_host(self) -> str:
         return self.host or self.http_host
+
+    @property
+    def instance(self) -> str:
+        return self.instance_id or f"{socket.gethostname()}-{os.getpid()}"
 
 
 class ResolutionAddress(BaseSettings):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
+CONSUMING = re.compile(r"^kafka_consumer_assigned_partitions\{[^}]*\} (\S+)$", re.MULTILINE)
 
 
 class Fleet:
@@ -38,17 +40,25 @@ class Fleet:
         self.starts += 1
 
     def wait_healthy(self, name: str, timeout: float = 120.0) -> None:
+        """Until the service is ready (/readyz) and each of its consumers holds partitions, so a
+        test's events are applied without waiting for a group to form."""
         deadline = time.monotonic() + timeout
         while True:
             proc = self.procs[name]
             assert proc.poll() is None, f"{name} exited: {self.tail(name)}"
             try:
-                if httpx.get(f"{self.url(name)}/health", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url(name)}/readyz", timeout=2).status_code == 200 and self.consuming(name):
                     return
             except httpx.HTTPError:
                 pass
             assert time.monotonic() < deadline, f"{name} not healthy in {timeout} s: {self.tail(name)}"
             time.sleep(0.2)
+
+    def consuming(self, name: str) -> bool:
+        """Whether the service's consumers hold a partition (true of a service that has none)."""
+        text = httpx.get(f"{self.url(name)}/metrics", timeout=2).text
+        found = CONSUMING.search(text)
+        return found is None or float(found.group(1)) > 0
 
     def kill(self, name: str) -> None:
         """SIGKILL: no shutdown hook runs, whatever was in flight is cut."""

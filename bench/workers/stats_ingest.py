@@ -26,7 +26,7 @@ from bench.measure import Progress
 from bench.procs import peak_rss_mb
 from services.stats.adapters import generations
 from services.stats.service import ingest
-from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
+from shared.consumer import BatchProcessor, subscribe_batches
 from shared.db import create_pool, migrate
 from shared.events import parse_event
 from shared.kafka import make_broker
@@ -60,7 +60,7 @@ async def main(bootstrap: str, topic: str, database_url: str, group: str) -> dic
         return rejected
 
     processor = BatchProcessor("stats", broker, registry, decode, apply)
-    subscribe_batches(broker, topic, group, processor, AssignmentTracker(), max_records=ingest.BATCH_RECORDS)
+    subscribe_batches(broker, topic, group, processor, max_records=ingest.BATCH_RECORDS)
     await broker.start()
     tune_gc()  # as a service does once started
     try:

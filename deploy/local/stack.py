@@ -43,9 +43,9 @@ def wait_healthy(ports: dict[str, int], procs: dict[str, subprocess.Popen], time
             if procs[name].poll() is not None:
                 raise SystemExit(f"{name} exited with code {procs[name].returncode} during start-up")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
                     if r.status == 200:
-                        servers.say(f"{name}: healthy on :{port}")
+                        servers.say(f"{name}: ready on :{port}")
                         del pending[name]
             except OSError:
                 pass

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.otlp_receiver import OtlpReceiver
 from tests.fleet import Fleet
 
 REPO = Path(__file__).resolve().parents[2]
@@ -16,12 +17,24 @@ LIVE_STREAM_CAP = 12  # low, so a test can reach it cheaply (the default is 500)
 
 
 @pytest.fixture(scope="session")
-def services(endpoints, tmp_path_factory):
+def otlp():
+    """Where the services export their spans, as they would to a collector (tests/e2e/test_traces.py)."""
+    with OtlpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def services(endpoints, otlp, tmp_path_factory):
+    # The services share their consumer groups with any other instance on the test profile, so the
+    # traced ones must be these: a second traced fleet could see its events applied by this one.
     env = {
         **endpoints,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
         "STATS_LIVE_STREAM_MAX_LISTENERS": str(LIVE_STREAM_CAP),
         # Every test calls from 127.0.0.1 and many try wrong credentials on purpose: the per-address
-        # limit would lock the whole suite out (tests/integration/test_auth_http.py proves it).
+        # limits would lock the whole suite out (tests/integration/test_auth_http.py and
+        # test_staff_access.py prove them).
         "SIGN_IN_ADDRESS_FAILURES": "100000",
         "INTAKE_CITIZEN_ADDRESS_FAILURES": "100000",
     }

@@ -108,7 +108,7 @@ def test_each_service_starts_from_the_installed_wheel(wheel_venv, endpoints, tmp
             for name in set(SERVICES) - set(answered):
                 assert procs[name].poll() is None, f"{name} exited:\n{logs[name].read_text()[-3000:]}"
                 try:
-                    if httpx.get(f"http://127.0.0.1:{ports[name]}/health", timeout=2).status_code == 200:
+                    if httpx.get(f"http://127.0.0.1:{ports[name]}/livez", timeout=2).status_code == 200:
                         answered[name] = time.monotonic() - started
                 except httpx.HTTPError:
                     pass

@@ -20,13 +20,13 @@ APPLICANT = {
 }
 
 
-def post(url, body, status=200, auth=None):
-    r = httpx.post(url, json=body, timeout=10, auth=auth)
+def post(url, body, status=200, auth=None, headers=None):
+    r = httpx.post(url, json=body, timeout=10, auth=auth, headers=headers)
     assert r.status_code == status, r.text
     return r.json()
 
 
-def receive(services, channel, clerk=None):
+def receive(services, channel, clerk=None, headers=None):
     """Online submissions are anonymous; counter and post ones are entered by the signed-in clerk."""
     return post(
         f"{services['intake']}/api/v1/dossiers",
@@ -38,6 +38,7 @@ def receive(services, channel, clerk=None):
         },
         status=201,
         auth=clerk,
+        headers=headers,
     )
 
 

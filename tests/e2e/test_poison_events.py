@@ -231,7 +231,7 @@ async def test_poison_is_dead_lettered_with_its_origin_and_counted(services, boo
         )
         assert {(r["status"], r["last_seq"]) for r in rows} == {(1, 1)} and len(rows) == 2 * len(parts)
     for name in SERVICES:
-        assert httpx.get(f"{services[name]}/health", timeout=5).status_code == 200, f"{name} unhealthy"
+        assert httpx.get(f"{services[name]}/readyz", timeout=5).status_code == 200, f"{name} unhealthy"
 
     after = dead_letter_counts(services)
     grew = {k: after.get(k, 0) - poisoned["metrics_before"].get(k, 0) for k in after}

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from services.stats.adapters import generations
 from services.stats.service import ingest
-from shared.consumer import AssignmentTracker, BatchProcessor, subscribe_batches
+from shared.consumer import BatchProcessor, subscribe_batches
 from shared.db import migrate
 from shared.events import encode, parse_event
 from shared.kafka import make_broker
@@ -45,7 +45,7 @@ async def start_stats_consumer(bootstrap, topic, group, pool):
     registry = CollectorRegistry()
     broker = make_broker(bootstrap, "test-stats", registry)
     processor = BatchProcessor("test", broker, registry, parse_event, lambda items: ingest.apply_batch(pool, items))
-    subscribe_batches(broker, topic, group, processor, AssignmentTracker())
+    subscribe_batches(broker, topic, group, processor)
     await broker.start()
     return broker
 

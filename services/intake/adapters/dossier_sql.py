@@ -16,6 +16,7 @@ from services.intake.domain.dossier import (
 from shared.events import Channel, Event
 from shared.lifecycle import Status
 from shared.sql import unnest_arrays, unnest_insert
+from shared.tracing import current_traceparent
 
 
 def _dossier(row) -> Dossier:
@@ -108,9 +109,9 @@ class DossierSql:
                            $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$19,$9 FROM number
                     RETURNING *),
                 queued AS (
-                    INSERT INTO outbox(topic, key, payload)
+                    INSERT INTO outbox(topic, key, payload, traceparent)
                     SELECT $17, code,
-                           convert_to(jsonb_set($18::jsonb, '{{dossier_code}}', to_jsonb(code))::text, 'UTF8')
+                           convert_to(jsonb_set($18::jsonb, '{{dossier_code}}', to_jsonb(code))::text, 'UTF8'), $21
                     FROM dossier)
                 SELECT dossier.* FROM dossier, pg_notify('outbox', '')""",
             new.agency_id,
@@ -133,6 +134,7 @@ class DossierSql:
             event.model_dump_json(),
             new.receiving_agency_id,
             new.numbering_agency,
+            current_traceparent(),
         )
         return _dossier(row)
 

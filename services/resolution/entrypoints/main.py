@@ -47,7 +47,6 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
         lambda items: open_cases(rt, items),
         max_records=500,
         description="Opens a case for every accepted dossier, replaying an imported one's later history",
-        health_check="lifecycle_consumer",
     )
     rt.consume(
         REQUESTS_TOPIC,
@@ -56,7 +55,6 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
         lambda items: cases.apply_requests(rt.units, rt.calendar, rt.clock, items),
         max_records=100,
         description="Applies citizens' withdrawals, supplements and ratings",
-        health_check="requests_consumer",
     )
     rt.jobs.append(lambda: deadline_watcher(rt))
     rt.jobs.append(
