@@ -437,6 +437,28 @@ class CitizenRequest(_Frozen):
     score: int | None = Field(None, ge=1, le=5, description="For request.rating only")
 
 
+# Who may write each event type: intake owns a dossier until acceptance (and a refusal or a
+# withdrawal or a request for papers before it), resolution owns it from acceptance on. A consumer
+# dead-letters an event whose producer is not an owner of its type: without the broker's ACLs
+# anyone could write the topic, and with them a service's own bug must not pass as another's work.
+_INTAKE_ONLY = frozenset({EventType.SUBMITTED, EventType.ACCEPTED, EventType.REFUSED})
+_EITHER = frozenset({EventType.SUPPLEMENT_REQUESTED, EventType.WITHDRAWN})
+
+
+def owners(type_: EventType) -> frozenset[str]:
+    if type_ in _INTAKE_ONLY:
+        return frozenset({"intake"})
+    return frozenset({"intake", "resolution"}) if type_ in _EITHER else frozenset({"resolution"})
+
+
+def parse_owned_event(raw: bytes | str) -> Event:
+    """parse_event, and BadEvent when the event's producer may not write its type."""
+    event = parse_event(raw)
+    if event.producer not in owners(EventType(event.type)):
+        raise BadEvent(f"{event.type} written by {event.producer[:40]!r}, which does not own it")
+    return event
+
+
 def parse_request(raw: bytes | str) -> CitizenRequest:
     try:
         return CitizenRequest.model_validate_json(raw)

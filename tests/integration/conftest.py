@@ -13,7 +13,7 @@ from services.stats.adapters import generations
 from services.stats.service import ingest
 from shared.consumer import BatchProcessor, subscribe_batches
 from shared.db import migrate
-from shared.events import encode, parse_event
+from shared.events import encode, parse_owned_event
 from shared.kafka import make_broker
 
 STATS_MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "stats" / "migrations"
@@ -44,7 +44,9 @@ async def stats_db(fresh_database):
 async def start_stats_consumer(bootstrap, topic, group, pool):
     registry = CollectorRegistry()
     broker = make_broker(bootstrap, "test-stats", registry)
-    processor = BatchProcessor("test", broker, registry, parse_event, lambda items: ingest.apply_batch(pool, items))
+    processor = BatchProcessor(
+        "test", broker, registry, parse_owned_event, lambda items: ingest.apply_batch(pool, items)
+    )
     subscribe_batches(broker, topic, group, processor)
     await broker.start()
     return broker

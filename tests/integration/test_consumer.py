@@ -19,13 +19,13 @@ def lifecycle(code: str) -> list:
     """accepted -> processing -> resolved: three events of one counter dossier."""
     dims = {"agency_id": "000.00.01.H26", "procedure_code": "P1", "channel": "counter", "applicant_type": 0}
     due = T0 + timedelta(days=3)
-    common = {"dossier_code": code, "producer": "test", "correlation_id": "c"}
+    common = {"dossier_code": code, "producer": "resolution", "correlation_id": "c"}
     return [
         make_event(
             EventType.ACCEPTED,
             seq=1,
             occurred_at=T0,
-            **common,
+            **{**common, "producer": "intake"},
             payload={
                 "to_status": 2,
                 "actor": "clerk",

@@ -55,7 +55,7 @@ from services.stats.adapters import generations
 from services.stats.service import online, reconcile, report_files, reports
 from services.stats.service.rebuild import rebuild
 from shared.calendar import default_calendar
-from shared.events import EventType, make_event
+from shared.events import EventType, make_event, owners
 from tests.conftest import eventually
 from tests.integration.conftest import produce, start_stats_consumer
 
@@ -97,7 +97,7 @@ class Dossier:
                 dossier_code=self.code,
                 seq=self.seq,
                 occurred_at=when,
-                producer="test",
+                producer=sorted(owners(type_))[0],
                 correlation_id="c",
                 payload=payload,
             )

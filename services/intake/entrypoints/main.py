@@ -20,7 +20,7 @@ from shared.events import (
     REQUESTS_TOPIC,
     CitizenRequest,
     LifecycleEvent,
-    parse_event,
+    parse_owned_event,
 )
 from shared.retention import every, purge_idempotency_keys, purge_sent_outbox
 
@@ -37,7 +37,7 @@ def create_runtime(settings: IntakeSettings | None = None) -> IntakeRuntime:
     rt.consume(
         LIFECYCLE_TOPIC,
         INTAKE_TRACKING_GROUP,
-        parse_event,
+        parse_owned_event,
         lambda items: tracking.apply_events(rt.units, items),
         max_records=500,
         description="Keeps each dossier's current status for tracking",

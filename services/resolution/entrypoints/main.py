@@ -24,7 +24,7 @@ from shared.events import (
     RESOLUTION_CASES_GROUP,
     RESOLUTION_REQUESTS_GROUP,
     LifecycleEvent,
-    parse_event,
+    parse_owned_event,
     parse_request,
 )
 from shared.retention import every, purge_sent_outbox
@@ -43,7 +43,7 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
     rt.consume(
         LIFECYCLE_TOPIC,
         RESOLUTION_CASES_GROUP,
-        parse_event,
+        parse_owned_event,
         lambda items: open_cases(rt, items),
         max_records=500,
         description="Opens a case for every accepted dossier, replaying an imported one's later history",

@@ -14,7 +14,7 @@ from services.stats.entrypoints.runtime import StatsRuntime
 from services.stats.service import ingest, reconcile, reconcile_runs
 from services.stats.settings import StatsSettings
 from services.stats.web import routes as pages
-from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, STATS_GROUP, parse_event
+from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, STATS_GROUP, parse_owned_event
 
 log = logging.getLogger(__name__)
 TITLE = "stats: thống kê hồ sơ"
@@ -37,7 +37,7 @@ def create_runtime(settings: StatsSettings | None = None) -> StatsRuntime:
     rt.consume(
         LIFECYCLE_TOPIC,
         STATS_GROUP,
-        parse_event,
+        parse_owned_event,
         lambda items: ingest.apply_batch(rt.db, items),
         max_records=ingest.BATCH_RECORDS,
         description="Facts and counters, one transaction per batch",
