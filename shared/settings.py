@@ -67,7 +67,8 @@ class ServiceSettings(CalendarSettings):
     session_cookie_secure: bool = Field(
         False,
         validation_alias="SESSION_COOKIE_SECURE",
-        description="Send the session cookie over HTTPS only (set behind TLS)",
+        description="Mark the session cookie Secure even on plain HTTP (it always is over HTTPS, where it "
+        "is named `__Host-dvc_session`; sign-in over plain HTTP is refused except on the loopback)",
     )
     clock_offset_seconds: float = Field(
         0.0,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -177,8 +178,51 @@ def same_site_origin(request: Request, trusted: frozenset[str]) -> bool:
     return parsed.hostname is not None and parsed.hostname == urlsplit(f"//{host}").hostname
 
 
-def set_session_cookie(response: Response, token: str, max_age: int, secure: bool) -> None:
-    response.set_cookie(COOKIE_NAME, token, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/")
+# Over TLS the cookie is `Secure` and named with the `__Host-` prefix (the browser then refuses it
+# from plain HTTP, from a sub-domain and with another path); plain HTTP is for the loopback only.
+SECURE_COOKIE_NAME = "__Host-" + COOKIE_NAME
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class PlainHttpSignIn(ApiError):
+    def __init__(self) -> None:
+        super().__init__(
+            403,
+            "Chỉ đăng nhập được qua kết nối bảo mật (HTTPS)",
+            "Sign-in needs a secure connection (HTTPS); plain HTTP is allowed on the loopback only",
+        )
+
+
+def session_token(request: Request) -> str | None:
+    return request.cookies.get(SECURE_COOKIE_NAME) or request.cookies.get(COOKIE_NAME)
+
+
+def secure_cookie(request: Request, forced: bool) -> bool:
+    """Whether the cookie goes with `Secure`: over TLS (directly or through a proxy uvicorn
+    trusts), or always when the setting says so; PlainHttpSignIn off the loopback otherwise."""
+    if forced or request.url.scheme == "https":
+        return True
+    if request.url.hostname not in LOOPBACK:
+        raise PlainHttpSignIn()
+    return False
+
+
+def set_session_cookie(request: Request, response: Response, token: str, max_age: int, forced_secure: bool) -> None:
+    secure = secure_cookie(request, forced_secure)
+    response.set_cookie(
+        SECURE_COOKIE_NAME if secure else COOKIE_NAME,
+        token,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+
+
+def clear_session_cookies(response: Response) -> None:
+    response.delete_cookie(SECURE_COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=True)
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
 
 
 class Authenticator:
@@ -331,7 +375,7 @@ class Authenticator:
                     "Only Basic authentication or the session cookie is supported",
                 )
             return await self.from_basic(header, address)
-        token = request.cookies.get(COOKIE_NAME)
+        token = session_token(request)
         found = await self.session_of(token) if token else None
         if found is None:
             return None
@@ -340,7 +384,10 @@ class Authenticator:
             raise CrossSite(request.headers.get("origin"))
         renewed = self.signer.renewed(claims, self.clock()) if response is not None else None
         if renewed is not None and response is not None:
-            set_session_cookie(response, renewed[0], renewed[1].expires_at - int(self.clock()), self.cookie_secure)
+            max_age = renewed[1].expires_at - int(self.clock())
+            # Not renewed for a service passing a clerk's cookie on over the internal network.
+            with contextlib.suppress(PlainHttpSignIn):
+                set_session_cookie(request, response, renewed[0], max_age, self.cookie_secure)
         return stored.account
 
 

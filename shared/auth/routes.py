@@ -12,13 +12,15 @@ from shared.auth.accounts import Account, Role
 from shared.auth.http import (
     SESSION_CHALLENGE,
     authenticator,
+    clear_session_cookies,
     optional_staff,
+    secure_cookie,
+    session_token,
     set_session_cookie,
     staff,
     unauthorized,
     wrong_credentials,
 )
-from shared.auth.sessions import COOKIE_NAME
 
 router = APIRouter(prefix="/api/v1", tags=["sign-in"])
 log = logging.getLogger("shared.auth")
@@ -49,11 +51,12 @@ class SignedInOut(BaseModel):
 @router.post("/session", response_model=SessionOut, summary="Đăng nhập / sign in (sets the session cookie)")
 async def sign_in(request: Request, response: Response, body: SignIn) -> dict:
     auth = authenticator(request)
+    secure_cookie(request, auth.cookie_secure)  # refused before any password is looked at
     stored = await auth.check_password(body.username, body.password, request.client.host if request.client else None)
     if stored is None:
         raise wrong_credentials(SESSION_CHALLENGE)
     token, claims = auth.signer.issue(stored.account.username, stored.password_hash, auth.clock())
-    set_session_cookie(response, token, auth.signer.ttl_seconds, auth.cookie_secure)
+    set_session_cookie(request, response, token, auth.signer.ttl_seconds, auth.cookie_secure)
     return {
         "account": stored.account.public(),
         "expires_at": datetime.fromtimestamp(claims.expires_at, UTC).isoformat(),
@@ -69,13 +72,11 @@ async def who_am_i(account: Account | None = Depends(optional_staff)) -> dict:
 
 @router.delete("/session", status_code=204, summary="Đăng xuất / sign out (ends the session, clears the cookie)")
 async def sign_out(request: Request) -> Response:
-    token = request.cookies.get(COOKIE_NAME)
+    token = session_token(request)
     if token:
         await authenticator(request).end_session(token)  # a copy of the cookie is refused from now on
     response = Response(status_code=204)
-    response.delete_cookie(
-        COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=authenticator(request).cookie_secure
-    )
+    clear_session_cookies(response)
     return response
 
 

@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI
 
 from deploy.users import demo_accounts, ensure_demo, write_accounts
 from shared.auth import MIGRATIONS, Account, Authenticator, Role, accounts, staff, throttle
+from shared.auth.http import SECURE_COOKIE_NAME
 from shared.auth.passwords import hash_password, verify_password
 from shared.auth.routes import router as session_router
 from shared.auth.sessions import COOKIE_NAME, SessionSigner
@@ -73,8 +74,8 @@ async def app_and_pool(fresh_database):
     await pool.close()
 
 
-def client(app) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+def client(app, base: str = "https://test") -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base)
 
 
 async def test_basic_credentials_roles_and_agencies(app_and_pool):
@@ -140,23 +141,37 @@ async def test_session_cookie_sign_in_use_expiry_and_sign_out(app_and_pool):
         assert (await c.get(f"/cases/{POLICE}")).status_code == 403
         assert (await c.get("/api/v1/session")).json()["account"]["username"] == "cv.datdai"
 
-        token = c.cookies[COOKIE_NAME]
+        token = c.cookies[SECURE_COOKIE_NAME]
         async with client(app) as other:
-            tampered = await other.get(f"/cases/{LAND}", headers={"Cookie": f"{COOKIE_NAME}={token[:-3]}abc"})
+            tampered = await other.get(f"/cases/{LAND}", headers={"Cookie": f"{SECURE_COOKIE_NAME}={token[:-3]}abc"})
             assert tampered.status_code == 401, "a tampered cookie is no sign-in"
             clock.now += 601
-            expired = await other.get(f"/cases/{LAND}", headers={"Cookie": f"{COOKIE_NAME}={token}"})
+            expired = await other.get(f"/cases/{LAND}", headers={"Cookie": f"{SECURE_COOKIE_NAME}={token}"})
             assert expired.status_code == 401, "idle longer than allowed"
             clock.now -= 601
 
         out = await c.delete("/api/v1/session")
         assert out.status_code == 204 and 'dvc_session=""' in out.headers["set-cookie"]
-        assert COOKIE_NAME not in c.cookies
+        assert SECURE_COOKIE_NAME not in c.cookies
         who = await c.get("/api/v1/session")
         assert who.status_code == 401 and who.json()["error"]["message_en"]
         async with client(app) as thief:  # a copy of the cookie taken before the sign-out
-            replayed = await thief.get(f"/cases/{LAND}", headers={"Cookie": f"{COOKIE_NAME}={token}"})
+            replayed = await thief.get(f"/cases/{LAND}", headers={"Cookie": f"{SECURE_COOKIE_NAME}={token}"})
             assert replayed.status_code == 401, "sign-out ended the session on the server"
+
+
+async def test_the_cookie_is_secure_over_tls_and_plain_http_signs_in_on_the_loopback_only(app_and_pool):
+    app, _, _ = app_and_pool
+    right = {"username": "cv.datdai", "password": "officer-password"}
+    async with client(app) as tls:
+        cookie = (await tls.post("/api/v1/session", json=right)).headers["set-cookie"]
+        assert cookie.startswith("__Host-dvc_session=") and "Secure" in cookie and "Path=/" in cookie
+    async with client(app, "http://192.0.2.10") as plain:
+        refused = await plain.post("/api/v1/session", json=right)
+        assert refused.status_code == 403 and "HTTPS" in refused.json()["error"]["message_vi"]
+    async with client(app, "http://127.0.0.1:8001") as loopback:
+        cookie = (await loopback.post("/api/v1/session", json=right)).headers["set-cookie"]
+        assert cookie.startswith(f"{COOKIE_NAME}=") and "Secure" not in cookie
 
 
 async def test_a_cookie_signed_change_must_come_from_our_own_pages(app_and_pool):
@@ -183,7 +198,7 @@ async def test_a_session_in_use_is_renewed_and_one_left_idle_ends(app_and_pool):
         for _ in range(6):  # an hour of work, a request every 9 minutes: past the 10-minute idle end
             clock.now += 540
             r = await c.get(f"/cases/{LAND}")
-            assert r.status_code == 200 and COOKIE_NAME in r.headers.get("set-cookie", ""), "renewed"
+            assert r.status_code == 200 and SECURE_COOKIE_NAME in r.headers.get("set-cookie", ""), "renewed"
         clock.now += 601
         assert (await c.get(f"/cases/{LAND}")).status_code == 401
 

@@ -14,6 +14,7 @@ from services.intake.entrypoints.runtime import runtime_of
 from services.intake.service import dossiers
 from services.intake.web import slips
 from shared.auth import Account, Role, optional_staff, staff
+from shared.auth.http import session_token
 from shared.auth.sessions import COOKIE_NAME
 from shared.errors import Unavailable
 from shared.web import page_router
@@ -82,8 +83,8 @@ async def hand_back(request: Request, code: str, account: Account = Depends(staf
     credentials = {}
     if request.headers.get("authorization"):
         credentials["Authorization"] = request.headers["authorization"]
-    elif request.cookies.get(COOKIE_NAME):
-        credentials["Cookie"] = f"{COOKIE_NAME}={request.cookies[COOKIE_NAME]}"
+    elif token := session_token(request):
+        credentials["Cookie"] = f"{COOKIE_NAME}={token}"  # intake to resolution is not a browser: the plain name
         # checked here already; resolution checks it again
         credentials["Origin"] = request.headers.get("origin") or request.headers.get("referer", "")
     try:
