@@ -62,6 +62,24 @@ def text_in(driver, css: str, text: str, timeout: float = 15.0) -> bool:
     )
 
 
+def search_catalogue(driver, words: str, timeout: float = 15.0) -> None:
+    """Type into the counter's procedure search once the catalogue is listed (typed earlier, the
+    words could be lost while the desk opens), and again if the box does not hold them."""
+    visible(driver, "#proc-list li", timeout)
+
+    def typed(d):
+        try:
+            box = d.find_element(By.CSS_SELECTOR, "#proc-search")
+            if box.get_attribute("value") != words:
+                box.clear()
+                box.send_keys(words)
+            return box.get_attribute("value") == words
+        except (StaleElementReferenceException, ElementNotInteractableException):
+            return False  # the desk is still opening
+
+    wait(driver, timeout).until(typed, f"{words!r} in the procedure search")
+
+
 def click(driver, css: str, timeout: float = 15.0) -> None:
     """Click the element once it is there and clickable; a list re-rendered meanwhile is looked up again."""
 
@@ -81,4 +99,16 @@ def sign_in(driver, username: str, password: str) -> None:
     driver.find_element(By.CSS_SELECTOR, "#sign-in-button").click()
 
 
-__all__ = ["EC", "By", "Select", "click", "screenshot", "sign_in", "start_browser", "text_in", "visible", "wait"]
+__all__ = [
+    "EC",
+    "By",
+    "Select",
+    "click",
+    "screenshot",
+    "search_catalogue",
+    "sign_in",
+    "start_browser",
+    "text_in",
+    "visible",
+    "wait",
+]

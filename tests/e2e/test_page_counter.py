@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.e2e.browser import By, click, screenshot, sign_in, text_in, visible
+from tests.e2e.browser import By, click, screenshot, search_catalogue, sign_in, text_in, visible
 from tests.e2e.test_staff_access import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -27,8 +27,7 @@ def test_clerk_receives_and_the_slip_shows_code_due_time_and_qr(services, staff,
     intake = services["intake"]
     browser.get(f"{intake}/counter")
     sign_in(browser, staff.username("clerk"), staff.password("clerk"))
-    search = visible(browser, "#proc-search")
-    search.send_keys("bien dong dat")  # without diacritics, as people type in a hurry
+    search_catalogue(browser, "bien dong dat")  # without diacritics, as people type in a hurry
     item = visible(browser, f'#proc-list li[data-code="{LAND}"]')
     assert "Thời hạn: 5 ngày làm việc" in item.text and "Lệ phí" in item.text
     item.click()
@@ -69,7 +68,7 @@ def test_clerk_refuses_a_walk_in_and_form_03_prints(services, staff, browser):
     intake, stats = services["intake"], services["stats"]
     browser.get(f"{intake}/counter")
     sign_in(browser, staff.username("clerk"), staff.password("clerk"))
-    visible(browser, "#proc-search").send_keys(LAND)
+    search_catalogue(browser, LAND)
     click(browser, f'#proc-list li[data-code="{LAND}"]')
     visible(browser, "#a-name").send_keys("Lý Văn Phúc")
     browser.find_element(By.CSS_SELECTOR, "#a-id").send_keys("001190077777")

@@ -12,7 +12,7 @@ import pytest
 
 from services.intake.web.vn_time import form_datetime
 from shared.calendar import default_calendar
-from tests.e2e.browser import By, click, screenshot, sign_in, text_in, visible
+from tests.e2e.browser import By, click, screenshot, search_catalogue, sign_in, text_in, visible
 from tests.e2e.test_lifecycle_end_to_end import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ def test_clerk_asks_a_walk_in_for_papers_and_form_02_prints_them_and_the_deadlin
     intake = services["intake"]
     browser.get(f"{intake}/counter")
     sign_in(browser, staff.username("clerk"), staff.password("clerk"))
-    visible(browser, "#proc-search").send_keys(LAND)
+    search_catalogue(browser, LAND)
     click(browser, f'#proc-list li[data-code="{LAND}"]')
     visible(browser, "#a-name").send_keys("Vũ Thị Mai")
     browser.find_element(By.CSS_SELECTOR, "#a-id").send_keys("001190066666")

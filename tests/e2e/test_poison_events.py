@@ -146,7 +146,7 @@ def dead_letter_counts(services) -> dict[tuple[str, str], float]:
     """(service, kind) -> dead_letters_total on the service's /metrics."""
     out: dict[tuple[str, str], float] = {}
     for name in SERVICES:
-        text = httpx.get(f"{services[name]}/metrics/", timeout=5, follow_redirects=True).text
+        text = httpx.get(f"{services[name]}/metrics", timeout=5).text
         for labels, value in re.findall(r"^dead_letters_total\{([^}]*)\} (\S+)$", text, re.M):
             if f'topic="{LIFECYCLE_TOPIC}"' in labels:
                 kind = re.search(r'kind="([^"]+)"', labels).group(1)

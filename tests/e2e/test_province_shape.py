@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from shared.local_time import local_day
-from tests.e2e.browser import By, Select, click, screenshot, sign_in, text_in, visible
+from tests.e2e.browser import By, Select, click, screenshot, search_catalogue, sign_in, text_in, visible
 from tests.e2e.test_lifecycle_end_to_end import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -127,7 +127,7 @@ def test_the_counter_screen_receives_for_another_ward(services, staff, browser):
     intake = services["intake"]
     browser.get(f"{intake}/counter")
     sign_in(browser, staff.username("clerk_commune"), staff.password("clerk_commune"))
-    visible(browser, "#proc-search").send_keys("dang ky khai sinh")
+    search_catalogue(browser, "dang ky khai sinh")
     item = visible(browser, f'#proc-list li[data-code="{BIRTH}"]')
     assert "UBND cấp xã (mọi xã, phường)" in item.text
     item.click()

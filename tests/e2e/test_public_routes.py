@@ -11,7 +11,8 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 SIGN_IN = {"POST /api/v1/session", "DELETE /api/v1/session"}
-PROBES = {"GET /health", "GET /livez", "GET /readyz"}
+# Open unless OPS_ALLOWED_NETWORKS limits them to the operators (tests/unit/test_http_telemetry.py).
+PROBES = {"GET /health", "GET /livez", "GET /readyz", "GET /metrics"}
 PUBLIC = {
     "intake": PROBES
     | SIGN_IN

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 
 def gauge(stats_url: str) -> float:
-    text = httpx.get(f"{stats_url}/metrics/", timeout=5).text
+    text = httpx.get(f"{stats_url}/metrics", timeout=5).text
     [line] = [x for x in text.splitlines() if x.startswith("stats_reconciliation_mismatches ")]
     return float(line.split()[1])
 
