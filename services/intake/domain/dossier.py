@@ -34,6 +34,11 @@ class Applicant(BaseModel):
         return v.strip()
 
 
+# What replaces an applicant's name, ID number and own words once their retention period is over
+# (never 12 digits, so the dossier can no longer be opened by a citizen).
+PURGED = "[đã xoá]"
+
+
 def masked_id(id_number: str) -> str:
     return "*" * 8 + id_number[-4:]
 
