@@ -5,10 +5,13 @@ go while recent ones stay."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import asyncpg
 
+from services.intake.entrypoints.main import purge_expired
 from services.intake.entrypoints.runtime import MIGRATIONS as INTAKE_MIGRATIONS
+from services.intake.settings import IntakeSettings
 from shared import retention
 from shared.db import migrate
 from shared.runtime import SHARED_MIGRATIONS
@@ -106,5 +109,12 @@ async def test_a_closed_dossier_loses_its_files_then_its_personal_fields_and_kee
         for kept in ("RECENT", "OPEN"):  # not closed long enough, or not closed
             assert "001090000001" in rows[kept]["applicant"] and rows[kept]["personal_purged_at"] is None
         assert await pool.fetchval("SELECT count(*) FROM dossier_history WHERE code = 'OLD'") == 1
+
+        # intake's purge job, as main.py wires it, reads the periods from the settings.
+        settings = IntakeSettings(keep_attachments_days=4, keep_personal_days=4)
+        job = SimpleNamespace(db=pool, clock=lambda: NOW, settings=settings)
+        assert await purge_expired(job) == 2  # RECENT's file and its personal fields, 5 days after closing
+        assert await pool.fetchval("SELECT count(*) FROM attachments") == 1  # OPEN's
+        assert await purge_expired(job) == 0
     finally:
         await pool.close()
