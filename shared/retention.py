@@ -33,19 +33,24 @@ async def every(interval_s: float, sweep: Callable[[], Awaitable[int]]) -> None:
         await asyncio.sleep(interval_s)
 
 
-async def _purge_batch(pool: asyncpg.Pool, table: str, key: str, column: str, before: datetime) -> int:
-    # Names are this module's constants, never input.
+async def purge_batch(
+    pool: asyncpg.Pool, table: str, key: str, column: str, before: datetime, source: str | None = None
+) -> int:
+    """Delete one batch of `table`'s rows whose `column` (of `source`, a join, when given) is before
+    `before`; how many went. Names are the callers' constants, never input."""
     result = await pool.execute(
-        f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} WHERE {column} < $1 LIMIT $2)", before, BATCH
+        f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {source or table} WHERE {column} < $1 LIMIT $2)",
+        before,
+        BATCH,
     )
     return int(result.split()[-1])
 
 
 async def purge_sent_outbox(pool: asyncpg.Pool, sent_before: datetime) -> int:
     """One batch of outbox rows sent before `sent_before` (unsent rows have no sent_at); how many went."""
-    return await _purge_batch(pool, "outbox", "id", "sent_at", sent_before)
+    return await purge_batch(pool, "outbox", "id", "sent_at", sent_before)
 
 
 async def purge_idempotency_keys(pool: asyncpg.Pool, created_before: datetime) -> int:
     """One batch of idempotency keys older than `created_before` (intake only)."""
-    return await _purge_batch(pool, "idempotency_keys", "key", "created_at", created_before)
+    return await purge_batch(pool, "idempotency_keys", "key", "created_at", created_before)

@@ -27,6 +27,19 @@ class IntakeSettings(ServiceSettings, ResolutionAddress):
     idempotency_keep_s: float = Field(
         2 * 86400.0, gt=0, description="Seconds an Idempotency-Key (and the answer kept for it) is remembered"
     )
+    # Periods counted from the dossier's closing (refused, withdrawn, stopped, returned). The
+    # defaults assume the archive periods of the Law on Archives and Circular 10/2022/TT-BNV for
+    # administrative-procedure records (5 to 10 years for most) and Decree 13/2023/NĐ-CP's rule that
+    # personal data goes once its purpose ends; the province sets them from its own records list.
+    keep_attachments_days: float = Field(
+        5 * 365.0, gt=0, description="Days the uploaded files of a closed dossier are kept, then deleted"
+    )
+    keep_personal_days: float = Field(
+        10 * 365.0,
+        gt=0,
+        description="Days the applicant's name, ID number, phone, email, address and own words (withdrawal "
+        "reason, rating comment) of a closed dossier are kept, then replaced by a marker",
+    )
     catalogue_file: Path | None = Field(
         None,
         validation_alias="CATALOGUE_FILE",

@@ -154,3 +154,25 @@ def test_citizen_withdraws(services, browser):
         lambda t: t["dossier"]["status"] == 7,
         what="withdrawn",
     )
+
+
+def test_a_refused_applicant_reads_the_clerks_own_words(services, staff, browser):
+    # The event says only that it was refused (its words may name the applicant); the portal shows
+    # the reason intake kept.
+    intake = services["intake"]
+    r = httpx.post(
+        f"{intake}/api/v1/dossiers",
+        json={"procedure_code": LAND, "channel": "online", "applicant": {"name": "Lê Văn Tú", "id_number": ID_NUMBER}},
+    )
+    code, pin = r.json()["code"], r.json()["tracking_pin"]
+    reason = "Thiếu bản sao Giấy chứng nhận quyền sử dụng đất"
+    refused = httpx.post(f"{intake}/api/v1/dossiers/{code}/refuse", json={"reason": reason}, auth=staff.auth("clerk"))
+    assert refused.status_code == 200, refused.text
+    wait_for(
+        lambda: httpx.post(f"{intake}/api/v1/dossiers/{code}/track", json={"id_number": ID_NUMBER, "pin": pin}).json(),
+        lambda t: [h["type"] for h in t["history"]][-1:] == ["dossier.refused"],
+        what="refusal tracked",
+    )
+    browser.get(f"{intake}/portal")
+    _track(browser, code, pin)
+    assert text_in(browser, "#r-history", reason)

@@ -10,8 +10,10 @@ from services.intake.domain.dossier import (
     TrackedEvent,
     TrackingPosition,
 )
+from shared.lifecycle import TERMINAL
 from shared.sql import columns, unnest_insert
 
+CLOSED = sorted(int(s) for s in TERMINAL)
 _HISTORY_TYPES = ("text", "int", "text", "smallint", "timestamptz", "text", "text")
 
 
@@ -67,10 +69,13 @@ class TrackingSql:
             moved = list(latest.values())
             await self.conn.execute(
                 """UPDATE dossiers d SET tracked_status = u.status, tracked_seq = u.seq,
-                          tracked_due_at = COALESCE(u.due_at, d.tracked_due_at)
-                   FROM unnest($1::text[], $2::int[], $3::smallint[], $4::timestamptz[]) AS u(code, seq, status, due_at)
+                          tracked_due_at = COALESCE(u.due_at, d.tracked_due_at),
+                          closed_at = CASE WHEN u.status = ANY($6::smallint[]) THEN u.at ELSE d.closed_at END
+                   FROM unnest($1::text[], $2::int[], $3::smallint[], $4::timestamptz[], $5::timestamptz[])
+                        AS u(code, seq, status, due_at, at)
                    WHERE d.code = u.code AND d.tracked_seq < u.seq""",
-                *columns([(e.entry.code, e.entry.seq, e.entry.status, e.due_at) for e in moved]),
+                *columns([(e.entry.code, e.entry.seq, e.entry.status, e.due_at, e.entry.occurred_at) for e in moved]),
+                CLOSED,  # when it closed starts the retention periods (retention.py)
             )
 
     async def record_apologies(self, apologies: list[Apology]) -> None:

@@ -34,6 +34,14 @@ class Applicant(BaseModel):
         return v.strip()
 
 
+# What replaces an applicant's name, ID number and own words once their retention period is over
+# (never 12 digits, so the dossier can no longer be opened by a citizen).
+PURGED = "[đã xoá]"
+# What events say of a refusal (form 03): the clerk's words may name the applicant, so they stay
+# here (dossiers.refusal_reason, printed on the form and shown to the applicant), never on Kafka.
+REFUSAL_REASON = "Không được tiếp nhận, lý do ghi trong phiếu từ chối (mẫu 03)"
+
+
 def masked_id(id_number: str) -> str:
     return "*" * 8 + id_number[-4:]
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
+from services.intake.adapters.retention_sql import purge_attachments, purge_personal_fields
 from services.intake.entrypoints import bench_bare, imports, logbook, supplements, uploads
 from services.intake.entrypoints.http import router
 from services.intake.entrypoints.runtime import IntakeRuntime
@@ -73,9 +74,12 @@ def create_runtime(settings: IntakeSettings | None = None) -> IntakeRuntime:
 
 async def purge_expired(rt: IntakeRuntime) -> int:
     now, settings = rt.clock(), rt.settings
-    return await purge_sent_outbox(
-        rt.db, now - timedelta(seconds=settings.outbox_keep_sent_s)
-    ) + await purge_idempotency_keys(rt.db, now - timedelta(seconds=settings.idempotency_keep_s))
+    return (
+        await purge_sent_outbox(rt.db, now - timedelta(seconds=settings.outbox_keep_sent_s))
+        + await purge_idempotency_keys(rt.db, now - timedelta(seconds=settings.idempotency_keep_s))
+        + await purge_attachments(rt.db, now - timedelta(days=settings.keep_attachments_days))
+        + await purge_personal_fields(rt.db, now - timedelta(days=settings.keep_personal_days), now)
+    )
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:

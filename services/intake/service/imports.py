@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from services.intake.domain.catalogue import Procedure, version_on
 from services.intake.domain.dossier import (
+    REFUSAL_REASON,
     Dossier,
     HistoryEntry,
     accepted_payload,
@@ -173,8 +174,8 @@ def _build(
                 deadline=deadline,
                 imported=ImportedHistory(source=source, steps=p.later_steps, rating=d.rating, rated_at=p.rated_at),
             )
-        elif step.to_status == Status.REFUSED:
-            payload = RefusedPayload(**base, dimensions=dims)
+        elif step.to_status == Status.REFUSED:  # the legacy words stay at intake, as a clerk's do
+            payload = RefusedPayload(**{**base, "reason": REFUSAL_REASON}, dimensions=dims)
         elif step.to_status == Status.SUPPLEMENT_REQUESTED:
             payload = PausedPayload(**base, due_at=None)  # no clock runs before acceptance
         else:

@@ -12,6 +12,7 @@ from services.intake.adapters.repository import IntakeRepository
 from services.intake.domain.catalogue import Procedure
 from services.intake.domain.codes import code_prefix
 from services.intake.domain.dossier import (
+    REFUSAL_REASON,
     Dossier,
     HandedIn,
     NewDossier,
@@ -189,7 +190,11 @@ async def refuse_at_counter(
         dossier, dims = await handed_in_at_counter(uow, now, procedures, handed, staff, correlation)
         await uow.repo.record_transition(dossier.code, status=Status.REFUSED, seq=2, at=now, refusal_reason=reason)
         refused = RefusedPayload(
-            from_status=Status.SUBMITTED, to_status=Status.REFUSED, actor=staff.username, reason=reason, dimensions=dims
+            from_status=Status.SUBMITTED,
+            to_status=Status.REFUSED,
+            actor=staff.username,
+            reason=REFUSAL_REASON,
+            dimensions=dims,
         )
         await uow.outbox.append(
             LIFECYCLE_TOPIC,
@@ -257,7 +262,7 @@ async def decide(
             event_type = EventType.ACCEPTED
         else:
             payload = RefusedPayload(
-                from_status=int(current), to_status=int(to), actor=by, reason=reason, dimensions=dims
+                from_status=int(current), to_status=int(to), actor=by, reason=REFUSAL_REASON, dimensions=dims
             )
             await uow.repo.record_transition(code, status=to, seq=seq, at=now, refusal_reason=reason)
             event_type = EventType.REFUSED

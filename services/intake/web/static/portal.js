@@ -121,7 +121,9 @@ function render({dossier: d, history}) {
     el("strong", {}, STEP_VI[h.type] || h.status_name || h.type), el("br"),
     el("span", {class: "muted"}, fmtDateTime(h.occurred_at)),
     h.reason && ["dossier.refused", "dossier.supplement_requested", "dossier.fee_requested", "dossier.stopped",
-                 "dossier.apology_issued"].includes(h.type) ? el("div", {}, `Nội dung: ${h.reason}`) : null)));
+                 "dossier.apology_issued"].includes(h.type)
+      // a refusal's own words are intake's (the event carries a fixed phrase)
+      ? el("div", {}, `Nội dung: ${h.type === "dossier.refused" && d.refusal_reason || h.reason}`) : null)));
   const lastAsk = [...history].reverse().find(h => h.type === "dossier.supplement_requested");
   $("#r-supplement-reason").textContent = lastAsk && lastAsk.reason ? `: ${lastAsk.reason}` : "";
   show($("#r-supplement"), d.status === 5);
