@@ -23,7 +23,7 @@ DEFAULT_MAX_BODY_BYTES = 256 * 1024  # a dossier's JSON is a few KiB; uploads an
 
 def local_database(service: str) -> str:
     """The service's database on `make run`'s PostgreSQL."""
-    return f"postgresql://dvc@127.0.0.1:54320/{service}"
+    return f"postgresql://{service}_app@127.0.0.1:54320/{service}"
 
 
 class CalendarSettings(BaseSettings):
@@ -44,6 +44,12 @@ class ServiceSettings(CalendarSettings):
     service: ClassVar[str]
 
     database_url: str = Field(description="PostgreSQL URL of the service's own database")
+    migration_database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL of the role that owns the service's tables, used for the migrations at "
+        "start-up (and stats' projection generations); unset: the database URL above. The role of that URL "
+        "then needs only to read and write rows",
+    )
     port: int = Field(ge=1, le=65535, description="HTTP port")
     host: str | None = Field(None, description="Bind address of this service (else `HTTP_HOST`)")
     http_host: str = Field("127.0.0.1", validation_alias="HTTP_HOST", description="Bind address of every service")
@@ -152,6 +158,10 @@ class ServiceSettings(CalendarSettings):
             if part.strip():
                 ipaddress.ip_network(part.strip(), strict=False)  # a ValueError names the bad one
         return value
+
+    @property
+    def owner_database_url(self) -> str:
+        return self.migration_database_url or self.database_url
 
     def service_credential(self) -> str:
         from shared.auth.sessions import SERVICE_TOKEN_FILE, load_secret
