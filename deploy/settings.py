@@ -10,6 +10,8 @@ import sys
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.settings import owner_url
+
 
 class ToolSettings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
@@ -77,7 +79,9 @@ class ToolSettings(BaseSettings):
             "resolution": self.resolution_migration_database_url,
             "stats": self.stats_migration_database_url,
         }
-        return {name: owners[name] or url for name, url in self.database_urls().items()}
+        return {
+            name: (url and owner_url(url, owners[name])) or owners[name] for name, url in self.database_urls().items()
+        }
 
 
 def password_or_ask(settings: ToolSettings | None = None) -> str:

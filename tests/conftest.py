@@ -13,6 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from deploy.local.servers import admin_url
 from shared.db import drop_database
+from shared.settings import owner_url
 
 
 def _env_or_up() -> dict[str, str]:
@@ -123,6 +124,14 @@ class StaffAccounts:
         return httpx.BasicAuth(self.username(key), self.password(key))
 
 
+def owner_urls(endpoints: dict[str, str], services=("intake", "resolution", "stats")) -> dict[str, str]:
+    """Each service's database as the owner of its tables (*_MIGRATION_DATABASE_URL when given)."""
+    return {
+        s: owner_url(endpoints[f"{s.upper()}_DATABASE_URL"], endpoints.get(f"{s.upper()}_MIGRATION_DATABASE_URL"))
+        for s in services
+    }
+
+
 def write_staff(endpoints: dict[str, str], services=("intake", "resolution", "stats")) -> StaffAccounts:
     """Write the TEST_STAFF accounts into the `services`' databases of `endpoints` (*_DATABASE_URL)."""
     from deploy.local._common import run_coro
@@ -131,10 +140,9 @@ def write_staff(endpoints: dict[str, str], services=("intake", "resolution", "st
     from shared.auth.passwords import hash_password
 
     accounts = StaffAccounts()
-    urls = {s: endpoints[f"{s.upper()}_DATABASE_URL"] for s in services}
     run_coro(
         write_accounts(
-            urls,
+            owner_urls(endpoints, services),
             [
                 (
                     Account(accounts.username(k), Role(role), accounts.agency(k)),
