@@ -58,9 +58,9 @@ class ServiceSettings(CalendarSettings):
     database_url: str = Field(description="PostgreSQL URL of the service's own database")
     migration_database_url: str | None = Field(
         None,
-        description="PostgreSQL URL of the role that owns the service's tables, used for the migrations at "
-        "start-up (and stats' projection generations); unset: the database URL above. The role of that URL "
-        "then needs only to read and write rows",
+        description="PostgreSQL URL of the role that owns the service's tables: it runs the migrations at "
+        "start-up (and makes stats' projection generations), so the database URL's role needs only to read and "
+        "write rows (unset: the database URL does both)",
     )
     port: int = Field(ge=1, le=65535, description="HTTP port")
     host: str | None = Field(None, description="Bind address of this service (else `HTTP_HOST`)")
