@@ -4,6 +4,7 @@ and nothing more: no DDL, no TRUNCATE, no other service's database (docs/securit
 
 from __future__ import annotations
 
+import shutil
 import uuid
 
 import asyncpg
@@ -99,3 +100,63 @@ async def test_no_connection_without_the_right_password(urls) -> None:
         assert plain == 0
     finally:
         await superuser.close()
+
+
+async def _superuser(port: int, database: str) -> asyncpg.Connection:
+    return await asyncpg.connect(
+        host="127.0.0.1", port=port, user="postgres", password=servers.password("postgres"), database=database
+    )
+
+
+async def _make_it_look_older(port: int) -> None:
+    """What a data folder of the earlier servers.py held: `dvc` owning the databases and tables,
+    the superuser without a password, the loopback trusted."""
+    conn = await _superuser(port, "postgres")
+    try:
+        for name in servers.DATABASES:
+            inside = await _superuser(port, name)
+            try:
+                await inside.execute("CREATE TABLE older (n int)")
+                await inside.execute("INSERT INTO older VALUES (1)")
+                await inside.execute("ALTER TABLE older OWNER TO dvc")
+                await inside.execute(f"REASSIGN OWNED BY {servers.owner_role(name)} TO dvc")
+            finally:
+                await inside.close()
+            await conn.execute(f"ALTER DATABASE {name} OWNER TO dvc")
+        await conn.execute("ALTER ROLE postgres PASSWORD NULL")
+    finally:
+        await conn.close()
+
+
+def test_an_older_trusting_data_folder_is_moved_to_passwords_and_roles() -> None:
+    profile = servers.PROFILES["restore"]  # PostgreSQL only, its own data folder: a new one here
+    servers.stop_postgres("restore")
+    shutil.rmtree(profile.home, ignore_errors=True)
+    servers.start_postgres("restore")
+    try:
+        servers.run_coro(_make_it_look_older(profile.pg_port))
+        hba = profile.pg_home / "data" / "pg_hba.conf"
+        hba.write_text("local all all peer\nhost  all all 127.0.0.1/32 trust\n")
+        servers.restart_postgres("restore")
+
+        async def check() -> None:
+            with pytest.raises(asyncpg.InvalidPasswordError):
+                await asyncpg.connect(host="127.0.0.1", port=profile.pg_port, user="postgres", password="x")
+            for name, url in servers.database_urls("restore").items():
+                app = await asyncpg.connect(url)
+                try:
+                    assert await app.fetchval("SELECT n FROM older") == 1
+                    assert await app.fetchval(
+                        "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", name
+                    ) == servers.owner_role(name)
+                    assert await app.fetchval("SELECT tableowner FROM pg_tables WHERE tablename = 'older'") == (
+                        servers.owner_role(name)
+                    )
+                    await _refused(app, "CREATE TABLE planted (x int)")
+                finally:
+                    await app.close()
+
+        servers.run_coro(check())
+        assert "trust" not in hba.read_text()
+    finally:
+        servers.stop_postgres("restore")
