@@ -32,11 +32,14 @@ async def _refused(conn: asyncpg.Connection, sql: str) -> None:
 
 
 async def test_a_service_role_writes_rows_and_nothing_else(urls) -> None:
-    table = f"roles_probe_{uuid.uuid4().hex[:8]}"
+    probe = f"roles_probe_{uuid.uuid4().hex[:8]}"
+    table = f"{probe}.t"
     owner = await asyncpg.connect(urls["owner"]["stats"])
     app = await asyncpg.connect(urls["app"]["stats"])
     try:
-        # A table a later migration adds: the default privileges give the service its rows.
+        # A schema and table the owner adds later (as stats' generations are): the default
+        # privileges give the service its rows there.
+        await owner.execute(f"CREATE SCHEMA {probe}")
         await owner.execute(f"CREATE TABLE {table} (id bigserial PRIMARY KEY, n int)")
         await app.execute(f"INSERT INTO {table} (n) VALUES (1), (2)")
         await app.execute(f"UPDATE {table} SET n = n + 1")
@@ -48,6 +51,7 @@ async def test_a_service_role_writes_rows_and_nothing_else(urls) -> None:
         )
         assert not any(attributes.values()), attributes
         await _refused(app, "CREATE TABLE planted (x int)")
+        await _refused(app, f"CREATE TABLE {probe}.planted (x int)")
         await _refused(app, "CREATE SCHEMA planted")
         await _refused(app, "CREATE TEMP TABLE planted (x int)")
         await _refused(app, f"ALTER TABLE {table} ADD COLUMN planted int")
@@ -55,7 +59,7 @@ async def test_a_service_role_writes_rows_and_nothing_else(urls) -> None:
         await _refused(app, f"TRUNCATE {table}")
         assert await app.fetchval(f"SELECT count(*) FROM {table}") == 1  # all of the above left it alone
     finally:
-        await owner.execute(f"DROP TABLE IF EXISTS {table}")
+        await owner.execute(f"DROP SCHEMA IF EXISTS {probe} CASCADE")
         await owner.close()
         await app.close()
 
