@@ -77,6 +77,7 @@ def app_role(database: str) -> str:
 
 def password(role: str) -> str:
     """The role's password on this machine: random, made once, readable by us only."""
+    PASSWORDS.mkdir(mode=0o700, parents=True, exist_ok=True)
     return load_secret(None, PASSWORDS / role).decode()
 
 
