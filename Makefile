@@ -73,13 +73,17 @@ import: venv
 	@test -n "$(FILE)" || { echo "usage: make import FILE=path.jsonl [URL=$(URL)]"; exit 2; }
 	$(PY) -m deploy.importer "$(FILE)" --url "$(URL)" $(if $(USERNAME),--username "$(USERNAME)")
 
+# The databases' and Kafka's addresses: those of the environment, else make run's local servers
+# (started if needed), whose URLs carry the roles' passwords.
+LOCAL_ENV = eval "$$($(PY) -m deploy.local.servers up --profile run)"
+
 # Replay the lifecycle topic into new stats tables, then switch (the board stays up meanwhile).
 rebuild-stats: venv
-	$(PY) -m services.stats.entrypoints.commands rebuild
+	$(LOCAL_ENV) && $(PY) -m services.stats.entrypoints.commands rebuild
 
 # Counters vs facts vs resolution's statuses; exits 1 on any mismatch. ARGS=--changes: only what changed.
 reconcile: venv
-	$(PY) -m services.stats.entrypoints.commands reconcile $(ARGS)
+	$(LOCAL_ENV) && $(PY) -m services.stats.entrypoints.commands reconcile $(ARGS)
 
 asyncapi: venv
 	$(PY) -m deploy.asyncapi write

@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 
 from bench.measure import say
+from deploy.local.servers import admin_url
 from shared import db as shared_db
 
 REPO = Path(__file__).resolve().parents[1]
@@ -154,8 +155,9 @@ def stop_workers(workers: list[subprocess.Popen], timeout: float = 60) -> list[d
 
 
 async def create_database(any_url: str, prefix: str) -> str:
-    """A new empty database beside the one of `any_url`; returns its URL."""
-    base = any_url.rsplit("/", 1)[0]
+    """A new empty database beside the one of `any_url`, made and used by the local server's role
+    that may create databases (the services' roles may not); returns its URL."""
+    base = admin_url(any_url).rsplit("/", 1)[0]
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(f"{base}/postgres")
     try:
@@ -166,8 +168,8 @@ async def create_database(any_url: str, prefix: str) -> str:
 
 
 async def drop_database(url: str) -> None:
-    base, name = url.rsplit("/", 1)
-    admin = await asyncpg.connect(f"{base}/postgres")
+    name = url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(admin_url(url))
     try:
         await shared_db.drop_database(admin, name)
     finally:
@@ -176,8 +178,7 @@ async def drop_database(url: str) -> None:
 
 async def drop_stale_databases(any_url: str) -> list[str]:
     """Databases an interrupted earlier run left on the bench server (all named bench_*)."""
-    base = any_url.rsplit("/", 1)[0]
-    admin = await asyncpg.connect(f"{base}/postgres")
+    admin = await asyncpg.connect(admin_url(any_url))
     try:
         names = [
             r["datname"] for r in await admin.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'")

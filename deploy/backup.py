@@ -4,7 +4,8 @@
     python -m deploy.backup restore --dir backups/<time> [--databases intake,resolution]
     python -m deploy.backup rewind --to 2026-12-06T02:00:00+07:00   (the services stopped)
 
-Which databases: *_DATABASE_URL of the environment, else those of `make run`'s local server.
+Which databases: *_MIGRATION_DATABASE_URL (the tables' owner), else *_DATABASE_URL of the
+environment, else those of `make run`'s local server, as the owner roles.
 `dump` writes one custom-format archive per database into a new folder <dir>/<UTC time>/ and
 prints that folder. `restore` loads each archive into the database its URL names, which must
 exist (empty, or an older copy: what the archive holds is dropped and created again). Stats
@@ -43,7 +44,7 @@ DUMP_SUFFIX = ".dump"
 
 
 def database_urls() -> dict[str, str]:
-    given, local = ToolSettings().database_urls(), servers.database_urls("run")
+    given, local = ToolSettings().owner_urls(), servers.migration_urls("run")
     return {name: url or local[name] for name, url in given.items()}
 
 

@@ -10,6 +10,8 @@ import sys
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.settings import owner_url
+
 
 class ToolSettings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
@@ -24,6 +26,17 @@ class ToolSettings(BaseSettings):
     )
     stats_database_url: str | None = Field(
         None, validation_alias="STATS_DATABASE_URL", description="stats' database (as above)"
+    )
+    intake_migration_database_url: str | None = Field(
+        None,
+        validation_alias="INTAKE_MIGRATION_DATABASE_URL",
+        description="make backup / restore: intake's database as the owner of its tables (else INTAKE_DATABASE_URL)",
+    )
+    resolution_migration_database_url: str | None = Field(
+        None, validation_alias="RESOLUTION_MIGRATION_DATABASE_URL", description="resolution's (as above)"
+    )
+    stats_migration_database_url: str | None = Field(
+        None, validation_alias="STATS_MIGRATION_DATABASE_URL", description="stats' (as above)"
     )
     kafka_bootstrap: str | None = Field(
         None,
@@ -57,6 +70,17 @@ class ToolSettings(BaseSettings):
             "intake": self.intake_database_url,
             "resolution": self.resolution_database_url,
             "stats": self.stats_database_url,
+        }
+
+    def owner_urls(self) -> dict[str, str | None]:
+        """Each database as the owner of its tables (what dumps and restores need), else as given."""
+        owners = {
+            "intake": self.intake_migration_database_url,
+            "resolution": self.resolution_migration_database_url,
+            "stats": self.stats_migration_database_url,
+        }
+        return {
+            name: (url and owner_url(url, owners[name])) or owners[name] for name, url in self.database_urls().items()
         }
 
 

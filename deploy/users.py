@@ -4,8 +4,9 @@
     (the password is asked for, or taken from PASSWORD in the environment; --disable locks the account)
 
 Every service keeps the whole staff directory in its own database (shared/auth/migrations), so
-this writes the account to each of the three. Without *_DATABASE_URL in the environment it uses
-the local `make run` PostgreSQL, starting it if needed (and stopping it again if it started it).
+this writes the account to each of the three, as the owner of their tables (*_MIGRATION_DATABASE_URL,
+else *_DATABASE_URL). Without them in the environment it uses the local `make run` PostgreSQL,
+starting it if needed (and stopping it again if it started it).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 async def write_accounts(urls: dict[str, str], entries: list[tuple[Account, str, bool]]) -> None:
-    """Create or update each (account, password hash, active) in every service database."""
+    """Create or update each (account, password hash, active) in every service database (URLs of the
+    tables' owners: the staff tables are made here if the service never started)."""
     for url in urls.values():
         pool = await asyncpg.create_pool(url, min_size=1, max_size=1)
         try:
@@ -126,14 +128,16 @@ async def ensure_demo(urls: dict[str, str], password_file: Path) -> list[tuple[A
 
 
 def database_urls() -> tuple[dict[str, str], bool]:
-    """The three database URLs, and whether a local PostgreSQL was started for this command."""
-    env = ToolSettings().database_urls()
+    """The three database URLs, as the tables' owners (the staff tables may not exist yet), and
+    whether a local PostgreSQL was started for this command."""
+    env = ToolSettings().owner_urls()
     if all(env.values()):
         return {s: url or "" for s, url in env.items()}, False
     from deploy.local import servers
 
     was_running = servers.status("run")["postgresql"].startswith("running")
-    local = servers.start_postgres("run")
+    servers.start_postgres("run")
+    local = servers.migration_urls("run")
     return {s: env[s] or local[s] for s in SERVICES}, not was_running
 
 

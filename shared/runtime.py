@@ -87,6 +87,8 @@ class Runtime:
         self.body_limits: dict[str, int] = {}  # path prefix -> bytes, instead of HTTP_MAX_BODY_BYTES
         self.jobs: list[BackgroundJob] = []
         self.on_started: list[BackgroundJob] = []
+        # Schema work after the migrations, on the owner's connections (the service's role may not).
+        self.on_migrated: list[Callable[[asyncpg.Pool], Awaitable[object]]] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -134,9 +136,7 @@ class Runtime:
 
     async def start(self) -> None:
         self.pool = await create_pool(self.settings.database_url, max_size=10)
-        # Every service keeps the staff accounts, so any of them can sign staff in.
-        for directory in (auth.MIGRATIONS, *([SHARED_MIGRATIONS] if self.with_outbox else []), self.migrations):
-            await migrate(self.pool, directory)
+        await self._migrate()
         for hook in self.on_started:
             await hook()
         if self.with_outbox:
@@ -155,6 +155,20 @@ class Runtime:
         self._tasks = [asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in jobs]
         tune_gc()
         log.info("%s started", self.settings.service)
+
+    async def _migrate(self) -> None:
+        """As the tables' owner (MIGRATION_DATABASE_URL) when it is not the service's own role."""
+        owner_url = self.settings.owner_database_url
+        owner = self.db if owner_url == self.settings.database_url else await create_pool(owner_url, max_size=1)
+        try:
+            # Every service keeps the staff accounts, so any of them can sign staff in.
+            for directory in (auth.MIGRATIONS, *([SHARED_MIGRATIONS] if self.with_outbox else []), self.migrations):
+                await migrate(owner, directory)
+            for step in self.on_migrated:
+                await step(owner)
+        finally:
+            if owner is not self.pool:
+                await owner.close()
 
     async def stop(self) -> None:
         """Each step bounded, the whole within STOP_BUDGET_S even with Kafka or the database gone:

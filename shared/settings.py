@@ -12,6 +12,7 @@ import ipaddress
 import os
 import socket
 from typing import ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,7 +24,18 @@ DEFAULT_MAX_BODY_BYTES = 256 * 1024  # a dossier's JSON is a few KiB; uploads an
 
 def local_database(service: str) -> str:
     """The service's database on `make run`'s PostgreSQL."""
-    return f"postgresql://dvc@127.0.0.1:54320/{service}"
+    return f"postgresql://{service}_app@127.0.0.1:54320/{service}"
+
+
+def owner_url(database_url: str, migration_url: str | None) -> str:
+    """The URL that migrates `database_url`'s database: `migration_url` when it names the same
+    database (host, port, name). One left over from another database (a tool or test pointing
+    *_DATABASE_URL elsewhere and inheriting the rest of the environment) is not used: migrating a
+    database other than the one served would be worse than migrating with the service's role."""
+    if not migration_url:
+        return database_url
+    a, b = urlsplit(database_url), urlsplit(migration_url)
+    return migration_url if (a.hostname, a.port, a.path) == (b.hostname, b.port, b.path) else database_url
 
 
 class CalendarSettings(BaseSettings):
@@ -44,6 +56,12 @@ class ServiceSettings(CalendarSettings):
     service: ClassVar[str]
 
     database_url: str = Field(description="PostgreSQL URL of the service's own database")
+    migration_database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL of the role that owns the service's tables: it runs the migrations at "
+        "start-up (and makes stats' projection generations), so the database URL's role needs only to read and "
+        "write rows (unset: the database URL does both)",
+    )
     port: int = Field(ge=1, le=65535, description="HTTP port")
     host: str | None = Field(None, description="Bind address of this service (else `HTTP_HOST`)")
     http_host: str = Field("127.0.0.1", validation_alias="HTTP_HOST", description="Bind address of every service")
@@ -152,6 +170,10 @@ class ServiceSettings(CalendarSettings):
             if part.strip():
                 ipaddress.ip_network(part.strip(), strict=False)  # a ValueError names the bad one
         return value
+
+    @property
+    def owner_database_url(self) -> str:
+        return owner_url(self.database_url, self.migration_database_url)
 
     def service_credential(self) -> str:
         from shared.auth.sessions import SERVICE_TOKEN_FILE, load_secret

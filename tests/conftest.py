@@ -11,13 +11,17 @@ import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from deploy.local.servers import admin_url
 from shared.db import drop_database
+from shared.settings import owner_url
 
 
 def _env_or_up() -> dict[str, str]:
     keys = ("KAFKA_BOOTSTRAP_SERVERS", "INTAKE_DATABASE_URL", "RESOLUTION_DATABASE_URL", "STATS_DATABASE_URL")
     if all(os.environ.get(k) for k in keys):
-        return {k: os.environ[k] for k in keys}
+        # The owners' URLs too, when the local server gave them (migrations, DDL in tests, backups).
+        owners = [f"{s}_MIGRATION_DATABASE_URL" for s in ("INTAKE", "RESOLUTION", "STATS")]
+        return {k: os.environ[k] for k in (*keys, *owners) if os.environ.get(k)}
     from deploy.local import (
         servers,  # run standalone: bring the test profile up (idempotent)
     )
@@ -39,8 +43,9 @@ def bootstrap(endpoints) -> str:
 
 @pytest.fixture
 async def fresh_database(endpoints):
-    """A new, empty database; dropped afterwards."""
-    base = endpoints["STATS_DATABASE_URL"].rsplit("/", 1)[0]
+    """A new, empty database; dropped afterwards. Made and used by the local server's role that may
+    create databases (the services' roles may not)."""
+    base = admin_url(endpoints["STATS_DATABASE_URL"]).rsplit("/", 1)[0]
     name = f"t_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(f"{base}/postgres")
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -119,6 +124,14 @@ class StaffAccounts:
         return httpx.BasicAuth(self.username(key), self.password(key))
 
 
+def owner_urls(endpoints: dict[str, str], services=("intake", "resolution", "stats")) -> dict[str, str]:
+    """Each service's database as the owner of its tables (*_MIGRATION_DATABASE_URL when given)."""
+    return {
+        s: owner_url(endpoints[f"{s.upper()}_DATABASE_URL"], endpoints.get(f"{s.upper()}_MIGRATION_DATABASE_URL"))
+        for s in services
+    }
+
+
 def write_staff(endpoints: dict[str, str], services=("intake", "resolution", "stats")) -> StaffAccounts:
     """Write the TEST_STAFF accounts into the `services`' databases of `endpoints` (*_DATABASE_URL)."""
     from deploy.local._common import run_coro
@@ -127,10 +140,9 @@ def write_staff(endpoints: dict[str, str], services=("intake", "resolution", "st
     from shared.auth.passwords import hash_password
 
     accounts = StaffAccounts()
-    urls = {s: endpoints[f"{s.upper()}_DATABASE_URL"] for s in services}
     run_coro(
         write_accounts(
-            urls,
+            owner_urls(endpoints, services),
             [
                 (
                     Account(accounts.username(k), Role(role), accounts.agency(k)),

@@ -14,6 +14,11 @@ test, cluster and restore move by DVC_TEST_PORT_SHIFT, bench by DVC_BENCH_PORT_S
 idempotent: starting what already runs just returns its endpoints.
 PostgreSQL refuses to run as root, so as root initdb/pg_ctl run as the `postgres` OS user
 (created if missing, like the server itself: `apt-get install postgresql`).
+Every connection, over TCP or the socket, needs a password (SCRAM): one per role, generated on
+this machine and kept in .local/postgres-passwords/ (files only we can read). Each database
+<svc> is owned by <svc>_owner, which runs the migrations; the service itself connects as
+<svc>_app, which may only read and write rows (docs/security.md). `dvc` creates the tests'
+throwaway databases.
 """
 
 from __future__ import annotations
@@ -29,12 +34,14 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 
 from deploy.settings import ToolSettings
+from shared.auth.sessions import load_secret
 
 from . import kafka_broker
 from ._common import (
@@ -48,7 +55,34 @@ from ._common import (
 )
 
 DATABASES = ("intake", "resolution", "stats")
-DB_ROLE = "dvc"
+SUPERUSER = "postgres"
+ADMIN_ROLE = "dvc"  # may create databases (the tests' throwaway ones), nothing more
+PASSWORDS = REPO_ROOT / ".local" / "postgres-passwords"
+HBA = (
+    "# Written by deploy/local/servers.py on every start: a password (SCRAM) for every role, loopback only.\n"
+    "local all all scram-sha-256\n"
+    "host  all all 127.0.0.1/32 scram-sha-256\n"
+)
+
+
+def owner_role(database: str) -> str:
+    """Owns the database and its tables, runs the migrations."""
+    return f"{database}_owner"
+
+
+def app_role(database: str) -> str:
+    """What the service connects as: rows only, no DDL, no other database."""
+    return f"{database}_app"
+
+
+def password(role: str) -> str:
+    """The role's password on this machine: random, made once, readable by us only."""
+    PASSWORDS.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return load_secret(None, PASSWORDS / role).decode()
+
+
+def _url(role: str, port: int, database: str) -> str:
+    return f"postgresql://{role}:{password(role)}@127.0.0.1:{port}/{database}"
 
 
 @dataclass(frozen=True)
@@ -117,12 +151,14 @@ PROFILES = {
 @dataclass
 class Endpoints:
     kafka_bootstrap: str
-    database_urls: dict[str, str]  # "intake" | "resolution" | "stats" -> postgresql://...
+    database_urls: dict[str, str]  # "intake" | "resolution" | "stats" -> postgresql://... (the app role)
+    migration_urls: dict[str, str] = field(default_factory=dict)  # the owner roles, of local databases
 
     def env(self) -> dict[str, str]:
         return {  # no Kafka line for a PostgreSQL-only profile: `eval` would blank a set one
             **({"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap} if self.kafka_bootstrap else {}),
             **{f"{name.upper()}_DATABASE_URL": url for name, url in self.database_urls.items()},
+            **{f"{name.upper()}_MIGRATION_DATABASE_URL": url for name, url in self.migration_urls.items()},
         }
 
 
@@ -223,28 +259,28 @@ def _pg_init(p: Profile, bin_dir: Path, user: str | None) -> None:
         raise RuntimeError(
             f"PostgreSQL: user {user} cannot reach {p.pg_home}: every parent folder needs the x permission for others"
         )
-    _as_pg(
-        user,
-        [
-            str(bin_dir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--no-locale",
-            "--auth-local=peer",
-            "--auth-host=trust",
-        ],
-    )
-    _pg_write(
-        user,
-        data / "pg_hba.conf",
-        "# Written by deploy/local/servers.py: no password, loopback TCP only.\n"
-        "local all all peer\n"
-        "host  all all 127.0.0.1/32 trust\n",
-    )
+    pwfile = p.pg_home / "superuser-password"  # initdb reads it as the postgres user; gone right after
+    pwfile.touch(mode=0o600)
+    _pg_write(user, pwfile, password(SUPERUSER))
+    try:
+        _as_pg(
+            user,
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                SUPERUSER,
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--auth=scram-sha-256",
+                f"--pwfile={pwfile}",
+            ],
+        )
+    finally:
+        pwfile.unlink()
+    _pg_write(user, data / "pg_hba.conf", HBA)
     with open(data / "postgresql.conf", "a") as conf:
         conf.write("\ninclude = 'dvc-local.conf'  # deploy/local/servers.py\n")
 
@@ -270,30 +306,121 @@ def _pg_running(p: Profile, bin_dir: Path, user: str | None) -> bool:
     return _as_pg(user, [str(bin_dir / "pg_ctl"), "status", "-D", str(p.pg_home / "data")], check=False).returncode == 0
 
 
-async def _pg_ensure_databases(port: int, timeout: float) -> None:
+async def _pg_connect(port: int, timeout: float, database: str = "postgres", **auth: str) -> asyncpg.Connection:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            conn = await asyncpg.connect(host="127.0.0.1", port=port, user="postgres", database="postgres", timeout=5)
-            break
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return await asyncpg.connect(
+                host="127.0.0.1", port=port, user=SUPERUSER, database=database, timeout=5, **auth
+            )
+        except (OSError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError):
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.2)
+
+
+async def _pg_upgrade_trust(p: Profile, bin_dir: Path, user: str | None, timeout: float) -> None:
+    """A data folder made before passwords trusted the loopback: give the superuser its password,
+    then ask for passwords (the roles and grants follow in _pg_ensure_databases)."""
+    hba = p.pg_home / "data" / "pg_hba.conf"
+    if "trust" not in _as_pg(user, ["cat", str(hba)]).stdout:
+        return
+    say("PostgreSQL: moving from trust to passwords (scram-sha-256)…")
+    conn = await _pg_connect(p.pg_port, timeout)
     try:
-        if not await conn.fetchval("select 1 from pg_roles where rolname = $1", DB_ROLE):
-            await conn.execute(f"create role {DB_ROLE} login createdb")
-        for name in DATABASES:
-            if not await conn.fetchval("select 1 from pg_database where datname = $1", name):
-                await conn.execute(f'create database "{name}" owner {DB_ROLE}')
+        await _set_password(conn, SUPERUSER)
+    finally:
+        await conn.close()
+    _pg_write(user, hba, HBA)
+    _as_pg(user, [str(bin_dir / "pg_ctl"), "reload", "-D", str(p.pg_home / "data")])
+
+
+async def _set_password(conn: asyncpg.Connection, role: str) -> None:
+    # SET password_encryption: a SCRAM verifier whatever the server's default.
+    await conn.execute("SET password_encryption = 'scram-sha-256'")
+    await conn.execute(
+        await conn.fetchval("SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)", role, password(role))
+    )
+
+
+async def _pg_ensure_databases(port: int, timeout: float) -> None:
+    """Roles (passwords from .local/ again, so a new file takes effect), databases, grants."""
+    conn = await _pg_connect(port, timeout, password=password(SUPERUSER))
+    try:
+        roles = {ADMIN_ROLE: "LOGIN CREATEDB"} | {
+            role(name): "LOGIN" for name in DATABASES for role in (owner_role, app_role)
+        }
+        for role, attributes in roles.items():
+            if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+                await conn.execute(f"CREATE ROLE {role} {attributes}")
+            await _set_password(conn, role)
+        before = {}
+        for name in DATABASES:  # owners first: REASSIGN OWNED below also moves databases a role owns
+            before[name] = await conn.fetchval(
+                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", name
+            )
+            if before[name] is None:
+                await conn.execute(f'CREATE DATABASE "{name}" OWNER {owner_role(name)}')
                 say(f"PostgreSQL: created database {name}")
+            elif before[name] != owner_role(name):  # made by an older version, owned by dvc: hand it over
+                await conn.execute(f'ALTER DATABASE "{name}" OWNER TO {owner_role(name)}')
+        # The maintenance databases are for the superuser and the tests' database maker only.
+        for maintenance in ("postgres", "template1"):
+            await conn.execute(f"REVOKE ALL ON DATABASE {maintenance} FROM PUBLIC")
+        await conn.execute(f"GRANT CONNECT ON DATABASE postgres TO {ADMIN_ROLE}")
+        for name in DATABASES:
+            # No other role, another service's included, may connect.
+            await conn.execute(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
+            await conn.execute(f'GRANT CONNECT ON DATABASE "{name}" TO {app_role(name)}')
+            inside = await _pg_connect(port, timeout, database=name, password=password(SUPERUSER))
+            try:
+                await _grant_rows_only(inside, name, previous_owner=before[name])
+            finally:
+                await inside.close()
     finally:
         await conn.close()
 
 
+async def _grant_rows_only(conn: asyncpg.Connection, name: str, previous_owner: str | None) -> None:
+    """The app role reads and writes rows and uses sequences, in every schema the owner makes
+    (stats' projection generations are schemas), now and later; it creates nothing."""
+    owner, app = owner_role(name), app_role(name)
+    if previous_owner and previous_owner != owner:
+        await conn.execute(f"REASSIGN OWNED BY {previous_owner} TO {owner}")
+    await conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    await conn.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} GRANT USAGE ON SCHEMAS TO {app}")
+    await conn.execute(
+        f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app}"
+    )
+    await conn.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} GRANT USAGE, SELECT ON SEQUENCES TO {app}")
+    schemas = await conn.fetch(
+        "SELECT nspname FROM pg_namespace WHERE nspname = 'public' OR pg_get_userbyid(nspowner) = $1", owner
+    )
+    for (schema,) in schemas:
+        await conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO {app}')
+        await conn.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO {app}')
+        await conn.execute(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {app}')
+
+
 def database_urls(profile: str) -> dict[str, str]:
+    """What each service connects as (its app role)."""
     port = _profile(profile).pg_port
-    return {name: f"postgresql://{DB_ROLE}@127.0.0.1:{port}/{name}" for name in DATABASES}
+    return {name: _url(app_role(name), port, name) for name in DATABASES}
+
+
+def migration_urls(profile: str) -> dict[str, str]:
+    """The owner roles: migrations, stats' rebuild, backups and restores."""
+    port = _profile(profile).pg_port
+    return {name: _url(owner_role(name), port, name) for name in DATABASES}
+
+
+def admin_url(like: str) -> str:
+    """The role that may create databases (the tests' throwaway ones), on the `postgres` database of
+    the server of URL `like`; on a server not ours (no role of that name), `like`'s own role."""
+    parts = urlsplit(like)
+    if not (PASSWORDS / ADMIN_ROLE).is_file() or parts.hostname != "127.0.0.1":
+        return like.rsplit("/", 1)[0] + "/postgres"
+    return _url(ADMIN_ROLE, parts.port or 5432, "postgres")
 
 
 def start_postgres(profile: str) -> dict[str, str]:
@@ -316,9 +443,11 @@ def start_postgres(profile: str) -> dict[str, str]:
                 raise RuntimeError(
                     f"PostgreSQL: start failed:\n{result.stdout}{result.stderr}end of {log}:\n{log_tail(log)}"
                 )
+            run_coro(_pg_upgrade_trust(p, bin_dir, user, timeout=30))
             run_coro(_pg_ensure_databases(p.pg_port, timeout=30))
             say(f"PostgreSQL: ready on 127.0.0.1:{p.pg_port} in {time.monotonic() - started:.1f} s")
         else:
+            run_coro(_pg_upgrade_trust(p, bin_dir, user, timeout=30))
             run_coro(_pg_ensure_databases(p.pg_port, timeout=30))
     return database_urls(profile)
 
@@ -412,9 +541,11 @@ def up(profile: str, from_env: bool = True) -> Endpoints:
     if all(given.values()):
         urls = {name: url or "" for name, url in given.items()}
         say("PostgreSQL: using *_DATABASE_URL from the environment, local server not started")
+        owners = {}
     else:
         local = start_postgres(profile)
         urls = {name: url or local[name] for name, url in given.items()}
+        owners = {name: url for name, url in migration_urls(profile).items() if not given[name]}
     bootstrap = (tools.kafka_bootstrap if from_env else None) or ""
     if bootstrap:
         say(f"Kafka: using KAFKA_BOOTSTRAP_SERVERS={bootstrap}, local broker not started")
@@ -422,7 +553,7 @@ def up(profile: str, from_env: bool = True) -> Endpoints:
     elif p.brokers:
         bootstrap = start_kafka(profile)
         create_topics(bootstrap)
-    return Endpoints(kafka_bootstrap=bootstrap, database_urls=urls)
+    return Endpoints(kafka_bootstrap=bootstrap, database_urls=urls, migration_urls=owners)
 
 
 def down(profile: str) -> None:

@@ -95,6 +95,15 @@ BANNER = """
 """
 
 
+def _database_place(url: str) -> str:
+    """Where the databases are, without the password: locally each service has its role
+    (<svc>_app, its tables' owner <svc>_owner), whose passwords are in .local/postgres-passwords/."""
+    place = url.rsplit("@", 1)[-1].rsplit("/", 1)[0]
+    if place.startswith("127.0.0.1") and servers.PASSWORDS.is_dir():
+        return f"{place}  (roles <service>_app, owners <service>_owner; passwords in {servers.PASSWORDS})"
+    return place
+
+
 def _want_demo_accounts() -> bool:
     """Demo accounts (printed passwords) only on the local databases, unless DEMO_ACCOUNTS=1."""
     tools = ToolSettings()
@@ -118,7 +127,10 @@ def run() -> int:
     demo = []
     if _want_demo_accounts():
         demo = asyncio.run(
-            users.ensure_demo(endpoints.database_urls, servers.PROFILES["run"].home / "demo-accounts.json")
+            users.ensure_demo(
+                endpoints.database_urls | endpoints.migration_urls,  # the owners: staff tables may not exist yet
+                servers.PROFILES["run"].home / "demo-accounts.json",
+            )
         )
     procs = start_services(env, SERVICES)
     stopping = False
@@ -139,7 +151,7 @@ def run() -> int:
         print(
             BANNER.format(
                 kafka=endpoints.kafka_bootstrap,
-                pg=endpoints.database_urls["intake"].rsplit("/", 1)[0],
+                pg=_database_place(endpoints.database_urls["intake"]),
                 proc=proc[0],
                 accounts=_accounts_table(demo),
                 clerk=clerk,

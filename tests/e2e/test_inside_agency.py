@@ -51,13 +51,13 @@ def agency_staff(staff, endpoints):
     from deploy.users import write_accounts
     from shared.auth import Account, Role
     from shared.auth.passwords import hash_password
+    from tests.conftest import owner_urls
 
-    urls = {s: endpoints[f"{s.upper()}_DATABASE_URL"] for s in ("intake", "resolution", "stats")}
     entries = [
         (Account(staff.username(k), Role(role), agency), hash_password(staff.password(k)), True)
         for k, (role, agency) in EXTRA.items()
     ]
-    run_coro(write_accounts(urls, entries))
+    run_coro(write_accounts(owner_urls(endpoints), entries))
     return staff
 
 

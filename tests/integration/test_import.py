@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
 
+from deploy.local.servers import admin_url
 from services.intake.service import catalogue, imports
 from services.resolution.service import cases
 from shared.calendar import default_calendar
@@ -46,7 +47,7 @@ def line(code, history, procedure="1.013831", channel="counter", **extra) -> byt
 
 @pytest.fixture
 async def databases(endpoints):
-    base = endpoints["STATS_DATABASE_URL"].rsplit("/", 1)[0]
+    base = admin_url(endpoints["STATS_DATABASE_URL"]).rsplit("/", 1)[0]
     names = [f"t_{uuid.uuid4().hex[:10]}" for _ in range(2)]
     admin = await asyncpg.connect(f"{base}/postgres")
     pools = []

@@ -72,7 +72,7 @@ async def test_each_database_answers(endpoints: Endpoints) -> None:
         try:
             assert await conn.fetchval("select 1") == 1
             assert await conn.fetchval("select current_database()") == name
-            assert await conn.fetchval("select current_user") == "dvc"
+            assert await conn.fetchval("select current_user") == f"{name}_app"
         finally:
             await conn.close()
 

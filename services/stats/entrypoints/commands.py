@@ -37,7 +37,7 @@ def _bar(p: rebuild_service.Progress) -> None:
 
 
 async def _pool(settings: StatsSettings):
-    pool = await create_pool(settings.database_url, max_size=4)
+    pool = await create_pool(settings.owner_database_url, max_size=4)  # migrates, makes generations
     await migrate(pool, MIGRATIONS)
     await generations.ensure_active(pool)
     return pool
@@ -50,7 +50,7 @@ async def rebuild(settings: StatsSettings) -> int:
         print(f"rebuild: replaying {LIFECYCLE_TOPIC} from {settings.kafka_bootstrap} into new tables…", file=sys.stderr)
         result = await rebuild_service.rebuild(
             pool,
-            settings.database_url,
+            settings.owner_database_url,
             settings.kafka_bootstrap,
             LIFECYCLE_TOPIC,
             _bar,
@@ -76,7 +76,7 @@ async def reconcile(settings: StatsSettings, resolution_url: str | None, scope: 
         try:
             run, task = await reconcile_runs.start(
                 pool,
-                settings.database_url,
+                settings.owner_database_url,
                 lambda: datetime.now(UTC),
                 resolution_url,
                 settings.kafka_bootstrap,

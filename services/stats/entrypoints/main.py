@@ -27,10 +27,7 @@ ASYNCAPI_DESCRIPTION = (
 def create_runtime(settings: StatsSettings | None = None) -> StatsRuntime:
     rt = StatsRuntime(settings or StatsSettings())
 
-    async def first_generation() -> None:
-        await generations.ensure_active(rt.db)
-
-    rt.on_started.append(first_generation)
+    rt.on_migrated.append(generations.ensure_active)  # creates schemas and tables: the owner's work
     rt.jobs.append(lambda: rt.board_changes.listen(rt.settings.database_url))
     if rt.settings.reconcile_interval_s > 0:
         rt.jobs.append(lambda: reconciliation_job(rt))
