@@ -12,6 +12,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared.db import drop_database
+from shared.kafka import client_options
 
 
 def _env_or_up() -> dict[str, str]:
@@ -55,7 +56,7 @@ async def fresh_database(endpoints):
 async def fresh_topic(bootstrap):
     """A new topic with 3 partitions, so a test sees only its own messages."""
     name = f"test.{uuid.uuid4().hex[:10]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, num_partitions=3, replication_factor=1)])

@@ -29,14 +29,14 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
 
 from deploy.settings import ToolSettings
 
-from . import kafka_broker
+from . import kafka_access, kafka_broker
 from ._common import (
     REPO_ROOT,
     apt_install,
@@ -118,10 +118,13 @@ PROFILES = {
 class Endpoints:
     kafka_bootstrap: str
     database_urls: dict[str, str]  # "intake" | "resolution" | "stats" -> postgresql://...
+    # A local broker's SASL settings (its super user's, for tools and tests); empty for another Kafka.
+    kafka_env: dict[str, str] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         return {  # no Kafka line for a PostgreSQL-only profile: `eval` would blank a set one
             **({"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap} if self.kafka_bootstrap else {}),
+            **self.kafka_env,
             **{f"{name.upper()}_DATABASE_URL": url for name, url in self.database_urls.items()},
         }
 
@@ -416,13 +419,16 @@ def up(profile: str, from_env: bool = True) -> Endpoints:
         local = start_postgres(profile)
         urls = {name: url or local[name] for name, url in given.items()}
     bootstrap = (tools.kafka_bootstrap if from_env else None) or ""
+    kafka_env: dict[str, str] = {}
     if bootstrap:
         say(f"Kafka: using KAFKA_BOOTSTRAP_SERVERS={bootstrap}, local broker not started")
         create_topics(bootstrap)
     elif p.brokers:
         bootstrap = start_kafka(profile)
         create_topics(bootstrap)
-    return Endpoints(kafka_bootstrap=bootstrap, database_urls=urls)
+        kafka_broker.grant(bootstrap)
+        kafka_env = kafka_access.client_env()
+    return Endpoints(kafka_bootstrap=bootstrap, database_urls=urls, kafka_env=kafka_env)
 
 
 def down(profile: str) -> None:

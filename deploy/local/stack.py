@@ -16,7 +16,7 @@ import time
 import urllib.request
 
 from deploy import users
-from deploy.local import servers
+from deploy.local import kafka_access, servers
 from deploy.local._common import REPO_ROOT
 from deploy.settings import ToolSettings
 from shared.settings import PORTS
@@ -29,7 +29,8 @@ def start_services(env: dict[str, str], ports: dict[str, int]) -> dict[str, subp
     for name, port in ports.items():
         procs[name] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
-            env={**env, f"{name.upper()}_PORT": str(port)},
+            # Each service as its own Kafka principal, allowed only what it does.
+            env={**env, **kafka_access.service_env(name, env), f"{name.upper()}_PORT": str(port)},
             start_new_session=True,  # Ctrl-C reaches only us; we stop the services in order
         )
     return procs
