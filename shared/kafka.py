@@ -67,6 +67,9 @@ def make_broker(bootstrap: str, client_id: str, registry: CollectorRegistry) -> 
         [host.strip() for host in bootstrap.split(",") if host.strip()],
         client_id=client_id,
         security=broker_security(),
+        # The topics are the deployment's (deploy/local, Strimzi's KafkaTopics); a service's principal
+        # may not create them, and its attempt would only log a refusal.
+        allow_auto_create_topics=False,
         enable_idempotence=True,
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=client_id)],
         graceful_timeout=8.0,  # within the shutdown budget of shared/runtime.py
