@@ -57,7 +57,7 @@ class KafkaSettings(BaseSettings):
         description="This service's Kafka principal (locally one per service, passwords in `.local/kafka-users.json`)",
     )
     kafka_sasl_password: SecretStr | None = Field(
-        None, validation_alias="KAFKA_SASL_PASSWORD", description="Its password"
+        None, validation_alias="KAFKA_SASL_PASSWORD", description="The password of `KAFKA_SASL_USERNAME`"
     )
     kafka_ssl_cafile: str = Field(
         "",

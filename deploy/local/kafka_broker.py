@@ -151,6 +151,8 @@ def _security(node: Node) -> str:
     must authenticate before that log is read); ACLs enforced, the tooling's principal a super user."""
     password = kafka_access.credentials()[kafka_access.ADMIN]
     admin = kafka_access.ADMIN
+    plain = "org.apache.kafka.common.security.plain.PlainLoginModule required"
+    scram = "org.apache.kafka.common.security.scram.ScramLoginModule required"
     return f"""\
 listeners=BROKER://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}
 advertised.listeners=BROKER://127.0.0.1:{node.port}
@@ -160,11 +162,9 @@ listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,BROKER:SASL_PLAINTEXT
 sasl.mechanism.controller.protocol=PLAIN
 sasl.mechanism.inter.broker.protocol={kafka_access.MECHANISM}
 listener.name.controller.sasl.enabled.mechanisms=PLAIN
-listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule \\
-  required username="{admin}" password="{password}" user_{admin}="{password}";
+listener.name.controller.plain.sasl.jaas.config={plain} username="{admin}" password="{password}" user_{admin}="{password}";
 listener.name.broker.sasl.enabled.mechanisms={kafka_access.MECHANISM}
-listener.name.broker.{kafka_access.MECHANISM.lower()}.sasl.jaas.config=\\
-  org.apache.kafka.common.security.scram.ScramLoginModule required username="{admin}" password="{password}";
+listener.name.broker.{kafka_access.MECHANISM.lower()}.sasl.jaas.config={scram} username="{admin}" password="{password}";
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:{admin}
 allow.everyone.if.no.acl.found=false"""
