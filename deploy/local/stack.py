@@ -89,7 +89,7 @@ BANNER = """
 
   Try:  curl -s http://127.0.0.1:8001/api/v1/procedures | head -c 600
         curl -s -u {clerk} -XPOST http://127.0.0.1:8001/api/v1/dossiers -H 'content-type: application/json' \\
-          -d '{{"procedure_code":"{proc}","channel":"counter",
+          -d '{{"procedure_code":"{proc}","agency_id":"{agency}","channel":"counter",
                "applicant":{{"name":"Nguyễn Văn An","id_number":"001203004567"}}}}'
         curl -s -u {officer} 'http://127.0.0.1:8002/api/v1/cases?status=2'
         curl -s http://127.0.0.1:8003/api/v1/stats/live
@@ -143,6 +143,7 @@ def run() -> int:
                 kafka=endpoints.kafka_bootstrap,
                 pg=endpoints.database_urls["intake"].rsplit("/", 1)[0],
                 proc=proc[0],
+                agency=proc[1],
                 accounts=_accounts_table(demo),
                 clerk=clerk,
                 officer=officer,
@@ -169,7 +170,8 @@ def _first_procedure() -> tuple[str, str]:
 
     with urllib.request.urlopen(f"http://127.0.0.1:{SERVICES['intake']}/api/v1/procedures", timeout=5) as r:
         first = json.load(r)["procedures"][0]
-        return first["code"], first["agency_id"]
+        # The catalogue names the agencies that perform a procedure (levels expanded into them).
+        return first["code"], (first["agencies"] or [""])[0]
 
 
 BROWSER = ("/usr/bin/chromium", "/usr/bin/chromedriver")
