@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import for_code
 from aiokafka.protocol.admin import CreateAclsRequest
 
+from deploy.settings import ToolSettings
 from shared.events import (
     DEAD_LETTER_TOPIC,
     INTAKE_TRACKING_GROUP,
@@ -125,3 +127,23 @@ async def apply_acls(bootstrap: str) -> None:
                             )
     finally:
         await admin.close()
+
+
+def local_defaults(user: str) -> dict[str, str]:
+    """`user`'s settings for a command run against `make run`'s broker: only when neither
+    KAFKA_BOOTSTRAP_SERVERS nor KAFKA_SECURITY_PROTOCOL is set (another Kafka keeps its own)."""
+    if ToolSettings().kafka_bootstrap or "kafka_security_protocol" in KafkaSettings().model_fields_set:
+        return {}
+    return client_env(user) if USERS_FILE.is_file() else {}
+
+
+def main(argv: list[str]) -> None:
+    """python -m deploy.local.kafka_access USER COMMAND…: run COMMAND as USER on the local broker
+    (the Makefile's rebuild-stats, reconcile, dlt and rewind)."""
+    if len(argv) < 2 or argv[0] not in (ADMIN, *SERVICES):
+        raise SystemExit(f"usage: python -m deploy.local.kafka_access {{{'|'.join((ADMIN, *SERVICES))}}} COMMAND…")
+    os.execvpe(argv[1], argv[1:], {**os.environ, **local_defaults(argv[0])})
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
