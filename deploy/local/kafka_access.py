@@ -1,15 +1,15 @@
 """Who may do what on the local brokers: SCRAM-SHA-512 principals, one per service plus the
 tooling's super user, and the ACLs of each (the same as deploy/k8s/base/kafka-users.yaml).
 
-The passwords are generated once per checkout and kept in .local/kafka-users.json (mode 0600),
-like the session secret; every profile's brokers are formatted with them.
+The passwords derive from a secret generated once per checkout and kept in .local/kafka-secret
+(mode 0600), like the session secret; every profile's brokers are formatted with them.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
+import hmac
 import os
-import secrets
 import sys
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from aiokafka.errors import for_code
 from aiokafka.protocol.admin import CreateAclsRequest
 
 from deploy.settings import ToolSettings
+from shared.auth.sessions import load_secret
 from shared.events import (
     DEAD_LETTER_TOPIC,
     INTAKE_TRACKING_GROUP,
@@ -32,7 +33,7 @@ from shared.settings import KafkaSettings
 
 from ._common import REPO_ROOT
 
-USERS_FILE = REPO_ROOT / ".local" / "kafka-users.json"
+SECRET_FILE = REPO_ROOT / ".local" / "kafka-secret"
 ADMIN = "admin"  # super user: the launcher, topic creation, tests' and tools' own clients
 MECHANISM = "SCRAM-SHA-512"
 
@@ -67,21 +68,12 @@ _OPERATION = {"Read": 3, "Write": 4, "Describe": 8}
 _LITERAL, _ALLOW = 3, 3
 
 
-def credentials(path: Path = USERS_FILE) -> dict[str, str]:
-    """{principal: password}, created the first time (atomically: two launchers may race)."""
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        # Hex: nothing the JAAS line or the storage tool's [name=…,password=…] syntax would need quoted.
-        tmp.write_text(json.dumps({user: secrets.token_hex(24) for user in (ADMIN, *SERVICES)}, indent=1) + "\n")
-        tmp.chmod(0o600)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return json.loads(path.read_text())
+def credentials(path: Path = SECRET_FILE) -> dict[str, str]:
+    """{principal: password}: each derived from one random secret made once per checkout (by the
+    session secret's code, so two launchers racing agree). Hex: nothing the JAAS line or the
+    storage tool's [name=…,password=…] syntax would need quoted."""
+    secret = load_secret(None, path)
+    return {user: hmac.new(secret, user.encode(), hashlib.sha256).hexdigest() for user in (ADMIN, *SERVICES)}
 
 
 def client_env(user: str = ADMIN) -> dict[str, str]:
@@ -97,7 +89,7 @@ def client_env(user: str = ADMIN) -> dict[str, str]:
 def service_env(service: str, env: dict[str, str]) -> dict[str, str]:
     """`service`'s own principal in place of the tooling's, when `env` connects to a local broker
     as the local super user (on another Kafka the operator's settings stand as given)."""
-    if service not in ACLS or not USERS_FILE.is_file() or env.get("KAFKA_SASL_USERNAME") != ADMIN:
+    if service not in ACLS or not SECRET_FILE.is_file() or env.get("KAFKA_SASL_USERNAME") != ADMIN:
         return {}
     if env.get("KAFKA_SASL_PASSWORD") != credentials()[ADMIN]:
         return {}
@@ -134,7 +126,7 @@ def local_defaults(user: str) -> dict[str, str]:
     KAFKA_BOOTSTRAP_SERVERS nor KAFKA_SECURITY_PROTOCOL is set (another Kafka keeps its own)."""
     if ToolSettings().kafka_bootstrap or "kafka_security_protocol" in KafkaSettings().model_fields_set:
         return {}
-    return client_env(user) if USERS_FILE.is_file() else {}
+    return client_env(user) if SECRET_FILE.is_file() else {}
 
 
 def main(argv: list[str]) -> None:

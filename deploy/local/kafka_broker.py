@@ -208,7 +208,7 @@ broker.heartbeat.interval.ms=1000
 
 
 def _scram_stamp() -> str:
-    return hashlib.sha256(kafka_access.USERS_FILE.read_bytes()).hexdigest()
+    return hashlib.sha256(repr(sorted(kafka_access.credentials().items())).encode()).hexdigest()
 
 
 def format_storage(home: Path, libs: Path, props: Path, id_file: Path | None = None, standalone: bool = True) -> None:
@@ -220,7 +220,7 @@ def format_storage(home: Path, libs: Path, props: Path, id_file: Path | None = N
             return
         # Formatted before the brokers took SASL (or with other passwords): its principals cannot
         # be added to a formatted log without a broker to connect to, so it starts again empty.
-        say(f"Kafka: {home / 'data'} lacks the SCRAM users of {kafka_access.USERS_FILE}; formatting it again")
+        say(f"Kafka: {home / 'data'} lacks the SCRAM users of {kafka_access.SECRET_FILE.name}; formatting it again")
         shutil.rmtree(home / "data")
     id_file = id_file or home / "cluster.id"
     if not id_file.is_file():

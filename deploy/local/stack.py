@@ -81,7 +81,7 @@ BANNER = """
               officer desk  http://127.0.0.1:8002/desk      (officer, leader)
               dashboard     http://127.0.0.1:8003/dashboard (public, aggregates only)
   Kafka       {kafka}  (SASL/SCRAM-SHA-512: a principal per service, tools as `admin`;
-              passwords in .local/kafka-users.json, `servers up` exports the tools' settings)
+              passwords in .local/kafka-secret, `servers up` exports the tools' settings)
   PostgreSQL  {pg}
 
   Demo staff accounts (make user ROLE=... USERNAME=... AGENCY=... adds more):
