@@ -207,6 +207,17 @@ broker.heartbeat.interval.ms=1000
     return props
 
 
+def _running_with_current_users(home: Path) -> int | None:
+    """running_pid(), after stopping a broker formatted with other SCRAM users (its storage is
+    formatted again when it starts)."""
+    pid = running_pid(home)
+    stamp_file = home / "scram.stamp"
+    if pid is not None and not (stamp_file.is_file() and stamp_file.read_text().strip() == _scram_stamp()):
+        stop(home)
+        return None
+    return pid
+
+
 def _scram_stamp() -> str:
     return hashlib.sha256(repr(sorted(kafka_access.credentials().items())).encode()).hexdigest()
 
@@ -353,7 +364,7 @@ def start(home: Path, port: int, controller_port: int) -> str:
     home.mkdir(parents=True, exist_ok=True)
     log = home / "kafka.log"
     with file_lock(home / ".lock"):
-        pid = running_pid(home)
+        pid = _running_with_current_users(home)
         if pid is not None:
             wait_ready(node.bootstrap, port, pid, log)  # immediate unless it is still starting
             return node.bootstrap
@@ -384,7 +395,7 @@ def start_cluster(cluster: tuple[Node, ...], only: tuple[int, ...] | None = None
             if only is not None and node.node_id not in only:
                 continue
             node.home.mkdir(parents=True, exist_ok=True)
-            pid = running_pid(node.home)
+            pid = _running_with_current_users(node.home)
             waits.append((node, pid if pid is not None else _launch(node, cluster, heap=CLUSTER_HEAP)))
         try:
             for node, pid in waits:
