@@ -54,7 +54,7 @@ class KafkaSettings(BaseSettings):
     kafka_sasl_username: str = Field(
         "",
         validation_alias="KAFKA_SASL_USERNAME",
-        description="This service's Kafka principal (locally one per service, passwords in `.local/kafka-secret`)",
+        description="This service's Kafka principal (locally one per service, passwords derived from `.local/kafka-secret`)",
     )
     kafka_sasl_password: SecretStr | None = Field(
         None, validation_alias="KAFKA_SASL_PASSWORD", description="The password of `KAFKA_SASL_USERNAME`"
