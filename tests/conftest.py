@@ -18,7 +18,9 @@ from shared.kafka import client_options
 def _env_or_up() -> dict[str, str]:
     keys = ("KAFKA_BOOTSTRAP_SERVERS", "INTAKE_DATABASE_URL", "RESOLUTION_DATABASE_URL", "STATS_DATABASE_URL")
     if all(os.environ.get(k) for k in keys):
-        return {k: os.environ[k] for k in keys}
+        # With the Kafka principal of the tests and tools (services started by a test get their own).
+        security = [k for k in os.environ if k.startswith(("KAFKA_SASL_", "KAFKA_SECURITY_", "KAFKA_SSL_"))]
+        return {k: os.environ[k] for k in (*keys, *security)}
     from deploy.local import (
         servers,  # run standalone: bring the test profile up (idempotent)
     )
