@@ -231,7 +231,10 @@ def format_storage(home: Path, libs: Path, props: Path, id_file: Path | None = N
             return
         # Formatted before the brokers took SASL (or with other passwords): its principals cannot
         # be added to a formatted log without a broker to connect to, so it starts again empty.
-        say(f"Kafka: {home / 'data'} lacks the SCRAM users of {kafka_access.SECRET_FILE.name}; formatting it again")
+        say(
+            f"Kafka: {home / 'data'} lacks the SCRAM users of {kafka_access.SECRET_FILE.name}; formatting it "
+            "again (its events are gone while the profile's databases keep theirs: `make clean` starts both afresh)"
+        )
         shutil.rmtree(home / "data")
     id_file = id_file or home / "cluster.id"
     if not id_file.is_file():
