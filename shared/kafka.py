@@ -49,10 +49,10 @@ def broker_security(settings: KafkaSettings | None = None) -> BaseSecurity | Non
     )
 
 
-def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+def make_producer(bootstrap: str, client_id: str, settings: KafkaSettings | None = None) -> AIOKafkaProducer:
     # Idempotence forces acks=all and keeps per-partition order across retries.
     return AIOKafkaProducer(
-        **client_options(bootstrap),
+        **client_options(bootstrap, settings),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
@@ -61,12 +61,14 @@ def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     )
 
 
-def make_broker(bootstrap: str, client_id: str, registry: CollectorRegistry) -> KafkaBroker:
+def make_broker(
+    bootstrap: str, client_id: str, registry: CollectorRegistry, settings: KafkaSettings | None = None
+) -> KafkaBroker:
     return KafkaBroker(
         # A list: FastStream takes one string as a single host, and "a:9092,b:9092" would not resolve.
         [host.strip() for host in bootstrap.split(",") if host.strip()],
         client_id=client_id,
-        security=broker_security(),
+        security=broker_security(settings),
         # The topics are the deployment's (deploy/local, Strimzi's KafkaTopics); a service's principal
         # may not create them, and its attempt would only log a refusal.
         allow_auto_create_topics=False,
