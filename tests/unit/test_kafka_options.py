@@ -42,3 +42,23 @@ def test_each_service_gets_its_own_principal_only_from_the_local_super_user():
     # Another Kafka (an operator's own principal) keeps the settings it was given.
     assert kafka_access.service_env("stats", {**local, "KAFKA_SASL_PASSWORD": "someone-else"}) == {}
     assert kafka_access.service_env("stats", {}) == {}
+
+
+def test_local_acls_are_those_of_the_kubernetes_kafka_users():
+    """The local brokers rehearse production: each principal is allowed exactly what its KafkaUser is."""
+    import yaml
+
+    users = yaml.safe_load_all((kafka_access.REPO_ROOT / "deploy" / "k8s" / "base" / "kafka-users.yaml").read_text())
+    declared = {
+        user["metadata"]["name"]: {
+            (acl["resource"]["type"], acl["resource"]["name"], op)
+            for acl in user["spec"]["authorization"]["acls"]
+            for op in acl["operations"]
+        }
+        for user in users
+    }
+    local = {
+        user: {(kind, name, op) for kind, name, ops in grants for op in ops}
+        for user, grants in kafka_access.ACLS.items()
+    }
+    assert local == declared
