@@ -41,7 +41,7 @@ restore: venv
 
 # After a restore: intake's and resolution's consumer groups back to the dump's time (services stopped).
 rewind: venv
-	$(PY) -m deploy.backup rewind --to "$(TO)"
+	$(PY) -m deploy.local.kafka_access admin $(PY) -m deploy.backup rewind --to "$(TO)"
 
 # Style and types: ruff (lint, and the format every file must have) and mypy on shared/ and services/.
 lint: venv
@@ -79,11 +79,11 @@ LOCAL_ENV = eval "$$($(PY) -m deploy.local.servers up --profile run)"
 
 # Replay the lifecycle topic into new stats tables, then switch (the board stays up meanwhile).
 rebuild-stats: venv
-	$(LOCAL_ENV) && $(PY) -m services.stats.entrypoints.commands rebuild
+	$(LOCAL_ENV) && $(PY) -m deploy.local.kafka_access stats $(PY) -m services.stats.entrypoints.commands rebuild
 
 # Counters vs facts vs resolution's statuses; exits 1 on any mismatch. ARGS=--changes: only what changed.
 reconcile: venv
-	$(LOCAL_ENV) && $(PY) -m services.stats.entrypoints.commands reconcile $(ARGS)
+	$(LOCAL_ENV) && $(PY) -m deploy.local.kafka_access stats $(PY) -m services.stats.entrypoints.commands reconcile $(ARGS)
 
 asyncapi: venv
 	$(PY) -m deploy.asyncapi write
@@ -102,7 +102,7 @@ clean:
 
 # Dead letters: make dlt ARGS="list" | ARGS="show --offset N" | ARGS="replay --offset N"
 dlt: venv
-	$(PY) -m deploy.dlt $(ARGS)
+	$(PY) -m deploy.local.kafka_access admin $(PY) -m deploy.dlt $(ARGS)
 
 # Create or update a staff account in every service's database, e.g.
 #   make user ROLE=officer USERNAME=cv.datdai AGENCY=000.00.31.H26 NAME="Nguyễn Văn A"

@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     started, load_at_start = time.monotonic(), os.getloadavg()[0]
     endpoints = servers.up("bench")
     env = {**endpoints.env(), "DVC_BENCH": "1"}
+    os.environ.update(endpoints.kafka_env)  # the bench's own Kafka clients, as the tooling's principal
     if stale := asyncio.run(procs.drop_stale_databases(env["STATS_DATABASE_URL"])):
         say(f"dropped {len(stale)} databases an interrupted run left: {', '.join(stale)}")
     figures: list[Figure] = []

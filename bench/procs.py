@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 
 from bench.measure import say
+from deploy.local import kafka_access
 from deploy.local.servers import admin_url
 from shared import db as shared_db
 
@@ -52,7 +53,12 @@ class Service:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
             cwd=REPO,
-            env={**os.environ, **env, f"{name.upper()}_PORT": str(port)},
+            env={
+                **os.environ,
+                **env,
+                **kafka_access.service_env(name, {**os.environ, **env}),  # its own Kafka principal
+                f"{name.upper()}_PORT": str(port),
+            },
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -10,6 +10,7 @@ from bench import procs
 from bench.measure import say
 from deploy.local import servers
 from deploy.settings import ToolSettings
+from shared.kafka import client_options
 
 SHIFT = ToolSettings().bench_port_shift
 PORTS = {"intake": 8701 + SHIFT, "resolution": 8702 + SHIFT, "stats": 8703 + SHIFT}
@@ -17,7 +18,7 @@ PORTS = {"intake": 8701 + SHIFT, "resolution": 8702 + SHIFT, "stats": 8703 + SHI
 
 async def _recreate_topics(bootstrap: str) -> None:
     """Empty application topics, so the services start from nothing (the bench broker is ours)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
     await admin.start()
     try:
         existing = [t for t in await admin.list_topics() if t in servers.TOPICS]

@@ -10,13 +10,14 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.load import lifecycle_events
 from bench.measure import Progress
+from shared.kafka import client_options
 
 PARTITIONS = 6  # as dossier.lifecycle.v1 (deploy/local/kafka_broker.py)
 
 
 async def create_topic(bootstrap: str, name: str | None = None, partitions: int = PARTITIONS) -> str:
     name = name or f"bench.lifecycle.{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, partitions, 1, topic_configs={"retention.ms": "-1"})])
@@ -26,7 +27,7 @@ async def create_topic(bootstrap: str, name: str | None = None, partitions: int 
 
 
 async def delete_topic(bootstrap: str, name: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
     await admin.start()
     try:
         await admin.delete_topics([name])
@@ -40,7 +41,7 @@ async def produce(
     """Send `n_events` generated events keyed by dossier code (so each dossier stays in order on
     one partition), as the services' idempotent producers do. Returns how many were sent."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=20, max_batch_size=512 * 1024
+        **client_options(bootstrap), enable_idempotence=True, acks="all", linger_ms=20, max_batch_size=512 * 1024
     )
     await producer.start()
     progress = Progress(f"producing {topic}", n_events)

@@ -38,7 +38,7 @@ from shared.events import (
     RESOLUTION_CASES_GROUP,
     RESOLUTION_REQUESTS_GROUP,
 )
-from shared.kafka import topic_partitions
+from shared.kafka import client_options, topic_partitions
 
 DUMP_SUFFIX = ".dump"
 
@@ -114,7 +114,7 @@ async def rewind(bootstrap: str, at: datetime, groups: dict[str, str] = RESTORED
     moved = 0
     for group, topic in groups.items():
         parts = await topic_partitions(bootstrap, topic)
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(**client_options(bootstrap), group_id=group, enable_auto_commit=False)
         await consumer.start()
         try:
             consumer.assign(parts)

@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from deploy.settings import ToolSettings
 from shared.events import DEAD_LETTER_TOPIC
+from shared.kafka import client_options
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ async def read(
 ) -> list[tuple[DeadLetter, bytes]]:
     """Every dead letter from `from_offset` to the end as it is now (no consumer group: reading commits nothing)."""
     parts = await _partitions(bootstrap, topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=15000)
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False, request_timeout_ms=15000)
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in parts if partition is None or p == partition]
@@ -91,7 +92,7 @@ async def read(
 
 
 async def _partitions(bootstrap: str, topic: str) -> list[int]:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)  # its partitions_for() waits for the metadata
+    producer = AIOKafkaProducer(**client_options(bootstrap))  # its partitions_for() waits for the metadata
     await producer.start()
     try:
         return sorted(await producer.partitions_for(topic))
@@ -111,7 +112,7 @@ async def replay(bootstrap: str, offset: int, partition: int = 0, body: bytes | 
     letter, value = await fetch(bootstrap, offset, partition)
     if not letter.original_topic or letter.original_partition < 0:
         raise LookupError(f"dead letter {partition}@{offset} has no original topic or partition in its headers")
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(**client_options(bootstrap), enable_idempotence=True, acks="all")
     await producer.start()
     try:
         meta = await producer.send_and_wait(

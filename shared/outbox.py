@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from shared.db import TRANSIENT_DB_ERRORS
 from shared.kafka import bounded, make_producer
+from shared.settings import KafkaSettings
 from shared.tracing import current_traceparent
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,10 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_seconds: float = 0.2,
+        kafka: KafkaSettings | None = None,
     ):
         self.pool, self.database_url, self.bootstrap, self.client_id = pool, database_url, bootstrap, client_id
-        self.batch_size, self.poll_seconds = batch_size, poll_seconds
+        self.batch_size, self.poll_seconds, self.kafka = batch_size, poll_seconds, kafka
         self.published = Counter("outbox_published_total", "Outbox rows published to Kafka", registry=registry)
         self.oldest_unsent = Gauge(
             "outbox_oldest_unsent_seconds", "Age of the oldest unsent outbox row", registry=registry
@@ -99,7 +101,7 @@ class OutboxRelay:
                 await asyncio.sleep(1)
             self.active = True
             await conn.add_listener("outbox", lambda *_: self._wake.set())
-            producer = make_producer(self.bootstrap, self.client_id + "-outbox")
+            producer = make_producer(self.bootstrap, self.client_id + "-outbox", self.kafka)
             await producer.start()
             try:
                 await self._pump(conn, producer)

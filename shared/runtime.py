@@ -74,7 +74,7 @@ class Runtime:
         self.clock: Clock = clock_with_offset(settings.clock_offset_seconds)
         self.calendar: WorkingCalendar = default_calendar(settings.office_hours)
         self.registry = CollectorRegistry()
-        self.broker = make_broker(settings.kafka_bootstrap, settings.service, self.registry)
+        self.broker = make_broker(settings.kafka_bootstrap, settings.service, self.registry, settings)
         self.pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
         self.ready_checks: dict[str, HealthCheck] = {}  # besides the database's
@@ -146,6 +146,7 @@ class Runtime:
                 self.settings.kafka_bootstrap,
                 self.settings.service,
                 self.registry,
+                kafka=self.settings,
             )
             self.relay.start()
         await self.broker.start()

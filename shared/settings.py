@@ -48,7 +48,37 @@ class CalendarSettings(BaseSettings):
     )
 
 
-class ServiceSettings(CalendarSettings):
+class KafkaSettings(BaseSettings):
+    """How to reach Kafka securely: read by the services and by every tool and test client that
+    connects (through `shared.kafka.client_options`), so one set of variables serves them all."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT",
+        validation_alias="KAFKA_SECURITY_PROTOCOL",
+        description="`SASL_SSL` (TLS and SCRAM), `SASL_PLAINTEXT`, `SSL` or `PLAINTEXT` (locally the stack "
+        "sets `SASL_PLAINTEXT`)",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        "SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM", description="SASL mechanism"
+    )
+    kafka_sasl_username: str = Field(
+        "",
+        validation_alias="KAFKA_SASL_USERNAME",
+        description="This service's Kafka principal (locally one per service, passwords derived from `.local/kafka-secret`)",
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        None, validation_alias="KAFKA_SASL_PASSWORD", description="The password of `KAFKA_SASL_USERNAME`"
+    )
+    kafka_ssl_cafile: str = Field(
+        "",
+        validation_alias="KAFKA_SSL_CAFILE",
+        description="CA certificates (PEM) that sign the brokers' TLS certificates (empty: the system's)",
+    )
+
+
+class ServiceSettings(KafkaSettings, CalendarSettings):
     """What every service reads. A subclass names the service and sets its prefix (`INTAKE_`, …),
     which the fields without an explicit variable name take (`INTAKE_DATABASE_URL`)."""
 

@@ -13,15 +13,18 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from deploy.local.servers import admin_url
 from shared.db import drop_database
+from shared.kafka import client_options
 from shared.settings import owner_url
 
 
 def _env_or_up() -> dict[str, str]:
     keys = ("KAFKA_BOOTSTRAP_SERVERS", "INTAKE_DATABASE_URL", "RESOLUTION_DATABASE_URL", "STATS_DATABASE_URL")
     if all(os.environ.get(k) for k in keys):
-        # The owners' URLs too, when the local server gave them (migrations, DDL in tests, backups).
+        # The owners' URLs too, when the local server gave them (migrations, DDL in tests, backups),
+        # and the Kafka principal of the tests and tools (services started by a test get their own).
         owners = [f"{s}_MIGRATION_DATABASE_URL" for s in ("INTAKE", "RESOLUTION", "STATS")]
-        return {k: os.environ[k] for k in (*keys, *owners) if os.environ.get(k)}
+        security = [k for k in os.environ if k.startswith(("KAFKA_SASL_", "KAFKA_SECURITY_", "KAFKA_SSL_"))]
+        return {k: os.environ[k] for k in (*keys, *owners, *security) if os.environ.get(k)}
     from deploy.local import (
         servers,  # run standalone: bring the test profile up (idempotent)
     )
@@ -60,7 +63,7 @@ async def fresh_database(endpoints):
 async def fresh_topic(bootstrap):
     """A new topic with 3 partitions, so a test sees only its own messages."""
     name = f"test.{uuid.uuid4().hex[:10]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, num_partitions=3, replication_factor=1)])

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from deploy.local import kafka_access
+
 REPO = Path(__file__).resolve().parents[1]
 CONSUMING = re.compile(r"^kafka_consumer_assigned_partitions\{[^}]*\} (\S+)$", re.MULTILINE)
 
@@ -30,6 +32,7 @@ class Fleet:
         env = {
             **os.environ,
             **self.env,
+            **kafka_access.service_env(name, {**os.environ, **self.env}),  # its own Kafka principal
             f"{name.upper()}_PORT": str(self.ports[name]),
             "RESOLUTION_URL": self.url("resolution"),
         }

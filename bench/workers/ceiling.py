@@ -17,12 +17,13 @@ import uuid
 from aiokafka import AIOKafkaConsumer
 
 from bench.procs import peak_rss_mb
+from shared.kafka import client_options
 
 
 async def main(bootstrap: str, topic: str, expected: int) -> dict:
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **client_options(bootstrap),
         group_id=f"bench-ceiling-{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,

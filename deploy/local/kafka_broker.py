@@ -24,6 +24,9 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, for_code
 
+from shared.kafka import client_options
+
+from . import kafka_access
 from ._common import (
     apt_install,
     file_lock,
@@ -142,6 +145,31 @@ def _replication(nodes: int) -> tuple[int, int]:
     return (3, 2) if nodes >= 3 else (1, 1)
 
 
+def _security(node: Node) -> str:
+    """Listeners that take SASL only: SCRAM-SHA-512 for clients and between brokers (the
+    credentials live in the metadata log, written at format time), PLAIN for the controllers (they
+    must authenticate before that log is read); ACLs enforced, the tooling's principal a super user."""
+    password = kafka_access.credentials()[kafka_access.ADMIN]
+    admin = kafka_access.ADMIN
+    plain = "org.apache.kafka.common.security.plain.PlainLoginModule required"
+    scram = "org.apache.kafka.common.security.scram.ScramLoginModule required"
+    return f"""\
+listeners=BROKER://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}
+advertised.listeners=BROKER://127.0.0.1:{node.port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=BROKER
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,BROKER:SASL_PLAINTEXT
+sasl.mechanism.controller.protocol=PLAIN
+sasl.mechanism.inter.broker.protocol={kafka_access.MECHANISM}
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config={plain} username="{admin}" password="{password}" user_{admin}="{password}";
+listener.name.broker.sasl.enabled.mechanisms={kafka_access.MECHANISM}
+listener.name.broker.{kafka_access.MECHANISM.lower()}.sasl.jaas.config={scram} username="{admin}" password="{password}";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:{admin}
+allow.everyone.if.no.acl.found=false"""
+
+
 def write_properties(node: Node, cluster: tuple[Node, ...] = ()) -> Path:
     """server.properties of `node`; `cluster` lists every node of a cluster (empty: alone)."""
     props = node.home / "server.properties"
@@ -156,11 +184,7 @@ def write_properties(node: Node, cluster: tuple[Node, ...] = ()) -> Path:
 process.roles=broker,controller
 node.id={node.node_id}
 {quorum}
-listeners=PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}
-advertised.listeners=PLAINTEXT://127.0.0.1:{node.port}
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+{_security(node)}
 log.dirs={node.home / "data"}
 num.partitions=1
 default.replication.factor={factor}
@@ -179,14 +203,39 @@ group.initial.rebalance.delay.ms=0
 broker.session.timeout.ms=4000
 broker.heartbeat.interval.ms=1000
 """)
+    props.chmod(0o600)  # it holds the super user's password
     return props
+
+
+def _running_with_current_users(home: Path) -> int | None:
+    """running_pid(), after stopping a broker formatted with other SCRAM users (its storage is
+    formatted again when it starts)."""
+    pid = running_pid(home)
+    stamp_file = home / "scram.stamp"
+    if pid is not None and not (stamp_file.is_file() and stamp_file.read_text().strip() == _scram_stamp()):
+        stop(home)
+        return None
+    return pid
+
+
+def _scram_stamp() -> str:
+    return hashlib.sha256(repr(sorted(kafka_access.credentials().items())).encode()).hexdigest()
 
 
 def format_storage(home: Path, libs: Path, props: Path, id_file: Path | None = None, standalone: bool = True) -> None:
     """Format log.dirs once; the cluster id is kept in `id_file` (default home/cluster.id, one file
     for all nodes of a cluster) and reused. `standalone`: a single node that is its own quorum."""
+    stamp_file = home / "scram.stamp"  # which credentials the storage was formatted with
     if (home / "data" / "meta.properties").is_file():
-        return
+        if stamp_file.is_file() and stamp_file.read_text().strip() == _scram_stamp():
+            return
+        # Formatted before the brokers took SASL (or with other passwords): its principals cannot
+        # be added to a formatted log without a broker to connect to, so it starts again empty.
+        say(
+            f"Kafka: {home / 'data'} lacks the SCRAM users of {kafka_access.SECRET_FILE.name}; formatting it "
+            "again (its events are gone while the profile's databases keep theirs: `make clean` starts both afresh)"
+        )
+        shutil.rmtree(home / "data")
     id_file = id_file or home / "cluster.id"
     if not id_file.is_file():
         out = subprocess.run(
@@ -206,12 +255,18 @@ def format_storage(home: Path, libs: Path, props: Path, id_file: Path | None = N
             "-c",
             str(props),
             "--ignore-formatted",
+            *(
+                arg
+                for user, password in kafka_access.credentials().items()
+                for arg in ("--add-scram", f"{kafka_access.MECHANISM}=[name={user},password={password}]")
+            ),
         ),
         capture_output=True,
         text=True,
     )
     if result.returncode != 0:
         raise RuntimeError(f"Kafka: formatting the storage failed:\n{result.stdout}{result.stderr}")
+    stamp_file.write_text(_scram_stamp() + "\n")
 
 
 # --- process ---------------------------------------------------------------------------
@@ -235,7 +290,7 @@ def running_pid(home: Path) -> int | None:
 
 
 async def _probe(bootstrap: str, node_id: int | None, brokers: int) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap, kafka_access.settings_for()), request_timeout_ms=5000)
     try:
         await admin.start()
         cluster = await admin.describe_cluster()
@@ -312,7 +367,7 @@ def start(home: Path, port: int, controller_port: int) -> str:
     home.mkdir(parents=True, exist_ok=True)
     log = home / "kafka.log"
     with file_lock(home / ".lock"):
-        pid = running_pid(home)
+        pid = _running_with_current_users(home)
         if pid is not None:
             wait_ready(node.bootstrap, port, pid, log)  # immediate unless it is still starting
             return node.bootstrap
@@ -343,7 +398,7 @@ def start_cluster(cluster: tuple[Node, ...], only: tuple[int, ...] | None = None
             if only is not None and node.node_id not in only:
                 continue
             node.home.mkdir(parents=True, exist_ok=True)
-            pid = running_pid(node.home)
+            pid = _running_with_current_users(node.home)
             waits.append((node, pid if pid is not None else _launch(node, cluster, heap=CLUSTER_HEAP)))
         try:
             for node, pid in waits:
@@ -394,7 +449,7 @@ def stop(home: Path, timeout: float = 30, hard: bool = False) -> None:
 
 async def _create_topics(bootstrap: str, replication_factor: int | None, timeout: float) -> list[str]:
     deadline = time.monotonic() + timeout
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap, kafka_access.settings_for()), request_timeout_ms=15000)
     try:
         await admin.start()
     except KafkaError as exc:
@@ -438,3 +493,8 @@ def create_topics(bootstrap: str, replication_factor: int | None = None, timeout
     created = run_coro(_create_topics(bootstrap, replication_factor, timeout))
     if created:
         say(f"Kafka: created topics {', '.join(sorted(created))}")
+
+
+def grant(bootstrap: str) -> None:
+    """Each service's ACLs on a local broker (kept in its metadata log; granting again is a no-op)."""
+    run_coro(kafka_access.apply_acls(bootstrap))

@@ -43,7 +43,7 @@ import asyncpg
 from deploy.settings import ToolSettings
 from shared.auth.sessions import load_secret
 
-from . import kafka_broker
+from . import kafka_access, kafka_broker
 from ._common import (
     REPO_ROOT,
     apt_install,
@@ -153,10 +153,13 @@ class Endpoints:
     kafka_bootstrap: str
     database_urls: dict[str, str]  # "intake" | "resolution" | "stats" -> postgresql://... (the app role)
     migration_urls: dict[str, str] = field(default_factory=dict)  # the owner roles, of local databases
+    # A local broker's SASL settings (its super user's, for tools and tests); empty for another Kafka.
+    kafka_env: dict[str, str] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         return {  # no Kafka line for a PostgreSQL-only profile: `eval` would blank a set one
             **({"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap} if self.kafka_bootstrap else {}),
+            **self.kafka_env,
             **{f"{name.upper()}_DATABASE_URL": url for name, url in self.database_urls.items()},
             **{f"{name.upper()}_MIGRATION_DATABASE_URL": url for name, url in self.migration_urls.items()},
         }
@@ -547,13 +550,16 @@ def up(profile: str, from_env: bool = True) -> Endpoints:
         urls = {name: url or local[name] for name, url in given.items()}
         owners = {name: url for name, url in migration_urls(profile).items() if not given[name]}
     bootstrap = (tools.kafka_bootstrap if from_env else None) or ""
+    kafka_env: dict[str, str] = {}
     if bootstrap:
         say(f"Kafka: using KAFKA_BOOTSTRAP_SERVERS={bootstrap}, local broker not started")
         create_topics(bootstrap)
     elif p.brokers:
         bootstrap = start_kafka(profile)
         create_topics(bootstrap)
-    return Endpoints(kafka_bootstrap=bootstrap, database_urls=urls, migration_urls=owners)
+        kafka_broker.grant(bootstrap)
+        kafka_env = kafka_access.client_env()
+    return Endpoints(kafka_bootstrap=bootstrap, database_urls=urls, migration_urls=owners, kafka_env=kafka_env)
 
 
 def down(profile: str) -> None:

@@ -16,7 +16,7 @@ import time
 import urllib.request
 
 from deploy import users
-from deploy.local import servers
+from deploy.local import kafka_access, servers
 from deploy.local._common import REPO_ROOT
 from deploy.settings import ToolSettings
 from shared.settings import PORTS
@@ -29,7 +29,8 @@ def start_services(env: dict[str, str], ports: dict[str, int]) -> dict[str, subp
     for name, port in ports.items():
         procs[name] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
-            env={**env, f"{name.upper()}_PORT": str(port)},
+            # Each service as its own Kafka principal, allowed only what it does.
+            env={**env, **kafka_access.service_env(name, env), f"{name.upper()}_PORT": str(port)},
             start_new_session=True,  # Ctrl-C reaches only us; we stop the services in order
         )
     return procs
@@ -79,7 +80,8 @@ BANNER = """
               citizen portal http://127.0.0.1:8001/portal   (public)
               officer desk  http://127.0.0.1:8002/desk      (officer, leader)
               dashboard     http://127.0.0.1:8003/dashboard (public, aggregates only)
-  Kafka       {kafka}
+  Kafka       {kafka}  (SASL/SCRAM-SHA-512: a principal per service, tools as `admin`;
+              passwords in .local/kafka-secret, `servers up` exports the tools' settings)
   PostgreSQL  {pg}
 
   Demo staff accounts (make user ROLE=... USERNAME=... AGENCY=... adds more):
@@ -87,7 +89,7 @@ BANNER = """
 
   Try:  curl -s http://127.0.0.1:8001/api/v1/procedures | head -c 600
         curl -s -u {clerk} -XPOST http://127.0.0.1:8001/api/v1/dossiers -H 'content-type: application/json' \\
-          -d '{{"procedure_code":"{proc}","channel":"counter",
+          -d '{{"procedure_code":"{proc}","agency_id":"{agency}","channel":"counter",
                "applicant":{{"name":"Nguyễn Văn An","id_number":"001203004567"}}}}'
         curl -s -u {officer} 'http://127.0.0.1:8002/api/v1/cases?status=2'
         curl -s http://127.0.0.1:8003/api/v1/stats/live
@@ -153,6 +155,7 @@ def run() -> int:
                 kafka=endpoints.kafka_bootstrap,
                 pg=_database_place(endpoints.database_urls["intake"]),
                 proc=proc[0],
+                agency=proc[1],
                 accounts=_accounts_table(demo),
                 clerk=clerk,
                 officer=officer,
@@ -179,7 +182,8 @@ def _first_procedure() -> tuple[str, str]:
 
     with urllib.request.urlopen(f"http://127.0.0.1:{SERVICES['intake']}/api/v1/procedures", timeout=5) as r:
         first = json.load(r)["procedures"][0]
-        return first["code"], first["agency_id"]
+        # The catalogue names the agencies that perform a procedure (levels expanded into them).
+        return first["code"], (first["agencies"] or [""])[0]
 
 
 BROWSER = ("/usr/bin/chromium", "/usr/bin/chromedriver")

@@ -30,7 +30,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from deploy.local import servers
 from shared.events import LIFECYCLE_TOPIC, REQUESTS_TOPIC
-from shared.kafka import end_offsets
+from shared.kafka import client_options, end_offsets
 from tests.chaos.test_nothing_lost import SHIFT, Driver, differences, snapshot, topic_duplicates
 from tests.conftest import write_staff
 from tests.e2e.reconciliation import reconcile_over_http
@@ -73,7 +73,7 @@ class RoundRobin:
 
 
 async def _admin(bootstrap: str) -> AIOKafkaAdminClient:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap), request_timeout_ms=10000)
     await admin.start()
     return admin
 

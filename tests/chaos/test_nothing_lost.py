@@ -28,7 +28,7 @@ from aiokafka import AIOKafkaConsumer
 
 from deploy.local import servers
 from shared.events import LIFECYCLE_TOPIC, BadEvent, parse_event
-from shared.kafka import topic_partitions
+from shared.kafka import client_options, topic_partitions
 from tests.e2e.reconciliation import reconcile_over_http
 from tests.e2e.settle import settle
 from tests.fleet import Fleet
@@ -299,7 +299,7 @@ def differences(s: dict) -> list[str]:
 async def topic_duplicates(bootstrap: str) -> tuple[int, int]:
     """(messages on the lifecycle topic, of which repeats of an already seen (code, seq))."""
     parts = await topic_partitions(bootstrap, LIFECYCLE_TOPIC)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), group_id=None, enable_auto_commit=False)
     await consumer.start()
     seen, total = Counter(), 0
     try:

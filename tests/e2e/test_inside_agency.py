@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from deploy.local._common import run_coro
 from shared.calendar import default_calendar
 from shared.events import LIFECYCLE_TOPIC, EventType, encode, parse_event
-from shared.kafka import end_offsets
+from shared.kafka import client_options, end_offsets
 from tests.e2e.test_lifecycle_end_to_end import wait_for
 from tests.events import accepted_item
 
@@ -63,7 +63,7 @@ def agency_staff(staff, endpoints):
 
 async def _events_since(bootstrap: str, start: dict[TopicPartition, int], code: str) -> list:
     """Every event of `code` published after `start`, read to the topic's end now."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign(list(start))
@@ -92,7 +92,7 @@ async def _publish_accepted(bootstrap: str, code: str) -> None:
         process=PROCESS,
         requires_approval=True,
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(**client_options(bootstrap), enable_idempotence=True, acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(LIFECYCLE_TOPIC, encode(item.message), key=code.encode())

@@ -21,6 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from deploy.local import kafka_access
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,7 +102,11 @@ def test_each_service_starts_from_the_installed_wheel(wheel_venv, endpoints, tmp
         for name in SERVICES:
             with open(logs[name], "wb") as log:
                 procs[name] = subprocess.Popen(
-                    command_for(f"services.{name}"), cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
+                    command_for(f"services.{name}"),
+                    cwd=tmp_path,
+                    env={**env, **kafka_access.service_env(name, env)},  # its own Kafka principal
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
         started = time.monotonic()
         answered: dict[str, float] = {}

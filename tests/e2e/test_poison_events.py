@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaProducer
 
 from deploy import dlt
 from shared.events import LIFECYCLE_TOPIC, EventType, encode, make_event, owners
+from shared.kafka import client_options
 from tests.conftest import eventually
 from tests.e2e.conftest import REPO
 from tests.e2e.settle import settle
@@ -118,7 +119,7 @@ LYING_HEADERS = [("content-type", b"application/json")]
 
 async def send(bootstrap: str, messages: list[tuple[str, int, bytes]]) -> dict[str, list[int]]:
     """(key, partition, value) in order -> the offsets each key's messages got."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(**client_options(bootstrap), enable_idempotence=True, acks="all")
     await producer.start()
     offsets: dict[str, list[int]] = {}
     try:
@@ -134,7 +135,7 @@ async def send(bootstrap: str, messages: list[tuple[str, int, bytes]]) -> dict[s
 
 
 async def partitions(bootstrap: str) -> list[int]:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(**client_options(bootstrap))
     await producer.start()
     try:
         return sorted(await producer.partitions_for(LIFECYCLE_TOPIC))
@@ -395,7 +396,7 @@ async def test_forged_events_do_not_corrupt_a_real_dossier(services, bootstrap, 
         ),
         event(EventType.RETURNED, c, 3, from_status=9, to_status=10, actor="forger"),
     ]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(**client_options(bootstrap), enable_idempotence=True, acks="all")
     await producer.start()
     try:
         for e in forged:  # by key, as the services publish, so they land in the dossier's partition

@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 
 from shared.calendar import default_calendar
 from shared.events import LIFECYCLE_TOPIC
+from shared.kafka import client_options
 from shared.local_time import local_day
 from tests.e2e.test_lifecycle_end_to_end import wait_for
 
@@ -42,13 +43,13 @@ def post(url: str, body: dict, auth=None, status: int = 200) -> dict:
 
 async def _ends(bootstrap: str) -> dict[TopicPartition, int]:
     """The lifecycle topic's end offsets now: what is published later comes after them."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(**client_options(bootstrap))
     await producer.start()
     try:
         parts = [TopicPartition(LIFECYCLE_TOPIC, p) for p in await producer.partitions_for(LIFECYCLE_TOPIC)]
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
     await consumer.start()
     try:
         return await consumer.end_offsets(parts)
@@ -58,7 +59,7 @@ async def _ends(bootstrap: str) -> dict[TopicPartition, int]:
 
 async def _find(bootstrap: str, since: dict[TopicPartition, int], code: str, type_: str, timeout: float = 20) -> bytes:
     """The raw event `type_` of `code` published after the offsets `since`."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign(list(since))

@@ -14,13 +14,13 @@ from services.stats.service import ingest
 from shared.consumer import BatchProcessor, subscribe_batches
 from shared.db import migrate
 from shared.events import encode, parse_owned_event
-from shared.kafka import make_broker
+from shared.kafka import client_options, make_broker
 
 STATS_MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "stats" / "migrations"
 
 
 async def produce(bootstrap: str, topic: str, events: list) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    producer = AIOKafkaProducer(**client_options(bootstrap), enable_idempotence=True)
     await producer.start()
     try:
         for e in events:

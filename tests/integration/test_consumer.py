@@ -9,6 +9,7 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.events import EventType, make_event
+from shared.kafka import client_options
 from tests.conftest import eventually
 from tests.integration.conftest import produce, start_stats_consumer
 
@@ -65,7 +66,7 @@ def lifecycle(code: str) -> list:
 
 
 async def committed_total(bootstrap: str, group: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(group)

@@ -14,6 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from deploy.local.servers import Endpoints, up
+from shared.kafka import client_options
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +36,7 @@ def test_up_is_idempotent_and_fast_when_running(endpoints: Endpoints) -> None:
 
 async def test_kafka_round_trip_with_idempotent_producer(endpoints: Endpoints) -> None:
     key, value = uuid.uuid4().hex.encode(), f"ping {uuid.uuid4()}".encode()
-    producer = AIOKafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap, enable_idempotence=True)
+    producer = AIOKafkaProducer(**client_options(endpoints.kafka_bootstrap), enable_idempotence=True)
     await producer.start()
     try:
         sent = await producer.send_and_wait(LIFECYCLE, value=value, key=key)
@@ -44,7 +45,7 @@ async def test_kafka_round_trip_with_idempotent_producer(endpoints: Endpoints) -
 
     consumer = AIOKafkaConsumer(
         LIFECYCLE,
-        bootstrap_servers=endpoints.kafka_bootstrap,
+        **client_options(endpoints.kafka_bootstrap),
         group_id=f"test-local-servers-{uuid.uuid4().hex[:8]}",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -83,7 +84,7 @@ async def test_topics_have_partitions_and_retention(endpoints: Endpoints) -> Non
         "dossier.requests.v1": (6, {"retention.ms": str(30 * 24 * 3600 * 1000)}),
         "dossier.lifecycle.v1.dlt": (1, {"retention.ms": "-1"}),
     }
-    admin = AIOKafkaAdminClient(bootstrap_servers=endpoints.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(endpoints.kafka_bootstrap))
     await admin.start()
     try:
         topics = {t["topic"]: t for t in await admin.describe_topics(list(expected))}

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from shared import outbox
 from shared.db import migrate
+from shared.kafka import client_options
 from shared.runtime import SHARED_MIGRATIONS
 from tests.conftest import eventually
 
@@ -27,7 +28,7 @@ async def _write(pool, topic, rows):
 
 
 async def _read_all(bootstrap, topic) -> list[tuple[str, int]]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
         parts = [TopicPartition(topic, p) for p in range(3)]  # fresh_topic's partitions

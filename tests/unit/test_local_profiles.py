@@ -37,7 +37,13 @@ def test_a_cluster_node_votes_with_all_and_replicates_three_times(tmp_path):
     props = _properties(kafka_broker.write_properties(nodes[1], nodes))
     assert props["node.id"] == "2"
     assert props["controller.quorum.voters"] == "1@127.0.0.1:9003,2@127.0.0.1:9005,3@127.0.0.1:9007"
-    assert props["listeners"] == "PLAINTEXT://127.0.0.1:9004,CONTROLLER://127.0.0.1:9005"
+    assert props["listeners"] == "BROKER://127.0.0.1:9004,CONTROLLER://127.0.0.1:9005"
+    # No listener without authentication, and nothing allowed that no ACL grants.
+    assert props["listener.security.protocol.map"] == "CONTROLLER:SASL_PLAINTEXT,BROKER:SASL_PLAINTEXT"
+    assert props["listener.name.broker.sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+    assert props["authorizer.class.name"].endswith("StandardAuthorizer")
+    assert props["allow.everyone.if.no.acl.found"] == "false"
+    assert props["super.users"] == "User:admin"
     assert props["default.replication.factor"] == props["offsets.topic.replication.factor"] == "3"
     assert props["min.insync.replicas"] == props["transaction.state.log.min.isr"] == "2"
     assert props["unclean.leader.election.enable"] == "false"

@@ -32,7 +32,7 @@ from services.stats.service import ingest
 from shared.consumer import Item
 from shared.db import create_pool
 from shared.events import BadEvent, parse_owned_event
-from shared.kafka import topic_partitions
+from shared.kafka import client_options, topic_partitions
 from shared.runtime import tune_gc
 
 FETCH_RECORDS = 10000
@@ -110,7 +110,7 @@ async def _replay_until(
 
 def _consumer(bootstrap: str) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **client_options(bootstrap),
         enable_auto_commit=False,
         group_id=None,
         auto_offset_reset="earliest",

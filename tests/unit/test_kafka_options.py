@@ -1,0 +1,64 @@
+"""The one factory of Kafka connection settings, and the local principals handed to each service."""
+
+from __future__ import annotations
+
+import ssl
+
+from faststream.security import SASLScram512
+
+from deploy.local import kafka_access
+from shared.kafka import broker_security, client_options
+from shared.settings import KafkaSettings
+
+
+def test_plaintext_by_default_has_no_credentials():
+    options = client_options("k:9092", KafkaSettings.model_validate({}))
+    assert options == {"bootstrap_servers": "k:9092", "security_protocol": "PLAINTEXT"}
+    assert broker_security(KafkaSettings.model_validate({})) is None
+
+
+def test_sasl_ssl_carries_tls_and_scram_to_aiokafka_and_faststream():
+    settings = KafkaSettings.model_validate(
+        {
+            "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "KAFKA_SASL_USERNAME": "stats",
+            "KAFKA_SASL_PASSWORD": "pw",
+        }
+    )
+    options = client_options("k:9093", settings)
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("stats", "pw")
+    assert isinstance(options["ssl_context"], ssl.SSLContext)
+    security = broker_security(settings)
+    assert isinstance(security, SASLScram512) and security.use_ssl and security.username == "stats"
+
+
+def test_each_service_gets_its_own_principal_only_from_the_local_super_user():
+    local = kafka_access.client_env()
+    stats = kafka_access.service_env("stats", local)
+    assert stats["KAFKA_SASL_USERNAME"] == "stats"
+    assert stats["KAFKA_SASL_PASSWORD"] not in (local["KAFKA_SASL_PASSWORD"], kafka_access.credentials()["intake"])
+    # Another Kafka (an operator's own principal) keeps the settings it was given.
+    assert kafka_access.service_env("stats", {**local, "KAFKA_SASL_PASSWORD": "someone-else"}) == {}
+    assert kafka_access.service_env("stats", {}) == {}
+
+
+def test_local_acls_are_those_of_the_kubernetes_kafka_users():
+    """The local brokers rehearse production: each principal is allowed exactly what its KafkaUser is."""
+    import yaml
+
+    users = yaml.safe_load_all((kafka_access.REPO_ROOT / "deploy" / "k8s" / "base" / "kafka-users.yaml").read_text())
+    declared = {
+        user["metadata"]["name"]: {
+            (acl["resource"]["type"], acl["resource"]["name"], op)
+            for acl in user["spec"]["authorization"]["acls"]
+            for op in acl["operations"]
+        }
+        for user in users
+    }
+    local = {
+        user: {(kind, name, op) for kind, name, ops in grants for op in ops}
+        for user, grants in kafka_access.ACLS.items()
+    }
+    assert local == declared
