@@ -302,6 +302,8 @@ def submission_bodies(n: int, seed: int = 3, channels=CHANNELS) -> list[dict]:
                 "phone": f"09{rng.randrange(10**8):08d}",
             },
             "documents": p.documents[:3] or ["Tờ khai"],
+            # which agency resolves it: a commune-level procedure is performed by every commune
+            "agency_id": rng.choice(p.agencies),
         }
         if channel is not Channel.ONLINE:
             body["received_by"] = "canbo.motcua"
