@@ -16,6 +16,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, REQUESTS_TOPIC
+from shared.kafka import client_options
 from tests.e2e.settle import settle
 from tests.e2e.test_lifecycle_end_to_end import wait_for
 
@@ -155,7 +156,7 @@ def _run_every_route(services, staff) -> list[str]:
 
 async def _kafka_leaks(bootstrap: str) -> dict[str, list[str]]:
     """Every record of the three topics, from the first offset to the end, key, value and headers."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
     await consumer.start()
     leaks: dict[str, list[str]] = {}
     try:
