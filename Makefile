@@ -88,7 +88,7 @@ reconcile: venv
 asyncapi: venv
 	$(PY) -m deploy.asyncapi write
 
-# The README's configuration table, from the settings classes.
+# The configuration table (docs/configuration.md), from the settings classes.
 settings-doc: venv
 	$(PY) -m deploy.settings_doc write
 

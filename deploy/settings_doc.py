@@ -1,7 +1,7 @@
-"""The README's configuration table, generated from the settings classes (one source).
+"""The configuration table (docs/configuration.md), generated from the settings classes (one source).
 
-python -m deploy.settings_doc write   rewrite the table in README.md
-python -m deploy.settings_doc check   fail when the README's table differs from the code
+python -m deploy.settings_doc write   rewrite the table in docs/configuration.md
+python -m deploy.settings_doc check   fail when the table differs from the code
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from services.intake.settings import IntakeSettings
 from services.resolution.settings import ResolutionSettings
 from services.stats.settings import StatsSettings
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
 SERVICES: dict[str, type[BaseSettings]] = {
     "intake": IntakeSettings,
@@ -83,22 +83,22 @@ def table() -> str:
     return "\n".join(lines)
 
 
-def with_table(readme: str) -> str:
+def with_table(page: str) -> str:
     pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
-    if not pattern.search(readme):
-        raise SystemExit(f"README.md has no {BEGIN} … {END} block")
-    return pattern.sub(lambda _: f"{BEGIN}\n{table()}\n{END}", readme)
+    if not pattern.search(page):
+        raise SystemExit(f"{PAGE.name} has no {BEGIN} … {END} block")
+    return pattern.sub(lambda _: f"{BEGIN}\n{table()}\n{END}", page)
 
 
 def main(argv: list[str]) -> int:
-    current = README.read_text(encoding="utf-8")
+    current = PAGE.read_text(encoding="utf-8")
     wanted = with_table(current)
     if argv[:1] == ["write"]:
-        README.write_text(wanted, encoding="utf-8")
-        print(f"wrote the configuration table of {README.name}")
+        PAGE.write_text(wanted, encoding="utf-8")
+        print(f"wrote the configuration table of {PAGE.name}")
         return 0
     if wanted != current:
-        print("README.md's configuration table is stale: run `python -m deploy.settings_doc write`", file=sys.stderr)
+        print("docs/configuration.md's table is stale: run `python -m deploy.settings_doc write`", file=sys.stderr)
         return 1
     return 0
 
