@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import asyncpg
@@ -15,6 +16,7 @@ from shared.consumer import BatchProcessor, subscribe_batches
 from shared.db import migrate
 from shared.events import encode, parse_owned_event
 from shared.kafka import client_options, make_broker
+from tests.conftest import eventually
 
 STATS_MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "stats" / "migrations"
 
@@ -50,6 +52,20 @@ async def start_stats_consumer(bootstrap, topic, group, pool):
     subscribe_batches(broker, topic, group, processor)
     await broker.start()
     return broker
+
+
+async def apply_events(bootstrap: str, topic: str, stats_db, events: list) -> None:
+    """`events` on the topic, consumed into stats' tables as the service does, until every one is in."""
+    await produce(bootstrap, topic, events)
+    broker = await start_stats_consumer(bootstrap, topic, f"g-{uuid.uuid4().hex[:8]}", stats_db)
+    try:
+
+        async def all_applied():
+            return await stats_db.fetchval("SELECT coalesce(sum(last_seq), 0) FROM facts") == len(events)
+
+        await eventually(all_applied, what="every event applied")
+    finally:
+        await broker.stop()
 
 
 def intake_units(pool):

@@ -13,8 +13,7 @@ import pytest
 
 from services.stats.service import reconcile, reports
 from shared.events import EventType
-from tests.conftest import eventually
-from tests.integration.conftest import produce, start_stats_consumer
+from tests.integration.conftest import apply_events
 from tests.integration.test_stats_reports import CAL, NOW, Dossier, at
 
 TAX = "000.00.40.H26"
@@ -57,17 +56,7 @@ def trips() -> list[Dossier]:
 @pytest.fixture
 async def applied(bootstrap, fresh_topic, stats_db) -> list[Dossier]:
     dossiers = trips()
-    events = [e for d in dossiers for e in d.events]
-    await produce(bootstrap, fresh_topic, events)
-    broker = await start_stats_consumer(bootstrap, fresh_topic, f"g-{uuid.uuid4().hex[:8]}", stats_db)
-    try:
-
-        async def all_applied():
-            return await stats_db.fetchval("SELECT coalesce(sum(last_seq), 0) FROM facts") == len(events)
-
-        await eventually(all_applied, what="every event applied")
-    finally:
-        await broker.stop()
+    await apply_events(bootstrap, fresh_topic, stats_db, [e for d in dossiers for e in d.events])
     return dossiers
 
 

@@ -45,7 +45,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -56,8 +55,7 @@ from services.stats.service import online, reconcile, report_files, reports
 from services.stats.service.rebuild import rebuild
 from shared.calendar import default_calendar
 from shared.events import EventType, make_event, owners
-from tests.conftest import eventually
-from tests.integration.conftest import produce, start_stats_consumer
+from tests.integration.conftest import apply_events
 
 VN = timezone(timedelta(hours=7))
 CAL = default_calendar()
@@ -300,17 +298,7 @@ def test_the_history_is_what_the_docstring_says():
 
 @pytest.fixture
 async def loaded(bootstrap, fresh_topic, stats_db):
-    events = [e for d in history() for e in d.events]
-    await produce(bootstrap, fresh_topic, events)
-    broker = await start_stats_consumer(bootstrap, fresh_topic, f"g-{uuid.uuid4().hex[:8]}", stats_db)
-    try:
-
-        async def all_applied():
-            return await stats_db.fetchval("SELECT coalesce(sum(last_seq), 0) FROM facts") == len(events)
-
-        await eventually(all_applied, what="every event applied")
-    finally:
-        await broker.stop()
+    await apply_events(bootstrap, fresh_topic, stats_db, [e for d in history() for e in d.events])
     return stats_db
 
 
