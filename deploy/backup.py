@@ -38,6 +38,7 @@ from shared.events import (
     RESOLUTION_CASES_GROUP,
     RESOLUTION_REQUESTS_GROUP,
 )
+from shared.auth.signouts import SESSIONS_GROUPS, SESSIONS_TOPIC
 from shared.kafka import client_options, topic_partitions
 
 DUMP_SUFFIX = ".dump"
@@ -103,6 +104,9 @@ RESTORED_GROUPS = {
     INTAKE_TRACKING_GROUP: LIFECYCLE_TOPIC,
     RESOLUTION_CASES_GROUP: LIFECYCLE_TOPIC,
     RESOLUTION_REQUESTS_GROUP: REQUESTS_TOPIC,
+    # Sign-outs made since the dump are recorded again, so a restored database refuses their cookies.
+    SESSIONS_GROUPS["intake"]: SESSIONS_TOPIC,
+    SESSIONS_GROUPS["resolution"]: SESSIONS_TOPIC,
 }
 
 

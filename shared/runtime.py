@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
 from shared import auth
+from shared.auth import signouts
 from shared.auth.routes import router as session_router
 from shared.calendar import WorkingCalendar, default_calendar
 from shared.clock import Clock, clock_with_offset
@@ -37,6 +39,7 @@ from shared.kafka import bounded, make_broker
 from shared.ops_access import OpsNetworksOnly, parse_networks
 from shared.ops_metrics import ConsumerGauges, PoolCollector
 from shared.outbox import OutboxGauges, OutboxRelay
+from shared.retention import purge_sent_outbox
 from shared.security_headers import SecurityHeaders
 from shared.settings import ServiceSettings
 from shared.web import mount_assets
@@ -90,6 +93,22 @@ class Runtime:
         # Schema work after the migrations, on the owner's connections (the service's role may not).
         self.on_migrated: list[Callable[[asyncpg.Pool], Awaitable[object]]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._follow_sign_outs()
+
+    def _follow_sign_outs(self) -> None:
+        """Staff sign in at every service, so a sign-out anywhere must end the session here too."""
+        self.consume(
+            signouts.SESSIONS_TOPIC,
+            signouts.SESSIONS_GROUPS[self.settings.service],
+            signouts.parse_session_ended,
+            lambda items: signouts.record(self.db, items),
+            max_records=500,
+            description="Records the sessions signed out at any service, so their cookies are refused here too",
+        )
+        if self.with_outbox:
+            self.document_publication(
+                signouts.SESSIONS_TOPIC, signouts.SessionEnded, "Sessions signed out here (via the outbox)"
+            )
 
     @property
     def db(self) -> asyncpg.Pool:
@@ -120,6 +139,10 @@ class Runtime:
             description=description,
         )
         self.consumer_gauges.subscribers.append(subscriber)
+
+    async def purge_sent_outbox(self) -> int:
+        """One batch of the outbox rows sent longer ago than OUTBOX_KEEP_SENT_S; how many went."""
+        return await purge_sent_outbox(self.db, self.clock() - timedelta(seconds=self.settings.outbox_keep_sent_s))
 
     def track(self, task: asyncio.Task[Any]) -> None:
         """A task started after start-up (by a request, say) that stopping must cancel like the jobs."""
@@ -236,6 +259,7 @@ class Runtime:
             ),
             trusted_origins=frozenset(self.settings.trusted_origins),
             service_token=self.settings.service_credential,
+            service=self.settings.service if self.with_outbox else None,
         )
         app.include_router(session_router)
         for router in routers:

@@ -19,6 +19,7 @@ from aiokafka.protocol.admin import CreateAclsRequest
 
 from deploy.settings import ToolSettings
 from shared.auth.sessions import load_secret
+from shared.auth.signouts import SESSIONS_GROUPS, SESSIONS_TOPIC
 from shared.events import (
     DEAD_LETTER_TOPIC,
     INTAKE_TRACKING_GROUP,
@@ -37,6 +38,13 @@ SECRET_FILE = REPO_ROOT / ".local" / "kafka-secret"
 ADMIN = "admin"  # super user: the launcher, topic creation, tests' and tools' own clients
 MECHANISM = "SCRAM-SHA-512"
 
+
+
+def _sign_outs(service: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Every service announces its sign-outs and reads the others' in its own group."""
+    return [("topic", SESSIONS_TOPIC, ("Write", "Read", "Describe")), ("group", SESSIONS_GROUPS[service], ("Read",))]
+
+
 # principal -> [(resource type, name, operations)]. Every consumer dead-letters what it can never
 # apply (shared/consumer.py), so every service may write the dead-letter topic.
 ACLS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
@@ -45,6 +53,7 @@ ACLS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("topic", REQUESTS_TOPIC, ("Write", "Describe")),
         ("topic", DEAD_LETTER_TOPIC, ("Write", "Describe")),
         ("group", INTAKE_TRACKING_GROUP, ("Read",)),
+        *_sign_outs("intake"),
     ],
     "resolution": [
         ("topic", LIFECYCLE_TOPIC, ("Write", "Read", "Describe")),
@@ -52,12 +61,14 @@ ACLS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("topic", DEAD_LETTER_TOPIC, ("Write", "Describe")),
         ("group", RESOLUTION_CASES_GROUP, ("Read",)),
         ("group", RESOLUTION_REQUESTS_GROUP, ("Read",)),
+        *_sign_outs("resolution"),
     ],
     "stats": [
         ("topic", LIFECYCLE_TOPIC, ("Read", "Describe")),
         ("topic", DEAD_LETTER_TOPIC, ("Write", "Describe")),
         ("group", STATS_GROUP, ("Read",)),
         ("group", RESOLUTION_CASES_GROUP, ("Describe",)),  # reconciliation reads its committed offsets
+        *_sign_outs("stats"),
     ],
 }
 SERVICES = tuple(ACLS)

@@ -49,6 +49,8 @@ TOPICS: dict[str, tuple[int, dict[str, str]]] = {
     "dossier.lifecycle.v1": (6, {"retention.ms": "-1", "retention.bytes": "-1"}),
     "dossier.requests.v1": (6, {"retention.ms": str(30 * DAY_MS)}),
     "dossier.lifecycle.v1.dlt": (1, {"retention.ms": "-1", "retention.bytes": "-1"}),
+    # Sign-outs (shared/auth/signouts.py): one record per session, none needed past a day.
+    "staff.sessions.v1": (3, {"cleanup.policy": "compact,delete", "retention.ms": str(DAY_MS)}),
 }
 TOPIC_ALREADY_EXISTS = 36
 

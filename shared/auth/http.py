@@ -28,7 +28,7 @@ from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, HTTPBasic, HTTPBearer
 from starlette.requests import HTTPConnection
 
-from shared.auth import accounts, throttle
+from shared.auth import accounts, signouts, throttle
 from shared.auth.accounts import ROLE_NAMES_VI, Account, Role, StoredAccount
 from shared.auth.passwords import verify_password
 from shared.auth.sessions import COOKIE_NAME, SessionClaims, SessionSigner, fingerprint, load_secret
@@ -227,7 +227,9 @@ def clear_session_cookies(response: Response) -> None:
 
 class Authenticator:
     """One per process; `pool` gives the service's database pool (after start-up). `secret` signs
-    the session cookies (None: the local one of `.local/`), sent over HTTPS only if `cookie_secure`."""
+    the session cookies (None: the local one of `.local/`), sent over HTTPS only if `cookie_secure`.
+    `service` names the service whose outbox announces its sign-outs to the others
+    (shared/auth/signouts.py); None: a sign-out ends the session here only."""
 
     def __init__(
         self,
@@ -240,8 +242,10 @@ class Authenticator:
         limits: throttle.Limits | None = None,
         trusted_origins: frozenset[str] = frozenset(),
         service_token: Callable[[], str] | None = None,
+        service: str | None = None,
     ):
         self._pool, self._secret, self.cookie_secure, self.clock = pool, secret, cookie_secure, clock
+        self.service = service
         self._signer = signer
         self.limits = limits or throttle.Limits()
         self.trusted_origins = trusted_origins
@@ -351,16 +355,14 @@ class Authenticator:
         return claims, stored
 
     async def end_session(self, token: str) -> None:
-        """Sign-out: the session's id recorded as ended until it would have expired."""
+        """Sign-out: the session's id recorded as ended until it would have expired, here and
+        (through the outbox and the sessions topic) at every other service."""
         claims = self.signer.verify(token, self.clock())
         if claims is None:
             return
         async with self._pool().acquire() as conn:
-            await conn.execute(
-                "INSERT INTO ended_sessions(session_id, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                claims.session_id,
-                datetime.fromtimestamp(claims.expires_at, UTC),
-            )
+            expires_at = datetime.fromtimestamp(claims.expires_at, UTC)
+            await signouts.end(conn, claims.session_id, expires_at, self.service)
 
     async def current(self, request: Request, response: Response | None = None) -> Account | None:
         """The caller's account; None when no credentials came. Wrong Basic credentials are a 401;

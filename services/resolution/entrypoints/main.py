@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -27,7 +26,7 @@ from shared.events import (
     parse_owned_event,
     parse_request,
 )
-from shared.retention import every, purge_sent_outbox
+from shared.retention import every
 
 log = logging.getLogger(__name__)
 TITLE = "resolution: giải quyết hồ sơ"
@@ -57,12 +56,7 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
         description="Applies citizens' withdrawals, supplements and ratings",
     )
     rt.jobs.append(lambda: deadline_watcher(rt))
-    rt.jobs.append(
-        lambda: every(
-            rt.settings.retention_interval_s,
-            lambda: purge_sent_outbox(rt.db, rt.clock() - timedelta(seconds=rt.settings.outbox_keep_sent_s)),
-        )
-    )
+    rt.jobs.append(lambda: every(rt.settings.retention_interval_s, rt.purge_sent_outbox))
     rt.document_publication(
         LIFECYCLE_TOPIC,
         LifecycleEvent,

@@ -15,12 +15,13 @@ from services.stats.service import ingest, reconcile, reconcile_runs
 from services.stats.settings import StatsSettings
 from services.stats.web import routes as pages
 from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, STATS_GROUP, parse_owned_event
+from shared.retention import every
 
 log = logging.getLogger(__name__)
 TITLE = "stats: thống kê hồ sơ"
 DESCRIPTION = "Live board and statistics built only from lifecycle events."
 ASYNCAPI_DESCRIPTION = (
-    "Statistics: consumes the lifecycle topic into facts and counters; publishes nothing but dead letters."
+    "Statistics: consumes the lifecycle topic into facts and counters; publishes only dead letters and sign-outs."
 )
 
 
@@ -39,6 +40,7 @@ def create_runtime(settings: StatsSettings | None = None) -> StatsRuntime:
         max_records=ingest.BATCH_RECORDS,
         description="Facts and counters, one transaction per batch",
     )
+    rt.jobs.append(lambda: every(rt.settings.retention_interval_s, rt.purge_sent_outbox))
     rt.document_publication(
         DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers"
     )

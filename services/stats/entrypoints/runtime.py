@@ -20,7 +20,8 @@ class StatsRuntime(Runtime):
     settings: StatsSettings
 
     def __init__(self, settings: StatsSettings):
-        super().__init__(settings, MIGRATIONS, with_outbox=False)
+        # The outbox carries only its sign-outs to the other services (shared/auth/signouts.py).
+        super().__init__(settings, MIGRATIONS, with_outbox=True)
         self.board_changes = BoardChanges()  # wakes the board's event streams when a batch committed
         queries = Counter(
             "stats_live_board_queries",
