@@ -31,6 +31,7 @@ from aiokafka import AIOKafkaConsumer
 from deploy.local import servers
 from deploy.local._common import run_coro, say
 from deploy.settings import ToolSettings
+from shared.auth.signouts import SESSIONS_GROUPS, SESSIONS_TOPIC
 from shared.events import (
     INTAKE_TRACKING_GROUP,
     LIFECYCLE_TOPIC,
@@ -38,7 +39,6 @@ from shared.events import (
     RESOLUTION_CASES_GROUP,
     RESOLUTION_REQUESTS_GROUP,
 )
-from shared.auth.signouts import SESSIONS_GROUPS, SESSIONS_TOPIC
 from shared.kafka import client_options, topic_partitions
 
 DUMP_SUFFIX = ".dump"

@@ -39,7 +39,6 @@ ADMIN = "admin"  # super user: the launcher, topic creation, tests' and tools' o
 MECHANISM = "SCRAM-SHA-512"
 
 
-
 def _sign_outs(service: str) -> list[tuple[str, str, tuple[str, ...]]]:
     """Every service announces its sign-outs and reads the others' in its own group."""
     return [("topic", SESSIONS_TOPIC, ("Write", "Read", "Describe")), ("group", SESSIONS_GROUPS[service], ("Read",))]

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from shared.auth.signouts import SESSIONS_TOPIC
 from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, REQUESTS_TOPIC
 from shared.kafka import client_options
 from tests.e2e.settle import settle
@@ -155,14 +156,14 @@ def _run_every_route(services, staff) -> list[str]:
 
 
 async def _kafka_leaks(bootstrap: str) -> dict[str, list[str]]:
-    """Every record of the three topics, from the first offset to the end, key, value and headers."""
+    """Every record of the four topics, from the first offset to the end, key, value and headers."""
     consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
     await consumer.start()
     leaks: dict[str, list[str]] = {}
     try:
         parts = [
             TopicPartition(topic, p)
-            for topic in (LIFECYCLE_TOPIC, REQUESTS_TOPIC, DEAD_LETTER_TOPIC)
+            for topic in (LIFECYCLE_TOPIC, REQUESTS_TOPIC, DEAD_LETTER_TOPIC, SESSIONS_TOPIC)
             for p in consumer.partitions_for_topic(topic) or await _partitions(consumer, topic)
         ]
         ends = await consumer.end_offsets(parts)
