@@ -85,6 +85,18 @@ class Deadline(_Frozen):
     rule_version: str
 
 
+# Staff's free text travels sealed (shared/sealed_text.py, shared/event_text.py): `reason_sealed`
+# replaces `reason` on the topic; `reason` is read on events written before (never rewritten).
+SEALED_MAX = 12_000  # a 2000-character text in 4-byte UTF-8, sealed and in base64, with room to spare
+SealedText = Annotated[
+    str | None,
+    Field(
+        max_length=SEALED_MAX,
+        description="`reason` sealed for intake and resolution (v1.<key id>.<base64>); stats never reads it",
+    ),
+]
+
+
 NON_STAFF_ACTORS = frozenset({"citizen", "system"})  # every other actor is a staff account
 
 
@@ -92,7 +104,8 @@ class StatusChange(_Frozen):
     from_status: int | None = Field(None, ge=1, le=10)
     to_status: int = Field(ge=1, le=10)
     actor: str = Field(description="Staff account or 'citizen' or 'system'; never a personal ID")
-    reason: str | None = None
+    reason: str | None = Field(None, description="In clear only on events written before texts were sealed")
+    reason_sealed: SealedText = None
 
 
 class SubmittedPayload(StatusChange):
@@ -120,6 +133,7 @@ class ImportedStep(_Frozen):
     at: AwareDatetime
     actor: str = Field(min_length=1, max_length=100)
     reason: str | None = Field(None, max_length=2000)
+    reason_sealed: SealedText = None
     # A hand-over inside the agency (to `assignee`, at process `step`), a leader's approval, or a trip to
     # the agency performing process `step` (`agency_id`, checked against the process) and back, instead
     # of a status change; files from before these were recorded have none.
@@ -210,8 +224,15 @@ class ApologyPayload(_Frozen):
     still count it against the original due time."""
 
     actor: str
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str | None = Field(None, min_length=1, max_length=2000)
+    reason_sealed: SealedText = None
     new_appointment_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _has_reason(self) -> ApologyPayload:
+        if self.reason is None and self.reason_sealed is None:
+            raise ValueError("an apology gives its reason (form 04)")
+        return self
 
 
 class AssignedPayload(_Frozen):
@@ -244,6 +265,7 @@ class SentToAgencyPayload(_Frozen):
     step_name: str = Field(max_length=200)
     clock: Literal["runs", "pauses"] = "runs"
     reason: str | None = Field(None, max_length=2000)
+    reason_sealed: SealedText = None
 
 
 class BackFromAgencyPayload(_Frozen):
@@ -255,6 +277,7 @@ class BackFromAgencyPayload(_Frozen):
     step: int = Field(ge=0, le=29)
     due_at: AwareDatetime
     reason: str | None = Field(None, max_length=2000)
+    reason_sealed: SealedText = None
 
 
 class EventType(StrEnum):

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.sealed_text import KeyRing, local_ring
+
 # The services' HTTP ports, defined here once (make run, the README, the launcher read them).
 PORTS = {"intake": 8001, "resolution": 8002, "stats": 8003}
 DEFAULT_MAX_BODY_BYTES = 256 * 1024  # a dossier's JSON is a few KiB; uploads and imports have their own caps
@@ -218,6 +220,29 @@ class ServiceSettings(KafkaSettings, CalendarSettings):
     @property
     def instance(self) -> str:
         return self.instance_id or f"{socket.gethostname()}-{os.getpid()}"
+
+
+class EventTextSettings(BaseSettings):
+    """The keys of staff's words on events (shared/sealed_text.py): intake's and resolution's, never stats'."""
+
+    event_text_keys: SecretStr | None = Field(
+        None,
+        validation_alias="EVENT_TEXT_KEYS",
+        description="Keys that seal staff's free text on lifecycle events, `keyid:base64key` comma-separated "
+        "(16, 24 or 32 bytes each): the first seals, all open; dropping one makes what it sealed unreadable "
+        "everywhere. The same for intake and resolution, never given to stats (locally one derived from "
+        "`.local/event-text-key`)",
+    )
+
+    @field_validator("event_text_keys")
+    @classmethod
+    def _ring(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            KeyRing.parse(value.get_secret_value())  # a ValueError says what is wrong, never a key
+        return value
+
+    def event_key_ring(self) -> KeyRing:
+        return KeyRing.parse(self.event_text_keys.get_secret_value()) if self.event_text_keys else local_ring()
 
 
 class ResolutionAddress(BaseSettings):

@@ -48,15 +48,24 @@ class UnitOfWork(Protocol[R_co]):
 Units = Callable[[], UnitOfWork[R]]
 
 
+Prepare = Callable[[BaseModel], BaseModel]
+
+
+def _as_is(message: BaseModel) -> BaseModel:
+    return message
+
+
 class PgOutbox:
-    def __init__(self, conn: asyncpg.Connection):
-        self._conn = conn
+    """`prepare` turns each message into what leaves (intake and resolution seal staff's words)."""
+
+    def __init__(self, conn: asyncpg.Connection, prepare: Prepare = _as_is):
+        self._conn, self._prepare = conn, prepare
 
     async def append(self, topic: str, key: str, message: BaseModel) -> None:
-        await outbox.append(self._conn, topic, key, message)
+        await outbox.append(self._conn, topic, key, self._prepare(message))
 
     async def append_many(self, rows: list[tuple[str, str, BaseModel]]) -> None:
-        await outbox.append_many(self._conn, rows)
+        await outbox.append_many(self._conn, [(topic, key, self._prepare(m)) for topic, key, m in rows])
 
 
 class PgUnitOfWork(Generic[R]):
@@ -66,8 +75,8 @@ class PgUnitOfWork(Generic[R]):
     repo: R
     outbox: PgOutbox
 
-    def __init__(self, pool: asyncpg.Pool, repository: Callable[[asyncpg.Connection], R]):
-        self._pool, self._repository = pool, repository
+    def __init__(self, pool: asyncpg.Pool, repository: Callable[[asyncpg.Connection], R], prepare: Prepare = _as_is):
+        self._pool, self._repository, self._prepare = pool, repository, prepare
         self._conn: asyncpg.Connection | None = None
 
     def transaction(self) -> AbstractAsyncContextManager[Any]:
@@ -76,7 +85,7 @@ class PgUnitOfWork(Generic[R]):
 
     async def __aenter__(self) -> PgUnitOfWork[R]:
         self._conn = await self._pool.acquire()
-        self.repo, self.outbox = self._repository(self._conn), PgOutbox(self._conn)
+        self.repo, self.outbox = self._repository(self._conn), PgOutbox(self._conn, self._prepare)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -84,7 +93,9 @@ class PgUnitOfWork(Generic[R]):
         await self._pool.release(conn)
 
 
-def pg_units(pool_of: Callable[[], asyncpg.Pool], repository: Callable[[asyncpg.Connection], R]) -> Units[R]:
+def pg_units(
+    pool_of: Callable[[], asyncpg.Pool], repository: Callable[[asyncpg.Connection], R], prepare: Prepare = _as_is
+) -> Units[R]:
     """The factory a service hands its use cases: `pool_of()` is read at each use (the pool exists
-    only once the service has started)."""
-    return lambda: PgUnitOfWork(pool_of(), repository)
+    only once the service has started); `prepare` is applied to each message it queues."""
+    return lambda: PgUnitOfWork(pool_of(), repository, prepare)

@@ -8,10 +8,10 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import PORTS, ResolutionAddress, ServiceSettings, local_database
+from shared.settings import PORTS, EventTextSettings, ResolutionAddress, ServiceSettings, local_database
 
 
-class IntakeSettings(ServiceSettings, ResolutionAddress):
+class IntakeSettings(ServiceSettings, ResolutionAddress, EventTextSettings):
     model_config = SettingsConfigDict(env_prefix="INTAKE_")
     service: ClassVar[str] = "intake"
 

@@ -7,10 +7,10 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import PORTS, ServiceSettings, local_database
+from shared.settings import PORTS, EventTextSettings, ServiceSettings, local_database
 
 
-class ResolutionSettings(ServiceSettings):
+class ResolutionSettings(ServiceSettings, EventTextSettings):
     model_config = SettingsConfigDict(env_prefix="RESOLUTION_")
     service: ClassVar[str] = "resolution"
 

@@ -3,12 +3,19 @@ dossiers' lifecycle run to its end, then looked for everywhere personal data mus
 Kafka topic (read from the beginning), every table of resolution and stats, every line the services
 logged, every /metrics page. intake alone may keep them (docs/security.md).
 
+Staff's own words naming the applicant (a request for papers at intake and in resolution, an
+acceptance's note, a trip to the tax office and back, an apology, a stop) go too: intake and
+resolution keep them in their databases and read them sealed on the lifecycle topic, where
+nobody else can (shared/sealed_text.py); they must reach no topic readable, no stats table, no
+log and no metric.
+
 The values are ASCII so that a JSON encoder escaping non-ASCII characters cannot hide them."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime, timedelta
 
 import asyncpg
 import httpx
@@ -46,6 +53,19 @@ CANARIES = {
     "file name": FILE_NAME,
     "refusal reason": REFUSAL_REASON,
 }
+STAFF_TEXTS = {
+    what: f"{what} cho ong Canary {RUN}{tag}"
+    for what, tag in (
+        ("intake supplement reason", "S1"),
+        ("acceptance note", "A1"),
+        ("resolution supplement reason", "S2"),
+        ("send-to-agency reason", "T1"),
+        ("back-from-agency reason", "T2"),
+        ("apology reason", "X1"),
+        ("stop reason", "P1"),
+    )
+}
+EVERYTHING = CANARIES | STAFF_TEXTS
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
@@ -55,9 +75,9 @@ def _post(url: str, body: dict, auth=None, status: int = 200) -> dict:
     return r.json()
 
 
-def _found(text: str) -> list[str]:
+def _found(text: str, canaries: dict[str, str] = EVERYTHING) -> list[str]:
     """Which canaries `text` holds, as they were sent or hex-encoded (a bytea column read as text)."""
-    return [k for k, v in CANARIES.items() if v in text or v.encode().hex() in text]
+    return [k for k, v in canaries.items() if v in text or v.encode().hex() in text]
 
 
 def _citizen(code: str, pin: str) -> dict:
@@ -98,7 +118,8 @@ def _run_every_route(services, staff) -> list[str]:
     c = _post(f"{intake}/api/v1/dossiers", {**dossier, "channel": "counter"}, auth=clerk, status=201)
     wait_for(lambda: httpx.get(case(c["code"]), auth=officer).status_code, lambda s: s == 200)
     _post(case(c["code"], "start-processing"), {}, auth=officer)
-    _post(case(c["code"], "request-supplement"), {"missing_documents": ["Hop dong"]}, auth=officer)
+    asked = {"missing_documents": ["Hop dong"], "reason": STAFF_TEXTS["resolution supplement reason"]}
+    _post(case(c["code"], "request-supplement"), asked, auth=officer)
     wait_for(
         lambda: (
             httpx.post(
@@ -132,6 +153,21 @@ def _run_every_route(services, staff) -> list[str]:
     body = {**_citizen(d["code"], d["tracking_pin"]), "reason": WITHDRAWAL_REASON}
     assert _post(f"{intake}/api/v1/dossiers/{d['code']}/withdraw", body, status=202)["forwarded"] is True
 
+    # Online: the clerk asks for papers, records them with a note (which accepts the dossier); the
+    # officer sends it to the tax office, which sends it back, apologises for the delay and stops it.
+    g = _post(f"{intake}/api/v1/dossiers", {**dossier, "channel": "online"}, status=201)
+    asked = {"missing_documents": ["Ban sao"], "reason": STAFF_TEXTS["intake supplement reason"]}
+    _post(f"{intake}/api/v1/dossiers/{g['code']}/request-supplement", asked, auth=clerk)
+    _post(f"{intake}/api/v1/dossiers/{g['code']}/record-supplement", {"reason": STAFF_TEXTS["acceptance note"]}, clerk)
+    wait_for(lambda: httpx.get(case(g["code"]), auth=officer).status_code, lambda s: s == 200)
+    _post(case(g["code"], "start-processing"), {}, auth=officer)
+    _post(case(g["code"], "send"), {"reason": STAFF_TEXTS["send-to-agency reason"]}, auth=officer)
+    _post(case(g["code"], "send-back"), {"reason": STAFF_TEXTS["back-from-agency reason"]}, staff.auth("officer_tax"))
+    due = datetime.fromisoformat(httpx.get(case(g["code"]), auth=officer, timeout=10).json()["case"]["due_at"])
+    late = {"reason": STAFF_TEXTS["apology reason"], "new_appointment_at": (due + timedelta(days=3)).isoformat()}
+    _post(case(g["code"], "apology"), late, auth=officer)
+    _post(case(g["code"], "stop"), {"reason": STAFF_TEXTS["stop reason"]}, auth=officer)
+
     # An import line: a legacy dossier returned, refused at the end of its history by a clerk's words.
     e_code = f"E2E-CANARY-{RUN}"
     steps = [(2, "2026-01-05T01:10:00+00:00", None), (4, "2026-01-05T02:10:00+00:00", None)]
@@ -152,7 +188,7 @@ def _run_every_route(services, staff) -> list[str]:
         timeout=60,
     )
     assert r.status_code == 200 and r.json()["imported"] == 2, r.text
-    return [a["code"], b["code"], b2["code"], c["code"], d["code"], e_code, f_code]
+    return [a["code"], b["code"], b2["code"], c["code"], d["code"], e_code, f_code, g["code"], c["tracking_pin"]]
 
 
 async def _kafka_leaks(bootstrap: str) -> dict[str, list[str]]:
@@ -192,9 +228,9 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     return consumer.partitions_for_topic(topic) or set()
 
 
-async def _table_leaks(url: str) -> dict[str, list[str]]:
+async def _table_leaks(url: str, canaries: dict[str, str]) -> dict[str, list[str]]:
     """Every row of every table of the database (all schemas: stats keeps generations), as text."""
-    pattern = "|".join(f"({v})|({v.encode().hex()})" for v in (_escape(v) for v in CANARIES.values()))
+    pattern = "|".join(f"({v})|({v.encode().hex()})" for v in (_escape(v) for v in canaries.values()))
     conn = await asyncpg.connect(url)
     leaks: dict[str, list[str]] = {}
     try:
@@ -207,7 +243,7 @@ async def _table_leaks(url: str) -> dict[str, list[str]]:
             name = f'"{t["table_schema"]}"."{t["table_name"]}"'
             rows = await conn.fetch(f"SELECT t::text AS row FROM {name} t WHERE t::text ~ $1 LIMIT 5", pattern)
             for row in rows:
-                leaks.setdefault(name, []).extend(_found(row["row"]))
+                leaks.setdefault(name, []).extend(_found(row["row"], canaries))
     finally:
         await conn.close()
     return leaks
@@ -218,9 +254,9 @@ def _escape(value: str) -> str:
 
 
 async def test_personal_values_reach_no_topic_table_log_or_metric(services, staff, endpoints, tmp_path_factory):
-    codes = _run_every_route(services, staff)
+    *codes, pin = _run_every_route(services, staff)
     clerk = staff.auth("clerk")
-    for code, status in zip(codes, (7, 3, 3, 10, 7, 10, 3), strict=True):
+    for code, status in zip(codes, (7, 3, 3, 10, 7, 10, 3, 8), strict=True):
         wait_for(
             lambda code=code: httpx.get(
                 f"{services['intake']}/api/v1/dossiers/{code}", auth=staff.auth("leader"), timeout=10
@@ -232,11 +268,18 @@ async def test_personal_values_reach_no_topic_table_log_or_metric(services, staf
     # intake itself keeps them (that is where they belong): the test sent what it meant to.
     kept = httpx.get(f"{services['intake']}/api/v1/dossiers/{codes[0]}", auth=clerk, timeout=10).json()
     assert kept["withdrawal_reason"] == WITHDRAWAL_REASON
+    # ... and reads resolution's words, sealed on the topic, in clear: the apology (form 04) and the
+    # papers asked for, as the citizen's tracking view shows them.
+    stopped = httpx.get(f"{services['intake']}/api/v1/dossiers/{codes[7]}", auth=clerk, timeout=10).json()
+    assert stopped["apology_reason"] == STAFF_TEXTS["apology reason"]
+    tracked = _post(f"{services['intake']}/api/v1/dossiers/{codes[3]}/track", _citizen(codes[3], pin))
+    assert STAFF_TEXTS["resolution supplement reason"] in json.dumps(tracked, ensure_ascii=False), tracked
     await settle(endpoints, timeout=60)  # every outbox sent, every consumer group caught up
 
     leaks = {f"kafka {k}": v for k, v in (await _kafka_leaks(endpoints["KAFKA_BOOTSTRAP_SERVERS"])).items()}
-    for service in ("resolution", "stats"):
-        found = await _table_leaks(endpoints[f"{service.upper()}_DATABASE_URL"])
+    # resolution keeps the staff's words it needs (the control slip prints them); stats holds none.
+    for service, canaries in (("resolution", CANARIES), ("stats", EVERYTHING)):
+        found = await _table_leaks(endpoints[f"{service.upper()}_DATABASE_URL"], canaries)
         leaks |= {f"{service} table {k}": v for k, v in found.items()}
     logs = sorted(tmp_path_factory.getbasetemp().glob("service-logs*/*.log"))
     assert {p.name for p in logs} >= {"intake.log", "resolution.log", "stats.log"}

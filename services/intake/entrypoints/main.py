@@ -38,7 +38,7 @@ def create_runtime(settings: IntakeSettings | None = None) -> IntakeRuntime:
     rt.consume(
         LIFECYCLE_TOPIC,
         INTAKE_TRACKING_GROUP,
-        parse_owned_event,
+        lambda raw: rt.texts.open(parse_owned_event(raw)),
         lambda items: tracking.apply_events(rt.units, items),
         max_records=500,
         description="Keeps each dossier's current status for tracking",

@@ -11,6 +11,7 @@ from services.intake.domain.uploads import MAX_TOTAL_BYTES
 from services.intake.service.catalogue import CurrentProcedures
 from services.intake.service.imports import MAX_BYTES as IMPORT_MAX_BYTES
 from services.intake.settings import IntakeSettings
+from shared.event_text import EventTexts
 from shared.runtime import Runtime
 from shared.uow import pg_units
 
@@ -25,7 +26,9 @@ class IntakeRuntime(Runtime):
     def __init__(self, settings: IntakeSettings):
         super().__init__(settings, MIGRATIONS, with_outbox=True)
         self.procedures = CurrentProcedures()
-        self.units = pg_units(lambda: self.db, IntakeRepository)
+        # Staff's words leave sealed and are opened as this service reads them (shared/event_text.py).
+        self.texts = EventTexts(settings.event_key_ring())
+        self.units = pg_units(lambda: self.db, IntakeRepository, self.texts.seal)
         # The shared body cap lets a legacy file through (the import answers with its own words
         # above its own cap), and a citizen's scans with room for the multipart framing.
         self.body_limits[IMPORTS] = IMPORT_MAX_BYTES + 1

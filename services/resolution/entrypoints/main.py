@@ -42,7 +42,7 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
     rt.consume(
         LIFECYCLE_TOPIC,
         RESOLUTION_CASES_GROUP,
-        parse_owned_event,
+        lambda raw: rt.texts.open(parse_owned_event(raw)),
         lambda items: open_cases(rt, items),
         max_records=500,
         description="Opens a case for every accepted dossier, replaying an imported one's later history",

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from services.resolution.adapters.repository import ResolutionRepository
 from services.resolution.settings import ResolutionSettings
+from shared.event_text import EventTexts
 from shared.runtime import Runtime
 from shared.uow import pg_units
 
@@ -19,7 +20,9 @@ class ResolutionRuntime(Runtime):
 
     def __init__(self, settings: ResolutionSettings):
         super().__init__(settings, MIGRATIONS, with_outbox=True)
-        self.units = pg_units(lambda: self.db, ResolutionRepository)
+        # Staff's words leave sealed and are opened as this service reads them (shared/event_text.py).
+        self.texts = EventTexts(settings.event_key_ring())
+        self.units = pg_units(lambda: self.db, ResolutionRepository, self.texts.seal)
 
 
 def runtime_of(request: Request) -> ResolutionRuntime:
