@@ -188,14 +188,6 @@ class PortalStandin:
         async def calls() -> Any:
             return {"calls": self.log, "received": self.received, "applied": self.applied}
 
-        @app.put("/_standin/dossiers/{code}")
-        async def corrupt(code: str, body: StatusCall) -> Any:
-            """For tests: the portal's status of a dossier changed behind the connector's back."""
-            if code not in self.dossiers:
-                return _refuse(404, "Không có hồ sơ", "Unknown dossier")
-            self.dossiers[code]["TrangThaiHoSo"] = body.TrangThaiHoSo
-            return self.dossiers[code]
-
         return app
 
     def _logged(self, kind: str, key: str | None, response: JSONResponse, replay: bool = False) -> JSONResponse:
