@@ -21,12 +21,11 @@ from aiokafka import AIOKafkaProducer
 
 from deploy import dlt
 from deploy.local.portal_standin import PortalStandin, StandinServer
-from deploy.local.servers import admin_url
 from services.portal_sync.entrypoints.runtime import CRASH_EXIT_CODE
-from shared.db import drop_database
-from shared.events import LIFECYCLE_TOPIC, EventType, encode, make_event, owners
+from shared.events import LIFECYCLE_TOPIC, EventType, encode
 from shared.kafka import client_options
-from tests.conftest import eventually, write_staff
+from tests.conftest import eventually, new_database, write_staff
+from tests.events import owned_event
 from tests.fleet import Fleet
 
 pytestmark = pytest.mark.e2e
@@ -52,15 +51,7 @@ def code(name: str) -> str:
 
 
 def event(type_: EventType, dossier: str, seq: int, **payload):
-    return make_event(
-        type_,
-        dossier_code=dossier,
-        seq=seq,
-        occurred_at=NOW + timedelta(minutes=seq),
-        producer=sorted(owners(type_))[0],
-        correlation_id="portal-test",
-        payload=payload,
-    )
+    return owned_event(type_, dossier, seq, NOW + timedelta(minutes=seq), "portal-test", **payload)
 
 
 def life(dossier: str) -> list:
@@ -117,15 +108,8 @@ async def portal():
 @pytest.fixture(scope="module")
 async def database(endpoints):
     """The connector's own database, new for this module, so reconciliation sees only its dossiers."""
-    base = admin_url(endpoints["STATS_DATABASE_URL"]).rsplit("/", 1)[0]
-    name = f"t_portal_{RUN}"
-    admin = await asyncpg.connect(f"{base}/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{base}/{name}"
-    finally:
-        await drop_database(admin, name)
-        await admin.close()
+    async with new_database(endpoints) as url:
+        yield url
 
 
 class Connector:

@@ -9,9 +9,10 @@ import pytest
 from deploy.local.portal_standin import SHAPES
 from services.portal_sync.domain.mapping import PORTAL_STATUS, CallKind, PortalCall, Skip, call_for
 from services.portal_sync.domain.reconcile import Mismatch, compare, seconds_until
-from shared.events import EventType, make_event
+from shared.events import EventType
 from shared.lifecycle import Status
 from shared.local_time import VN
+from tests.events import owned_event
 
 AT = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 DUE = AT + timedelta(days=5)
@@ -19,9 +20,7 @@ DIMENSIONS = {"agency_id": "000.00.31.H26", "procedure_code": "1.013831", "chann
 
 
 def ev(type_: EventType, seq: int, **payload):
-    return make_event(
-        type_, dossier_code="D-1", seq=seq, occurred_at=AT, producer="x", correlation_id="c", payload=payload
-    )
+    return owned_event(type_, "D-1", seq, AT, "c", **payload)
 
 
 def test_every_status_has_a_portal_code():
