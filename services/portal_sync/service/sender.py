@@ -66,6 +66,9 @@ class Sender:
             except TRANSIENT_DB_ERRORS as exc:
                 log.warning("sender: database unavailable (%s); starting again", type(exc).__name__)
                 await asyncio.sleep(self.poll_interval_s)
+            except Exception:  # a bug must not end the job for good: the queue stays, it is tried again
+                log.exception("sender failed; starting again")
+                await asyncio.sleep(self.retry_max_s)
             finally:
                 await conn.close(timeout=2)  # closing the session releases the lock
 
