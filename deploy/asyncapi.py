@@ -13,6 +13,7 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "asyncapi"
 SERVICES = ("intake", "resolution", "stats")
+SERVICES = (*SERVICES, "portal_sync")  # the national-portal connector
 
 
 def generate(service: str) -> str:
@@ -21,7 +22,7 @@ def generate(service: str) -> str:
     # between runs.
     main = importlib.import_module(f"services.{service}.entrypoints.main")
     settings = importlib.import_module(f"services.{service}.settings")
-    defaults = getattr(settings, f"{service.capitalize()}Settings")(
+    defaults = getattr(settings, "".join(part.capitalize() for part in service.split("_")) + "Settings")(
         kafka_bootstrap="127.0.0.1:9092",
         kafka_security_protocol="SASL_PLAINTEXT",
         kafka_sasl_mechanism="SCRAM-SHA-512",

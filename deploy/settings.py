@@ -38,6 +38,13 @@ class ToolSettings(BaseSettings):
     stats_migration_database_url: str | None = Field(
         None, validation_alias="STATS_MIGRATION_DATABASE_URL", description="stats' (as above)"
     )
+    # The national-portal connector's database (issue 15).
+    portal_sync_database_url: str | None = Field(
+        None, validation_alias="PORTAL_SYNC_DATABASE_URL", description="portal_sync's database (as above)"
+    )
+    portal_sync_migration_database_url: str | None = Field(
+        None, validation_alias="PORTAL_SYNC_MIGRATION_DATABASE_URL", description="portal_sync's (as above)"
+    )
     kafka_bootstrap: str | None = Field(
         None,
         validation_alias="KAFKA_BOOTSTRAP_SERVERS",
@@ -70,6 +77,7 @@ class ToolSettings(BaseSettings):
             "intake": self.intake_database_url,
             "resolution": self.resolution_database_url,
             "stats": self.stats_database_url,
+            "portal_sync": self.portal_sync_database_url,
         }
 
     def owner_urls(self) -> dict[str, str | None]:
@@ -78,6 +86,7 @@ class ToolSettings(BaseSettings):
             "intake": self.intake_migration_database_url,
             "resolution": self.resolution_migration_database_url,
             "stats": self.stats_migration_database_url,
+            "portal_sync": self.portal_sync_migration_database_url,
         }
         return {
             name: (url and owner_url(url, owners[name])) or owners[name] for name, url in self.database_urls().items()

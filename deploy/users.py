@@ -29,6 +29,7 @@ from shared.auth.passwords import MIN_LENGTH, hash_password, verify_password
 from shared.db import migrate
 
 SERVICES = ("intake", "resolution", "stats")
+SERVICES = (*SERVICES, "portal_sync")  # its operator API signs staff in too
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -21,6 +21,7 @@ from shared.sealed_text import KeyRing, local_ring
 
 # The services' HTTP ports, defined here once (make run, the README, the launcher read them).
 PORTS = {"intake": 8001, "resolution": 8002, "stats": 8003}
+PORTS["portal_sync"] = 8005  # the national-portal connector (issue 15)
 DEFAULT_MAX_BODY_BYTES = 256 * 1024  # a dossier's JSON is a few KiB; uploads and imports have their own caps
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 import uuid
@@ -44,9 +45,9 @@ def bootstrap(endpoints) -> str:
     return endpoints["KAFKA_BOOTSTRAP_SERVERS"]
 
 
-@pytest.fixture
-async def fresh_database(endpoints):
-    """A new, empty database; dropped afterwards. Made and used by the local server's role that may
+@contextlib.asynccontextmanager
+async def new_database(endpoints):
+    """A new, empty database, dropped on leaving. Made and used by the local server's role that may
     create databases (the services' roles may not)."""
     base = admin_url(endpoints["STATS_DATABASE_URL"]).rsplit("/", 1)[0]
     name = f"t_{uuid.uuid4().hex[:10]}"
@@ -57,6 +58,13 @@ async def fresh_database(endpoints):
     finally:
         await drop_database(admin, name)
         await admin.close()
+
+
+@pytest.fixture
+async def fresh_database(endpoints):
+    """A new, empty database for one test."""
+    async with new_database(endpoints) as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import datetime
 from aiokafka import ConsumerRecord
 
 from shared.consumer import Item
-from shared.events import LIFECYCLE_TOPIC, EventType, make_event
+from shared.events import LIFECYCLE_TOPIC, EventType, make_event, owners
 
 
 def accepted_item(
@@ -47,3 +47,16 @@ def accepted_item(
         },
     )
     return Item(ConsumerRecord(LIFECYCLE_TOPIC, 0, 0, 0, 0, code.encode(), b"", None, 0, 0, []), event)
+
+
+def owned_event(type_: EventType, dossier: str, seq: int, occurred_at: datetime, correlation_id: str, **payload):
+    """An event of `type_` as the service that owns the type writes it (consumers refuse others')."""
+    return make_event(
+        type_,
+        dossier_code=dossier,
+        seq=seq,
+        occurred_at=occurred_at,
+        producer=sorted(owners(type_))[0],
+        correlation_id=correlation_id,
+        payload=payload,
+    )

@@ -24,6 +24,7 @@ from shared.events import (
     DEAD_LETTER_TOPIC,
     INTAKE_TRACKING_GROUP,
     LIFECYCLE_TOPIC,
+    PORTAL_SYNC_GROUP,
     REQUESTS_TOPIC,
     RESOLUTION_CASES_GROUP,
     RESOLUTION_REQUESTS_GROUP,
@@ -70,6 +71,14 @@ ACLS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         *_sign_outs("stats"),
     ],
 }
+# The national-portal connector (issue 15): reads the lifecycle, writes only dead letters.
+ACLS["portal-sync"] = [
+    ("topic", LIFECYCLE_TOPIC, ("Read", "Describe")),
+    ("topic", DEAD_LETTER_TOPIC, ("Write", "Describe")),
+    ("group", PORTAL_SYNC_GROUP, ("Read",)),
+]
+# Principals are Kubernetes names (KafkaUser), which take no underscore; a service named otherwise.
+PRINCIPALS = {"portal_sync": "portal-sync"}
 SERVICES = tuple(ACLS)
 
 # Kafka's protocol codes (org.apache.kafka.common.resource / acl).
@@ -99,6 +108,7 @@ def client_env(user: str = ADMIN) -> dict[str, str]:
 def service_env(service: str, env: dict[str, str]) -> dict[str, str]:
     """`service`'s own principal in place of the tooling's, when `env` connects to a local broker
     as the local super user (on another Kafka the operator's settings stand as given)."""
+    service = PRINCIPALS.get(service, service)
     if service not in ACLS or not SECRET_FILE.is_file() or env.get("KAFKA_SASL_USERNAME") != ADMIN:
         return {}
     if env.get("KAFKA_SASL_PASSWORD") != credentials()[ADMIN]:

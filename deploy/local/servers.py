@@ -55,6 +55,7 @@ from ._common import (
 )
 
 DATABASES = ("intake", "resolution", "stats")
+DATABASES = (*DATABASES, "portal_sync")  # the national-portal connector (issue 15)
 SUPERUSER = "postgres"
 ADMIN_ROLE = "dvc"  # may create databases (the tests' throwaway ones), nothing more
 PASSWORDS = REPO_ROOT / ".local" / "postgres-passwords"

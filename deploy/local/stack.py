@@ -69,12 +69,36 @@ def stop_services(procs: dict[str, subprocess.Popen], timeout: float = 30) -> No
             proc.wait()
 
 
+# --- the national portal's stand-in (issue 15): portal_sync calls it, its calls are printed ---
+PORTAL_STANDIN_PORT = 8090
+
+
+def start_portal_standin(env: dict[str, str]) -> tuple[subprocess.Popen, dict[str, str]]:
+    """The stand-in (deploy/local/portal_standin.py) and the settings that point portal_sync at it,
+    unless the environment names a real portal already (PORTAL_SYNC_PORTAL_URL)."""
+    from deploy.local import portal_standin
+    from shared.auth.sessions import load_secret
+
+    token = load_secret(None, portal_standin.TOKEN_FILE).decode()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deploy.local.portal_standin", "--port", str(PORTAL_STANDIN_PORT)],
+        env=env,
+        start_new_session=True,
+    )
+    return proc, {
+        "PORTAL_SYNC_PORTAL_URL": f"http://127.0.0.1:{PORTAL_STANDIN_PORT}",
+        "PORTAL_SYNC_PORTAL_TOKEN": token,
+    }
+
+
 BANNER = """
   Hồ sơ TTHC — the three services are running
   ─────────────────────────────────────────────
   intake      http://127.0.0.1:8001   (API docs: /docs, catalogue: /api/v1/procedures)
   resolution  http://127.0.0.1:8002   (API docs: /docs, worklist: /api/v1/cases)
   stats       http://127.0.0.1:8003   (API docs: /docs, live board: /api/v1/stats/live)
+  portal_sync http://127.0.0.1:8005   (national-portal connector: /api/v1/portal/backlog; the
+              stand-in portal on :8090 prints every call it receives)
 
   Screens     counter desk  http://127.0.0.1:8001/counter   (clerk)
               citizen portal http://127.0.0.1:8001/portal   (public)
@@ -134,7 +158,13 @@ def run() -> int:
                 servers.PROFILES["run"].home / "demo-accounts.json",
             )
         )
+    standin = None
+    if "PORTAL_SYNC_PORTAL_URL" not in env:
+        standin, portal_env = start_portal_standin(env)
+        env.update(portal_env)
     procs = start_services(env, SERVICES)
+    if standin is not None:
+        procs["portal stand-in"] = standin  # watched and stopped with the services
     stopping = False
 
     def on_signal(*_):
@@ -144,7 +174,7 @@ def run() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        wait_healthy(SERVICES, procs)
+        wait_healthy(SERVICES, {name: procs[name] for name in SERVICES})
         proc = _first_procedure()
         clerk = next((f"{a.username}:{p}" for a, p in demo if a.role == "clerk"), "USER:PASSWORD")
         officer = next(

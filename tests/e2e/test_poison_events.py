@@ -24,12 +24,13 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from deploy import dlt
-from shared.events import LIFECYCLE_TOPIC, EventType, encode, make_event, owners
+from shared.events import LIFECYCLE_TOPIC, EventType, encode
 from shared.kafka import client_options
 from tests.conftest import eventually
 from tests.e2e.conftest import REPO
 from tests.e2e.settle import settle
 from tests.e2e.signin import staff_credentials
+from tests.events import owned_event
 
 pytestmark = pytest.mark.e2e
 AGENCY = "TEST.POISON"
@@ -45,15 +46,7 @@ def code(kind: str, partition: int) -> str:
 
 
 def event(type_: EventType, dossier: str, seq: int, **payload):
-    return make_event(
-        type_,
-        dossier_code=dossier,
-        seq=seq,
-        occurred_at=NOW,
-        producer=sorted(owners(type_))[0],  # the service that may write it
-        correlation_id="poison",
-        payload=payload,
-    )
+    return owned_event(type_, dossier, seq, NOW, "poison", **payload)
 
 
 def submitted(dossier: str):
