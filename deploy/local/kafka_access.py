@@ -71,11 +71,12 @@ ACLS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         *_sign_outs("stats"),
     ],
 }
-# The national-portal connector (issue 15): reads the lifecycle, writes only dead letters.
+# The national-portal connector (issue 15): reads the lifecycle, writes only dead letters and sign-outs.
 ACLS["portal-sync"] = [
     ("topic", LIFECYCLE_TOPIC, ("Read", "Describe")),
     ("topic", DEAD_LETTER_TOPIC, ("Write", "Describe")),
     ("group", PORTAL_SYNC_GROUP, ("Read",)),
+    *_sign_outs("portal_sync"),
 ]
 # Principals are Kubernetes names (KafkaUser), which take no underscore; a service named otherwise.
 PRINCIPALS = {"portal_sync": "portal-sync"}

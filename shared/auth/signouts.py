@@ -25,7 +25,12 @@ from shared.events import BadEvent, _short
 
 SESSIONS_TOPIC = "staff.sessions.v1"
 # One consumer group per service (part of the contract: the Kafka ACLs name them).
-SESSIONS_GROUPS = {"intake": "intake-sessions", "resolution": "resolution-sessions", "stats": "stats-sessions"}
+SESSIONS_GROUPS = {
+    "intake": "intake-sessions",
+    "resolution": "resolution-sessions",
+    "stats": "stats-sessions",
+    "portal_sync": "portal-sync-sessions",
+}
 
 
 class SessionEnded(BaseModel):

@@ -21,7 +21,7 @@ class PortalSyncRuntime(Runtime):
     settings: PortalSyncSettings
 
     def __init__(self, settings: PortalSyncSettings):
-        super().__init__(settings, MIGRATIONS, with_outbox=False)
+        super().__init__(settings, MIGRATIONS, with_outbox=True)  # its sign-outs reach the others
         token = settings.portal_token.get_secret_value() if settings.portal_token else None
         self.portal = PortalClient(settings.portal_url, token, settings.portal_timeout_s)
         self.skipped = Counter(
