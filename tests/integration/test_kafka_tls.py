@@ -76,15 +76,13 @@ async def test_the_brokers_name_is_checked(bootstrap) -> None:
     """Our CA, but another name than the certificate's (127.0.0.1, localhost): refused."""
     host, port = _host_port(bootstrap)
     ours = ssl.create_default_context(cafile=kafka_tls.ca_file())
-    with pytest.raises(ssl.SSLCertVerificationError, match="(?i)hostname|match"):
-        await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=ours, server_hostname="kafka.example.org"), 15
-        )
+    with pytest.raises(ssl.SSLCertVerificationError, match=r"(?i)hostname|match"):
+        await asyncio.wait_for(asyncio.open_connection(host, port, ssl=ours, server_hostname="kafka.example.org"), 15)
 
 
 async def test_our_ca_and_scram_work_over_tls(bootstrap) -> None:
     host, port = _host_port(bootstrap)
-    reader, writer = await asyncio.wait_for(
+    _, writer = await asyncio.wait_for(
         asyncio.open_connection(host, port, ssl=ssl.create_default_context(cafile=kafka_tls.ca_file())), 15
     )
     try:
@@ -96,9 +94,9 @@ async def test_our_ca_and_scram_work_over_tls(bootstrap) -> None:
     options = _as_intake(bootstrap)
     assert options["security_protocol"] == "SASL_SSL"
     parts = await topic_partitions(bootstrap, LIFECYCLE_TOPIC)
-    reader_ = AIOKafkaConsumer(**options, enable_auto_commit=False)
-    await reader_.start()
+    consumer = AIOKafkaConsumer(**options, enable_auto_commit=False)
+    await consumer.start()
     try:
-        assert set(await reader_.end_offsets(parts)) == set(parts)
+        assert set(await consumer.end_offsets(parts)) == set(parts)
     finally:
-        await bounded(reader_.stop(), 10, "consumer stop")
+        await bounded(consumer.stop(), 10, "consumer stop")
