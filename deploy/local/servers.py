@@ -17,8 +17,9 @@ PostgreSQL refuses to run as root, so as root initdb/pg_ctl run as the `postgres
 Every connection, over TCP or the socket, needs a password (SCRAM): one per role, generated on
 this machine and kept in .local/postgres-passwords/ (files only we can read). Each database
 <svc> is owned by <svc>_owner, which runs the migrations; the service itself connects as
-<svc>_app, which may only read and write rows (docs/security.md). `dvc` creates the tests'
-throwaway databases.
+<svc>_app, which may only read and write rows (docs/security.md; deploy/database_roles.py
+makes them). `dvc` creates the tests' throwaway databases. Kafka's client listener speaks TLS
+(SASL_SSL) with a certificate of the checkout's own CA (kafka_tls.py).
 """
 
 from __future__ import annotations
