@@ -41,7 +41,9 @@ from ._common import (
 KAFKA_DIR = Path(__file__).resolve().parent / "kafka"
 POM = KAFKA_DIR / "pom.xml"
 LOG4J_CONFIG = KAFKA_DIR / "log4j2.properties"
-READY_TIMEOUT = 60.0
+# A broker restarted after a SIGKILL recovers its logs first: on a small, busy machine (several JVMs,
+# PostgreSQL and the services sharing two cores) that alone has taken over a minute.
+READY_TIMEOUT = 120.0
 
 DAY_MS = 24 * 60 * 60 * 1000
 # name -> (partitions, topic configs)
