@@ -17,14 +17,14 @@ SERVICES = (*SERVICES, "portal_sync")  # the national-portal connector
 
 
 def generate(service: str) -> str:
-    # The document names the default local broker and its security (SASL/SCRAM), whatever this shell
+    # The document names the default local broker and its security (TLS, then SASL/SCRAM), whatever this shell
     # points at; keys are sorted because FastStream lists publishers in set order, which changes
     # between runs.
     main = importlib.import_module(f"services.{service}.entrypoints.main")
     settings = importlib.import_module(f"services.{service}.settings")
     defaults = getattr(settings, "".join(part.capitalize() for part in service.split("_")) + "Settings")(
         kafka_bootstrap="127.0.0.1:9092",
-        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_security_protocol="SASL_SSL",
         kafka_sasl_mechanism="SCRAM-SHA-512",
         kafka_sasl_username=service,
         kafka_sasl_password="",

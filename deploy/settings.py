@@ -68,6 +68,12 @@ class ToolSettings(BaseSettings):
     bench_port_shift: int = Field(
         0, validation_alias="DVC_BENCH_PORT_SHIFT", description="Moves every port of make bench"
     )
+    postgres_admin_url: SecretStr | None = Field(
+        None,
+        validation_alias="POSTGRES_ADMIN_URL",
+        description="python -m deploy.database_roles (Compose, Kubernetes): a superuser's URL that creates "
+        "each service's owner and app roles",
+    )
     password: SecretStr | None = Field(
         None, validation_alias="PASSWORD", description="make user / make import: the password, instead of asking"
     )

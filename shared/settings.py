@@ -61,7 +61,7 @@ class KafkaSettings(BaseSettings):
         "PLAINTEXT",
         validation_alias="KAFKA_SECURITY_PROTOCOL",
         description="`SASL_SSL` (TLS and SCRAM), `SASL_PLAINTEXT`, `SSL` or `PLAINTEXT` (locally the stack "
-        "sets `SASL_PLAINTEXT`)",
+        "sets `SASL_SSL`)",
     )
     kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
         "SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM", description="SASL mechanism"
@@ -77,7 +77,8 @@ class KafkaSettings(BaseSettings):
     kafka_ssl_cafile: str = Field(
         "",
         validation_alias="KAFKA_SSL_CAFILE",
-        description="CA certificates (PEM) that sign the brokers' TLS certificates (empty: the system's)",
+        description="CA certificates (PEM) that sign the brokers' TLS certificates (empty: the system's; locally "
+        "`.local/kafka-tls/ca.crt`)",
     )
 
 

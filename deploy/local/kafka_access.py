@@ -1,4 +1,4 @@
-"""Who may do what on the local brokers: SCRAM-SHA-512 principals, one per service plus the
+"""Who may do what on the local brokers: SCRAM-SHA-512 principals (over TLS, kafka_tls.py), one per service plus the
 tooling's super user, and the ACLs of each (the same as deploy/k8s/base/kafka-users.yaml).
 
 The passwords derive from a secret generated once per checkout and kept in .local/kafka-secret
@@ -33,6 +33,7 @@ from shared.events import (
 from shared.kafka import client_options
 from shared.settings import KafkaSettings
 
+from . import kafka_tls
 from ._common import REPO_ROOT
 
 SECRET_FILE = REPO_ROOT / ".local" / "kafka-secret"
@@ -97,9 +98,11 @@ def credentials(path: Path = SECRET_FILE) -> dict[str, str]:
 
 
 def client_env(user: str = ADMIN) -> dict[str, str]:
-    """The KAFKA_* variables that connect as `user` to a local broker."""
+    """The KAFKA_* variables that connect as `user` to a local broker: TLS that trusts the
+    checkout's private CA (and checks the broker's name), then SCRAM."""
     return {
-        "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KAFKA_SSL_CAFILE": kafka_tls.ca_file(),
         "KAFKA_SASL_MECHANISM": MECHANISM,
         "KAFKA_SASL_USERNAME": user,
         "KAFKA_SASL_PASSWORD": credentials()[user],

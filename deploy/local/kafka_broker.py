@@ -26,7 +26,7 @@ from aiokafka.errors import KafkaError, for_code
 
 from shared.kafka import client_options
 
-from . import kafka_access
+from . import kafka_access, kafka_tls
 from ._common import (
     apt_install,
     file_lock,
@@ -41,7 +41,9 @@ from ._common import (
 KAFKA_DIR = Path(__file__).resolve().parent / "kafka"
 POM = KAFKA_DIR / "pom.xml"
 LOG4J_CONFIG = KAFKA_DIR / "log4j2.properties"
-READY_TIMEOUT = 60.0
+# A broker restarted after a SIGKILL recovers its logs first: on a small, busy machine (several JVMs,
+# PostgreSQL and the services sharing two cores) that alone has taken over a minute.
+READY_TIMEOUT = 120.0
 
 DAY_MS = 24 * 60 * 60 * 1000
 # name -> (partitions, topic configs)
@@ -148,9 +150,11 @@ def _replication(nodes: int) -> tuple[int, int]:
 
 
 def _security(node: Node) -> str:
-    """Listeners that take SASL only: SCRAM-SHA-512 for clients and between brokers (the
+    """Listeners that take SASL only: SCRAM-SHA-512 over TLS for clients and between brokers (the
     credentials live in the metadata log, written at format time), PLAIN for the controllers (they
-    must authenticate before that log is read); ACLs enforced, the tooling's principal a super user."""
+    must authenticate before that log is read); ACLs enforced, the tooling's principal a super user.
+    The controller listener stays without TLS: it is bound to the loopback, never advertised to
+    clients, and only the brokers of this machine, authenticated, talk to it."""
     password = kafka_access.credentials()[kafka_access.ADMIN]
     admin = kafka_access.ADMIN
     plain = "org.apache.kafka.common.security.plain.PlainLoginModule required"
@@ -160,7 +164,7 @@ listeners=BROKER://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller
 advertised.listeners=BROKER://127.0.0.1:{node.port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=BROKER
-listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,BROKER:SASL_PLAINTEXT
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,BROKER:SASL_SSL
 sasl.mechanism.controller.protocol=PLAIN
 sasl.mechanism.inter.broker.protocol={kafka_access.MECHANISM}
 listener.name.controller.sasl.enabled.mechanisms=PLAIN
@@ -169,19 +173,26 @@ listener.name.broker.sasl.enabled.mechanisms={kafka_access.MECHANISM}
 listener.name.broker.{kafka_access.MECHANISM.lower()}.sasl.jaas.config={scram} username="{admin}" password="{password}";
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:{admin}
-allow.everyone.if.no.acl.found=false"""
+allow.everyone.if.no.acl.found=false
+{kafka_tls.broker_properties()}"""
 
 
 def write_properties(node: Node, cluster: tuple[Node, ...] = ()) -> Path:
     """server.properties of `node`; `cluster` lists every node of a cluster (empty: alone)."""
     props = node.home / "server.properties"
+    props.write_text(_properties(node, cluster))
+    props.chmod(0o600)  # it holds the super user's password
+    return props
+
+
+def _properties(node: Node, cluster: tuple[Node, ...]) -> str:
     if cluster:  # a static quorum of every node: it is formatted once and never changes
         voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in cluster)
         quorum = f"controller.quorum.voters={voters}"
     else:
         quorum = f"controller.quorum.bootstrap.servers=127.0.0.1:{node.controller_port}"
     factor, min_isr = _replication(len(cluster))
-    props.write_text(f"""\
+    return f"""\
 # Written by deploy/local/servers.py on every start: edits here are overwritten.
 process.roles=broker,controller
 node.id={node.node_id}
@@ -204,18 +215,23 @@ group.initial.rebalance.delay.ms=0
 # (DUPLICATE_BROKER_REGISTRATION): 9 s by default, shorter here for restart tests.
 broker.session.timeout.ms=4000
 broker.heartbeat.interval.ms=1000
-""")
-    props.chmod(0o600)  # it holds the super user's password
-    return props
+"""
 
 
-def _running_with_current_users(home: Path) -> int | None:
+def _running_as_configured(node: Node, cluster: tuple[Node, ...] = ()) -> int | None:
     """running_pid(), after stopping a broker formatted with other SCRAM users (its storage is
-    formatted again when it starts)."""
-    pid = running_pid(home)
-    stamp_file = home / "scram.stamp"
-    if pid is not None and not (stamp_file.is_file() and stamp_file.read_text().strip() == _scram_stamp()):
-        stop(home)
+    formatted again when it starts) or started with other settings (e.g. before its listener took
+    TLS: it starts again with the current ones, on the same storage)."""
+    pid = running_pid(node.home)
+    stamp_file = node.home / "scram.stamp"
+    props = node.home / "server.properties"
+    if pid is not None and not (
+        stamp_file.is_file()
+        and stamp_file.read_text().strip() == _scram_stamp()
+        and props.is_file()
+        and props.read_text() == _properties(node, cluster)
+    ):
+        stop(node.home)
         return None
     return pid
 
@@ -369,7 +385,7 @@ def start(home: Path, port: int, controller_port: int) -> str:
     home.mkdir(parents=True, exist_ok=True)
     log = home / "kafka.log"
     with file_lock(home / ".lock"):
-        pid = _running_with_current_users(home)
+        pid = _running_as_configured(node)
         if pid is not None:
             wait_ready(node.bootstrap, port, pid, log)  # immediate unless it is still starting
             return node.bootstrap
@@ -400,7 +416,7 @@ def start_cluster(cluster: tuple[Node, ...], only: tuple[int, ...] | None = None
             if only is not None and node.node_id not in only:
                 continue
             node.home.mkdir(parents=True, exist_ok=True)
-            pid = _running_with_current_users(node.home)
+            pid = _running_as_configured(node, cluster)
             waits.append((node, pid if pid is not None else _launch(node, cluster, heap=CLUSTER_HEAP)))
         try:
             for node, pid in waits:

@@ -17,8 +17,9 @@ PostgreSQL refuses to run as root, so as root initdb/pg_ctl run as the `postgres
 Every connection, over TCP or the socket, needs a password (SCRAM): one per role, generated on
 this machine and kept in .local/postgres-passwords/ (files only we can read). Each database
 <svc> is owned by <svc>_owner, which runs the migrations; the service itself connects as
-<svc>_app, which may only read and write rows (docs/security.md). `dvc` creates the tests'
-throwaway databases.
+<svc>_app, which may only read and write rows (docs/security.md; deploy/database_roles.py
+makes them). `dvc` creates the tests' throwaway databases. Kafka's client listener speaks TLS
+(SASL_SSL) with a certificate of the checkout's own CA (kafka_tls.py).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from deploy import database_roles
 from deploy.settings import ToolSettings
 from shared.auth.sessions import load_secret
 
@@ -340,70 +342,35 @@ async def _pg_upgrade_trust(p: Profile, bin_dir: Path, user: str | None, timeout
 
 
 async def _set_password(conn: asyncpg.Connection, role: str) -> None:
-    # SET password_encryption: a SCRAM verifier whatever the server's default.
-    await conn.execute("SET password_encryption = 'scram-sha-256'")
-    await conn.execute(
-        await conn.fetchval("SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)", role, password(role))
-    )
+    await database_roles.set_password(conn, role, password(role))
 
 
 async def _pg_ensure_databases(port: int, timeout: float) -> None:
     """Roles (passwords from .local/ again, so a new file takes effect), databases, grants."""
     conn = await _pg_connect(port, timeout, password=password(SUPERUSER))
     try:
-        roles = {ADMIN_ROLE: "LOGIN CREATEDB"} | {
-            role(name): "LOGIN" for name in DATABASES for role in (owner_role, app_role)
-        }
-        for role, attributes in roles.items():
-            if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
-                await conn.execute(f"CREATE ROLE {role} {attributes}")
-            await _set_password(conn, role)
-        before = {}
-        for name in DATABASES:  # owners first: REASSIGN OWNED below also moves databases a role owns
-            before[name] = await conn.fetchval(
-                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", name
-            )
-            if before[name] is None:
-                await conn.execute(f'CREATE DATABASE "{name}" OWNER {owner_role(name)}')
-                say(f"PostgreSQL: created database {name}")
-            elif before[name] != owner_role(name):  # made by an older version, owned by dvc: hand it over
-                await conn.execute(f'ALTER DATABASE "{name}" OWNER TO {owner_role(name)}')
+        await database_roles.ensure_role(conn, ADMIN_ROLE, password(ADMIN_ROLE), "LOGIN CREATEDB")
+    finally:
+        await conn.close()
+    services = [
+        database_roles.ServiceDatabase(
+            name, owner_role(name), password(owner_role(name)), app_role(name), password(app_role(name))
+        )
+        for name in DATABASES
+    ]
+    created = await database_roles.ensure(
+        lambda name: _pg_connect(port, timeout, database=name, password=password(SUPERUSER)), services
+    )
+    for name in created:
+        say(f"PostgreSQL: created database {name}")
+    conn = await _pg_connect(port, timeout, password=password(SUPERUSER))
+    try:
         # The maintenance databases are for the superuser and the tests' database maker only.
         for maintenance in ("postgres", "template1"):
             await conn.execute(f"REVOKE ALL ON DATABASE {maintenance} FROM PUBLIC")
         await conn.execute(f"GRANT CONNECT ON DATABASE postgres TO {ADMIN_ROLE}")
-        for name in DATABASES:
-            # No other role, another service's included, may connect.
-            await conn.execute(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
-            await conn.execute(f'GRANT CONNECT ON DATABASE "{name}" TO {app_role(name)}')
-            inside = await _pg_connect(port, timeout, database=name, password=password(SUPERUSER))
-            try:
-                await _grant_rows_only(inside, name, previous_owner=before[name])
-            finally:
-                await inside.close()
     finally:
         await conn.close()
-
-
-async def _grant_rows_only(conn: asyncpg.Connection, name: str, previous_owner: str | None) -> None:
-    """The app role reads and writes rows and uses sequences, in every schema the owner makes
-    (stats' projection generations are schemas), now and later; it creates nothing."""
-    owner, app = owner_role(name), app_role(name)
-    if previous_owner and previous_owner != owner:
-        await conn.execute(f"REASSIGN OWNED BY {previous_owner} TO {owner}")
-    await conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-    await conn.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} GRANT USAGE ON SCHEMAS TO {app}")
-    await conn.execute(
-        f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app}"
-    )
-    await conn.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} GRANT USAGE, SELECT ON SEQUENCES TO {app}")
-    schemas = await conn.fetch(
-        "SELECT nspname FROM pg_namespace WHERE nspname = 'public' OR pg_get_userbyid(nspowner) = $1", owner
-    )
-    for (schema,) in schemas:
-        await conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO {app}')
-        await conn.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO {app}')
-        await conn.execute(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {app}')
 
 
 def database_urls(profile: str) -> dict[str, str]:

@@ -164,3 +164,60 @@ def test_an_older_trusting_data_folder_is_moved_to_passwords_and_roles() -> None
         assert "trust" not in hba.read_text()
     finally:
         servers.stop_postgres("restore")
+
+
+async def test_the_roles_command_of_compose_and_kubernetes_splits_a_superusers_database(urls) -> None:
+    """`python -m deploy.database_roles` as Compose's db-roles container and the Kubernetes Job run
+    it: a database made before by the (bootstrap) superuser, its table too, is handed to its owner;
+    the app role gets rows only, a reader may read; a second run changes nothing."""
+    import subprocess
+    import sys
+
+    port = int(urls["app"]["stats"].rsplit(":", 1)[1].split("/")[0])
+    name = f"roles_cmd_{uuid.uuid4().hex[:8]}"
+    owner, app, reader = f"{name}_owner", f"{name}_app", f"{name}_reader"
+    secret = {role: uuid.uuid4().hex for role in (owner, app, reader)}
+    sup = await _superuser(port, "postgres")
+    await sup.execute(f"CREATE DATABASE {name}")
+    await sup.execute(f"CREATE ROLE {reader} LOGIN PASSWORD '{secret[reader]}'")
+    inside = await _superuser(port, name)
+    await inside.execute("CREATE TABLE older (id serial PRIMARY KEY, n int)")  # the superuser's, as in Compose
+    await inside.close()
+
+    def url(role: str) -> str:
+        return f"postgresql://{role}:{secret[role]}@127.0.0.1:{port}/{name}"
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "POSTGRES_ADMIN_URL": f"postgresql://postgres:{servers.password('postgres')}@127.0.0.1:{port}/postgres",
+        "INTAKE_DATABASE_URL": url(app),
+        "INTAKE_MIGRATION_DATABASE_URL": url(owner),
+    }
+    command = [sys.executable, "-m", "deploy.database_roles", "--reader", f"{name}={reader}"]
+    try:
+        for _ in range(2):
+            done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=servers.REPO_ROOT, timeout=60)
+            assert done.returncode == 0, done.stderr
+        as_owner, as_app, as_reader = [await asyncpg.connect(url(r)) for r in (owner, app, reader)]
+        try:
+            assert (
+                await as_owner.fetchval("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'older'")
+                == owner
+            )
+            await as_owner.execute("CREATE TABLE later (n int)")  # a later migration
+            await as_app.execute("INSERT INTO older (n) VALUES (1)")  # its sequence too
+            await as_app.execute("INSERT INTO later VALUES (2)")
+            await _refused(as_app, "CREATE TABLE planted (x int)")
+            await _refused(as_app, "DROP TABLE older")
+            assert await as_reader.fetchval("SELECT count(*) FROM later") == 1
+            await _refused(as_reader, "DELETE FROM later")
+        finally:
+            for conn in (as_owner, as_app, as_reader):
+                await conn.close()
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):  # no CONNECT on another database
+            await asyncpg.connect(url(app).rsplit("/", 1)[0] + "/stats")
+    finally:
+        await sup.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for role in (owner, app, reader):
+            await sup.execute(f"DROP ROLE IF EXISTS {role}")
+        await sup.close()

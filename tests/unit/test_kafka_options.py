@@ -66,3 +66,36 @@ def test_local_acls_are_those_of_the_kubernetes_kafka_users():
         for user, grants in kafka_access.ACLS.items()
     }
     assert local == declared
+
+
+def test_kubernetes_clients_speak_tls_to_the_only_listener_and_trust_strimzis_ca():
+    """Every client listener of the Strimzi cluster takes TLS and SCRAM; the services connect to it
+    with SASL_SSL, trusting the cluster CA Secret mounted where KAFKA_SSL_CAFILE points; each service
+    migrates as its database's owner role."""
+    from pathlib import PurePosixPath
+
+    import yaml
+
+    base = kafka_access.REPO_ROOT / "deploy" / "k8s" / "base"
+    [kafka] = [d for d in yaml.safe_load_all((base / "kafka.yaml").read_text()) if d["kind"] == "Kafka"]
+    listeners = kafka["spec"]["kafka"]["listeners"]
+    assert listeners and all(x["tls"] and x["authentication"]["type"] == "scram-sha-512" for x in listeners)
+    config = yaml.safe_load((base / "configmap.yaml").read_text())["data"]
+    assert config["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert int(config["KAFKA_BOOTSTRAP_SERVERS"].rsplit(":", 1)[1]) in {x["port"] for x in listeners}
+    cafile = PurePosixPath(config["KAFKA_SSL_CAFILE"])
+    for service in ("intake", "resolution", "stats", "portal-sync"):
+        [deployment] = [
+            d for d in yaml.safe_load_all((base / f"{service}.yaml").read_text()) if d["kind"] == "Deployment"
+        ]
+        pod = deployment["spec"]["template"]["spec"]
+        [container] = pod["containers"]
+        [mount] = [m for m in container["volumeMounts"] if PurePosixPath(m["mountPath"]) == cafile.parent]
+        [volume] = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+        assert volume["secret"]["secretName"] == f"{kafka['metadata']['name']}-cluster-ca-cert"
+        assert {"key": "ca.crt", "path": cafile.name} in volume["secret"]["items"]
+        env = {e["name"]: e.get("valueFrom", {}).get("secretKeyRef") for e in container["env"]}
+        assert env[f"{service.replace('-', '_').upper()}_MIGRATION_DATABASE_URL"] == {
+            "name": f"dvc-{service}-database",
+            "key": "migration-url",
+        }

@@ -39,7 +39,9 @@ def test_a_cluster_node_votes_with_all_and_replicates_three_times(tmp_path):
     assert props["controller.quorum.voters"] == "1@127.0.0.1:9003,2@127.0.0.1:9005,3@127.0.0.1:9007"
     assert props["listeners"] == "BROKER://127.0.0.1:9004,CONTROLLER://127.0.0.1:9005"
     # No listener without authentication, and nothing allowed that no ACL grants.
-    assert props["listener.security.protocol.map"] == "CONTROLLER:SASL_PLAINTEXT,BROKER:SASL_PLAINTEXT"
+    assert props["listener.security.protocol.map"] == "CONTROLLER:SASL_PLAINTEXT,BROKER:SASL_SSL"
+    assert props["ssl.keystore.type"] == props["ssl.truststore.type"] == "PEM"
+    assert props["ssl.endpoint.identification.algorithm"] == "https"
     assert props["listener.name.broker.sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
     assert props["authorizer.class.name"].endswith("StandardAuthorizer")
     assert props["allow.everyone.if.no.acl.found"] == "false"
