@@ -38,6 +38,12 @@ class ToolSettings(BaseSettings):
     stats_migration_database_url: str | None = Field(
         None, validation_alias="STATS_MIGRATION_DATABASE_URL", description="stats' (as above)"
     )
+    notifier_database_url: str | None = Field(
+        None, validation_alias="NOTIFIER_DATABASE_URL", description="notifier's database (as above)"
+    )
+    notifier_migration_database_url: str | None = Field(
+        None, validation_alias="NOTIFIER_MIGRATION_DATABASE_URL", description="notifier's (as above)"
+    )
     kafka_bootstrap: str | None = Field(
         None,
         validation_alias="KAFKA_BOOTSTRAP_SERVERS",
@@ -61,6 +67,14 @@ class ToolSettings(BaseSettings):
     bench_port_shift: int = Field(
         0, validation_alias="DVC_BENCH_PORT_SHIFT", description="Moves every port of make bench"
     )
+    notifier_url: str = Field(
+        "http://127.0.0.1:8004", validation_alias="NOTIFIER_URL", description="make notify-dlt: the notifier's API"
+    )
+    service_token: SecretStr | None = Field(
+        None,
+        validation_alias="SERVICE_TOKEN",
+        description="make notify-dlt: the services' token (unset: the local one in .local/service-token)",
+    )
     password: SecretStr | None = Field(
         None, validation_alias="PASSWORD", description="make user / make import: the password, instead of asking"
     )
@@ -70,6 +84,7 @@ class ToolSettings(BaseSettings):
             "intake": self.intake_database_url,
             "resolution": self.resolution_database_url,
             "stats": self.stats_database_url,
+            "notifier": self.notifier_database_url,
         }
 
     def owner_urls(self) -> dict[str, str | None]:
@@ -78,6 +93,7 @@ class ToolSettings(BaseSettings):
             "intake": self.intake_migration_database_url,
             "resolution": self.resolution_migration_database_url,
             "stats": self.stats_migration_database_url,
+            "notifier": self.notifier_migration_database_url,
         }
         return {
             name: (url and owner_url(url, owners[name])) or owners[name] for name, url in self.database_urls().items()

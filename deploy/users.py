@@ -28,7 +28,7 @@ from shared.auth import MIGRATIONS, Account, Role, accounts
 from shared.auth.passwords import MIN_LENGTH, hash_password, verify_password
 from shared.db import migrate
 
-SERVICES = ("intake", "resolution", "stats")
+SERVICES = ("intake", "resolution", "stats", "notifier")
 REPO = Path(__file__).resolve().parents[1]
 
 

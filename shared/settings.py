@@ -18,7 +18,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The services' HTTP ports, defined here once (make run, the README, the launcher read them).
-PORTS = {"intake": 8001, "resolution": 8002, "stats": 8003}
+PORTS = {"intake": 8001, "resolution": 8002, "stats": 8003, "notifier": 8004}
 DEFAULT_MAX_BODY_BYTES = 256 * 1024  # a dossier's JSON is a few KiB; uploads and imports have their own caps
 
 

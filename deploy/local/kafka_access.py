@@ -23,6 +23,7 @@ from shared.events import (
     DEAD_LETTER_TOPIC,
     INTAKE_TRACKING_GROUP,
     LIFECYCLE_TOPIC,
+    NOTIFIER_GROUP,
     REQUESTS_TOPIC,
     RESOLUTION_CASES_GROUP,
     RESOLUTION_REQUESTS_GROUP,
@@ -58,6 +59,12 @@ ACLS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("topic", DEAD_LETTER_TOPIC, ("Write", "Describe")),
         ("group", STATS_GROUP, ("Read",)),
         ("group", RESOLUTION_CASES_GROUP, ("Describe",)),  # reconciliation reads its committed offsets
+    ],
+    # notifier: reads the lifecycle into its sent-log (e-mail and SMS go out from there).
+    "notifier": [
+        ("topic", LIFECYCLE_TOPIC, ("Read", "Describe")),
+        ("topic", DEAD_LETTER_TOPIC, ("Write", "Describe")),
+        ("group", NOTIFIER_GROUP, ("Read",)),
     ],
 }
 SERVICES = tuple(ACLS)

@@ -54,7 +54,7 @@ from ._common import (
     say,
 )
 
-DATABASES = ("intake", "resolution", "stats")
+DATABASES = ("intake", "resolution", "stats", "notifier")
 SUPERUSER = "postgres"
 ADMIN_ROLE = "dvc"  # may create databases (the tests' throwaway ones), nothing more
 PASSWORDS = REPO_ROOT / ".local" / "postgres-passwords"
