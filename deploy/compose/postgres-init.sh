@@ -7,6 +7,7 @@ psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
 CREATE DATABASE intake;
 CREATE DATABASE resolution;
 CREATE DATABASE stats;
+CREATE DATABASE notifier;
 CREATE ROLE grafana_reader LOGIN PASSWORD :'grafana_password';
 SQL
 # Stats' tables live in one schema per projection generation (g1, g2, …), made later by stats:

@@ -158,13 +158,15 @@ async def test_acceptance_by_email_and_sms(services, staff, standins, notifier):
 
 async def accepted_record(bootstrap: str, code: str):
     """The accepted event of `code` as it is on the topic (key, bytes)."""
+    producer = AIOKafkaProducer(**client_options(bootstrap))  # its partitions_for() waits for the metadata
+    await producer.start()
+    try:
+        tps = [TopicPartition(LIFECYCLE_TOPIC, p) for p in await producer.partitions_for(LIFECYCLE_TOPIC)]
+    finally:
+        await producer.stop()
     consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
     await consumer.start()
     try:
-        tps = [TopicPartition(LIFECYCLE_TOPIC, p) for p in consumer.partitions_for_topic(LIFECYCLE_TOPIC) or ()]
-        if not tps:
-            await consumer.topics()
-            tps = [TopicPartition(LIFECYCLE_TOPIC, p) for p in consumer.partitions_for_topic(LIFECYCLE_TOPIC)]
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
         for tp in tps:

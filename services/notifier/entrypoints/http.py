@@ -72,7 +72,7 @@ async def list_dead(request: Request, _who: str = Depends(OPERATOR)) -> DeadList
 @router.post("/dead/replay", response_model=ReplayOut, summary="Try dead letters again, from a fresh count")
 async def replay(request: Request, body: ReplayIn, _who: str = Depends(OPERATOR)) -> ReplayOut:
     rt = runtime_of(request)
-    keys = None if body.all else [(k.dossier_code, k.seq, k.channel) for k in body.items]
+    keys = None if body.all else [(k.dossier_code, k.seq, str(k.channel)) for k in body.items]
     n = await repository.replay(rt.db, keys)
     rt.sender.wake.set()
     return ReplayOut(replayed=n)

@@ -20,7 +20,7 @@ import asyncpg
 from services.notifier.adapters import repository
 from services.notifier.adapters.contacts import Contact
 from services.notifier.adapters.repository import Delivery
-from services.notifier.domain.messages import Channel, SendFailed, backoff_s, render
+from services.notifier.domain.messages import Channel, Message, SendFailed, backoff_s, render
 from services.notifier.settings import NotifierSettings
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class Sender:
         pool: Callable[[], asyncpg.Pool],
         settings: NotifierSettings,
         contact: Callable[[str], Awaitable[Contact | None]],
-        send_email: Callable[[str, object, str], Awaitable[str]],
+        send_email: Callable[[str, Message, str], Awaitable[str]],
         send_sms: Callable[[str, str, str], Awaitable[str]] | None,
         on_outcome: Callable[[str, str], None] = lambda channel, outcome: None,
     ):
