@@ -6,7 +6,7 @@ without the tracking secret; a duplicate of an event on the topic sends nothing 
 killed between a send and its record sends nothing twice after its restart; the SMTP server down
 for 30 s, the backlog drains afterwards; a poison event goes to the dead-letter topic and the
 events behind it are still told; a bounced address is a dead letter that the operator API lists
-and replays.
+and replays; the choice is made on the counter's and the portal's forms in Chromium.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from deploy import dlt
 from shared.events import LIFECYCLE_TOPIC, parse_event
 from shared.kafka import client_options
 from tests.conftest import eventually, owner_urls, write_staff
+from tests.e2e.browser import EC, By, Select, screenshot, search_catalogue, sign_in, start_browser, visible, wait
 from tests.e2e.standins import Mail, Sms
 from tests.fleet import Fleet
 
@@ -345,3 +346,57 @@ async def test_bounced_address_is_a_dead_letter_the_operator_replays(services, s
     assert r.status_code == 200 and r.json() == {"replayed": 1}, r.text
     # Tried again from a fresh count, and dead again: the address still bounces.
     await eventually(lambda: any(d["failed_at"] > row["failed_at"] for d in dead_rows()), SETTLE, 0.5, "replayed")
+
+
+async def test_clerk_records_the_choice_at_the_counter_and_the_citizen_is_told(
+    services, staff, standins, notifier, browser
+):
+    mail, sms = standins
+    who = person([])
+    browser.get(f"{services['intake']}/counter")
+    sign_in(browser, staff.username("clerk"), staff.password("clerk"))
+    search_catalogue(browser, "bien dong dat")
+    visible(browser, f'#proc-list li[data-code="{PROCEDURE}"]').click()
+    visible(browser, "#a-name").send_keys(who["name"])
+    for field in ("id", "phone", "email"):
+        browser.find_element(By.CSS_SELECTOR, f"#a-{field}").send_keys(who[field if field != "id" else "id_number"])
+    legend = browser.find_element(By.CSS_SELECTOR, "fieldset.notify legend").text
+    assert legend == "Công dân muốn nhận thông báo về hồ sơ"
+    for channel in ("email", "sms"):
+        browser.find_element(By.CSS_SELECTOR, f"#a-notify-{channel}").click()
+    browser.find_elements(By.CSS_SELECTOR, "#doc-checklist input")[0].click()
+    screenshot(browser, "counter-notify-choice")
+    browser.find_element(By.CSS_SELECTOR, "#receive-button").click()
+    code = visible(browser, "#slip-code").text
+    [email] = await arrived(mail, who["email"])
+    assert code in email["subject"]
+    [text] = await texted(sms, who["phone"])
+    assert code in text["Content"]
+
+
+async def test_citizen_asks_for_e_mail_on_the_portal_and_is_told_on_acceptance(services, staff, standins, notifier):
+    mail, sms = standins
+    who = person([])
+    phone = start_browser(390, 844)
+    try:
+        phone.get(f"{services['intake']}/portal")
+        wait(phone).until(
+            EC.presence_of_element_located((By.CSS_SELECTOR, f'#proc-select option[value="{PROCEDURE}"]')),
+            "procedure offered",
+        )
+        Select(visible(phone, "#proc-select")).select_by_value(PROCEDURE)
+        visible(phone, "#s-name").send_keys(who["name"])
+        for field, value in (("id", who["id_number"]), ("phone", who["phone"]), ("email", who["email"])):
+            phone.find_element(By.CSS_SELECTOR, f"#s-{field}").send_keys(value)
+        assert "Nhận thông báo về hồ sơ" in phone.find_element(By.CSS_SELECTOR, "fieldset.notify legend").text
+        phone.find_element(By.CSS_SELECTOR, "#s-notify-email").click()
+        screenshot(phone, "portal-notify-choice")
+        phone.find_element(By.CSS_SELECTOR, "#submit-button").click()
+        code = visible(phone, "#new-code").text
+    finally:
+        phone.quit()
+    r = httpx.post(f"{services['intake']}/api/v1/dossiers/{code}/accept", json={}, auth=staff.auth("clerk"), timeout=10)
+    assert r.status_code == 200, r.text
+    [email] = await arrived(mail, who["email"])
+    assert code in email["subject"] and "tiếp nhận" in email["subject"]
+    assert sms.messages(who["phone"]) == []  # e-mail only was ticked
