@@ -49,6 +49,8 @@ def start_standins() -> dict[str, subprocess.Popen]:
                     break
             except OSError:
                 if procs[name].poll() is not None or time.monotonic() > deadline:
+                    stop_services(procs, 10)
+                    servers.down("run")
                     raise SystemExit(f"{name} stand-in did not start (is its port taken?)") from None
                 time.sleep(0.2)
     return procs
