@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test lint chaos venv lock unit asyncapi settings-doc rebuild-stats reconcile clean import user bench dlt strimzi-crds backup restore rewind cluster
+.PHONY: run test lint chaos venv lock unit asyncapi settings-doc rebuild-stats reconcile clean import user bench dlt strimzi-crds backup restore rewind cluster mail notify-dlt
 
 # The exact versions, with their hashes, of everything pyproject.toml asks for (runtime + dev).
 venv: $(STAMP)
@@ -103,6 +103,14 @@ clean:
 # Dead letters: make dlt ARGS="list" | ARGS="show --offset N" | ARGS="replay --offset N"
 dlt: venv
 	$(PY) -m deploy.local.kafka_access admin $(PY) -m deploy.dlt $(ARGS)
+
+# notifier: what the local SMTP server received (make run), and the messages that failed every try:
+# make notify-dlt ARGS="list" | ARGS="replay --all" | ARGS="replay CODE SEQ email|sms"
+mail: venv
+	$(PY) -m deploy.local.mail --list
+
+notify-dlt: venv
+	$(PY) -m deploy.notify_dlt $(ARGS)
 
 # Create or update a staff account in every service's database, e.g.
 #   make user ROLE=officer USERNAME=cv.datdai AGENCY=000.00.31.H26 NAME="Nguyễn Văn A"

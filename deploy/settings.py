@@ -38,6 +38,12 @@ class ToolSettings(BaseSettings):
     stats_migration_database_url: str | None = Field(
         None, validation_alias="STATS_MIGRATION_DATABASE_URL", description="stats' (as above)"
     )
+    notifier_database_url: str | None = Field(
+        None, validation_alias="NOTIFIER_DATABASE_URL", description="notifier's database (as above)"
+    )
+    notifier_migration_database_url: str | None = Field(
+        None, validation_alias="NOTIFIER_MIGRATION_DATABASE_URL", description="notifier's (as above)"
+    )
     # The national-portal connector's database (issue 15).
     portal_sync_database_url: str | None = Field(
         None, validation_alias="PORTAL_SYNC_DATABASE_URL", description="portal_sync's database (as above)"
@@ -74,6 +80,14 @@ class ToolSettings(BaseSettings):
         description="python -m deploy.database_roles (Compose, Kubernetes): a superuser's URL that creates "
         "each service's owner and app roles",
     )
+    notifier_url: str = Field(
+        "http://127.0.0.1:8004", validation_alias="NOTIFIER_URL", description="make notify-dlt: the notifier's API"
+    )
+    service_token: SecretStr | None = Field(
+        None,
+        validation_alias="SERVICE_TOKEN",
+        description="make notify-dlt: the services' token (unset: the local one in .local/service-token)",
+    )
     password: SecretStr | None = Field(
         None, validation_alias="PASSWORD", description="make user / make import: the password, instead of asking"
     )
@@ -83,6 +97,7 @@ class ToolSettings(BaseSettings):
             "intake": self.intake_database_url,
             "resolution": self.resolution_database_url,
             "stats": self.stats_database_url,
+            "notifier": self.notifier_database_url,
             "portal_sync": self.portal_sync_database_url,
         }
 
@@ -92,6 +107,7 @@ class ToolSettings(BaseSettings):
             "intake": self.intake_migration_database_url,
             "resolution": self.resolution_migration_database_url,
             "stats": self.stats_migration_database_url,
+            "notifier": self.notifier_migration_database_url,
             "portal_sync": self.portal_sync_migration_database_url,
         }
         return {

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings
 
 from deploy.settings import ToolSettings
 from services.intake.settings import IntakeSettings
+from services.notifier.settings import NotifierSettings
 from services.resolution.settings import ResolutionSettings
 from services.stats.settings import StatsSettings
 
@@ -28,6 +29,7 @@ SERVICES: dict[str, type[BaseSettings]] = {
     "intake": IntakeSettings,
     "resolution": ResolutionSettings,
     "stats": StatsSettings,
+    "notifier": NotifierSettings,
 }
 
 

@@ -28,8 +28,7 @@ from shared.auth import MIGRATIONS, Account, Role, accounts
 from shared.auth.passwords import MIN_LENGTH, hash_password, verify_password
 from shared.db import migrate
 
-SERVICES = ("intake", "resolution", "stats")
-SERVICES = (*SERVICES, "portal_sync")  # its operator API signs staff in too
+SERVICES = ("intake", "resolution", "stats", "notifier", "portal_sync")  # each signs staff in
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -34,6 +34,7 @@ INTAKE_TRACKING_GROUP = "intake-tracking"
 RESOLUTION_CASES_GROUP = "resolution-cases"
 RESOLUTION_REQUESTS_GROUP = "resolution-requests"
 STATS_GROUP = "stats-projections"
+NOTIFIER_GROUP = "notifier-messages"  # e-mail and SMS to citizens (services/notifier)
 PORTAL_SYNC_GROUP = "portal-sync"  # the national-portal connector (issue 15)
 
 

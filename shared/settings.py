@@ -20,8 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.sealed_text import KeyRing, local_ring
 
 # The services' HTTP ports, defined here once (make run, the README, the launcher read them).
-PORTS = {"intake": 8001, "resolution": 8002, "stats": 8003}
-PORTS["portal_sync"] = 8005  # the national-portal connector (issue 15)
+PORTS = {"intake": 8001, "resolution": 8002, "stats": 8003, "notifier": 8004, "portal_sync": 8005}
 DEFAULT_MAX_BODY_BYTES = 256 * 1024  # a dossier's JSON is a few KiB; uploads and imports have their own caps
 
 

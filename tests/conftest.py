@@ -19,11 +19,17 @@ from shared.settings import owner_url
 
 
 def _env_or_up() -> dict[str, str]:
-    keys = ("KAFKA_BOOTSTRAP_SERVERS", "INTAKE_DATABASE_URL", "RESOLUTION_DATABASE_URL", "STATS_DATABASE_URL")
+    keys = (
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "INTAKE_DATABASE_URL",
+        "RESOLUTION_DATABASE_URL",
+        "STATS_DATABASE_URL",
+        "NOTIFIER_DATABASE_URL",
+    )
     if all(os.environ.get(k) for k in keys):
         # The owners' URLs too, when the local server gave them (migrations, DDL in tests, backups),
         # and the Kafka principal of the tests and tools (services started by a test get their own).
-        owners = [f"{s}_MIGRATION_DATABASE_URL" for s in ("INTAKE", "RESOLUTION", "STATS")]
+        owners = [f"{s}_MIGRATION_DATABASE_URL" for s in ("INTAKE", "RESOLUTION", "STATS", "NOTIFIER")]
         security = [k for k in os.environ if k.startswith(("KAFKA_SASL_", "KAFKA_SECURITY_", "KAFKA_SSL_"))]
         return {k: os.environ[k] for k in (*keys, *owners, *security) if os.environ.get(k)}
     from deploy.local import (

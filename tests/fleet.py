@@ -34,7 +34,7 @@ class Fleet:
             **self.env,
             **kafka_access.service_env(name, {**os.environ, **self.env}),  # its own Kafka principal
             f"{name.upper()}_PORT": str(self.ports[name]),
-            "RESOLUTION_URL": self.url("resolution"),
+            **({"RESOLUTION_URL": self.url("resolution")} if "resolution" in self.ports else {}),
         }
         self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT

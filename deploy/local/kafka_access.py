@@ -24,6 +24,7 @@ from shared.events import (
     DEAD_LETTER_TOPIC,
     INTAKE_TRACKING_GROUP,
     LIFECYCLE_TOPIC,
+    NOTIFIER_GROUP,
     PORTAL_SYNC_GROUP,
     REQUESTS_TOPIC,
     RESOLUTION_CASES_GROUP,
@@ -70,6 +71,13 @@ ACLS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("group", STATS_GROUP, ("Read",)),
         ("group", RESOLUTION_CASES_GROUP, ("Describe",)),  # reconciliation reads its committed offsets
         *_sign_outs("stats"),
+    ],
+    # notifier: reads the lifecycle into its sent-log (e-mail and SMS go out from there); sign-outs.
+    "notifier": [
+        ("topic", LIFECYCLE_TOPIC, ("Read", "Describe")),
+        ("topic", DEAD_LETTER_TOPIC, ("Write", "Describe")),
+        ("group", NOTIFIER_GROUP, ("Read",)),
+        *_sign_outs("notifier"),
     ],
 }
 # The national-portal connector (issue 15): reads the lifecycle, writes only dead letters and sign-outs.

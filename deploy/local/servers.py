@@ -56,8 +56,7 @@ from ._common import (
     say,
 )
 
-DATABASES = ("intake", "resolution", "stats")
-DATABASES = (*DATABASES, "portal_sync")  # the national-portal connector (issue 15)
+DATABASES = ("intake", "resolution", "stats", "notifier", "portal_sync")
 SUPERUSER = "postgres"
 ADMIN_ROLE = "dvc"  # may create databases (the tests' throwaway ones), nothing more
 PASSWORDS = REPO_ROOT / ".local" / "postgres-passwords"

@@ -24,6 +24,38 @@ from shared.settings import PORTS
 SERVICES = PORTS  # where make run serves each service
 
 
+# --- notifier's stand-ins (make run): a local SMTP server with a mailbox page, an SMS gateway --------
+MAILBOX_URL = "http://127.0.0.1:8027"
+STANDINS = {
+    "mail": (["-m", "deploy.local.mail", "--dir", str(REPO_ROOT / ".local" / "run" / "mail")], MAILBOX_URL),
+    "sms gateway": (
+        ["-m", "deploy.local.sms_gateway", "--dir", str(REPO_ROOT / ".local" / "run" / "sms")],
+        "http://127.0.0.1:8026",
+    ),
+}
+
+
+def start_standins() -> dict[str, subprocess.Popen]:
+    """The notifier's outside systems, played locally (deploy/local/mail.py, sms_gateway.py)."""
+    procs = {
+        name: subprocess.Popen([sys.executable, *args], start_new_session=True) for name, (args, _) in STANDINS.items()
+    }
+    deadline = time.monotonic() + 30
+    for name, (_, url) in STANDINS.items():
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/messages", timeout=2):
+                    servers.say(f"{name}: ready on {url}")
+                    break
+            except OSError:
+                if procs[name].poll() is not None or time.monotonic() > deadline:
+                    stop_services(procs, 10)
+                    servers.down("run")
+                    raise SystemExit(f"{name} stand-in did not start (is its port taken?)") from None
+                time.sleep(0.2)
+    return procs
+
+
 def start_services(env: dict[str, str], ports: dict[str, int]) -> dict[str, subprocess.Popen]:
     procs = {}
     for name, port in ports.items():
@@ -92,11 +124,13 @@ def start_portal_standin(env: dict[str, str]) -> tuple[subprocess.Popen, dict[st
 
 
 BANNER = """
-  Hồ sơ TTHC — the three services are running
+  Hồ sơ TTHC — the services are running
   ─────────────────────────────────────────────
   intake      http://127.0.0.1:8001   (API docs: /docs, catalogue: /api/v1/procedures)
   resolution  http://127.0.0.1:8002   (API docs: /docs, worklist: /api/v1/cases)
   stats       http://127.0.0.1:8003   (API docs: /docs, live board: /api/v1/stats/live)
+  notifier    http://127.0.0.1:8004   (e-mail and SMS to citizens; dead letters: make notify-dlt)
+  Mailbox     http://127.0.0.1:8027   (what the local SMTP server received: make mail)
   portal_sync http://127.0.0.1:8005   (national-portal connector: /api/v1/portal/backlog; the
               stand-in portal on :8090 prints every call it receives)
 
@@ -114,9 +148,11 @@ BANNER = """
   Try:  curl -s http://127.0.0.1:8001/api/v1/procedures | head -c 600
         curl -s -u {clerk} -XPOST http://127.0.0.1:8001/api/v1/dossiers -H 'content-type: application/json' \\
           -d '{{"procedure_code":"{proc}","agency_id":"{agency}","channel":"counter",
-               "applicant":{{"name":"Nguyễn Văn An","id_number":"001203004567"}}}}'
+               "applicant":{{"name":"Nguyễn Văn An","id_number":"001203004567",
+                             "email":"an@example.vn","notify":["email"]}}}}'
         curl -s -u {officer} 'http://127.0.0.1:8002/api/v1/cases?status=2'
         curl -s http://127.0.0.1:8003/api/v1/stats/live
+        make mail      # the acceptance e-mail, a second later
   Ctrl-C stops everything.
 """
 
@@ -158,6 +194,7 @@ def run() -> int:
                 servers.PROFILES["run"].home / "demo-accounts.json",
             )
         )
+    standins = start_standins()
     standin = None
     if "PORTAL_SYNC_PORTAL_URL" not in env:
         standin, portal_env = start_portal_standin(env)
@@ -201,6 +238,7 @@ def run() -> int:
     finally:
         servers.say("stopping the services…")
         stop_services(procs)
+        stop_services(standins, 10)
         servers.down("run")
         servers.say("stopped.")
     return 0

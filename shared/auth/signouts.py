@@ -29,6 +29,7 @@ SESSIONS_GROUPS = {
     "intake": "intake-sessions",
     "resolution": "resolution-sessions",
     "stats": "stats-sessions",
+    "notifier": "notifier-sessions",
     "portal_sync": "portal-sync-sessions",
 }
 

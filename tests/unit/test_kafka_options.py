@@ -84,7 +84,7 @@ def test_kubernetes_clients_speak_tls_to_the_only_listener_and_trust_strimzis_ca
     assert config["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
     assert int(config["KAFKA_BOOTSTRAP_SERVERS"].rsplit(":", 1)[1]) in {x["port"] for x in listeners}
     cafile = PurePosixPath(config["KAFKA_SSL_CAFILE"])
-    for service in ("intake", "resolution", "stats", "portal-sync"):
+    for service in ("intake", "resolution", "stats", "notifier", "portal-sync"):
         [deployment] = [
             d for d in yaml.safe_load_all((base / f"{service}.yaml").read_text()) if d["kind"] == "Deployment"
         ]

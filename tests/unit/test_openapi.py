@@ -5,10 +5,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.intake.entrypoints.main import create_app as intake_app
+from services.notifier.entrypoints.main import create_app as notifier_app
 from services.resolution.entrypoints.main import create_app as resolution_app
 from services.stats.entrypoints.main import create_app as stats_app
 
-APPS = {"intake": intake_app, "resolution": resolution_app, "stats": stats_app}
+APPS = {"intake": intake_app, "resolution": resolution_app, "stats": stats_app, "notifier": notifier_app}
 
 
 def _untyped(document: dict) -> list[str]:

@@ -33,5 +33,5 @@ def test_malformed_sign_outs_are_bad_events_whose_reason_hides_the_input(raw):
 
 
 def test_each_service_reads_sign_outs_in_a_group_of_its_own():
-    assert set(SESSIONS_GROUPS) == {"intake", "resolution", "stats", "portal_sync"}
+    assert set(SESSIONS_GROUPS) == {"intake", "resolution", "stats", "notifier", "portal_sync"}
     assert len(set(SESSIONS_GROUPS.values())) == len(SESSIONS_GROUPS)

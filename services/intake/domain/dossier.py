@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from services.intake.domain.catalogue import Agency, Procedure
 from services.intake.domain.placement import Placement
@@ -25,6 +25,20 @@ class Applicant(BaseModel):
     email: str | None = Field(None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     address: str | None = Field(None, max_length=500)
     representative: str | None = Field(None, max_length=200)
+    # The applicant's choice of notices (services/notifier): by e-mail, SMS, both or none.
+    notify: list[Literal["email", "sms"]] = Field(
+        default_factory=list, max_length=2, description="Notices wanted: email, sms, both or none"
+    )
+
+    @model_validator(mode="after")
+    def _contact_for_notices(self) -> Applicant:
+        if "email" in self.notify and not self.email:
+            raise ValueError(
+                "notices by e-mail need an e-mail address / nhận thông báo qua thư điện tử cần địa chỉ thư"
+            )
+        if "sms" in self.notify and not self.phone:
+            raise ValueError("notices by SMS need a phone number / nhận thông báo qua SMS cần số điện thoại")
+        return self
 
     @field_validator("name")
     @classmethod

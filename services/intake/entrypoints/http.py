@@ -6,6 +6,7 @@ import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import BaseModel
 
 from services.intake.domain.dossier import Dossier
 from services.intake.entrypoints.citizen_guard import admit_applicant
@@ -31,6 +32,7 @@ from services.intake.entrypoints.schemas import (
 from services.intake.service import citizen, dossiers, rating, reception
 from services.intake.service.idempotent import Once
 from shared.auth import Account, Role, optional_staff, require_role, staff
+from shared.auth.http import service_or_staff
 from shared.events import Channel
 from shared.http import ApiError
 from shared.lifecycle import Action
@@ -165,6 +167,25 @@ async def list_dossiers(
 async def get_dossier(request: Request, code: str, account: Account = Depends(staff(*READERS))) -> DossierOut:
     # The clerk reads the secret out to an applicant who lost the slip, or reprints the slip.
     return dossier_out(await dossiers.get_visible(runtime_of(request).units, code, account), with_pin=True)
+
+
+class ContactOut(BaseModel):
+    email: str | None
+    phone: str | None
+    notify: list[str]
+
+
+@router.get(
+    "/internal/dossiers/{code}/contact",
+    response_model=ContactOut,
+    tags=["internal"],
+    summary="Liên hệ nhận thông báo / contact for notices (services only)",
+)
+async def contact(request: Request, code: str, _service: str = Depends(service_or_staff())) -> ContactOut:
+    # The notifier's only way to the applicant's address and phone: the services' token, no staff
+    # role (a signed-in account gets 403). Read when a message is sent, never copied onto Kafka.
+    applicant = await dossiers.contact(runtime_of(request).units, code)
+    return ContactOut(email=applicant.email, phone=applicant.phone, notify=list(applicant.notify))
 
 
 @router.get(

@@ -8,6 +8,7 @@ from datetime import date
 from services.intake.adapters.repository import IntakeRepository
 from services.intake.domain.catalogue import Agency, Procedure
 from services.intake.domain.dossier import (
+    Applicant,
     Dossier,
     HistoryEntry,
 )
@@ -53,6 +54,15 @@ async def get_visible(units: IntakeUnits, code: str, account: Account) -> Dossie
         raise not_found(code)
     ensure_sees(account, dossier)
     return dossier
+
+
+async def contact(units: IntakeUnits, code: str) -> Applicant:
+    """The applicant's contact and choice of notices, for the notifier (over the internal API only)."""
+    async with units() as uow:
+        dossier = await uow.repo.get_dossier(code)
+    if dossier is None:
+        raise not_found(code)
+    return dossier.applicant
 
 
 def ensure_sees(account: Account, dossier: Dossier) -> None:

@@ -73,6 +73,8 @@ function svg(tag, attrs = {}, ...children) {
   return node;
 }
 function $(sel, root = document) { return root.querySelector(sel); }
+// The applicant's choice of notices (e-mail, SMS) from the boxes #<prefix>-notify-email and -sms.
+function notifyChoice(prefix) { return ["email", "sms"].filter(c => $(`#${prefix}-notify-${c}`).checked); }
 function show(node, on = true) { node.hidden = !on; }
 function say(node, message, kind = "error") {
   node.textContent = message || ""; node.className = `notice ${kind}`; node.hidden = !message;

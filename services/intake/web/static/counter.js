@@ -102,7 +102,7 @@ function dossierBody() {
   const opt = id => $(id).value.trim() || null;
   return {procedure_code: chosen.code, agency_id: $("#a-agency").value || null, channel: $("#a-channel").value,
     applicant: {name: $("#a-name").value.trim(), id_number: $("#a-id").value.trim(), phone: opt("#a-phone"),
-                email: opt("#a-email"), address: opt("#a-address")},
+                email: opt("#a-email"), address: opt("#a-address"), notify: notifyChoice("a")},
     documents: [...document.querySelectorAll("#doc-checklist input:checked")].map(i => i.value)};
 }
 

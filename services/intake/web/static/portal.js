@@ -77,7 +77,7 @@ async function submit(ev) {
   try {
     const d = await api("POST", "/api/v1/dossiers", {procedure_code: p.code, channel: "online", documents: p.documents,
       applicant: {name: $("#s-name").value.trim(), id_number: idNumber, phone: opt("#s-phone"), email: opt("#s-email"),
-                  address: opt("#s-address")}});
+                  address: opt("#s-address"), notify: notifyChoice("s")}});
     if (files.length) await api("POST", `/api/v1/uploads/${encodeURIComponent(d.code)}`, undefined,
                                 {form: filesForm(idNumber, d.tracking_pin, files)});
     show($("#submit-form"), false); say(msg, "");
