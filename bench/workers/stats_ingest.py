@@ -25,10 +25,10 @@ import services.stats
 from bench.measure import Progress
 from bench.procs import peak_rss_mb
 from services.stats.adapters import generations
+from services.stats.adapters.fast_events import decode_owned_event
 from services.stats.service import ingest
 from shared.consumer import BatchProcessor, subscribe_batches
 from shared.db import create_pool, migrate
-from shared.events import parse_owned_event
 from shared.kafka import make_broker
 from shared.runtime import tune_gc
 
@@ -49,7 +49,7 @@ async def main(bootstrap: str, topic: str, database_url: str, group: str) -> dic
     def decode(raw: bytes):
         if state["first"] is None:
             state["first"] = time.perf_counter()
-        return parse_owned_event(raw)
+        return decode_owned_event(raw)
 
     async def apply(items):
         rejected = await ingest.apply_batch(pool, items)  # returns after its transaction committed

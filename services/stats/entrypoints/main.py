@@ -9,12 +9,13 @@ import logging
 from fastapi import FastAPI
 
 from services.stats.adapters import generations
+from services.stats.adapters.fast_events import decode_owned_event
 from services.stats.entrypoints.http import router
 from services.stats.entrypoints.runtime import StatsRuntime
 from services.stats.service import ingest, reconcile, reconcile_runs
 from services.stats.settings import StatsSettings
 from services.stats.web import routes as pages
-from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, STATS_GROUP, parse_owned_event
+from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, STATS_GROUP
 from shared.retention import every
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def create_runtime(settings: StatsSettings | None = None) -> StatsRuntime:
     rt.consume(
         LIFECYCLE_TOPIC,
         STATS_GROUP,
-        parse_owned_event,
+        decode_owned_event,
         lambda items: ingest.apply_batch(rt.db, items),
         max_records=ingest.BATCH_RECORDS,
         description="Facts and counters, one transaction per batch",

@@ -28,10 +28,11 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.stats.adapters import generations
 from services.stats.adapters import repository as repo
+from services.stats.adapters.fast_events import decode_owned_event
 from services.stats.service import ingest
 from shared.consumer import Item
 from shared.db import create_pool
-from shared.events import BadEvent, parse_owned_event
+from shared.events import BadEvent
 from shared.kafka import client_options, topic_partitions
 from shared.runtime import tune_gc
 
@@ -92,7 +93,7 @@ async def _replay_until(
                 if record.offset >= ends[tp]:
                     continue  # beyond this pass; the next pass reads it again
                 try:
-                    items.append(Item(record, parse_owned_event(record.value)))
+                    items.append(Item(record, decode_owned_event(record.value)))
                 except BadEvent:
                     progress.skipped_bad += 1
         for tp, records in batch.items():
