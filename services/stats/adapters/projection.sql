@@ -144,25 +144,31 @@ BEGIN
     END IF;
 END $$;
 
--- Statement-level: one grouped upsert per batch of fact writes (rows leaving count -1, arriving +1).
+-- Statement-level: one grouped upsert per batch of fact writes; rows leaving count -1, arriving +1
+-- (an update's old and new rows cancel where nothing counted moved: cheaper than pairing them).
 -- search_path FROM CURRENT: the generation this script runs in, whoever writes its facts.
 CREATE OR REPLACE FUNCTION tally_facts() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
 DECLARE
+    rows_ text := 'SELECT agency_id, procedure_code, channel, bucket, accepted_at, resolved_at, compliance';
     moved text := CASE TG_OP
-        WHEN 'INSERT' THEN 'SELECT *, 1 AS d FROM new_rows'
-        WHEN 'DELETE' THEN 'SELECT *, -1 AS d FROM old_rows'
-        ELSE 'SELECT *, 1 AS d FROM new_rows UNION ALL SELECT *, -1 AS d FROM old_rows' END;
+        WHEN 'INSERT' THEN rows_ || ', 1 AS d FROM new_rows'
+        WHEN 'DELETE' THEN rows_ || ', -1 AS d FROM old_rows'
+        ELSE rows_ || ', 1 AS d FROM new_rows UNION ALL ' || rows_ || ', -1 FROM old_rows' END;
 BEGIN
     EXECUTE format($q$
         WITH moved AS (%s)
         INSERT INTO fact_tally AS t (agency_id, procedure_code, channel, what, month, n)
-        SELECT agency_id, procedure_code, channel, what, month, sum(d) FROM moved, LATERAL (VALUES
-            (bucket, 'infinity'::date),
-            (CASE WHEN accepted_at IS NOT NULL THEN 'received' END,
-             date_trunc('month', accepted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date),
-            (CASE WHEN resolved_at IS NOT NULL AND compliance IS NOT NULL THEN 'decided' END,
-             date_trunc('month', resolved_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)) AS v(what, month)
-        WHERE what IS NOT NULL GROUP BY 1, 2, 3, 4, 5 HAVING sum(d) <> 0 ORDER BY 1, 2, 3, 4, 5
+        SELECT agency_id, procedure_code, channel, what, month, sum(d) FROM (
+            SELECT agency_id, procedure_code, channel, bucket AS what, 'infinity'::date AS month, d FROM moved
+            UNION ALL
+            SELECT agency_id, procedure_code, channel, 'received',
+                   date_trunc('month', accepted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, d
+            FROM moved WHERE accepted_at IS NOT NULL
+            UNION ALL
+            SELECT agency_id, procedure_code, channel, 'decided',
+                   date_trunc('month', resolved_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, d
+            FROM moved WHERE resolved_at IS NOT NULL AND compliance IS NOT NULL) counted
+        GROUP BY 1, 2, 3, 4, 5 HAVING sum(d) <> 0 ORDER BY 1, 2, 3, 4, 5
         ON CONFLICT (agency_id, procedure_code, channel, what, month) DO UPDATE SET n = t.n + EXCLUDED.n
     $q$, moved);
     RETURN NULL;
