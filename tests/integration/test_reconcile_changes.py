@@ -66,8 +66,8 @@ async def test_changes_only_then_the_sweep_each_mismatch_new_once(loaded, bootst
     await loaded.execute("UPDATE facts SET bucket = 'returned' WHERE code = 'D4'")
     fact = await run(loaded, bootstrap, "changes")
     assert (fact["facts_changed"], fact["by_check"]["board"], fact["new_mismatches"]) == (0, 2, 2), fact
-    board = {(e["bucket"], e["counters"], e["facts"], e["source"]) for e in fact["examples"] if e["check"] == "board"}
-    assert board == {("waiting_handover", 1, 0, "tally"), ("returned", 0, 1, "tally")}, board
+    board = {(e["bucket"], e["counters"], e["tally"]) for e in fact["examples"] if e["check"] == "board"}
+    assert board == {("waiting_handover", 1, 0), ("returned", 0, 1)}, board
     swept = await run(loaded, bootstrap, "full")
     assert swept["by_check"]["board"] == 2, swept  # the counters against the rows; the tally agrees with them
     assert swept["new_mismatches"] == 0  # all still open from the earlier runs: reported once

@@ -118,11 +118,14 @@ def periods(first_day: date, today: date) -> list[tuple[date, date]]:
     return out
 
 
-async def _check_board(conn, today: date, found: Findings, facts: Counter, source: str = "facts") -> None:
-    """The board's counters against `facts`: a GROUP BY over the fact rows (the sweep) or their tally."""
-    counters = await recompute.board_counters(conn)
-    for key in sorted(set(counters) | set(facts)):
-        if counters[key] != facts[key]:
+def _check_board(
+    today: date, found: Findings, ours: Counter, facts: Counter, mine: str = "counters", theirs: str = "facts"
+) -> None:
+    """A board (`ours`: the counters, or in the sweep the tally too) against what the fact rows say
+    (`facts`: a GROUP BY over them in the sweep, their tally in a run over the changes); `mine` and
+    `theirs` name the two sides in each example."""
+    for key in sorted(set(ours) | set(facts)):
+        if ours[key] != facts[key]:
             agency, procedure, channel, bucket = key
             found.add(
                 "board",
@@ -131,28 +134,7 @@ async def _check_board(conn, today: date, found: Findings, facts: Counter, sourc
                 procedure=procedure,
                 channel=channel,
                 bucket=bucket,
-                counters=counters[key],
-                facts=facts[key],
-                **({"source": source} if source != "facts" else {}),
-            )
-
-
-async def _check_tally(conn, today: date, found: Findings, facts: Counter) -> None:
-    """The sweep's check of the tally itself: an incremental run trusts it (a tally changed behind
-    the trigger's back would be blamed on the counters there)."""
-    tally = await recompute.board_tally(conn)
-    for key in sorted(set(tally) | set(facts)):
-        if tally[key] != facts[key]:
-            agency, procedure, channel, bucket = key
-            found.add(
-                "board",
-                since=today.replace(day=1),
-                agency=agency,
-                procedure=procedure,
-                channel=channel,
-                bucket=bucket,
-                tally=tally[key],
-                facts=facts[key],
+                **{mine: ours[key], theirs: facts[key]},
             )
 
 
@@ -286,9 +268,11 @@ async def take_survey(
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await generations.use_active(conn)  # a switch since `schema` was read: _remember then keeps no mark
         found = Findings(before)
-        facts = await recompute.board_buckets(conn)
-        await _check_board(conn, local_day(now), found, facts)
-        await _check_tally(conn, local_day(now), found, facts)
+        facts, today = await recompute.board_buckets(conn), local_day(now)
+        _check_board(today, found, await recompute.board_counters(conn), facts)
+        # the tally itself, which a run over the changes trusts: one edited by hand would be blamed
+        # on the counters there
+        _check_board(today, found, await recompute.board_tally(conn), facts, mine="tally")
         await _check_months(conn, found)
         await _check_flows(conn, found)
         periods_checked = await _check_reports(conn, local_day(now), found)
@@ -342,7 +326,8 @@ async def take_changes(
         )
         months = await _months_touched(conn, before, [r["code"] for r in changed], today)
         # The whole board against the tally: as many rows as the board, so no need to narrow it.
-        await _check_board(conn, today, found, await recompute.board_tally(conn), "tally")
+        counters, tally = await recompute.board_counters(conn), await recompute.board_tally(conn)
+        _check_board(today, found, counters, tally, theirs="tally")
         periods_checked = 0
         if months:
             touched = sorted(set().union(*months.values()))
