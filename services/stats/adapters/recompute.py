@@ -66,11 +66,13 @@ async def months_against_days(conn, procedures: list[str] | None = None, months:
     months read the first, the board's series and loose days the second)."""
     where = "($1::text[] IS NULL OR procedure_code = ANY($1))"
     return await conn.fetch(
-        f"""WITH d AS (
+        f"""WITH ranges AS (  -- each month a range of the days' leading key column: index ranges, not a scan
+                SELECT first AS lo, CASE WHEN $2::date[] IS NULL THEN 'infinity' ELSE (first + interval '1 month')::date END AS hi
+                FROM unnest(coalesce($2::date[], ARRAY['-infinity'::date])) AS first),
+            d AS (
                 SELECT date_trunc('month', day)::date AS month, agency_id, procedure_code, channel, metric,
                        sum(n)::bigint AS n
-                FROM daily_counters WHERE {where}
-                  AND ($2::date[] IS NULL OR date_trunc('month', day)::date = ANY($2)) GROUP BY 1, 2, 3, 4, 5),
+                FROM ranges JOIN daily_counters ON day >= lo AND day < hi WHERE {where} GROUP BY 1, 2, 3, 4, 5),
             m AS (
                 SELECT month, agency_id, procedure_code, channel, metric, n FROM monthly_counters
                 WHERE {where} AND ($2::date[] IS NULL OR month = ANY($2)))
