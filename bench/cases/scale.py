@@ -332,21 +332,13 @@ def figure8(env, sizes, memory) -> Figure:
         goal=f"< {GOAL_CHANGES_MS} ms, whatever the history's size",
         met=max(medians) < GOAL_CHANGES_MS,
         extra={
-            f"{_prepared['dossiers']:,} dossiers (generated)": {
-                "full sweep": Summary.of(runs["full"]).median,
-                "no changes": Summary.of(runs["no changes"]).median,
-                key: Summary.of(runs[key]).median,
-                "unit": "ms, median",
-            },
             **{
-                f"{size:,} dossiers (copied)": {
-                    "full sweep": r["full"][0],
-                    "no changes": Summary.of(r["no changes"]).median,
-                    key: Summary.of(r[key]).median,
-                    f"{key}, spread": Summary.of(r[key]).spread(),
-                    "unit": "ms, median",
+                f"{size:,} dossiers{' (generated)' if size == _prepared['dossiers'] else ''}: {name}": {
+                    **Summary.of(r[name]).__dict__,
+                    "unit": "ms",
                 }
-                for size, r in by_size.items()
+                for size, r in {_prepared["dossiers"]: runs, **by_size}.items()
+                for name in ("full", "no changes", key)
             },
             "data": f"one year of {_prepared['dossiers']:,} generated dossiers, then the same year copied to "
             "each size by SQL; stats only, without resolution's lookup; ratio = full sweep / changes",
