@@ -224,6 +224,16 @@ async def _add_monitor(url: str) -> None:
     await users.write_accounts({"stats": url}, [(account, hash_password(BENCH_MONITOR[1]), True)])
 
 
+async def _mark_checked(url: str) -> None:
+    """Reconciliation's mark moved past every fact written so far, as a run that found them right would."""
+    conn = await asyncpg.connect(url)
+    try:
+        schema = await conn.fetchval("SELECT schema_name FROM projection_generations WHERE state = 'active'")
+        await conn.execute(f"UPDATE {schema}.reconcile_marks SET written = (SELECT max(written) FROM {schema}.facts)")
+    finally:
+        await conn.close()
+
+
 async def _grow(url: str, copies_now: int, copies: int) -> None:
     """Make the history `copies` times figure 4's generated one (it is `copies_now` times it): each
     generated dossier's fact, steps and reception elsewhere copied under a new code with the same
@@ -263,7 +273,7 @@ async def _grow(url: str, copies_now: int, copies: int) -> None:
 
 def _reconciliation_ms(client: httpx.Client, url: str, reps: int, base: int, sizes: tuple[int, ...]) -> dict:
     """On figure 4's history (`base` dossiers), a full sweep, a run over no changes and one over
-    CHANGED facts, each `reps` times; then the history grown to each of `sizes`, a full sweep (which
+    CHANGED facts, each `reps` times; then the history grown to each of `sizes`, the mark moved past the copies (they
     sets the mark) and CHANGE_REPS runs over no changes and over CHANGED changes. Stats only. A
     request starts a run; its time is the run's own, from its record (started to finished)."""
     asyncio.run(_add_monitor(url))
@@ -299,10 +309,13 @@ def _reconciliation_ms(client: httpx.Client, url: str, reps: int, base: int, siz
             asyncio.run(_grow(url, copies, size // base))
             copies = size // base
             say(f"  history grown to {size:,} dossiers in {time.perf_counter() - started:.0f} s")
-        runs = by_size[size] = {"full": [timed("full")], "no changes": [], f"{CHANGED:,} changed": []}
+        # The copies agree with the counters by construction: marked checked, not swept (a sweep of a
+        # million dossiers takes minutes, and more than the statement limit on a loaded machine).
+        asyncio.run(_mark_checked(url))
+        runs = by_size[size] = {"no changes": [], f"{CHANGED:,} changed": []}
         changes(CHANGE_REPS, runs)
         say(
-            f"  reconciliation at {size:,} dossiers: full {runs['full'][0]:,.0f} ms, no changes "
+            f"  reconciliation at {size:,} dossiers: no changes "
             f"{statistics.median(runs['no changes']):.1f} ms, {CHANGED:,} changed "
             f"{statistics.median(runs[f'{CHANGED:,} changed']):.1f} ms"
         )
@@ -317,7 +330,7 @@ def figure8(env, sizes, memory) -> Figure:
     key = f"{CHANGED:,} changed"
     by_size = runs["by size"]
     largest = by_size[max(by_size)] if by_size else runs
-    changed, full = largest[key], largest["full"]
+    changed, full = largest[key], runs["full"]
     value = Summary.of(changed)
     medians = [statistics.median(r[key]) for r in by_size.values()] or [value.median]
     return Figure(
@@ -327,7 +340,7 @@ def figure8(env, sizes, memory) -> Figure:
         "ms",
         value=value,
         reference=Summary.of(full),
-        reference_name="full sweep of the same history",
+        reference_name=f"full sweep of {_prepared['dossiers']:,} dossiers",
         ratio=Summary.of([statistics.median(full) / value.median]),
         goal=f"< {GOAL_CHANGES_MS} ms, whatever the history's size",
         met=max(medians) < GOAL_CHANGES_MS,
@@ -339,9 +352,11 @@ def figure8(env, sizes, memory) -> Figure:
                 }
                 for size, r in {_prepared["dossiers"]: runs, **by_size}.items()
                 for name in ("full", "no changes", key)
+                if name in r
             },
             "data": f"one year of {_prepared['dossiers']:,} generated dossiers, then the same year copied to "
-            "each size by SQL; stats only, without resolution's lookup; ratio = full sweep / changes",
+            "each size by SQL (marked checked, not swept); stats only, without resolution's lookup; ratio = full "
+            "sweep of the generated history / changes at the largest size",
         },
     )
 
