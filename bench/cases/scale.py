@@ -273,8 +273,8 @@ async def _grow(url: str, copies_now: int, copies: int) -> None:
 
 def _reconciliation_ms(client: httpx.Client, url: str, reps: int, base: int, sizes: tuple[int, ...]) -> dict:
     """On figure 4's history (`base` dossiers), a full sweep, a run over no changes and one over
-    CHANGED facts, each `reps` times; then the history grown to each of `sizes`, the mark moved past the copies (they
-    sets the mark) and CHANGE_REPS runs over no changes and over CHANGED changes. Stats only. A
+    CHANGED facts, each `reps` times; then the history grown to each of `sizes`, the mark moved past
+    the copies, and CHANGE_REPS runs over no changes and over CHANGED changes. Stats only. A
     request starts a run; its time is the run's own, from its record (started to finished)."""
     asyncio.run(_add_monitor(url))
     out: dict[str, list[float]] = {"full": [], "no changes": [], f"{CHANGED:,} changed": []}
