@@ -14,6 +14,8 @@ class Sizes:
     intake_seconds: float  # figure 2: length of each throughput run
     steady_seconds: float  # figures 2 and 3: length of the steady 200/s run
     scale_dossiers: int  # figures 4 and 5: dossiers replayed and reported on
+    # figure 8: histories reconciled, each grown from figure 4's by copying it (multiples of scale_dossiers)
+    reconcile_dossiers: tuple[int, ...] = ()
 
 
 QUICK = Sizes(
@@ -24,6 +26,7 @@ QUICK = Sizes(
     intake_seconds=8,
     steady_seconds=10,
     scale_dossiers=50_000,
+    reconcile_dossiers=(100_000, 1_000_000),
 )
 FULL = Sizes(
     "full",
@@ -33,4 +36,5 @@ FULL = Sizes(
     intake_seconds=20,
     steady_seconds=30,
     scale_dossiers=1_000_000,
+    reconcile_dossiers=(1_000_000, 5_000_000),
 )

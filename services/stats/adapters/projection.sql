@@ -115,3 +115,67 @@ CREATE TABLE IF NOT EXISTS received_on_behalf (
 -- (the fact's state, and each step's, so recompute reads it as the counters do).
 ALTER TABLE facts ADD COLUMN IF NOT EXISTS away boolean NOT NULL DEFAULT false;
 ALTER TABLE fact_steps ADD COLUMN IF NOT EXISTS away boolean NOT NULL DEFAULT false;
+-- What the fact rows themselves say, kept by PostgreSQL (a trigger on facts, not the projection's
+-- code): how many dossiers are in each board bucket, and how many were accepted and decided in
+-- each local month. Reconciliation over the changes compares the counters with these, a check
+-- whose cost follows the number of counter rows, not of dossiers (docs/decisions.md).
+DO $$
+BEGIN
+    IF to_regclass('fact_tally') IS NULL THEN
+        CREATE TABLE fact_tally (
+            agency_id      text NOT NULL,
+            procedure_code text NOT NULL,
+            channel        text NOT NULL,
+            what           text NOT NULL,  -- a board bucket, 'received' or 'decided'
+            month          date NOT NULL,  -- of the acceptance or decision; 'infinity' for a bucket
+            n              bigint NOT NULL,
+            PRIMARY KEY (agency_id, procedure_code, channel, what, month)
+        );
+        -- a generation made before the tally existed: counted once from its facts
+        INSERT INTO fact_tally
+        SELECT agency_id, procedure_code, channel, what, month, count(*)
+        FROM facts, LATERAL (VALUES
+            (bucket, 'infinity'::date),
+            (CASE WHEN accepted_at IS NOT NULL THEN 'received' END,
+             date_trunc('month', accepted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date),
+            (CASE WHEN resolved_at IS NOT NULL AND compliance IS NOT NULL THEN 'decided' END,
+             date_trunc('month', resolved_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)) AS t(what, month)
+        WHERE what IS NOT NULL GROUP BY 1, 2, 3, 4, 5;
+    END IF;
+END $$;
+
+-- Statement-level: one grouped upsert per batch of fact writes; rows leaving count -1, arriving +1
+-- (an update's old and new rows cancel where nothing counted moved: cheaper than pairing them).
+-- search_path FROM CURRENT: the generation this script runs in, whoever writes its facts.
+CREATE OR REPLACE FUNCTION tally_facts() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+DECLARE
+    rows_ text := 'SELECT agency_id, procedure_code, channel, bucket, accepted_at, resolved_at, compliance';
+    moved text := CASE TG_OP
+        WHEN 'INSERT' THEN rows_ || ', 1 AS d FROM new_rows'
+        WHEN 'DELETE' THEN rows_ || ', -1 AS d FROM old_rows'
+        ELSE rows_ || ', 1 AS d FROM new_rows UNION ALL ' || rows_ || ', -1 FROM old_rows' END;
+BEGIN
+    EXECUTE format($q$
+        WITH moved AS (%s)
+        INSERT INTO fact_tally AS t (agency_id, procedure_code, channel, what, month, n)
+        SELECT agency_id, procedure_code, channel, what, month, sum(d) FROM (
+            SELECT agency_id, procedure_code, channel, bucket AS what, 'infinity'::date AS month, d FROM moved
+            UNION ALL
+            SELECT agency_id, procedure_code, channel, 'received',
+                   date_trunc('month', accepted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, d
+            FROM moved WHERE accepted_at IS NOT NULL
+            UNION ALL
+            SELECT agency_id, procedure_code, channel, 'decided',
+                   date_trunc('month', resolved_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, d
+            FROM moved WHERE resolved_at IS NOT NULL AND compliance IS NOT NULL) counted
+        GROUP BY 1, 2, 3, 4, 5 HAVING sum(d) <> 0 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (agency_id, procedure_code, channel, what, month) DO UPDATE SET n = t.n + EXCLUDED.n
+    $q$, moved);
+    RETURN NULL;
+END $fn$;
+CREATE OR REPLACE TRIGGER facts_tally_insert AFTER INSERT ON facts
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tally_facts();
+CREATE OR REPLACE TRIGGER facts_tally_update AFTER UPDATE ON facts
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tally_facts();
+CREATE OR REPLACE TRIGGER facts_tally_delete AFTER DELETE ON facts
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION tally_facts();

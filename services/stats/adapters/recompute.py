@@ -17,24 +17,48 @@ _FILTER = (
 )
 
 
-# `procedures`: only these (an incremental reconciliation), or None for all.
-_ONLY = "($1::text[] IS NULL OR procedure_code = ANY($1))"
-
-
-async def board_buckets(conn, procedures: list[str] | None = None) -> Counter:
+async def board_buckets(conn) -> Counter:
     rows = await conn.fetch(
-        f"SELECT agency_id, procedure_code, channel, bucket, count(*) AS n FROM facts WHERE {_ONLY} GROUP BY 1, 2, 3, 4",
-        procedures,
+        "SELECT agency_id, procedure_code, channel, bucket, count(*) AS n FROM facts GROUP BY 1, 2, 3, 4"
     )
     return Counter({(r["agency_id"], r["procedure_code"], r["channel"], r["bucket"]): r["n"] for r in rows})
 
 
-async def board_counters(conn, procedures: list[str] | None = None) -> Counter:
-    rows = await conn.fetch(
-        f"SELECT agency_id, procedure_code, channel, bucket, n FROM board_counters WHERE n <> 0 AND {_ONLY}",
-        procedures,
-    )
+async def board_counters(conn) -> Counter:
+    rows = await conn.fetch("SELECT agency_id, procedure_code, channel, bucket, n FROM board_counters WHERE n <> 0")
     return Counter({(r["agency_id"], r["procedure_code"], r["channel"], r["bucket"]): r["n"] for r in rows})
+
+
+async def board_tally(conn) -> Counter:
+    """The board as the fact rows say it, from the tally PostgreSQL keeps of them (projection.sql):
+    as many rows as the board has, whatever the number of dossiers."""
+    rows = await conn.fetch(
+        "SELECT agency_id, procedure_code, channel, what, n FROM fact_tally WHERE month = 'infinity' AND n <> 0"
+    )
+    return Counter({(r["agency_id"], r["procedure_code"], r["channel"], r["what"]): r["n"] for r in rows})
+
+
+TALLIED = ["received", "decided"]  # the monthly flows the tally counts from the fact rows
+
+
+async def months_against_tally(conn, procedures: list[str] | None = None, months: list | None = None) -> list:
+    """Monthly counter rows of the tallied flows that differ from the fact rows' tally: a lookup of
+    those rows by key, not a recount of the month's dossiers."""
+    where = "($1::text[] IS NULL OR procedure_code = ANY($1)) AND ($2::date[] IS NULL OR month = ANY($2))"
+    return await conn.fetch(
+        f"""WITH m AS (SELECT month, agency_id, procedure_code, channel, metric, n FROM monthly_counters
+                       WHERE metric = ANY($3) AND {where}),
+                 t AS (SELECT month, agency_id, procedure_code, channel, what AS metric, n FROM fact_tally
+                       WHERE what = ANY($3) AND {where})
+            SELECT month, agency_id, procedure_code, channel, metric, coalesce(m.n, 0) AS monthly,
+                   coalesce(t.n, 0) AS facts
+            FROM m FULL JOIN t USING (month, agency_id, procedure_code, channel, metric)
+            WHERE coalesce(m.n, 0) <> coalesce(t.n, 0)
+            ORDER BY month, agency_id, procedure_code, channel, metric""",
+        procedures,
+        months,
+        TALLIED,
+    )
 
 
 async def months_against_days(conn, procedures: list[str] | None = None, months: list | None = None) -> list:
@@ -42,11 +66,13 @@ async def months_against_days(conn, procedures: list[str] | None = None, months:
     months read the first, the board's series and loose days the second)."""
     where = "($1::text[] IS NULL OR procedure_code = ANY($1))"
     return await conn.fetch(
-        f"""WITH d AS (
+        f"""WITH ranges AS (  -- each month a range of the days' leading key column: index ranges, not a scan
+                SELECT first AS lo, CASE WHEN $2::date[] IS NULL THEN 'infinity' ELSE (first + interval '1 month')::date END AS hi
+                FROM unnest(coalesce($2::date[], ARRAY['-infinity'::date])) AS first),
+            d AS (
                 SELECT date_trunc('month', day)::date AS month, agency_id, procedure_code, channel, metric,
                        sum(n)::bigint AS n
-                FROM daily_counters WHERE {where}
-                  AND ($2::date[] IS NULL OR date_trunc('month', day)::date = ANY($2)) GROUP BY 1, 2, 3, 4, 5),
+                FROM ranges JOIN daily_counters ON day >= lo AND day < hi WHERE {where} GROUP BY 1, 2, 3, 4, 5),
             m AS (
                 SELECT month, agency_id, procedure_code, channel, metric, n FROM monthly_counters
                 WHERE {where} AND ($2::date[] IS NULL OR month = ANY($2)))

@@ -1,27 +1,33 @@
 """Reconciliation: are the incremental counters what the facts say, and does every dossier
 have in stats the status resolution has?
 
-Four checks, each counting mismatches and keeping the first few:
-- board: board_counters against a GROUP BY over the fact rows;
+The checks, each counting mismatches and keeping the first few:
+- board: board_counters against a GROUP BY over the fact rows (the sweep), or against the tally
+  PostgreSQL keeps of the fact rows (fact_tally, written by a trigger on facts) in a run over the
+  changes; the sweep also checks the tally itself against the fact rows;
 - months: each monthly counter against the sum of its month's daily counters;
-- reports: the period report from the counters against the same report recomputed from the
-  fact rows and their steps, for each month so far (capped) and for the whole span;
+- reports: the sweep compares the period report from the counters with the same report recomputed
+  from the fact rows and their steps, for each month so far (capped) and for the whole span; both
+  scopes compare each month's accepted and decided counters with the tally;
 - statuses: stats' facts of accepted dossiers against resolution's own export, over HTTP; a
   difference is counted only when it persists (status_check): an event in flight is not one.
-For the month still running only the flows are compared (received, resolved, closed, carried
+For the month still running the sweep compares only the flows (received, resolved, closed, carried
 over): its end is "now", and the unfinished ones' split moves while we look.
 
 Two scopes. A full sweep checks everything (nightly by default, and on demand). A run over the
-changes checks only the facts written since the last run (each fact write takes a number): the
-board, monthly counters and reports of their procedures for the months the changed dossiers have
-status steps in and the current month, and their statuses against resolution's lookup; with the
-mismatches still open from earlier runs. An
-unchanged history costs an index probe, whatever its size. A mismatch is "new" in the run that
-first finds it; it stays in every answer (and the gauge) until it is gone.
+changes looks only at what can be answered by key, never by recounting dossiers: the facts written
+since the last run (each fact write takes a number), the whole board against the tally, and for
+the procedures and months the changed dossiers have status steps in (and the current month), the
+monthly counters against their days and the accepted and decided ones against the tally; with the
+mismatches still open from earlier runs, and the changed dossiers' statuses against resolution's
+lookup. Its cost follows the changes and the number of counter rows, not the history's size (see
+docs/decisions.md). A mismatch is "new" in the run that first finds it; it stays in every answer
+(and the gauge) until it is gone.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -112,11 +118,14 @@ def periods(first_day: date, today: date) -> list[tuple[date, date]]:
     return out
 
 
-async def _check_board(conn, today: date, found: Findings, procedures: list[str] | None = None) -> None:
-    counters = await recompute.board_counters(conn, procedures)
-    facts = await recompute.board_buckets(conn, procedures)
-    for key in sorted(set(counters) | set(facts)):
-        if counters[key] != facts[key]:
+def _check_board(
+    today: date, found: Findings, ours: Counter, facts: Counter, mine: str = "counters", theirs: str = "facts"
+) -> None:
+    """A board (`ours`: the counters, or in the sweep the tally too) against what the fact rows say
+    (`facts`: a GROUP BY over them in the sweep, their tally in a run over the changes); `mine` and
+    `theirs` name the two sides in each example."""
+    for key in sorted(set(ours) | set(facts)):
+        if ours[key] != facts[key]:
             agency, procedure, channel, bucket = key
             found.add(
                 "board",
@@ -125,9 +134,26 @@ async def _check_board(conn, today: date, found: Findings, procedures: list[str]
                 procedure=procedure,
                 channel=channel,
                 bucket=bucket,
-                counters=counters[key],
-                facts=facts[key],
+                **{mine: ours[key], theirs: facts[key]},
             )
+
+
+async def _check_flows(conn, found: Findings, procedures: list[str] | None = None, months=None) -> int:
+    """Each month's accepted and decided counters against the fact rows' tally; how many months."""
+    for r in await recompute.months_against_tally(conn, procedures, months):
+        last = reports.month_after(r["month"]) - timedelta(days=1)
+        found.add(
+            "reports",
+            since=r["month"],
+            period=f"{r['month']}..{last}",
+            agency=r["agency_id"],
+            procedure=r["procedure_code"],
+            channel=r["channel"],
+            column=r["metric"],
+            counters=r["monthly"],
+            facts=r["facts"],
+        )
+    return len(months) if months is not None else 0
 
 
 async def _check_months(conn, found: Findings, procedures: list[str] | None = None, months=None) -> None:
@@ -150,16 +176,6 @@ async def _check_reports(conn, today: date, found: Findings) -> int:
     checked = 0
     for start, end in periods(local_day(first), today) if first else []:
         await _compare_period(conn, start, end, today, found, None)
-        checked += 1
-    return checked
-
-
-async def _check_changed_reports(conn, today: date, found: Findings, months: dict[date, set[str]]) -> int:
-    """For each month, the procedures whose changes or open mismatches touch it."""
-    checked = 0
-    for first in sorted(months):
-        last = min(reports.month_after(first) - timedelta(days=1), today)
-        await _compare_period(conn, first, last, today, found, sorted(months[first]))
         checked += 1
     return checked
 
@@ -252,8 +268,13 @@ async def take_survey(
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await generations.use_active(conn)  # a switch since `schema` was read: _remember then keeps no mark
         found = Findings(before)
-        await _check_board(conn, local_day(now), found)
+        facts, today = await recompute.board_buckets(conn), local_day(now)
+        _check_board(today, found, await recompute.board_counters(conn), facts)
+        # the tally itself, which a run over the changes trusts: one edited by hand would be blamed
+        # on the counters there
+        _check_board(today, found, await recompute.board_tally(conn), facts, mine="tally")
         await _check_months(conn, found)
+        await _check_flows(conn, found)
         periods_checked = await _check_reports(conn, local_day(now), found)
         statuses = await status_check.first_pass(conn, client, resolution_url) if resolution_url else None
     # with writes still in flight, the mark stays where it was: the next run covers them
@@ -261,9 +282,9 @@ async def take_survey(
 
 
 async def _months_touched(conn, before: marks.Mark, codes: list[str], today: date) -> dict[date, set[str]]:
-    """Month -> procedures to recount: each month a changed dossier has a status step in, and the
-    current one (its carried-over figure sums every earlier stock change); every month since the
-    first for a mismatch still open."""
+    """Month -> procedures to check: each month a changed dossier has a status step in, and the
+    current one (a stock change lands in its days); every month since the first for a mismatch
+    still open."""
     rows = await conn.fetch(
         """SELECT DISTINCT f.procedure_code,
                   date_trunc('month', s.at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS month
@@ -304,12 +325,14 @@ async def take_changes(
             settled,
         )
         months = await _months_touched(conn, before, [r["code"] for r in changed], today)
+        # The whole board against the tally: as many rows as the board, so no need to narrow it.
+        counters, tally = await recompute.board_counters(conn), await recompute.board_tally(conn)
+        _check_board(today, found, counters, tally, theirs="tally")
         periods_checked = 0
         if months:
             touched = sorted(set().union(*months.values()))
-            await _check_board(conn, today, found, touched)
             await _check_months(conn, found, touched, sorted(months))
-            periods_checked = await _check_changed_reports(conn, today, found, months)
+            periods_checked = await _check_flows(conn, found, touched, sorted(months))
         codes = sorted({r["code"] for r in changed if r["accepted"]} | set(before.codes))
         statuses = await status_check.first_pass_of(conn, client, resolution_url, codes) if resolution_url else None
     return Survey(found, schema, periods_checked, statuses, "changes", upto, len(changed))
