@@ -31,7 +31,7 @@ def test_up_is_idempotent_and_fast_when_running(endpoints: Endpoints) -> None:
     again = up("test")
     assert again == endpoints
     assert time.monotonic() - started < 10
-    assert set(endpoints.database_urls) == {"intake", "resolution", "stats", "portal_sync"}
+    assert set(endpoints.database_urls) == {"intake", "resolution", "stats", "notifier", "portal_sync"}
 
 
 async def test_kafka_round_trip_with_idempotent_producer(endpoints: Endpoints) -> None:
