@@ -32,6 +32,7 @@ from shared.clock import Clock, clock_with_offset
 from shared.consumer import BatchProcessor, Item, subscribe_batches
 from shared.db import create_pool, migrate
 from shared.docs import install_offline_docs
+from shared.events import DEAD_LETTER_TOPIC
 from shared.http import HealthCheck, database_check, install_error_handlers, install_probes_and_metrics
 from shared.http_limits import BodySizeLimit
 from shared.http_telemetry import TELEMETRY, HttpTelemetry
@@ -109,6 +110,10 @@ class Runtime:
             self.document_publication(
                 signouts.SESSIONS_TOPIC, signouts.SessionEnded, "Sessions signed out here (via the outbox)"
             )
+        # Every service consumes (sign-outs at least), and every consumer dead-letters what it cannot apply.
+        self.document_publication(
+            DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers"
+        )
 
     @property
     def db(self) -> asyncpg.Pool:

@@ -15,7 +15,6 @@ from services.intake.service.supplements import refuse_lapsed
 from services.intake.settings import IntakeSettings
 from services.intake.web import routes as pages
 from shared.events import (
-    DEAD_LETTER_TOPIC,
     INTAKE_TRACKING_GROUP,
     LIFECYCLE_TOPIC,
     REQUESTS_TOPIC,
@@ -65,9 +64,6 @@ def create_runtime(settings: IntakeSettings | None = None) -> IntakeRuntime:
         REQUESTS_TOPIC,
         CitizenRequest,
         "Citizens' withdrawals, supplements and ratings for dossiers resolution owns (via the outbox)",
-    )
-    rt.document_publication(
-        DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers"
     )
     return rt
 

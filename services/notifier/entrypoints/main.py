@@ -13,7 +13,7 @@ from services.notifier.entrypoints.runtime import NotifierRuntime
 from services.notifier.service import consume
 from services.notifier.settings import NotifierSettings
 from shared.consumer import Item
-from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, NOTIFIER_GROUP, Event, parse_owned_event
+from shared.events import LIFECYCLE_TOPIC, NOTIFIER_GROUP, Event, parse_owned_event
 from shared.web import ASSETS
 
 log = logging.getLogger(__name__)
@@ -41,9 +41,6 @@ def create_runtime(settings: NotifierSettings | None = None) -> NotifierRuntime:
         apply,
         max_records=500,
         description="Acceptance, supplement and fee requests, apology, result and refusal into the sent-log",
-    )
-    rt.document_publication(
-        DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers"
     )
     rt.jobs.append(rt.sender.run)
     rt.jobs.append(lambda: states_job(rt))

@@ -15,7 +15,7 @@ from services.portal_sync.entrypoints.runtime import PortalSyncRuntime
 from services.portal_sync.service import ingest, reconcile
 from services.portal_sync.settings import PortalSyncSettings
 from shared.consumer import Item
-from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, PORTAL_SYNC_GROUP, Event, parse_owned_event
+from shared.events import LIFECYCLE_TOPIC, PORTAL_SYNC_GROUP, Event, parse_owned_event
 from shared.local_time import VN
 from shared.web import ASSETS
 
@@ -47,9 +47,6 @@ def create_runtime(settings: PortalSyncSettings | None = None) -> PortalSyncRunt
         take,
         max_records=BATCH_RECORDS,
         description="Portal calls queued in the connector's journal, one transaction per batch",
-    )
-    rt.document_publication(
-        DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers"
     )
     rt.jobs.append(rt.sender.run)
     rt.jobs.append(lambda: nightly_reconciliation(rt))

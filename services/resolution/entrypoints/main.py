@@ -17,7 +17,6 @@ from services.resolution.settings import ResolutionSettings
 from services.resolution.web import routes as pages
 from shared.db import TRANSIENT_DB_ERRORS
 from shared.events import (
-    DEAD_LETTER_TOPIC,
     LIFECYCLE_TOPIC,
     REQUESTS_TOPIC,
     RESOLUTION_CASES_GROUP,
@@ -63,9 +62,6 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
         "Statuses 4-10, dossier.overdue, dossier.rated, "
         "dossier.apology_issued (form 04), dossier.assigned and dossier.approved after acceptance, imported histories replayed (via "
         "the outbox)",
-    )
-    rt.document_publication(
-        DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers"
     )
     return rt
 

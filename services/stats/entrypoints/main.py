@@ -15,7 +15,7 @@ from services.stats.entrypoints.runtime import StatsRuntime
 from services.stats.service import ingest, reconcile, reconcile_runs
 from services.stats.settings import StatsSettings
 from services.stats.web import routes as pages
-from shared.events import DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, STATS_GROUP
+from shared.events import LIFECYCLE_TOPIC, STATS_GROUP
 from shared.retention import every
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,6 @@ def create_runtime(settings: StatsSettings | None = None) -> StatsRuntime:
         description="Facts and counters, one transaction per batch",
     )
     rt.jobs.append(lambda: every(rt.settings.retention_interval_s, rt.purge_sent_outbox))
-    rt.document_publication(
-        DEAD_LETTER_TOPIC, bytes, "Messages that can never be applied, with the reason and origin in headers"
-    )
     return rt
 
 
