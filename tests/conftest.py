@@ -10,11 +10,12 @@ import uuid
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from deploy.local.servers import admin_url
 from shared.db import drop_database
-from shared.kafka import client_options
+from shared.kafka import client_options, topic_partitions
 from shared.settings import owner_url
 
 
@@ -177,3 +178,18 @@ def write_staff(endpoints: dict[str, str], services=("intake", "resolution", "st
 def staff(endpoints) -> StaffAccounts:
     """The TEST_STAFF accounts, present in the intake, resolution and stats databases."""
     return write_staff(endpoints)
+
+
+async def start_group_at_the_end(bootstrap: str, group: str, topic: str) -> None:
+    """`group` starts at `topic`'s end, as a consumer deployed now would be set up
+    (`kafka-consumer-groups --reset-offsets --to-latest`): in `make test` the topic holds every
+    other test's dossiers (an import of 21,000 among them), which a connector under test need not
+    work through first."""
+    partitions = await topic_partitions(bootstrap, topic)
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.commit(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()

@@ -58,6 +58,12 @@ class NotifierSettings(ServiceSettings):
         "same Message-ID / RequestId",
     )
     poll_interval_s: float = Field(1.0, gt=0, description="Seconds between looks for messages that are due")
+    max_event_age_s: float = Field(
+        172800.0,
+        gt=0,
+        description="An event older than this when read is not told (the notifier deployed over a topic "
+        "with a history, a rewind, an import of past dossiers): a notice days late misleads more than it helps",
+    )
     fault_exit_after_send: bool = Field(
         False, description="Tests only: exit the process right after a send, before recording it"
     )

@@ -11,9 +11,13 @@ and replays; the choice is made on the counter's and the portal's forms in Chrom
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import re
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
@@ -21,9 +25,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from deploy import dlt
-from shared.events import LIFECYCLE_TOPIC, parse_event
+from shared.events import LIFECYCLE_TOPIC, NOTIFIER_GROUP, parse_event
 from shared.kafka import client_options
-from tests.conftest import eventually, owner_urls, write_staff
+from tests.conftest import eventually, owner_urls, start_group_at_the_end, write_staff
 from tests.e2e.browser import EC, By, Select, screenshot, search_catalogue, sign_in, start_browser, visible, wait
 from tests.e2e.standins import Mail, Sms
 from tests.fleet import Fleet
@@ -68,10 +72,11 @@ def notifier_env(endpoints, services) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def notifier(endpoints, services, standins, tmp_path_factory):
+async def notifier(endpoints, services, standins, bootstrap, tmp_path_factory):
+    await start_group_at_the_end(bootstrap, NOTIFIER_GROUP, LIFECYCLE_TOPIC)
     fleet = Fleet(NOTIFIER, notifier_env(endpoints, services), tmp_path_factory.mktemp("notifier-logs"))
     fleet.start("notifier")
-    fleet.wait_healthy("notifier", timeout=120)
+    await asyncio.to_thread(fleet.wait_healthy, "notifier", timeout=120)
     try:
         yield fleet
     finally:
@@ -219,6 +224,37 @@ async def test_duplicate_event_sends_nothing_more(services, staff, standins, not
     # The notifier never tried again: the stand-ins saw no repeated Message-ID or RequestId.
     event_id = parse_event(record.value).event_id
     assert not any(str(event_id) in key for key in (*mail.repeats(), *sms.repeats()))
+
+
+def stale_notices(notifier: Fleet) -> float:
+    text = httpx.get(f"{notifier.url('notifier')}/metrics", timeout=10).text
+    found = re.search(r"^notifier_stale_notices_total (\S+)$", text, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+async def test_an_event_days_old_when_read_is_not_told(services, staff, standins, notifier, bootstrap):
+    mail, _ = standins
+    who = person(["email"])
+    code = receive(services, staff, who)["code"]
+    await arrived(mail, who["email"])
+    before = stale_notices(notifier)
+    # The same dossier's acceptance as a new event three days old, as a rewound group or a
+    # notifier deployed over a topic with a history would read it.
+    record = await accepted_record(bootstrap, code)
+    old = json.loads(record.value)
+    old |= {"event_id": str(uuid.uuid4()), "seq": old["seq"] + 100}
+    old["occurred_at"] = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    producer = AIOKafkaProducer(**client_options(bootstrap))
+    await producer.start()
+    try:
+        sent = await producer.send_and_wait(
+            LIFECYCLE_TOPIC, json.dumps(old).encode(), key=record.key, partition=record.partition
+        )
+    finally:
+        await producer.stop()
+    await eventually(lambda: consumed_past(bootstrap, sent), SETTLE, 0.5, "the old event consumed")
+    assert stale_notices(notifier) == before + 1
+    assert len(mail.messages(who["email"])) == 1  # only the acceptance told when it happened
 
 
 async def states(endpoints, code: str) -> dict[str, str]:

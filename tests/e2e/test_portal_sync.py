@@ -17,14 +17,14 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from deploy import dlt
 from deploy.local.portal_standin import PortalStandin, StandinServer
 from services.portal_sync.entrypoints.runtime import CRASH_EXIT_CODE
 from shared.events import LIFECYCLE_TOPIC, PORTAL_SYNC_GROUP, EventType, encode
-from shared.kafka import client_options, topic_partitions
-from tests.conftest import eventually, new_database, write_staff
+from shared.kafka import client_options
+from tests.conftest import eventually, new_database, start_group_at_the_end, write_staff
 from tests.events import owned_event
 from tests.fleet import Fleet
 
@@ -146,20 +146,6 @@ class Connector:
         return float(found.group(1)) if found else 0.0
 
 
-async def start_at_the_end(bootstrap: str) -> None:
-    """The connector's group starts at the topic's end, as a connector deployed now would be set up
-    (`kafka-consumer-groups --reset-offsets --to-latest`): in `make test` the topic holds every other
-    test's dossiers (an import of 21,000 among them), which this stand-in need not receive."""
-    partitions = await topic_partitions(bootstrap, LIFECYCLE_TOPIC)
-    consumer = AIOKafkaConsumer(**client_options(bootstrap), group_id=PORTAL_SYNC_GROUP, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.commit(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-
-
 @pytest.fixture(scope="module")
 async def connector(endpoints, database, portal, bootstrap, tmp_path_factory):
     env = {
@@ -173,7 +159,7 @@ async def connector(endpoints, database, portal, bootstrap, tmp_path_factory):
         "SIGN_IN_ADDRESS_FAILURES": "100000",
     }
     running = Connector(env, tmp_path_factory.mktemp("portal-sync-logs"))
-    await start_at_the_end(bootstrap)
+    await start_group_at_the_end(bootstrap, PORTAL_SYNC_GROUP, LIFECYCLE_TOPIC)
     await running.start()
     try:
         yield running

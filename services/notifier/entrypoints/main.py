@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -30,7 +31,9 @@ def create_runtime(settings: NotifierSettings | None = None) -> NotifierRuntime:
     rt = NotifierRuntime(settings or NotifierSettings())
 
     async def apply(items: list[Item[Event]]) -> list[tuple[Item[Event], str]]:
-        rejected = await consume.apply_batch(rt.db, items)
+        told_since = rt.clock() - timedelta(seconds=rt.settings.max_event_age_s)
+        rejected, stale = await consume.apply_batch(rt.db, items, told_since)
+        rt.stale.inc(stale)
         rt.sender.wake.set()
         return rejected
 

@@ -43,6 +43,11 @@ class NotifierRuntime(Runtime):
             lambda channel, outcome: outcomes.labels(channel, outcome).inc(),
         )
         self.states = Gauge("notifier_deliveries", "Rows of the sent-log by state", ["state"], registry=self.registry)
+        self.stale = Counter(
+            "notifier_stale_notices",
+            "Notices not told because their event was older than NOTIFIER_MAX_EVENT_AGE_S when read",
+            registry=self.registry,
+        )
         self.on_started.append(self._read_token)
 
     async def _read_token(self) -> None:
