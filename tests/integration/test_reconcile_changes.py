@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from services.stats.adapters import generations, marks
+from services.stats.adapters import generations, marks, recompute
 from services.stats.service import reconcile
 from shared.events import EventType
 from tests.conftest import eventually
@@ -145,13 +145,44 @@ async def test_the_tally_is_what_the_fact_rows_say_also_for_a_generation_made_be
                         date_trunc('month', resolved_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)) AS t(what, month)
                    WHERE what IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"""
     tally = (
-        "SELECT agency_id, procedure_code, channel, what, month, n FROM fact_tally WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5"
+        "SELECT agency_id, procedure_code, channel, what, month, n FROM fact_tally_now WHERE n <> 0 "
+        "ORDER BY 1, 2, 3, 4, 5"
     )
     expected = [tuple(r) for r in await loaded.fetch(from_rows)]
     assert {r[3] for r in expected} >= {"received", "decided", "returned"}
     assert [tuple(r) for r in await loaded.fetch(tally)] == expected
     async with loaded.acquire() as conn, conn.transaction():
         await generations.use_active(conn)
-        await conn.execute("DROP TABLE fact_tally")  # as in a generation made by the release before it
+        await conn.execute("DROP TABLE fact_tally CASCADE")  # as in a generation made by the release before it
         await conn.execute(generations.DDL)
         assert [tuple(r) for r in await conn.fetch(tally)] == expected
+    # Folding the moves into the tally changes nothing it says.
+    async with loaded.acquire() as conn, conn.transaction():
+        await generations.use_active(conn)
+        await recompute.fold_tally_moves(conn)
+        assert await conn.fetchval("SELECT count(*) FROM fact_tally_moves") == 0
+        assert [tuple(r) for r in await conn.fetch(tally)] == expected
+
+
+async def test_two_writers_of_the_same_tally_keys_do_not_wait_on_each_other(loaded):  # noqa: F811
+    """Rebuild workers and stats instances write facts at once; the tally must not make them queue
+    (or deadlock, as an upsert of shared rows from a write's two statement triggers did)."""
+    first, second = await loaded.acquire(), await loaded.acquire()
+    try:
+        copies = []
+        for conn, code in ((first, f"T1-{uuid.uuid4().hex[:8]}"), (second, f"T2-{uuid.uuid4().hex[:8]}")):
+            tx = conn.transaction()
+            await tx.start()
+            copies.append(tx)
+            await generations.use_active(conn)
+            await conn.execute("SET LOCAL lock_timeout = '2s'")
+            # the same dimensions, bucket and months as an existing fact: the same tally keys
+            await conn.execute(
+                "CREATE TEMP TABLE copy ON COMMIT DROP AS SELECT * FROM facts ORDER BY code LIMIT 1;"
+                f"UPDATE copy SET code = '{code}'; INSERT INTO facts SELECT * FROM copy"
+            )
+        for tx in copies:
+            await tx.rollback()
+    finally:
+        await loaded.release(first)
+        await loaded.release(second)

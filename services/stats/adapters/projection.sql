@@ -119,6 +119,17 @@ ALTER TABLE fact_steps ADD COLUMN IF NOT EXISTS away boolean NOT NULL DEFAULT fa
 -- code): how many dossiers are in each board bucket, and how many were accepted and decided in
 -- each local month. Reconciliation over the changes compares the counters with these, a check
 -- whose cost follows the number of counter rows, not of dossiers (docs/decisions.md).
+-- The trigger only appends to fact_tally_moves (no key, so concurrent writers never wait on each
+-- other: an upsert of shared rows from two statement triggers per write deadlocked rebuild
+-- workers); reconciliation folds the moves into fact_tally, and fact_tally_now reads both.
+CREATE TABLE IF NOT EXISTS fact_tally_moves (
+    agency_id      text NOT NULL,
+    procedure_code text NOT NULL,
+    channel        text NOT NULL,
+    what           text NOT NULL,
+    month          date NOT NULL,
+    n              bigint NOT NULL
+);
 DO $$
 BEGIN
     IF to_regclass('fact_tally') IS NULL THEN
@@ -131,7 +142,9 @@ BEGIN
             n              bigint NOT NULL,
             PRIMARY KEY (agency_id, procedure_code, channel, what, month)
         );
-        -- a generation made before the tally existed: counted once from its facts
+        -- a generation made before the tally existed: counted once from its facts (which any
+        -- moves already recorded are part of)
+        DELETE FROM fact_tally_moves;
         INSERT INTO fact_tally
         SELECT agency_id, procedure_code, channel, what, month, count(*)
         FROM facts, LATERAL (VALUES
@@ -143,8 +156,12 @@ BEGIN
         WHERE what IS NOT NULL GROUP BY 1, 2, 3, 4, 5;
     END IF;
 END $$;
+CREATE OR REPLACE VIEW fact_tally_now AS
+    SELECT agency_id, procedure_code, channel, what, month, sum(n)::bigint AS n
+    FROM (SELECT * FROM fact_tally UNION ALL SELECT * FROM fact_tally_moves) AS both_
+    GROUP BY 1, 2, 3, 4, 5;
 
--- Statement-level: one grouped upsert per batch of fact writes; rows leaving count -1, arriving +1
+-- Statement-level: one grouped insert per batch of fact writes; rows leaving count -1, arriving +1
 -- (an update's old and new rows cancel where nothing counted moved: cheaper than pairing them).
 -- search_path FROM CURRENT: the generation this script runs in, whoever writes its facts.
 CREATE OR REPLACE FUNCTION tally_facts() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
@@ -157,7 +174,7 @@ DECLARE
 BEGIN
     EXECUTE format($q$
         WITH moved AS (%s)
-        INSERT INTO fact_tally AS t (agency_id, procedure_code, channel, what, month, n)
+        INSERT INTO fact_tally_moves (agency_id, procedure_code, channel, what, month, n)
         SELECT agency_id, procedure_code, channel, what, month, sum(d) FROM (
             SELECT agency_id, procedure_code, channel, bucket AS what, 'infinity'::date AS month, d FROM moved
             UNION ALL
@@ -168,8 +185,7 @@ BEGIN
             SELECT agency_id, procedure_code, channel, 'decided',
                    date_trunc('month', resolved_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, d
             FROM moved WHERE resolved_at IS NOT NULL AND compliance IS NOT NULL) counted
-        GROUP BY 1, 2, 3, 4, 5 HAVING sum(d) <> 0 ORDER BY 1, 2, 3, 4, 5
-        ON CONFLICT (agency_id, procedure_code, channel, what, month) DO UPDATE SET n = t.n + EXCLUDED.n
+        GROUP BY 1, 2, 3, 4, 5 HAVING sum(d) <> 0
     $q$, moved);
     RETURN NULL;
 END $fn$;

@@ -33,9 +33,27 @@ async def board_tally(conn) -> Counter:
     """The board as the fact rows say it, from the tally PostgreSQL keeps of them (projection.sql):
     as many rows as the board has, whatever the number of dossiers."""
     rows = await conn.fetch(
-        "SELECT agency_id, procedure_code, channel, what, n FROM fact_tally WHERE month = 'infinity' AND n <> 0"
+        "SELECT agency_id, procedure_code, channel, what, n FROM fact_tally_now WHERE month = 'infinity' AND n <> 0"
     )
     return Counter({(r["agency_id"], r["procedure_code"], r["channel"], r["what"]): r["n"] for r in rows})
+
+
+async def fold_tally_moves(conn) -> int:
+    """The trigger's moves added into the tally, so what the checks read stays as small as the
+    board (the moves of writes not yet committed stay for the next fold); how many moves went.
+    One statement, keys in order: two instances folding at once cannot deadlock."""
+    folded = await conn.fetchval(
+        """WITH gone AS (DELETE FROM fact_tally_moves RETURNING *),
+                summed AS (SELECT agency_id, procedure_code, channel, what, month, sum(n)::bigint AS n, count(*) AS k
+                           FROM gone GROUP BY 1, 2, 3, 4, 5),
+                folded AS (INSERT INTO fact_tally AS t (agency_id, procedure_code, channel, what, month, n)
+                           SELECT agency_id, procedure_code, channel, what, month, n FROM summed
+                           WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5
+                           ON CONFLICT (agency_id, procedure_code, channel, what, month)
+                           DO UPDATE SET n = t.n + EXCLUDED.n)
+           SELECT coalesce(sum(k), 0) FROM summed"""
+    )
+    return int(folded)
 
 
 TALLIED = ["received", "decided"]  # the monthly flows the tally counts from the fact rows
@@ -48,7 +66,7 @@ async def months_against_tally(conn, procedures: list[str] | None = None, months
     return await conn.fetch(
         f"""WITH m AS (SELECT month, agency_id, procedure_code, channel, metric, n FROM monthly_counters
                        WHERE metric = ANY($3) AND {where}),
-                 t AS (SELECT month, agency_id, procedure_code, channel, what AS metric, n FROM fact_tally
+                 t AS (SELECT month, agency_id, procedure_code, channel, what AS metric, n FROM fact_tally_now
                        WHERE what = ANY($3) AND {where})
             SELECT month, agency_id, procedure_code, channel, metric, coalesce(m.n, 0) AS monthly,
                    coalesce(t.n, 0) AS facts

@@ -262,6 +262,7 @@ async def take_survey(
     """Board and reports from one snapshot of stats, and the statuses' first pass against resolution's export."""
     async with pool.acquire() as conn, conn.transaction():
         schema = await generations.use_active(conn)
+        await recompute.fold_tally_moves(conn)
         await generations.analyze(conn, schema)  # fresh statistics: sane plans
         before = await marks.read(conn)
     written = await marks.settled_write(pool, schema)
@@ -307,8 +308,9 @@ async def take_changes(
 ) -> Survey:
     """The facts written since the last run, and the mismatches it left open."""
     today = local_day(now)
-    async with pool.acquire() as conn, conn.transaction(readonly=True):
+    async with pool.acquire() as conn, conn.transaction():
         schema = await generations.use_active(conn)
+        await recompute.fold_tally_moves(conn)  # the checks then read as many tally rows as the board has
         before = await marks.read(conn)
     if before is None:
         return await take_survey(pool, now, client, resolution_url)
