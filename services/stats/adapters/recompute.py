@@ -38,22 +38,17 @@ async def board_tally(conn) -> Counter:
     return Counter({(r["agency_id"], r["procedure_code"], r["channel"], r["what"]): r["n"] for r in rows})
 
 
-async def fold_tally_moves(conn) -> int:
+async def fold_tally_moves(conn) -> None:
     """The trigger's moves added into the tally, so what the checks read stays as small as the
-    board (the moves of writes not yet committed stay for the next fold); how many moves went.
-    One statement, keys in order: two instances folding at once cannot deadlock."""
-    folded = await conn.fetchval(
-        """WITH gone AS (DELETE FROM fact_tally_moves RETURNING *),
-                summed AS (SELECT agency_id, procedure_code, channel, what, month, sum(n)::bigint AS n, count(*) AS k
-                           FROM gone GROUP BY 1, 2, 3, 4, 5),
-                folded AS (INSERT INTO fact_tally AS t (agency_id, procedure_code, channel, what, month, n)
-                           SELECT agency_id, procedure_code, channel, what, month, n FROM summed
-                           WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5
-                           ON CONFLICT (agency_id, procedure_code, channel, what, month)
-                           DO UPDATE SET n = t.n + EXCLUDED.n)
-           SELECT coalesce(sum(k), 0) FROM summed"""
+    board (the moves of writes not yet committed stay for the next fold). One statement, keys in
+    order: two instances folding at once cannot deadlock."""
+    await conn.execute(
+        """WITH gone AS (DELETE FROM fact_tally_moves RETURNING *)
+           INSERT INTO fact_tally AS t (agency_id, procedure_code, channel, what, month, n)
+           SELECT agency_id, procedure_code, channel, what, month, sum(n) FROM gone
+           GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5
+           ON CONFLICT (agency_id, procedure_code, channel, what, month) DO UPDATE SET n = t.n + EXCLUDED.n"""
     )
-    return int(folded)
 
 
 TALLIED = ["received", "decided"]  # the monthly flows the tally counts from the fact rows
