@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from shared.payment import MAX_FEE_VND, CollectionMoment, PaymentMethod
+
 LIFECYCLE_TOPIC = "dossier.lifecycle.v1"
 REQUESTS_TOPIC = "dossier.requests.v1"
 DEAD_LETTER_TOPIC = "dossier.lifecycle.v1.dlt"
@@ -189,6 +191,11 @@ class RefusedPayload(StatusChange):
 
 class ProcessingStartedPayload(StatusChange):
     due_at: AwareDatetime = Field(description="Current due time: moved by a pause, renewed by a restart")
+    # The fee paid (6 -> 4): how, how much and the e-receipt's number; never who paid.
+    payment_method: PaymentMethod | None = Field(None, description="cash at the counter or online (gateway)")
+    payment_amount: int | None = Field(None, gt=0, le=MAX_FEE_VND, description="Paid, in whole VND")
+    receipt_no: str | None = Field(None, max_length=64, description="The e-receipt's number")
+    gateway_txn: str | None = Field(None, max_length=64, description="The gateway's transaction number (online)")
 
 
 class PausedPayload(StatusChange):
@@ -198,6 +205,9 @@ class PausedPayload(StatusChange):
     # Form 02: what is missing and by when it must come (names of documents, never their content).
     missing_documents: list[Annotated[str, Field(max_length=500)]] = Field(default_factory=list, max_length=50)
     supplement_due_at: AwareDatetime | None = None
+    # A fee (6): how much, in whole VND, and when it is collected; absent on older events.
+    fee_amount: int | None = Field(None, gt=0, le=MAX_FEE_VND, description="The fee asked for, in whole VND")
+    fee_collection: CollectionMoment | None = Field(None, description="When the fee is collected")
 
 
 class ClosedPayload(StatusChange):
@@ -448,6 +458,7 @@ class RequestType(StrEnum):
     WITHDRAWAL = "request.withdrawal"
     SUPPLEMENT_PROVIDED = "request.supplement_provided"
     RATING = "request.rating"
+    FEE_PAID = "request.fee_paid"
 
 
 class CitizenRequest(_Frozen):
@@ -460,6 +471,11 @@ class CitizenRequest(_Frozen):
     correlation_id: str
     reason: str | None = Field(None, max_length=2000)
     score: int | None = Field(None, ge=1, le=5, description="For request.rating only")
+    # request.fee_paid only: a payment the gateway confirmed with a verified signature (no payer data).
+    amount: int | None = Field(None, gt=0, le=MAX_FEE_VND, description="Paid, in whole VND")
+    payment_method: PaymentMethod | None = None
+    receipt_no: str | None = Field(None, max_length=64)
+    gateway_txn: str | None = Field(None, max_length=64)
 
 
 # Who may write each event type: intake owns a dossier until acceptance (and a refusal or a

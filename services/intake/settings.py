@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import PORTS, EventTextSettings, ResolutionAddress, ServiceSettings, local_database
@@ -63,4 +63,14 @@ class IntakeSettings(ServiceSettings, ResolutionAddress, EventTextSettings):
     )
     supplement_watch_interval_s: float = Field(
         5.0, gt=0, description="How often intake looks for dossiers whose papers did not come in time (refused, 5 -> 3)"
+    )
+    # E-payment (issue 15): a gateway following VNPAY's payment API 2.1 (make run: the local stand-in).
+    payment_gateway_url: str = Field(
+        "http://127.0.0.1:8091/paymentv2/vpcpay.html",
+        description="The gateway's payment page the citizen is sent to (VNPAY: .../paymentv2/vpcpay.html)",
+    )
+    payment_tmn_code: str = Field("DVCLOCAL", min_length=1, max_length=20, description="The merchant's vnp_TmnCode")
+    payment_hash_secret: SecretStr = Field(
+        SecretStr("local-payment-secret"),
+        description="The merchant's hash secret (vnp_HashSecret) signing orders and verifying callbacks",
     )

@@ -57,8 +57,16 @@ def case_exists(services, code, auth):
     return httpx.get(f"{services['resolution']}/api/v1/cases/{code}", timeout=5, auth=auth).status_code == 200
 
 
+# The fee actions carry the amount (issue 15): asked 150,000 VND, collected when the result is returned.
+BODIES = {
+    "request-fee": {"reason": "e2e", "amount": 150_000, "collection": "at_return"},
+    "record-payment": {"method": "cash", "amount": 150_000},
+}
+
+
 def act(services, code, action, auth, status=200):
-    return post(f"{services['resolution']}/api/v1/cases/{code}/{action}", {"reason": "e2e"}, status, auth=auth)
+    body = BODIES.get(action, {"reason": "e2e"})
+    return post(f"{services['resolution']}/api/v1/cases/{code}/{action}", body, status, auth=auth)
 
 
 def board(services, **filters):

@@ -25,6 +25,9 @@ PUBLIC = {
         "POST /api/v1/dossiers/{code}/rating",
         "POST /api/v1/uploads/{code}",
         "POST /api/v1/uploads/{code}/supplement",
+        "POST /api/v1/dossiers/{code}/payment",  # the fee, online (issue 15): same three checks
+        # the payment gateway's server-to-server callback: its HMAC signature is the check
+        "GET /api/v1/payment/ipn",
     },
     "resolution": PROBES | SIGN_IN,
     # The published figures: counts per agency, procedure and channel, no personal data.

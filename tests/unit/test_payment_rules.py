@@ -5,7 +5,7 @@ import hmac
 
 import pytest
 
-from services.intake.domain.payment import fee_problem, payment_matches, sign, signature_valid
+from shared.payment import fee_problem, payment_matches, sign, signature_valid
 
 SECRET = "SECRETKEYTEST0123456789"
 PARAMS = {

@@ -27,9 +27,10 @@ from services.intake.entrypoints.schemas import (
     TrackingOut,
     WithdrawalIn,
     dossier_out,
+    fee_out,
     history_out,
 )
-from services.intake.service import citizen, dossiers, rating, reception
+from services.intake.service import citizen, dossiers, payments, rating, reception
 from services.intake.service.idempotent import Once
 from shared.auth import Account, Role, optional_staff, require_role, staff
 from shared.auth.http import service_or_staff
@@ -236,8 +237,10 @@ async def refuse(request: Request, code: str, body: RefusalIn, account: Account 
 )
 async def track(request: Request, code: str, body: CitizenIn) -> TrackingOut:
     await admit_applicant(request, code, body.id_number, body.pin)
-    dossier, history = await citizen.find_for_citizen(runtime_of(request).units, code, body.id_number)
-    return TrackingOut(dossier=dossier_out(dossier), history=history_out(history))
+    units = runtime_of(request).units
+    dossier, history = await citizen.find_for_citizen(units, code, body.id_number)
+    fee = fee_out(await payments.fee_of(units, code))
+    return TrackingOut(dossier=dossier_out(dossier), history=history_out(history), fee=fee)
 
 
 @router.post(

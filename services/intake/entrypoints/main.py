@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from services.intake.adapters.retention_sql import purge_attachments, purge_personal_fields
-from services.intake.entrypoints import bench_bare, imports, logbook, supplements, uploads
+from services.intake.entrypoints import bench_bare, imports, logbook, payments, supplements, uploads
 from services.intake.entrypoints.http import router
 from services.intake.entrypoints.runtime import IntakeRuntime
 from services.intake.service import catalogue, tracking
@@ -63,7 +63,8 @@ def create_runtime(settings: IntakeSettings | None = None) -> IntakeRuntime:
     rt.document_publication(
         REQUESTS_TOPIC,
         CitizenRequest,
-        "Citizens' withdrawals, supplements and ratings for dossiers resolution owns (via the outbox)",
+        "Citizens' withdrawals, supplements, ratings and gateway-verified fee payments for dossiers "
+        "resolution owns (via the outbox)",
     )
     return rt
 
@@ -81,7 +82,7 @@ async def purge_expired(rt: IntakeRuntime) -> int:
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     rt = create_runtime(settings)
     routers = [router, imports.router, uploads.router, supplements.api, logbook.api, pages.api, pages.router]
-    routers.append(supplements.pages)
+    routers += [supplements.pages, payments.api, payments.pages]
     if rt.settings.bench_bare:  # `make bench` only: the one-INSERT floor reception is compared with
         routers.append(bench_bare.routes(rt))
     return rt.create_app(TITLE, DESCRIPTION, routers, pages.STATIC)

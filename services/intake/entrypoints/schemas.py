@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from services.intake.domain.catalogue import Procedure
 from services.intake.domain.dossier import Applicant, Dossier, HandedIn, HistoryEntry, masked_id
+from services.intake.domain.payments import DossierFee
 from shared.events import Channel
 from shared.lifecycle import STATUS_NAMES_VI, Status
 
@@ -135,9 +136,23 @@ class HistoryOut(BaseModel):
     status_name: str | None
 
 
+class FeeOut(BaseModel):
+    """The fee asked for on the dossier (issue 15) and its payment, as the tracking view shows it."""
+
+    amount: int = Field(description="Whole VND")
+    collection: str = Field(description="at_intake, at_supplement or at_return")
+    requested_at: AwareDatetime
+    paid: bool
+    paid_method: str | None = Field(description="cash or online")
+    paid_amount: int | None
+    receipt_no: str | None
+    paid_at: AwareDatetime | None
+
+
 class TrackingOut(BaseModel):
     dossier: DossierOut
     history: list[HistoryOut]
+    fee: FeeOut | None = Field(None, description="The latest fee asked for, if any")
 
 
 class RequestRecordedOut(BaseModel):
@@ -161,3 +176,18 @@ def history_out(entries: list[HistoryEntry]) -> list[HistoryOut]:
 
 class CounterRefusalIn(DossierIn):
     reason: str = Field(min_length=1, max_length=2000, description="Why the papers are refused (form 03)")
+
+
+def fee_out(fee: DossierFee | None) -> FeeOut | None:
+    if fee is None:
+        return None
+    return FeeOut(
+        amount=fee.amount,
+        collection=fee.collection.value,
+        requested_at=fee.requested_at,
+        paid=fee.paid_at is not None,
+        paid_method=fee.paid_method.value if fee.paid_method else None,
+        paid_amount=fee.paid_amount,
+        receipt_no=fee.receipt_no,
+        paid_at=fee.paid_at,
+    )

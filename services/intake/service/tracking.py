@@ -8,6 +8,7 @@ from services.intake.domain.dossier import (
     TrackedEvent,
     TrackingPosition,
 )
+from services.intake.service import payments
 from services.intake.service.dossiers import IntakeUnits
 from shared.consumer import Item
 from shared.events import Event, EventType
@@ -23,7 +24,7 @@ async def apply_events(units: IntakeUnits, items: list[Item[Event]]) -> list[tup
     """Record the events in the tracking view; returns those that break a dossier's sequence or
     status graph (they go to the dead-letter topic instead of changing what a citizen sees)."""
     rejected: list[tuple[Item, str]] = []
-    tracked, apologies = [], []
+    tracked, apologies, applied = [], [], []
     async with units() as uow, uow.transaction():
         known = await uow.repo.tracking_positions(sorted({i.message.dossier_code for i in items}))
         for item in items:
@@ -34,6 +35,7 @@ async def apply_events(units: IntakeUnits, items: list[Item[Event]]) -> list[tup
                 rejected.append((item, str(exc)))
                 continue
             p = e.payload
+            applied.append(e)
             tracked.append(
                 TrackedEvent(
                     HistoryEntry(
@@ -52,6 +54,8 @@ async def apply_events(units: IntakeUnits, items: list[Item[Event]]) -> list[tup
                 apologies.append(Apology(e.dossier_code, e.seq, p.new_appointment_at, p.reason))
         await uow.repo.apply_tracking(tracked)
         await uow.repo.record_apologies(apologies)
+        if payments.fees_asked(applied) or payments.payments_made(applied):  # the fee and its payment (issue 15)
+            await payments.record_from_topic(uow.repo.conn, applied)
     return rejected
 
 

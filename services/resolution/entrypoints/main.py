@@ -8,7 +8,7 @@ import logging
 
 from fastapi import FastAPI
 
-from services.resolution.entrypoints import assignments_http, interagency_http
+from services.resolution.entrypoints import assignments_http, fees, interagency_http
 from services.resolution.entrypoints import supplements as supplement_routes
 from services.resolution.entrypoints.http import router
 from services.resolution.entrypoints.runtime import ResolutionRuntime
@@ -52,7 +52,7 @@ def create_runtime(settings: ResolutionSettings | None = None) -> ResolutionRunt
         parse_request,
         lambda items: cases.apply_requests(rt.units, rt.calendar, rt.clock, items),
         max_records=100,
-        description="Applies citizens' withdrawals, supplements and ratings",
+        description="Applies citizens' withdrawals, supplements, ratings and verified online payments",
     )
     rt.jobs.append(lambda: deadline_watcher(rt))
     rt.jobs.append(lambda: every(rt.settings.retention_interval_s, rt.purge_sent_outbox))
@@ -91,6 +91,13 @@ async def deadline_watcher(rt: ResolutionRuntime) -> None:
 
 def create_app(settings: ResolutionSettings | None = None) -> FastAPI:
     rt = create_runtime(settings)
-    # The supplement routes before the generic action route, which would take request-supplement too.
-    routers = [assignments_http.router, interagency_http.router, supplement_routes.router, router, pages.router]
+    # The supplement and fee routes before the generic action route, which would take request-supplement too.
+    routers = [
+        assignments_http.router,
+        interagency_http.router,
+        supplement_routes.router,
+        fees.router,
+        router,
+        pages.router,
+    ]
     return rt.create_app(TITLE, DESCRIPTION, routers, pages.STATIC)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from services.resolution.adapters.fee_sql import FeeSql
 from services.resolution.adapters.repository import ResolutionRepository
 from services.resolution.domain import interagency
 from services.resolution.domain.assignment import (
@@ -28,6 +29,7 @@ from services.resolution.domain.case import (
     overdue,
     rate,
 )
+from services.resolution.domain.fees import CaseFee, PaymentRefused, settle
 from services.resolution.domain.replay import replay
 from shared.auth import Account
 from shared.calendar import WorkingCalendar
@@ -200,8 +202,29 @@ async def open_cases(
 _REQUEST_ACTIONS = {RequestType.WITHDRAWAL: Action.WITHDRAW, RequestType.SUPPLEMENT_PROVIDED: Action.RECORD_SUPPLEMENT}
 
 
-def _answer(case: Case, req: CitizenRequest, now: datetime, calendar: WorkingCalendar) -> Outcome:
-    """What resolution does with a citizen request; TransitionRefused or RatingRefused when it cannot."""
+def _answer(
+    case: Case, req: CitizenRequest, now: datetime, calendar: WorkingCalendar, fee: CaseFee | None
+) -> tuple[Outcome, CaseFee | None]:
+    """What resolution does with a citizen request (and the fee row it settles); TransitionRefused,
+    RatingRefused or PaymentRefused when it cannot."""
+    if req.type is RequestType.FEE_PAID:  # a payment intake verified with the gateway's signature
+        if req.amount is None or req.payment_method is None:
+            raise PaymentRefused("Yêu cầu thanh toán thiếu số tiền", "The payment request carries no amount")
+        return settle(
+            case,
+            fee,
+            method=req.payment_method,
+            amount=req.amount,
+            receipt_no=req.receipt_no,
+            gateway_txn=req.gateway_txn,
+            actor="citizen",
+            now=now,
+            calendar=calendar,
+        )
+    return _answer_status(case, req, now, calendar), None
+
+
+def _answer_status(case: Case, req: CitizenRequest, now: datetime, calendar: WorkingCalendar) -> Outcome:
     if req.type is RequestType.RATING:
         if req.score is None:
             raise RatingRefused("Thiếu điểm đánh giá", "The rating request carries no score")
@@ -224,13 +247,16 @@ async def apply_requests(
                 continue
             now = clock()
             try:
-                outcome = _answer(case, req, now, calendar)
-            except (TransitionRefused, RatingRefused) as exc:
+                fee = await FeeSql(uow.repo.conn).fee_of(case.code) if req.type is RequestType.FEE_PAID else None
+                outcome, paid = _answer(case, req, now, calendar, fee)
+            except (TransitionRefused, RatingRefused, PaymentRefused) as exc:
                 if await uow.repo.mark_request(req.request_id, req.dossier_code, f"refused: {exc.en}"):
                     log.info("request %s on %s refused: %s", req.type, req.dossier_code, exc.en)
                 continue
             if await uow.repo.mark_request(req.request_id, req.dossier_code, "applied"):
                 await _record(uow, outcome, now, req.correlation_id)
+                if paid is not None:
+                    await FeeSql(uow.repo.conn).save(paid)
     return rejected
 
 

@@ -103,6 +103,7 @@ async function track(ev) {
     const r = await api("POST", `/api/v1/dossiers/${encodeURIComponent(code)}/track`, {id_number: idNumber, pin});
     current = {code, idNumber, pin, ...r};
     render(r);
+    renderFee(current);  // portal-payment.js
   } catch (e) { show($("#result"), false); say($("#track-msg"), e.message); }
 }
 
@@ -185,7 +186,9 @@ async function start() {
   if (code) $("#t-code").value = code;
   if (pin) $("#t-pin").value = pin;  // from the slip's QR code
   if (location.hash === "#tra-cuu" || code) { openTab("tra-cuu"); $("#t-id").focus(); }
+  $("#pay-button").addEventListener("click", pay);
   await loadCatalogue();
+  await backFromGateway(track);  // portal-payment.js
 }
 
 start();

@@ -7,7 +7,7 @@ const ACTION_VI = {"start-processing": "Bắt đầu xử lý", "request-supplem
   "record-supplement": "Ghi nhận đã bổ sung", "request-fee": "Yêu cầu nộp phí, lệ phí",
   "record-payment": "Ghi nhận đã nộp phí", "stop": "Dừng xử lý", "resolve": "Xử lý xong (có kết quả)",
   "return-result": "Trả kết quả", "withdraw": "Ghi nhận rút hồ sơ"};
-const NEEDS_REASON = ["request-supplement", "request-fee", "stop", "withdraw"];
+const NEEDS_REASON = ["request-supplement", "stop", "withdraw"];
 const STEP_VI = {"dossier.accepted": "Tiếp nhận", "dossier.processing_started": "Xử lý",
   "dossier.supplement_requested": "Yêu cầu bổ sung", "dossier.fee_requested": "Yêu cầu nộp phí",
   "dossier.withdrawn": "Rút hồ sơ", "dossier.stopped": "Dừng xử lý", "dossier.resolved": "Xử lý xong",
@@ -93,6 +93,7 @@ function renderCase(c, steps) {
   show($("#apology-box"), c.may_apologise);
   $("#c-reason").value = "";
   renderForms(c, steps);  // forms 04 and 05 (forms.js)
+  renderFee(c).catch(e => say($("#c-msg"), e.message));  // desk-fees.js
 }
 
 async function act(action) {

@@ -28,7 +28,7 @@ function fillShared(root, c, agencyName, today) {
 
 // What an action sends besides its reason: the papers a request for a supplement names (form 02).
 function actionExtras(action) {
-  if (action !== "request-supplement") return {};
+  if (action !== "request-supplement") return feeExtras(action);  // desk-fees.js
   return {missing_documents: $("#c-missing").value.split("\n").map(s => s.trim()).filter(Boolean)};
 }
 

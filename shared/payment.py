@@ -61,3 +61,8 @@ def signature_valid(params: Mapping[str, str], secret: str) -> bool:
     """Constant-time check of the vnp_SecureHash the gateway sent with its parameters."""
     given = params.get("vnp_SecureHash", "")
     return hmac.compare_digest(given.lower(), sign(params, secret))
+
+
+def receipt_number(code: str, serial: int | str) -> str:
+    """The e-receipt's number: the dossier's code and a serial unique for it (a seq or an order)."""
+    return f"BL-{code}-{serial}"[:64]
