@@ -13,6 +13,9 @@ from tests.fleet import Fleet
 REPO = Path(__file__).resolve().parents[2]
 SHIFT = int(os.environ.get("DVC_TEST_PORT_SHIFT", "0"))  # see deploy/local/servers.py
 PORTS = {"intake": 18101 + SHIFT, "resolution": 18102 + SHIFT, "stats": 18103 + SHIFT}
+# The local payment gateway (deploy/local/payment_gateway.py), started by the tests that pay.
+GATEWAY_PORT = 18191 + SHIFT
+GATEWAY = {"tmn_code": "DVCE2E", "secret": "e2e-payment-hash-secret"}
 LIVE_STREAM_CAP = 12  # low, so a test can reach it cheaply (the default is 500)
 
 
@@ -37,6 +40,9 @@ def services(endpoints, otlp, tmp_path_factory):
         # test_staff_access.py prove them).
         "SIGN_IN_ADDRESS_FAILURES": "100000",
         "INTAKE_CITIZEN_ADDRESS_FAILURES": "100000",
+        "INTAKE_PAYMENT_GATEWAY_URL": f"http://127.0.0.1:{GATEWAY_PORT}/paymentv2/vpcpay.html",
+        "INTAKE_PAYMENT_TMN_CODE": GATEWAY["tmn_code"],
+        "INTAKE_PAYMENT_HASH_SECRET": GATEWAY["secret"],
     }
     fleet = Fleet(PORTS, env, tmp_path_factory.mktemp("service-logs"))
     try:

@@ -71,3 +71,15 @@ class Sms(StandIn):
 
     def repeats(self) -> dict[str, int]:
         return httpx.get(f"{self.url}/api/repeats", timeout=5).json()
+
+
+class PaymentGateway(StandIn):
+    """deploy/local/payment_gateway.py on `port`, calling intake's IPN at `ipn_url`."""
+
+    def __init__(self, port: int, tmn_code: str, secret: str, ipn_url: str, logs: Path):
+        self.url = f"http://127.0.0.1:{port}"
+        args = ["--port", str(port), "--tmn-code", tmn_code, "--hash-secret", secret, "--ipn-url", ipn_url]
+        super().__init__("deploy.local.payment_gateway", args, f"{self.url}/health", logs)
+
+    def ipn_calls(self) -> list[dict]:
+        return httpx.get(f"{self.url}/api/ipn-calls", timeout=5).json()
