@@ -123,6 +123,30 @@ def start_portal_standin(env: dict[str, str]) -> tuple[subprocess.Popen, dict[st
     }
 
 
+# --- the payment gateway's stand-in (issue 15): intake sends citizens to it, it calls intake's IPN ---
+PAYMENT_GATEWAY_PORT = 8091
+
+
+def start_payment_gateway(env: dict[str, str]) -> tuple[subprocess.Popen, dict[str, str]]:
+    """The stand-in (deploy/local/payment_gateway.py) and the settings that point intake at it, with
+    the merchant code and hash secret both sides sign with."""
+    tmn, secret = "DVCLOCAL", "local-payment-secret"
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "deploy.local.payment_gateway", "--port", str(PAYMENT_GATEWAY_PORT)),
+            *("--tmn-code", tmn, "--hash-secret", secret),
+            *("--ipn-url", f"http://127.0.0.1:{SERVICES['intake']}/api/v1/payment/ipn"),
+        ],
+        env=env,
+        start_new_session=True,
+    )
+    return proc, {
+        "INTAKE_PAYMENT_GATEWAY_URL": f"http://127.0.0.1:{PAYMENT_GATEWAY_PORT}/paymentv2/vpcpay.html",
+        "INTAKE_PAYMENT_TMN_CODE": tmn,
+        "INTAKE_PAYMENT_HASH_SECRET": secret,
+    }
+
+
 BANNER = """
   Hồ sơ TTHC — the services are running
   ─────────────────────────────────────────────
@@ -133,6 +157,8 @@ BANNER = """
   Mailbox     http://127.0.0.1:8027   (what the local SMTP server received: make mail)
   portal_sync http://127.0.0.1:8005   (national-portal connector: /api/v1/portal/backlog; the
               stand-in portal on :8090 prints every call it receives)
+  Payments    http://127.0.0.1:8091   (stand-in gateway, VNPAY 2.1-style: the portal's "Thanh toán
+              trực tuyến" goes there; it calls intake's IPN, signed with the local hash secret)
 
   Screens     counter desk  http://127.0.0.1:8001/counter   (clerk)
               citizen portal http://127.0.0.1:8001/portal   (public)
@@ -199,9 +225,15 @@ def run() -> int:
     if "PORTAL_SYNC_PORTAL_URL" not in env:
         standin, portal_env = start_portal_standin(env)
         env.update(portal_env)
+    gateway = None
+    if "INTAKE_PAYMENT_GATEWAY_URL" not in env:
+        gateway, payment_env = start_payment_gateway(env)
+        env.update(payment_env)
     procs = start_services(env, SERVICES)
     if standin is not None:
         procs["portal stand-in"] = standin  # watched and stopped with the services
+    if gateway is not None:
+        procs["payment gateway"] = gateway
     stopping = False
 
     def on_signal(*_):

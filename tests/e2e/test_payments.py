@@ -214,3 +214,25 @@ def test_cash_payment_by_a_clerk(services, staff):
     shown = wait_for(lambda: track(services, d)["fee"], lambda f: f and f["paid"], timeout=60, what="cash on tracking")
     assert (shown["paid_method"], shown["receipt_no"]) == ("cash", fee["receipt_no"])
     post(base, {"method": "cash", "amount": 50_000}, 409, auth=clerk)  # paid already: the case is in 4
+
+
+def test_portal_pay_button_through_the_gateway_page(services, staff, gateway, browser):
+    from tests.e2e.browser import click, screenshot, text_in, visible
+    from tests.e2e.test_page_portal import _track
+
+    d = fee_case(services, staff, 75_000)
+    wait_for(lambda: track(services, d)["fee"], lambda f: f is not None, timeout=60, what="fee on tracking")
+    browser.get(f"{services['intake']}/portal")
+    _track(browser, d["code"], d["tracking_pin"], APPLICANT["id_number"])
+    assert text_in(browser, "#r-fee-amount", "75.000")
+    assert text_in(browser, "#r-fee-state", "Chưa nộp phí")
+    click(browser, "#pay-button")
+    assert text_in(browser, "#amount", "75.000 VND")  # the stand-in gateway's page
+    assert browser.current_url.startswith(gateway.url)
+    click(browser, "#pay")
+    # Back on the tracking view, tracked again without typing anything.
+    assert text_in(browser, "#action-msg", "Thanh toán thành công", timeout=30)
+    assert text_in(browser, "#r-fee-state", "Đã nộp phí")
+    assert visible(browser, "#receipt-button").is_displayed()
+    screenshot(browser, "portal-fee-paid")
+    assert browser.execute_script("return sessionStorage.length") == 0
