@@ -20,7 +20,7 @@ from shared.events import LIFECYCLE_TOPIC
 from shared.kafka import client_options
 from tests.e2e.conftest import GATEWAY, GATEWAY_PORT
 from tests.e2e.standins import PaymentGateway
-from tests.e2e.test_lifecycle_end_to_end import APPLICANT, case_exists, post, receive, wait_for
+from tests.e2e.test_lifecycle_end_to_end import APPLICANT, PROCEDURE, case_exists, post, receive, wait_for
 
 pytestmark = pytest.mark.e2e
 FEE = 150_000
@@ -113,8 +113,22 @@ async def _partitions(consumer) -> set[int]:
     return consumer.partitions_for_topic(LIFECYCLE_TOPIC) or set()
 
 
+def online_payment(services, agency: str) -> tuple[int, int]:
+    """Today's month in the quality index: (fees paid online, fees asked for) of `agency`."""
+    q = httpx.get(f"{services['stats']}/api/v1/stats/quality", params={"period": "month"}, timeout=10).json()
+    row = next((r for r in q["rows"] if r["key"] == agency), None)
+    value = row["indicators"]["online_payment"] if row else {"numerator": 0, "denominator": 0}
+    return value["numerator"], value["denominator"]
+
+
 def test_online_payment_through_the_gateway(services, staff, gateway, bootstrap):
     officer = staff.auth("officer_land")
+    agency = next(
+        p["agencies"][0]
+        for p in httpx.get(f"{services['intake']}/api/v1/procedures", timeout=10).json()["procedures"]
+        if p["code"] == PROCEDURE
+    )
+    paid_before, asked_before = online_payment(services, agency)
     d = fee_case(services, staff, FEE)
     code = d["code"]
     # The fee reaches the tracking view through the topic, with its amount and collection moment.
@@ -177,6 +191,13 @@ def test_online_payment_through_the_gateway(services, staff, gateway, bootstrap)
         moved[0]["receipt_no"] == fee["receipt_no"] and moved[0]["gateway_txn"] == call["params"]["vnp_TransactionNo"]
     )
     assert moved[0]["actor"] == "citizen"
+    # Statistics count the fee asked for and the payment online (the indicator is measured now).
+    wait_for(
+        lambda: online_payment(services, agency),
+        lambda v: v == (paid_before + 1, asked_before + 1),
+        timeout=60,
+        what="online payment counted",
+    )
 
     # A replayed IPN (the same signed call again) changes nothing.
     assert ipn(services, call["params"])["RspCode"] == "02"

@@ -96,6 +96,9 @@ def test_online_dossier_through_every_status():
                 to_status=4,
                 actor="o",
                 due_at=T0 + timedelta(hours=11),
+                payment_method="online",  # the fee paid through the gateway (issue 15)
+                payment_amount=150_000,
+                receipt_no="BL-1",
             ),
             ev(
                 8,
@@ -115,7 +118,16 @@ def test_online_dossier_through_every_status():
     assert fact.handler == "l"  # who decided it: the clerk handing the result over does not take it
     assert board == {"returned": 1}
     # Submitted online, then received for resolution when the counter accepted it.
-    assert daily == ["submitted_online", "received", "decided", "resolved_early", "resolved_centihours", "returned"]
+    assert daily == [
+        "submitted_online",
+        "received",
+        "fee_requested",
+        "paid_online",
+        "decided",
+        "resolved_early",
+        "resolved_centihours",
+        "returned",
+    ]
 
 
 def test_duplicate_is_a_no_op_and_gap_is_rejected():

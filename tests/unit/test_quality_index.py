@@ -49,3 +49,11 @@ def test_six_groups_of_the_decision_and_every_missing_input_says_what_it_is():
     assert {i.group for i in INDICATORS} == {g.key for g in GROUPS}
     for i in INDICATORS:
         assert (i.missing_vi is None) == (i.missing_en is None), i.key
+
+
+def test_online_payment_is_measured_from_the_fees_asked_for_and_paid_online():
+    base = {"on_track": 0, "considered": 0, "late_or_overdue": 0, "rated_low_not_late": 0}
+    row = score_row(Inputs(**base, online_full=0, accepted_full=0, with_fee=4, paid_online=3))
+    assert row["indicators"]["online_payment"] == {"rate": 75.0, "numerator": 3, "denominator": 4, "score": 7.5}
+    assert row["groups"]["payment"] == {"score": 7.5, "assessed_points": 10}
+    assert next(i for i in INDICATORS if i.key == "online_payment").missing_vi is None

@@ -79,7 +79,8 @@ _OVERDUE, _RATED, _ACCEPTED, _RESOLVED = (
     EventType.RESOLVED.value,
 )
 _STARTED = EventType.PROCESSING_STARTED.value
-_PAUSING = {EventType.SUPPLEMENT_REQUESTED.value, EventType.FEE_REQUESTED.value}
+_FEE_REQUESTED = EventType.FEE_REQUESTED.value
+_PAUSING = {EventType.SUPPLEMENT_REQUESTED.value, _FEE_REQUESTED}
 
 Dims = tuple[str, str, str]
 
@@ -255,7 +256,7 @@ def project(fact: Fact | None, event) -> Change | None:
         new = _status_change(fact, event, last_seq=seq, state_since=at)
         dims, today = fact.dims, local_day(at)  # a dossier's dimensions never change
         daily += [(day, dims, m, n) for day, m, n in stock_exit(fact, at) + stock_entry(new)]
-        daily += [(today, dims, m, n) for m, n in _flows(fact, new, at)]
+        daily += [(today, dims, m, n) for m, n in _flows(fact, new, at) + _fee_flows(event)]
         step = (seq, new.status, at, new.due_at, new.away)
     buckets = []
     if fact is None:
@@ -291,6 +292,16 @@ def _flows(before: Fact, after: Fact, at: datetime) -> list[tuple[str, int]]:
         return [("withdrawn_before", 1)]
     if status in _CLOSING:
         return [(_CLOSING[status], 1)]
+    return []
+
+
+def _fee_flows(event) -> list[tuple[str, int]]:
+    """Fees (issue 15): one asked for, and one paid online (the method the 6 -> 4 event carries),
+    for the quality index's online payment; who paid is never on the event."""
+    if event.type == _FEE_REQUESTED:
+        return [("fee_requested", 1)]
+    if event.type == _STARTED and getattr(event.payload, "payment_method", None) == "online":
+        return [("paid_online", 1)]
     return []
 
 

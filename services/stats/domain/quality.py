@@ -9,7 +9,7 @@ rest the answer names the input that is missing instead of a number (docs/decisi
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from services.stats.domain.report import GroupSums, rate, row_for
 
@@ -119,9 +119,7 @@ INDICATORS = [
         "Online payment",
         "số hồ sơ thanh toán trực tuyến / số hồ sơ có nghĩa vụ tài chính",
         "dossiers paid online / dossiers with a fee or charge",
-        _766,
-        "Chưa ghi nhận hình thức nộp phí, lệ phí (chỉ ghi thời gian chờ nộp)",
-        "How fees are paid is not recorded (only the wait for them)",
+        f"{_766}; đếm theo yêu cầu nộp phí (dossier.fee_requested) và lần nộp trực tuyến (6 -> 4, method online)",
     ),
     Indicator(
         "complaints_on_time",
@@ -217,6 +215,8 @@ class Inputs:
     rated_low_not_late: int  # decided in the period, rated below 4 of 5, not late
     online_full: int  # accepted online, procedures offered fully online
     accepted_full: int  # accepted, same procedures
+    with_fee: int = 0  # fees asked for in the period (dossier.fee_requested)
+    paid_online: int = 0  # fees paid online in the period (the 6 -> 4 event's method)
 
 
 def inputs(form_row: dict, online_full: int, accepted_full: int, rated_low_not_late: int) -> Inputs:
@@ -244,6 +244,7 @@ def score_row(i: Inputs) -> dict:
     values = {
         "on_time": _scored("on_time", i.on_track, i.considered),
         "online_dossiers": _scored("online_dossiers", i.online_full, i.accepted_full),
+        "online_payment": _scored("online_payment", i.paid_online, i.with_fee),
         "dossier_satisfaction": _scored(
             "dossier_satisfaction", max(i.considered - i.late_or_overdue - i.rated_low_not_late, 0), i.considered
         ),
@@ -328,6 +329,8 @@ def index(
     for key in sorted(sums):
         online_full, accepted_full = online.get(key, [0, 0])
         part = inputs(row_for(sums[key]), online_full, accepted_full, rated_low_not_late.get(key, 0))
+        flows = sums[key].flows
+        part = replace(part, with_fee=flows["fee_requested"], paid_online=flows["paid_online"])
         parts.append(part)
         all_flows.update(sums[key].flows)
         rows.append({"key": key, "name": names.get(key, key), **score_row(part), **_other(sums[key].flows)})
