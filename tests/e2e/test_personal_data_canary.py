@@ -137,6 +137,28 @@ def _run_every_route(services, staff) -> list[str]:
         lambda s: s == 4,
         what="supplement recorded by resolution",
     )
+    # A fee (issue 15): the applicant opens a payment order with the ID number and secret, a clerk
+    # takes it in cash, and the applicant opens the e-receipt the same way.
+    _post(case(c["code"], "request-fee"), {"amount": 120_000, "collection": "at_return"}, auth=officer)
+    wait_for(
+        lambda: (
+            httpx.post(
+                f"{intake}/api/v1/dossiers/{c['code']}/payment", json=_citizen(c["code"], c["tracking_pin"]), timeout=15
+            ).status_code
+        ),
+        lambda s: s == 200,
+        what="payment order once intake tracks the fee",
+    )
+    _post(case(c["code"], "record-payment"), {"method": "cash", "amount": 120_000}, auth=clerk)
+    wait_for(
+        lambda: (
+            httpx.post(
+                f"{intake}/portal/receipt/{c['code']}", data=_citizen(c["code"], c["tracking_pin"]), timeout=15
+            ).status_code
+        ),
+        lambda s: s == 200,
+        what="e-receipt once intake tracks the payment",
+    )
     _post(case(c["code"], "approve"), {}, auth=leader)
     _post(case(c["code"], "resolve"), {}, auth=officer)
     _post(case(c["code"], "return-result"), {}, auth=officer)
