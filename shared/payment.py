@@ -66,3 +66,8 @@ def signature_valid(params: Mapping[str, str], secret: str) -> bool:
 def receipt_number(code: str, serial: int | str) -> str:
     """The e-receipt's number: the dossier's code and a serial unique for it (a seq or an order)."""
     return f"BL-{code}-{serial}"[:64]
+
+
+def vnd(amount: int) -> str:
+    """150000 -> '150.000 đồng', as Vietnamese writes amounts."""
+    return f"{amount:,}".replace(",", ".") + " đồng"

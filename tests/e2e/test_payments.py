@@ -257,3 +257,32 @@ def test_portal_pay_button_through_the_gateway_page(services, staff, gateway, br
     assert visible(browser, "#receipt-button").is_displayed()
     screenshot(browser, "portal-fee-paid")
     assert browser.execute_script("return sessionStorage.length") == 0
+
+
+def test_officer_asks_for_a_fee_and_records_cash_on_the_desk(services, staff, browser):
+    from tests.e2e.browser import click, screenshot, sign_in, text_in, visible
+
+    clerk, officer = staff.auth("clerk"), staff.auth("officer_land")
+    d = receive(services, "counter", clerk)
+    wait_for(lambda: case_exists(services, d["code"], officer), bool, timeout=60, what="case opened")
+    post(f"{services['resolution']}/api/v1/cases/{d['code']}/start-processing", {}, auth=officer)
+    browser.get(f"{services['resolution']}/desk?code={d['code']}")
+    sign_in(browser, staff.username("officer_land"), staff.password("officer_land"))
+    assert text_in(browser, "#c-status", "Đang xử lý")
+    visible(browser, "#c-fee-amount").send_keys("250000")
+    click(browser, '#c-actions button[data-action="request-fee"]')
+    assert text_in(browser, "#c-status", "Yêu cầu thực hiện nghĩa vụ tài chính")
+    assert text_in(browser, "#c-fee", "250.000 đồng")
+    assert text_in(browser, "#c-fee", "Chưa nộp")
+    paid = visible(browser, "#c-paid-amount")
+    assert paid.get_attribute("value") == "250000"  # the fee, filled in
+    paid.clear()
+    paid.send_keys("200000")
+    click(browser, '#c-actions button[data-action="record-payment"]')
+    assert text_in(browser, "#c-msg", "khác số tiền phí đã yêu cầu")  # the API's words: another amount
+    paid.clear()
+    paid.send_keys("250000")
+    click(browser, '#c-actions button[data-action="record-payment"]')
+    assert text_in(browser, "#c-status", "Đang xử lý")
+    assert text_in(browser, "#c-fee", "Đã nộp 250.000 đồng (tiền mặt)")
+    screenshot(browser, "desk-fee-paid")

@@ -9,14 +9,9 @@ from services.intake.domain.dossier import Dossier
 from services.intake.domain.payments import DossierFee
 from services.intake.web.slips import TAIL
 from services.intake.web.vn_time import form_datetime
-from shared.payment import PaymentMethod
+from shared.payment import PaymentMethod, vnd
 
 METHOD_VI = {PaymentMethod.CASH: "Tiền mặt tại Bộ phận Một cửa", PaymentMethod.ONLINE: "Thanh toán trực tuyến"}
-
-
-def vnd(amount: int) -> str:
-    """150000 -> '150.000 đồng', as Vietnamese writes amounts."""
-    return f"{amount:,}".replace(",", ".") + " đồng"
 
 
 def receipt_page(dossier: Dossier, procedure_name: str, fee: DossierFee) -> str:

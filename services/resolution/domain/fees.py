@@ -11,7 +11,7 @@ from typing import NamedTuple
 from services.resolution.domain.case import Case, Outcome, act
 from shared.errors import Conflict, InvalidRequest
 from shared.lifecycle import Action
-from shared.payment import CollectionMoment, PaymentMethod, fee_problem, payment_matches, receipt_number
+from shared.payment import CollectionMoment, PaymentMethod, fee_problem, payment_matches, receipt_number, vnd
 
 
 class CaseFee(NamedTuple):
@@ -75,18 +75,16 @@ def settle(
         )
     if not payment_matches(fee.amount, amount):
         raise PaymentRefused(
-            f"Số tiền nộp ({amount:,} đồng) khác số tiền phí đã yêu cầu ({fee.amount:,} đồng)".replace(",", "."),
+            f"Số tiền nộp ({vnd(amount)}) khác số tiền phí đã yêu cầu ({vnd(fee.amount)})",
             f"The amount paid ({amount} VND) differs from the fee asked for ({fee.amount} VND)",
             requested=fee.amount,
             paid=amount,
         )
     receipt = receipt_no or receipt_number(case.code, outcome.case.last_seq)
-    reason = (
-        f"Đã nộp {amount:,} đồng ({'tiền mặt' if method is PaymentMethod.CASH else 'trực tuyến'}), biên lai {receipt}"
-    )
+    how = "tiền mặt" if method is PaymentMethod.CASH else "trực tuyến"
     payload = outcome.payload.model_copy(
         update={
-            "reason": reason.replace(",", "."),
+            "reason": f"Đã nộp {vnd(amount)} ({how}), biên lai {receipt}",
             "payment_method": method,
             "payment_amount": amount,
             "receipt_no": receipt,
