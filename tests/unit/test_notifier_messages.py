@@ -93,3 +93,16 @@ def test_link_escapes_the_code():
 def test_backoff_doubles_up_to_the_cap():
     assert [backoff_s(n, 2, 600) for n in (1, 2, 3, 4)] == [2, 4, 8, 16]
     assert backoff_s(30, 2, 600) == 600
+
+
+def test_a_fee_request_says_how_much_and_how_to_pay():
+    asked = {"from_status": 4, "to_status": 6, "actor": "cv", "due_at": AT + timedelta(days=5)}
+    with_fee = notice_of(
+        event(EventType.FEE_REQUESTED, {**asked, "fee_amount": 150_000, "fee_collection": "at_return"})
+    )
+    assert with_fee is not None
+    mail = render(with_fee, Channel.EMAIL, "https://dvc.example/portal")
+    assert "cần nộp phí, lệ phí 150.000 đồng" in mail.text and "thanh toán trực tuyến" in mail.text
+    older = notice_of(event(EventType.FEE_REQUESTED, asked))  # written before fees carried an amount
+    assert older is not None and "fee" not in older.details
+    assert "cần nộp phí, lệ phí để tiếp tục" in render(older, Channel.SMS, "https://dvc.example/portal").text

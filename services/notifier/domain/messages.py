@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from shared.events import Event, EventType
 from shared.local_time import VN
+from shared.payment import vnd
 
 
 class Channel(StrEnum):
@@ -67,6 +68,8 @@ def notice_of(event: Event) -> Notice | None:
             details["supplement_due_at"] = _when(p.supplement_due_at)
     elif type_ == EventType.APOLOGY_ISSUED:
         details["new_appointment_at"] = _when(p.new_appointment_at)
+    elif type_ == EventType.FEE_REQUESTED and p.fee_amount:  # events before issue 15 carry no amount
+        details["fee"] = vnd(p.fee_amount)
     return Notice(event.dossier_code, event.seq, str(event.event_id), type_, details)
 
 
@@ -96,6 +99,11 @@ def _lines(notice: Notice) -> list[str]:
                 lines.append(f"Hạn bổ sung: {d['supplement_due_at']}.")
             return lines
         case EventType.FEE_REQUESTED:
+            if "fee" in d:  # paid online from the tracking view, or in cash at the agency
+                return [
+                    f"Hồ sơ {code} cần nộp phí, lệ phí {d['fee']} để tiếp tục giải quyết.",
+                    "Ông/bà có thể thanh toán trực tuyến khi tra cứu hồ sơ, hoặc nộp tại Bộ phận Một cửa.",
+                ]
             return [f"Hồ sơ {code} cần nộp phí, lệ phí để tiếp tục giải quyết."]
         case EventType.APOLOGY_ISSUED:
             return [
