@@ -19,6 +19,7 @@ from services.intake.adapters.repository import KeyClaim, StoredFile
 from services.intake.adapters.supplement_sql import SupplementRequest
 from services.intake.domain.catalogue import Agency, Catalogue, Procedure
 from services.intake.domain.codes import SEQ_DIGITS
+from services.intake.domain.digitisation import Mark
 from services.intake.domain.dossier import Apology, Dossier, HistoryEntry, NewDossier, TrackedEvent, TrackingPosition
 from services.intake.domain.logbook import LogbookRow
 from services.intake.domain.uploads import Upload
@@ -44,6 +45,7 @@ class Store:
     ratings: dict[str, str | None] = field(default_factory=dict)  # code -> comment
     attachments: list[dict] = field(default_factory=list)
     supplement_requests: dict[tuple[str, int], SupplementRequest] = field(default_factory=dict)
+    document_marks: dict[str, list[tuple[str, Mark, int | None]]] = field(default_factory=dict)
     # resolution
     cases: dict[str, Case] = field(default_factory=dict)
     slips: dict[tuple[str, int], SlipEntry] = field(default_factory=dict)
@@ -295,6 +297,19 @@ class MemoryIntakeRepository:
     async def get_attachment(self, code: str, attachment_id: int) -> StoredFile | None:
         found = [a for a in self.s.attachments if a["code"] == code and a["id"] == attachment_id]
         return StoredFile(found[0]["filename"], found[0]["content_type"], found[0]["data"]) if found else None
+
+    async def insert_document_marks(
+        self, code: str, documents: list[str], marks: list[Mark], attachment_ids: list[int | None]
+    ) -> None:
+        self.s.document_marks[code] = list(zip(documents, marks, attachment_ids, strict=True))
+
+    async def digitised_names(self, code: str) -> set[str]:
+        kept = {a["id"] for a in self.s.attachments}
+        return {
+            name
+            for name, mark, attachment in self.s.document_marks.get(code, [])
+            if mark.kind == "reused" or (mark.kind == "scanned" and attachment in kept)
+        }
 
     async def add_supplement_request(self, request: SupplementRequest) -> None:
         self.s.supplement_requests.setdefault((request.code, request.seq), request)

@@ -1,0 +1,123 @@
+"""Digitisation at the counter and electronic results (issue 15): the marks' rules, the counts the
+stats projection takes from the events, and the quality index's digitisation rates."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.intake.domain.digitisation import Counts, Mark, check_marks, counts
+from services.stats.domain.projection import project
+from services.stats.domain.quality import BY_KEY, Inputs, inputs, score_row
+from shared.errors import InvalidRequest
+from shared.events import EventType, make_event
+
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+DIMS = {"agency_id": "A", "procedure_code": "P1", "channel": "counter", "applicant_type": 0}
+DOCS = ["Tờ khai", "Bản sao CCCD", "Giấy chứng nhận", "Sơ đồ thửa đất"]
+
+
+def test_marks_fit_the_list_the_codes_and_the_files():
+    marks = [Mark("scanned"), Mark("scanned"), Mark("reused", "X-1"), Mark("paper")]
+    check_marks(DOCS, marks, scans=2)
+    assert counts(DOCS, marks) == Counts(total=4, scanned=2, reused=1)
+    check_marks(DOCS, [], scans=0)  # not marked at all: fine
+    for bad, scans in [
+        (marks[:3], 2),  # one document unmarked
+        (marks, 1),  # a scanned document without its file
+        (marks, 3),  # a file nobody marked
+        ([Mark("reused"), *marks[1:]], 2),  # a reuse without the earlier code
+        ([Mark("paper", "X-1"), *marks[1:]], 1),  # a code on a paper document
+        ([], 1),
+    ]:
+        with pytest.raises(InvalidRequest) as refused:
+            check_marks(DOCS, bad, scans)
+        assert refused.value.vi and refused.value.en and refused.value.vi != refused.value.en
+
+
+def _event(seq, type_, minutes=0, **payload):
+    return make_event(
+        type_,
+        dossier_code="X",
+        seq=seq,
+        occurred_at=T0 + timedelta(minutes=minutes),
+        producer="test",
+        correlation_id="c",
+        payload=payload,
+    )
+
+
+def _accepted(**counts_):
+    deadline = {
+        "due_at": T0 + timedelta(days=3),
+        "processing_hours": 8,
+        "time_type": "working",
+        "clock_policy": "pause",
+        "rule_version": "v",
+    }
+    return _event(
+        1, EventType.ACCEPTED, to_status=2, actor="clerk", dimensions=DIMS, accepted_at=T0, deadline=deadline, **counts_
+    )
+
+
+def _flows(events) -> Counter:
+    fact, flows = None, Counter()
+    for e in events:
+        change = project(fact, e)
+        fact = change.fact
+        flows.update({m: n for _, _, m, n in change.daily if not m.startswith("stock_")})
+    return flows
+
+
+def _resolved(result_kind):
+    started = _event(
+        2, EventType.PROCESSING_STARTED, 1, from_status=2, to_status=4, actor="o", due_at=T0 + timedelta(days=3)
+    )
+    resolved = _event(
+        3,
+        EventType.RESOLVED,
+        2,
+        from_status=4,
+        to_status=9,
+        actor="o",
+        due_at=T0 + timedelta(days=3),
+        compliance="early",
+        working_hours_used=0.1,
+        result_kind=result_kind,
+    )
+    return [started, resolved]
+
+
+def test_the_projection_counts_digitised_dossiers_reused_documents_and_electronic_results():
+    flows = _flows([_accepted(documents_total=3, documents_scanned=2, documents_reused=1), *_resolved("electronic")])
+    assert flows["digitised_dossiers"] == 1 and flows["digitised_scanned_documents"] == 2
+    assert flows["digitised_reused_dossiers"] == 1 and flows["digitised_reused_documents"] == 1
+    assert flows["result_electronic"] == 1 and flows["decided"] == 1 and flows["received"] == 1
+
+
+def test_an_event_written_before_issue_15_counts_nothing_digitised():
+    old = _accepted()  # no counts: the defaults an old event parses with
+    assert (old.payload.documents_total, old.payload.documents_scanned, old.payload.documents_reused) == (0, 0, 0)
+    flows = _flows([old, *_resolved(None)])
+    assert not any(m.startswith(("digitised_", "result_")) for m in flows)
+    assert "result_electronic" not in _flows([_accepted(documents_total=2), *_resolved("paper")])
+
+
+def test_the_index_computes_the_digitisation_rates_without_points():
+    f = Counter(
+        received_direct=3,
+        received_online=1,
+        digitised_dossiers=2,
+        digitised_reused_dossiers=1,
+        decided=5,
+        result_electronic=4,
+    )
+    row = dict.fromkeys(("resolved_early", "resolved_on_time", "resolved_late", "resolved_total"), 0)
+    row |= {"in_processing_within": 0, "in_processing_total": 0, "in_processing_overdue": 0}
+    scored = score_row(inputs(row, 0, 0, 0, f))["indicators"]
+    assert scored["digitised_documents"] == {"rate": 50.0, "numerator": 2, "denominator": 4, "score": None}
+    assert scored["reused_data"]["rate"] == 25.0 and scored["electronic_results"]["rate"] == 80.0
+    assert all(BY_KEY[k].missing_vi is None for k in ("digitised_documents", "reused_data", "electronic_results"))
+    assert score_row(Inputs(0, 0, 0, 0, 0, 0))["groups"]["digitisation"]["score"] is None
