@@ -31,3 +31,9 @@ class ResolutionSettings(ServiceSettings, EventTextSettings):
         description="Form 02 after acceptance: working days the applicant has to bring missing papers "
         "when the officer sets no date; then processing stops (5 -> 8)",
     )
+    result_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=64 * 1024,
+        le=100 * 1024 * 1024,
+        description="Largest signed PDF accepted as a case's electronic result (issue 15), in bytes",
+    )

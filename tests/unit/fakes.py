@@ -52,6 +52,7 @@ class Store:
     requests: dict[Any, tuple[str, str]] = field(default_factory=dict)
     handovers: dict[tuple[str, int], Handover] = field(default_factory=dict)
     staff: dict[str, Staffer] = field(default_factory=dict)  # the staff_accounts table, as assignment reads it
+    results: dict[str, bytes] = field(default_factory=dict)  # electronic results' signed PDFs
 
     def events(self, topic: str) -> list:
         return [message for t, _, message in self.outbox if t == topic]
@@ -298,6 +299,11 @@ class MemoryIntakeRepository:
         found = [a for a in self.s.attachments if a["code"] == code and a["id"] == attachment_id]
         return StoredFile(found[0]["filename"], found[0]["content_type"], found[0]["data"]) if found else None
 
+    async def record_result_kinds(self, kinds: list[tuple[str, str]]) -> None:
+        for code, kind in kinds:
+            if code in self.s.dossiers:
+                self.s.dossiers[code] = replace(self.s.dossiers[code], result_kind=kind)
+
     async def insert_document_marks(
         self, code: str, documents: list[str], marks: list[Mark], attachment_ids: list[int | None]
     ) -> None:
@@ -373,6 +379,13 @@ class MemoryResolutionRepository:
         new = [c.code for c in cases if c.code not in self.s.cases]
         self.s.cases.update((c.code, c) for c in cases if c.code in new)
         return new
+
+    async def store_result(self, code: str, pdf: bytes, at: datetime) -> None:
+        assert code not in self.s.results, "a case is decided once"
+        self.s.results[code] = pdf
+
+    async def result_pdf(self, code: str) -> bytes | None:
+        return self.s.results.get(code)
 
     async def lock_case(self, code: str) -> Case | None:
         return self.s.cases.get(code)

@@ -119,6 +119,7 @@ class Dossier(NewDossier):
     rated_at: datetime | None = None
     new_appointment_at: datetime | None = None
     apology_reason: str | None = None
+    result_kind: str | None = None  # electronic or paper, once decided (from the resolved event)
 
     @property
     def shown_status(self) -> Status:

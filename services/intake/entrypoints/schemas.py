@@ -98,6 +98,9 @@ class DossierOut(BaseModel):
     tracked_status: int | None = Field(description="Status as last seen on the lifecycle topic")
     new_appointment_at: AwareDatetime | None = Field(None, description="A new appointment after an apology (form 04)")
     apology_reason: str | None = None
+    result_kind: str | None = Field(
+        None, description="electronic (the applicant downloads the signed PDF) or paper, once decided"
+    )
 
 
 def dossier_out(d: Dossier, *, with_pin: bool = False) -> DossierOut:
@@ -125,6 +128,7 @@ def dossier_out(d: Dossier, *, with_pin: bool = False) -> DossierOut:
         tracked_status=int(d.tracked_status) if d.tracked_status is not None else None,
         new_appointment_at=d.new_appointment_at,
         apology_reason=d.apology_reason,
+        result_kind=d.result_kind,
     )
 
 

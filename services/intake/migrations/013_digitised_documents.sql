@@ -14,3 +14,7 @@ CREATE TABLE IF NOT EXISTS dossier_documents (
     reused_from   text,
     PRIMARY KEY (code, position)
 );
+
+-- How a decided dossier's result is issued, from the resolved event (the tracking view offers the
+-- electronic one for download; resolution keeps the PDF).
+ALTER TABLE dossiers ADD COLUMN IF NOT EXISTS result_kind text;

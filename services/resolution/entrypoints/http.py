@@ -341,5 +341,7 @@ async def take_action(
         staff=account,
         reason=body.reason,
         correlation_id=correlation[:100],
+        # The plain action's decision is handed over on paper; POST /results/{code} issues a signed PDF.
+        result_kind="paper" if chosen is Action.RESOLVE else None,
     )
     return _out(case, rt.clock(), account)

@@ -8,7 +8,7 @@ import logging
 
 from fastapi import FastAPI
 
-from services.resolution.entrypoints import assignments_http, interagency_http
+from services.resolution.entrypoints import assignments_http, interagency_http, results_http
 from services.resolution.entrypoints import supplements as supplement_routes
 from services.resolution.entrypoints.http import router
 from services.resolution.entrypoints.runtime import ResolutionRuntime
@@ -92,5 +92,6 @@ async def deadline_watcher(rt: ResolutionRuntime) -> None:
 def create_app(settings: ResolutionSettings | None = None) -> FastAPI:
     rt = create_runtime(settings)
     # The supplement routes before the generic action route, which would take request-supplement too.
-    routers = [assignments_http.router, interagency_http.router, supplement_routes.router, router, pages.router]
+    routers = [assignments_http.router, interagency_http.router, supplement_routes.router, results_http.router]
+    routers += [router, pages.router]
     return rt.create_app(TITLE, DESCRIPTION, routers, pages.STATIC)
