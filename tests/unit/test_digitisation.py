@@ -4,7 +4,7 @@ stats projection takes from the events, and the quality index's digitisation rat
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -12,10 +12,9 @@ from services.intake.domain.digitisation import Counts, Mark, check_marks, count
 from services.stats.domain.projection import project
 from services.stats.domain.quality import BY_KEY, Inputs, inputs, score_row
 from shared.errors import InvalidRequest
-from shared.events import EventType, make_event
+from shared.events import EventType
+from tests.unit.test_projection import T0, accepted, ev
 
-T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-DIMS = {"agency_id": "A", "procedure_code": "P1", "channel": "counter", "applicant_type": 0}
 DOCS = ["Tờ khai", "Bản sao CCCD", "Giấy chứng nhận", "Sơ đồ thửa đất"]
 
 
@@ -37,29 +36,8 @@ def test_marks_fit_the_list_the_codes_and_the_files():
         assert refused.value.vi and refused.value.en and refused.value.vi != refused.value.en
 
 
-def _event(seq, type_, minutes=0, **payload):
-    return make_event(
-        type_,
-        dossier_code="X",
-        seq=seq,
-        occurred_at=T0 + timedelta(minutes=minutes),
-        producer="test",
-        correlation_id="c",
-        payload=payload,
-    )
-
-
 def _accepted(**counts_):
-    deadline = {
-        "due_at": T0 + timedelta(days=3),
-        "processing_hours": 8,
-        "time_type": "working",
-        "clock_policy": "pause",
-        "rule_version": "v",
-    }
-    return _event(
-        1, EventType.ACCEPTED, to_status=2, actor="clerk", dimensions=DIMS, accepted_at=T0, deadline=deadline, **counts_
-    )
+    return accepted(1, due_in_minutes=3 * 24 * 60, **counts_)
 
 
 def _flows(events) -> Counter:
@@ -72,10 +50,10 @@ def _flows(events) -> Counter:
 
 
 def _resolved(result_kind):
-    started = _event(
+    started = ev(
         2, EventType.PROCESSING_STARTED, 1, from_status=2, to_status=4, actor="o", due_at=T0 + timedelta(days=3)
     )
-    resolved = _event(
+    resolved = ev(
         3,
         EventType.RESOLVED,
         2,
