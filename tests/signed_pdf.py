@@ -41,26 +41,39 @@ def plain_pdf() -> bytes:
     return _pdf(_objects())
 
 
-def signer() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+Signer = tuple[x509.Certificate, ec.EllipticCurvePrivateKey]
+
+
+def signer(
+    name: str = "Sở Tài nguyên và Môi trường (thử nghiệm)",
+    issuer: Signer | None = None,
+    *,
+    ca: bool = False,
+    days: int = 30,
+) -> Signer:
+    """A key and its certificate: self-signed, or issued by `issuer` (a CA when `ca`)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Sở Tài nguyên và Môi trường (thử nghiệm)")])
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime.now(dt.UTC)
+    issuer_cert, issuer_key = issuer if issuer else (None, key)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
+        .subject_name(subject)
+        .issuer_name(issuer_cert.subject if issuer_cert else subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .sign(issuer_key, hashes.SHA256())
     )
     return cert, key
 
 
-def signed_pdf() -> bytes:
-    """A PDF with one signature covering the whole file, as a signing tool writes it."""
-    cert, key = signer()
+def signed_pdf(by: Signer | None = None, carried: tuple[x509.Certificate, ...] = ()) -> bytes:
+    """A PDF with one signature covering the whole file, as a signing tool writes it: by `by` (a
+    self-signed certificate when None), with `carried` certificates (intermediates) beside it."""
+    cert, key = by or signer()
     sig = b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached " + _BYTE_RANGE_SLOT
     sig += b" /Contents <" + b"0" * HOLE + b"> >>"
     objects = [*_objects(b""), sig]
@@ -72,12 +85,10 @@ def signed_pdf() -> bytes:
     at = pdf.index(_BYTE_RANGE_SLOT)
     pdf[at : at + len(_BYTE_RANGE_SLOT)] = byte_range
     signed = bytes(pdf[:start] + pdf[end:])
-    cms = (
-        pkcs7.PKCS7SignatureBuilder()
-        .set_data(signed)
-        .add_signer(cert, key, hashes.SHA256())
-        .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
-    )
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(signed).add_signer(cert, key, hashes.SHA256())
+    for extra in carried:
+        builder = builder.add_certificate(extra)
+    cms = builder.sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
     contents = cms.hex().encode()
     assert len(contents) <= HOLE, "the signature does not fit its hole"
     pdf[start + 1 : start + 1 + len(contents)] = contents

@@ -57,7 +57,7 @@ async def resolve_with_result(
             data = b64decode(body.pdf_base64, validate=True)
         except (binascii.Error, ValueError):
             raise ResultRefused("Tệp kết quả không đúng mã base64", "The result file is not valid base64") from None
-        signed = check_signed_pdf(data, rt.settings.result_max_bytes)
+        signed = check_signed_pdf(data, rt.settings.result_max_bytes, now=rt.clock(), trust_roots=rt.result_roots)
     correlation = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
     case = await cases.perform(
         rt.units,
