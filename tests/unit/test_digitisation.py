@@ -9,10 +9,15 @@ from datetime import timedelta
 import pytest
 
 from services.intake.domain.digitisation import Counts, Mark, check_marks, counts
+from services.intake.domain.dossier import HandedIn
+from services.intake.domain.uploads import Upload
+from services.intake.service import catalogue, reception
 from services.stats.domain.projection import project
 from services.stats.domain.quality import BY_KEY, Inputs, inputs, score_row
 from shared.errors import InvalidRequest
-from shared.events import EventType
+from shared.events import LIFECYCLE_TOPIC, Channel, EventType
+from tests.unit.fakes import MemoryIntakeRepository, Store, memory_units
+from tests.unit.test_intake_use_cases import APPLICANT, CAL, CLERK, LAND_PROCEDURE, NOW
 from tests.unit.test_projection import T0, accepted, ev
 
 DOCS = ["Tờ khai", "Bản sao CCCD", "Giấy chứng nhận", "Sơ đồ thửa đất"]
@@ -99,3 +104,33 @@ def test_the_index_computes_the_digitisation_rates_without_points():
     assert scored["reused_data"]["rate"] == 25.0 and scored["electronic_results"]["rate"] == 80.0
     assert all(BY_KEY[k].missing_vi is None for k in ("digitised_documents", "reused_data", "electronic_results"))
     assert score_row(Inputs(0, 0, 0, 0, 0, 0))["groups"]["digitisation"]["score"] is None
+
+
+async def test_reception_stores_scans_and_marks_and_checks_reuse_against_the_same_applicant():
+    store = Store()
+    units = memory_units(store, MemoryIntakeRepository)
+    await catalogue.load(units, catalogue.SHIPPED_CATALOGUE)
+
+    async def receive(documents, marks, scans=(), applicant=APPLICANT):
+        handed = HandedIn(LAND_PROCEDURE, Channel.COUNTER, applicant, documents, None, tuple(marks), tuple(scans))
+        procedures = catalogue.CurrentProcedures()
+        return await reception.receive(units, CAL, NOW, procedures=procedures, handed=handed, staff=CLERK)
+
+    pdf = Upload("ban-quet.pdf", "application/pdf", b"%PDF-1.7\n%%EOF\n")
+    first = await receive(DOCS[:2], [Mark("scanned"), Mark("paper")], [pdf])
+    second = await receive(DOCS[:1], [Mark("reused", first.code)])
+    assert [a["purpose"] for a in store.attachments] == ["scanned"]
+    assert [m.kind for _, m, _ in store.document_marks[second.code]] == ["reused"]
+    accepted = [e.payload for e in store.events(LIFECYCLE_TOPIC)]
+    assert [(p.documents_total, p.documents_scanned, p.documents_reused) for p in accepted] == [(2, 1, 0), (1, 0, 1)]
+
+    stranger = APPLICANT.model_copy(update={"id_number": "001299999999"})
+    for documents, marks, applicant in [
+        (DOCS[:1], [Mark("reused", first.code)], stranger),  # another applicant's dossier
+        (DOCS[1:2], [Mark("reused", first.code)], APPLICANT),  # kept on paper there, not digitised
+        (DOCS[:1], [Mark("reused", "NO-SUCH-CODE")], APPLICANT),
+    ]:
+        with pytest.raises(InvalidRequest) as refused:
+            await receive(documents, marks, applicant=applicant)
+        assert "same applicant" in refused.value.en
+    assert len(store.events(LIFECYCLE_TOPIC)) == 2 and len(store.dossiers) == 2  # nothing stored
