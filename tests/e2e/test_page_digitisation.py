@@ -106,3 +106,36 @@ def test_citizen_downloads_the_signed_result_from_the_portal(services, staff, br
     wait(browser).until(lambda d: not d.find_element(By.CSS_SELECTOR, "#r-eresult").is_displayed())
     refused = httpx.post(f"{intake}/api/v1/dossiers/{code}/result", json={"id_number": id_number, "pin": "SAI000"})
     assert refused.status_code == 404 and json.loads(refused.text)["error"]["message_vi"]
+
+
+def test_officer_resolves_with_a_signed_pdf_from_the_desk(services, staff, browser, tmp_path):
+    resolution, clerk, officer = services["resolution"], staff.auth("clerk"), staff.auth("officer_land")
+    id_number = _id_number()
+    received = with_scans(services, clerk, dossier(id_number, [PREVIOUS], [{"kind": "paper"}]), [])
+    code = received["code"]
+    wait_for(lambda: case_exists(services, code, officer), bool, what="case opened in resolution")
+    act(services, code, "start-processing", officer)
+    act(services, code, "approve", staff.auth("leader"))
+    unsigned, signed = tmp_path / "chua-ky.pdf", tmp_path / "ket-qua-da-ky.pdf"
+    unsigned.write_bytes(b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n%%EOF\n")
+    signed.write_bytes(signed_pdf())
+
+    browser.get(f"{resolution}/desk")
+    sign_in(browser, staff.username("officer_land"), staff.password("officer_land"))
+    visible(browser, "#open-code").send_keys(code)
+    click(browser, "#open-button")
+    assert text_in(browser, "#c-status", "Đang xử lý")
+    # An unsigned PDF is refused in Vietnamese and the case stays open.
+    visible(browser, "#c-result-file").send_keys(str(unsigned))
+    click(browser, '#c-actions button[data-action="resolve"]')
+    assert text_in(browser, "#c-msg", "chưa được ký số")
+    assert text_in(browser, "#c-status", "Đang xử lý")
+    browser.find_element(By.CSS_SELECTOR, "#c-result-file").send_keys(str(signed))
+    click(browser, '#c-actions button[data-action="resolve"]')
+    assert text_in(browser, "#c-status", "Đã xử lý xong")
+    screenshot(browser, "desk-electronic-result")
+    internal = httpx.get(f"{resolution}/api/v1/internal/results/{code}", auth=officer, timeout=10)
+    assert internal.status_code == 403  # the PDF is for intake's door, not read here by staff
+    pin = received["tracking_pin"]
+    got = httpx.post(f"{services['intake']}/api/v1/dossiers/{code}/result", json={"id_number": id_number, "pin": pin})
+    assert got.status_code == 200 and got.content == signed.read_bytes()
