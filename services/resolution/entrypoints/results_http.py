@@ -4,7 +4,6 @@ paper, and the PDF for intake, which serves it to the applicant."""
 from __future__ import annotations
 
 import binascii
-import uuid
 from base64 import b64decode
 from typing import Literal
 
@@ -12,7 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from services.resolution.domain.signed_pdf import ResultRefused, check_signed_pdf
-from services.resolution.entrypoints.http import PROCESSING, CaseOut, _out
+from services.resolution.entrypoints.http import PROCESSING, CaseOut, performed
 from services.resolution.entrypoints.runtime import runtime_of
 from services.resolution.service import cases
 from shared.auth import Account, staff
@@ -44,8 +43,9 @@ class ResultIn(BaseModel):
     tags=["cases"],
     summary="Kết thúc xử lý kèm kết quả / resolve with the result: a signed PDF or on paper",
     description="The decision (status 9) as the `resolve` action takes it, with how the result is issued "
-    "(`result_kind` on `dossier.resolved`). An electronic result must be a PDF carrying a digital "
-    "signature that covers the whole file (422 otherwise, nothing stored); it is kept with the decision.",
+    "(`result_kind` on `dossier.resolved`). An electronic result must be a PDF carrying a valid digital "
+    "signature that covers the whole file, by a certificate chaining to RESOLUTION_RESULT_TRUST_ROOTS when "
+    "set (422 otherwise, nothing stored); it is kept with the decision.",
 )
 async def resolve_with_result(
     request: Request, code: str, body: ResultIn, account: Account = Depends(staff(*PROCESSING))
@@ -58,20 +58,7 @@ async def resolve_with_result(
         except (binascii.Error, ValueError):
             raise ResultRefused("Tệp kết quả không đúng mã base64", "The result file is not valid base64") from None
         signed = check_signed_pdf(data, rt.settings.result_max_bytes, now=rt.clock(), trust_roots=rt.result_roots)
-    correlation = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
-    case = await cases.perform(
-        rt.units,
-        rt.calendar,
-        rt.clock(),
-        code,
-        Action.RESOLVE,
-        staff=account,
-        reason=body.reason,
-        correlation_id=correlation[:100],
-        result_kind=body.kind,
-        result=signed,
-    )
-    return _out(case, rt.clock(), account)
+    return await performed(request, code, Action.RESOLVE, account, body.reason, result_kind=body.kind, result=signed)
 
 
 @router.get(
