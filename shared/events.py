@@ -183,6 +183,13 @@ class AcceptedPayload(StatusChange):
     # The catalogue's process and approval rule at acceptance, so resolution needs no catalogue.
     process: list[ProcessStep] = Field(default_factory=list, max_length=30)
     requires_approval: bool = False
+    # Digitisation at reception (issue 15): counts only, never a file or a document's name; 0 on
+    # events written before they were carried and for dossiers nobody marked.
+    documents_total: int = Field(0, ge=0, le=50, description="Documents on the dossier's list")
+    documents_scanned: int = Field(0, ge=0, le=50, description="Of them, scanned at reception")
+    documents_reused: int = Field(
+        0, ge=0, le=50, description="Of them, reused from an earlier dossier's digitised copy"
+    )
 
 
 class RefusedPayload(StatusChange):
@@ -218,6 +225,10 @@ class ResolvedPayload(StatusChange):
     due_at: AwareDatetime
     compliance: Literal["early", "on_time", "late"]
     working_hours_used: float = Field(ge=0)
+    # Issue 15: how the result is issued; absent on events written before it was recorded.
+    result_kind: Literal["electronic", "paper"] | None = Field(
+        None, description="electronic: a signed PDF the applicant downloads; paper: handed over on paper"
+    )
 
 
 class OverduePayload(_Frozen):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
@@ -30,4 +31,16 @@ class ResolutionSettings(ServiceSettings, EventTextSettings):
         le=60,
         description="Form 02 after acceptance: working days the applicant has to bring missing papers "
         "when the officer sets no date; then processing stops (5 -> 8)",
+    )
+    result_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=64 * 1024,
+        le=100 * 1024 * 1024,
+        description="Largest signed PDF accepted as a case's electronic result (issue 15), in bytes",
+    )
+    result_trust_roots: Path | None = Field(
+        None,
+        description="PEM file of the certification authorities an electronic result's signer must chain to "
+        "(the province's, e.g. the national root CA and its signing CAs); unset: any certificate whose "
+        "signature verifies is taken (development only)",
     )

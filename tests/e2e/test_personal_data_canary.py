@@ -113,9 +113,18 @@ def _run_every_route(services, staff) -> list[str]:
         f"{intake}/api/v1/counter-refusals", {**dossier, "channel": "counter", "reason": REFUSAL_REASON}, clerk, 201
     )
 
-    # Counter: accepted at once; resolution asks for papers, the applicant uploads them (forwarded),
-    # the result is approved, returned and rated with a comment.
-    c = _post(f"{intake}/api/v1/dossiers", {**dossier, "channel": "counter"}, auth=clerk, status=201)
+    # Counter, its document scanned at the desk (issue 15): accepted at once; resolution asks for papers,
+    # the applicant uploads them (forwarded), the result is approved, returned and rated with a comment.
+    scanned = {**dossier, "channel": "counter", "digitisation": [{"kind": "scanned"}]}
+    received = httpx.post(
+        f"{intake}/api/v1/uploads/counter",
+        data={"dossier": json.dumps(scanned)},
+        files=[("files", (FILE_NAME, PDF, "application/pdf"))],
+        auth=clerk,
+        timeout=15,
+    )
+    assert received.status_code == 201, received.text
+    c = received.json()
     wait_for(lambda: httpx.get(case(c["code"]), auth=officer).status_code, lambda s: s == 200)
     _post(case(c["code"], "start-processing"), {}, auth=officer)
     asked = {"missing_documents": ["Hop dong"], "reason": STAFF_TEXTS["resolution supplement reason"]}

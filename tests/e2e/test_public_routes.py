@@ -23,6 +23,7 @@ PUBLIC = {
         "POST /api/v1/dossiers/{code}/track",
         "POST /api/v1/dossiers/{code}/withdraw",
         "POST /api/v1/dossiers/{code}/rating",
+        "POST /api/v1/dossiers/{code}/result",  # the electronic result (issue 15), behind the same door
         "POST /api/v1/uploads/{code}",
         "POST /api/v1/uploads/{code}/supplement",
         "POST /api/v1/dossiers/{code}/payment",  # the fee, online (issue 15): same three checks

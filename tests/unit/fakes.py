@@ -19,6 +19,7 @@ from services.intake.adapters.repository import KeyClaim, StoredFile
 from services.intake.adapters.supplement_sql import SupplementRequest
 from services.intake.domain.catalogue import Agency, Catalogue, Procedure
 from services.intake.domain.codes import SEQ_DIGITS
+from services.intake.domain.digitisation import Mark
 from services.intake.domain.dossier import Apology, Dossier, HistoryEntry, NewDossier, TrackedEvent, TrackingPosition
 from services.intake.domain.logbook import LogbookRow
 from services.intake.domain.uploads import Upload
@@ -44,12 +45,14 @@ class Store:
     ratings: dict[str, str | None] = field(default_factory=dict)  # code -> comment
     attachments: list[dict] = field(default_factory=list)
     supplement_requests: dict[tuple[str, int], SupplementRequest] = field(default_factory=dict)
+    document_marks: dict[str, list[tuple[str, Mark, int | None]]] = field(default_factory=dict)
     # resolution
     cases: dict[str, Case] = field(default_factory=dict)
     slips: dict[tuple[str, int], SlipEntry] = field(default_factory=dict)
     requests: dict[Any, tuple[str, str]] = field(default_factory=dict)
     handovers: dict[tuple[str, int], Handover] = field(default_factory=dict)
     staff: dict[str, Staffer] = field(default_factory=dict)  # the staff_accounts table, as assignment reads it
+    results: dict[str, bytes] = field(default_factory=dict)  # electronic results' signed PDFs
 
     def events(self, topic: str) -> list:
         return [message for t, _, message in self.outbox if t == topic]
@@ -296,6 +299,24 @@ class MemoryIntakeRepository:
         found = [a for a in self.s.attachments if a["code"] == code and a["id"] == attachment_id]
         return StoredFile(found[0]["filename"], found[0]["content_type"], found[0]["data"]) if found else None
 
+    async def record_result_kinds(self, kinds: list[tuple[str, str]]) -> None:
+        for code, kind in kinds:
+            if code in self.s.dossiers:
+                self.s.dossiers[code] = replace(self.s.dossiers[code], result_kind=kind)
+
+    async def insert_document_marks(
+        self, code: str, documents: list[str], marks: list[Mark], attachment_ids: list[int | None]
+    ) -> None:
+        self.s.document_marks[code] = list(zip(documents, marks, attachment_ids, strict=True))
+
+    async def digitised_names(self, code: str) -> set[str]:
+        kept = {a["id"] for a in self.s.attachments}
+        return {
+            name
+            for name, mark, attachment in self.s.document_marks.get(code, [])
+            if mark.kind == "reused" or (mark.kind == "scanned" and attachment in kept)
+        }
+
     async def add_supplement_request(self, request: SupplementRequest) -> None:
         self.s.supplement_requests.setdefault((request.code, request.seq), request)
 
@@ -358,6 +379,13 @@ class MemoryResolutionRepository:
         new = [c.code for c in cases if c.code not in self.s.cases]
         self.s.cases.update((c.code, c) for c in cases if c.code in new)
         return new
+
+    async def store_result(self, code: str, pdf: bytes, at: datetime) -> None:
+        assert code not in self.s.results, "a case is decided once"
+        self.s.results[code] = pdf
+
+    async def result_pdf(self, code: str) -> bytes | None:
+        return self.s.results.get(code)
 
     async def lock_case(self, code: str) -> Case | None:
         return self.s.cases.get(code)

@@ -23,10 +23,11 @@ def ev(seq, type_, minutes=0, **payload):
     )
 
 
-def accepted(seq, due_in_minutes=600, frm=None):
+def accepted(seq, due_in_minutes=600, frm=None, **extra):
     return ev(
         seq,
         EventType.ACCEPTED,
+        **extra,
         from_status=frm,
         to_status=2,
         actor="clerk",

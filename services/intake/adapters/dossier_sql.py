@@ -50,6 +50,7 @@ def _dossier(row) -> Dossier:
         apology_reason=row["apology_reason"],
         withdrawal_reason=row["withdrawal_reason"],
         tracking_pin=row["tracking_pin"],
+        result_kind=row["result_kind"],
     )
 
 

@@ -88,3 +88,12 @@ class TrackingSql:
                    WHERE d.code = u.code""",
                 *columns(apologies),
             )
+
+    async def record_result_kinds(self, kinds: list[tuple[str, str]]) -> None:
+        """(code, result_kind) of decided dossiers: how their result is issued."""
+        if kinds:
+            await self.conn.execute(
+                """UPDATE dossiers d SET result_kind = u.kind
+                   FROM unnest($1::text[], $2::text[]) AS u(code, kind) WHERE d.code = u.code""",
+                *columns(kinds),
+            )

@@ -10,7 +10,9 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from services.intake.domain.catalogue import Agency, Procedure
+from services.intake.domain.digitisation import Mark
 from services.intake.domain.placement import Placement
+from services.intake.domain.uploads import Upload
 from shared.events import AcceptedPayload, Channel, Deadline, Dimensions
 from shared.lifecycle import Status
 
@@ -69,6 +71,9 @@ class HandedIn:
     applicant: Applicant
     documents: list[str]
     agency_id: str | None = None  # the competent agency asked for; None: the clerk's own or the only one
+    # Issue 15, at the counter: how each document came (same order as `documents`), and the scans.
+    marks: tuple[Mark, ...] = ()
+    scans: tuple[Upload, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,6 +119,7 @@ class Dossier(NewDossier):
     rated_at: datetime | None = None
     new_appointment_at: datetime | None = None
     apology_reason: str | None = None
+    result_kind: str | None = None  # electronic or paper, once decided (from the resolved event)
 
     @property
     def shown_status(self) -> Status:

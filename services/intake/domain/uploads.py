@@ -55,6 +55,11 @@ def download_name(code: str, attachment_id: int, content_type: str) -> str:
     return f"{_NOT_IN_A_NAME.sub('_', code)}-{attachment_id}.{EXTENSIONS.get(content_type, 'bin')}"
 
 
+def result_name(code: str) -> str:
+    """The name an electronic result is served under (issue 15)."""
+    return f"{_NOT_IN_A_NAME.sub('_', code)}-ket-qua.pdf"
+
+
 def check_quota(stored_files: int, stored_bytes: int, files: list[Upload]) -> None:
     """UploadRefused when `files` would take the dossier over its quota."""
     if stored_files + len(files) > MAX_DOSSIER_FILES or stored_bytes + sum(len(f.data) for f in files) > (

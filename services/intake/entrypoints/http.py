@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 
 from services.intake.domain.dossier import Dossier
+from services.intake.domain.uploads import Upload
 from services.intake.entrypoints.citizen_guard import admit_applicant
 from services.intake.entrypoints.runtime import runtime_of
 from services.intake.entrypoints.schemas import (
@@ -81,12 +82,24 @@ async def receive(
     account: Account | None = Depends(optional_staff),
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    rt = runtime_of(request)
     clerk = None if body.channel is Channel.ONLINE else require_role(account, DESK)
+    return await received(request, body, clerk, idempotency_key)
+
+
+async def received(
+    request: Request,
+    body: DossierIn,
+    clerk: Account | None,
+    idempotency_key: str | None,
+    scans: tuple[Upload, ...] = (),
+) -> Response:
+    """Receive `body` (with the counter's scans, if any) and answer 201 with the dossier."""
+    rt = runtime_of(request)
     once = None
     if idempotency_key is not None:
         # The fingerprint covers who sends it: another account reusing a key is refused, not answered.
-        request_print = f"{clerk.username if clerk else ''}|{body.model_dump_json()}"
+        scanned = "|".join(hashlib.sha256(f.data).hexdigest() for f in scans)
+        request_print = f"{clerk.username if clerk else ''}|{body.model_dump_json()}|{scanned}"
         once = Once(
             idempotency_key,
             hashlib.sha256(request_print.encode()).hexdigest(),
@@ -97,7 +110,7 @@ async def receive(
         rt.calendar,
         rt.clock(),
         procedures=rt.procedures,
-        handed=body.handed_in(),
+        handed=body.handed_in(scans),
         staff=clerk,
         once=once,
     )

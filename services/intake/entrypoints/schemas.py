@@ -7,12 +7,21 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.intake.domain.catalogue import Procedure
+from services.intake.domain.digitisation import Kind, Mark
 from services.intake.domain.dossier import Applicant, Dossier, HandedIn, HistoryEntry, masked_id
 from services.intake.domain.payments import DossierFee
+from services.intake.domain.uploads import Upload
 from shared.events import Channel
 from shared.lifecycle import STATUS_NAMES_VI, Status
 
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class MarkIn(BaseModel):
+    kind: Kind = Field(description="scanned (its file sent with it), reused (from an earlier dossier) or paper")
+    reused_from: str | None = Field(
+        None, min_length=1, max_length=64, description="For `reused`: the code of the same applicant's earlier dossier"
+    )
 
 
 class DossierIn(BaseModel):
@@ -28,8 +37,16 @@ class DossierIn(BaseModel):
         "another commune); default: the clerk's own agency when it performs it, else the only one that does",
     )
 
-    def handed_in(self) -> HandedIn:
-        return HandedIn(self.procedure_code, self.channel, self.applicant, self.documents, self.agency_id)
+    digitisation: list[MarkIn] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Counter and post: how each document of `documents` came, in the same order (none: not "
+        "marked). `scanned` ones need their files, so they go through POST /api/v1/uploads/counter",
+    )
+
+    def handed_in(self, scans: tuple[Upload, ...] = ()) -> HandedIn:
+        marks = tuple(Mark(m.kind, m.reused_from) for m in self.digitisation)
+        return HandedIn(self.procedure_code, self.channel, self.applicant, self.documents, self.agency_id, marks, scans)
 
 
 class DecisionIn(BaseModel):
@@ -82,6 +99,9 @@ class DossierOut(BaseModel):
     tracked_status: int | None = Field(description="Status as last seen on the lifecycle topic")
     new_appointment_at: AwareDatetime | None = Field(None, description="A new appointment after an apology (form 04)")
     apology_reason: str | None = None
+    result_kind: str | None = Field(
+        None, description="electronic (the applicant downloads the signed PDF) or paper, once decided"
+    )
 
 
 def dossier_out(d: Dossier, *, with_pin: bool = False) -> DossierOut:
@@ -109,6 +129,7 @@ def dossier_out(d: Dossier, *, with_pin: bool = False) -> DossierOut:
         tracked_status=int(d.tracked_status) if d.tracked_status is not None else None,
         new_appointment_at=d.new_appointment_at,
         apology_reason=d.apology_reason,
+        result_kind=d.result_kind,
     )
 
 

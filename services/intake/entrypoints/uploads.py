@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
+from services.intake.adapters.resolution_results import fetch_result
 from services.intake.domain.uploads import MAX_FILE_BYTES, MAX_FILES, Upload, download_name
 from services.intake.entrypoints.citizen_guard import admit_applicant
-from services.intake.entrypoints.http import READERS
+from services.intake.entrypoints.http import DESK, READERS, IdempotencyKey, received, walk_in_only
 from services.intake.entrypoints.runtime import runtime_of
-from services.intake.service import attachments
+from services.intake.entrypoints.schemas import CitizenIn, DossierIn, DossierOut
+from services.intake.service import attachments, results
 from shared.auth import Account, staff
 
 router = APIRouter(prefix="/api/v1")
@@ -50,6 +54,33 @@ class AttachmentOut(BaseModel):
     content_type: str
     size_bytes: int
     uploaded_at: AwareDatetime
+
+
+# Declared before /uploads/{code}, which would otherwise take "counter" for a code.
+@router.post(
+    "/uploads/counter",
+    status_code=201,
+    response_model=DossierOut,
+    tags=["dossiers"],
+    summary="Tiếp nhận hồ sơ kèm bản quét / receive a walk-in dossier with its scanned documents",
+    description="Counter and post (a clerk's sign-in). `dossier` is the JSON of POST /api/v1/dossiers with "
+    "`digitisation` (one mark per document); `files` the scans of the documents marked `scanned`, in "
+    "their order. The dossier, its scans and marks are stored in one transaction; the accepted event "
+    "carries the counts only.",
+)
+async def receive_with_scans(
+    request: Request,
+    dossier: Annotated[str, Form(max_length=64_000, description="DossierIn as JSON")],
+    files: Annotated[list[UploadFile], File(description="The scans, in the order of the scanned marks")] = [],  # noqa: B006 - FastAPI copies defaults
+    account: Account = Depends(staff(*DESK)),
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    try:
+        body = DossierIn.model_validate_json(dossier)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", "dossier", *e["loc"])} for e in exc.errors()]) from None
+    walk_in_only(body.channel)
+    return await received(request, body, account, idempotency_key, tuple(await _read(files)))
 
 
 @router.post(
@@ -112,5 +143,31 @@ async def download(
         headers={
             "Content-Disposition": f'attachment; filename="{download_name(code, attachment_id, found.content_type)}"',
             "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.post(
+    "/dossiers/{code}/result",
+    tags=["citizen"],
+    response_class=Response,
+    summary="Tải kết quả điện tử / download the signed electronic result",
+    description="Public, behind the tracking door (code, ID number and tracking secret in the body). The "
+    "signed PDF is read from resolution over its internal endpoint and served as `{code}-ket-qua.pdf`; "
+    "404 (bilingual) for a wrong secret or a dossier without an electronic result.",
+)
+async def electronic_result(request: Request, code: str, body: CitizenIn) -> Response:
+    await admit_applicant(request, code, body.id_number, body.pin)
+    settings = runtime_of(request).settings
+    name, pdf = await results.result_for_applicant(
+        partial(fetch_result, settings.resolution_url, settings.service_credential()), code
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
         },
     )

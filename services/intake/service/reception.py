@@ -22,6 +22,7 @@ from services.intake.domain.dossier import (
     reception_for,
 )
 from services.intake.domain.placement import Placement, place
+from services.intake.service import digitisation
 from services.intake.service.catalogue import CurrentProcedures
 from services.intake.service.dossiers import PRODUCER, IntakeUnits, ensure_sees, not_found, reread
 from services.intake.service.idempotent import Once
@@ -61,12 +62,14 @@ async def receive(
     With `once` (an Idempotency-Key), the answer is rendered and kept in this transaction, and a
     request that finds its key taken gets the first request's answer instead (a dict)."""
     async with units() as uow:
-        if once is None:  # one statement, its own transaction: the day's number is locked that long only
+        if once is None and not handed.marks:
+            # one statement, its own transaction: the day's number is locked that long only
             return await _store_received(uow, calendar, now, procedures, handed, staff)
-        async with uow.transaction():
-            if await once.claim(uow.repo, now):
+        async with uow.transaction():  # with marks, the scans and marks are stored with the dossier
+            if once is not None and await once.claim(uow.repo, now):
                 return once.answer
-            return await once.complete(uow.repo, await _store_received(uow, calendar, now, procedures, handed, staff))
+            stored = await _store_received(uow, calendar, now, procedures, handed, staff)
+            return stored if once is None else await once.complete(uow.repo, stored)
 
 
 async def in_force(
@@ -153,12 +156,22 @@ async def _store_received(
     procedure, placement, dims = await in_force(uow.repo, procedures, handed, day, staff)
     received_by = staff.username if staff else None
     reception = reception_for(handed.channel)
+    handed = await digitisation.checked(uow.repo, handed, reception.accepted)
     deadline = deadline_at_acceptance(procedure, handed.channel, now, calendar) if reception.accepted else None
     actor = received_by or ("citizen" if handed.channel is Channel.ONLINE else "clerk")
     new = _new_dossier(procedure, placement, handed, reception.status, received_by, now, deadline)
     if deadline:
-        accepted = accepted_payload(procedure, actor=actor, dimensions=dims, accepted_at=now, deadline=deadline)
-        return await number_and_store(uow, new, day, EventType.ACCEPTED, accepted, str(uuid.uuid4()))
+        accepted = accepted_payload(
+            procedure,
+            actor=actor,
+            dimensions=dims,
+            accepted_at=now,
+            deadline=deadline,
+            **digitisation.event_counts(handed),
+        )
+        dossier = await number_and_store(uow, new, day, EventType.ACCEPTED, accepted, str(uuid.uuid4()))
+        await digitisation.record(uow.repo, dossier.code, handed, now)
+        return dossier
     submitted = SubmittedPayload(to_status=Status.SUBMITTED, actor=actor, dimensions=dims)
     return await number_and_store(uow, new, day, EventType.SUBMITTED, submitted, str(uuid.uuid4()))
 
@@ -247,6 +260,7 @@ async def decide(
                 dimensions=dims,
                 accepted_at=now,
                 deadline=deadline,
+                documents_total=len(dossier.documents),
             )
             # the clerk who accepts an online dossier is the one who received it (slip, form 01)
             await uow.repo.record_transition(

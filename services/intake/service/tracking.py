@@ -24,7 +24,7 @@ async def apply_events(units: IntakeUnits, items: list[Item[Event]]) -> list[tup
     """Record the events in the tracking view; returns those that break a dossier's sequence or
     status graph (they go to the dead-letter topic instead of changing what a citizen sees)."""
     rejected: list[tuple[Item, str]] = []
-    tracked, apologies, applied = [], [], []
+    tracked, apologies, applied, results = [], [], [], []
     async with units() as uow, uow.transaction():
         known = await uow.repo.tracking_positions(sorted({i.message.dossier_code for i in items}))
         for item in items:
@@ -52,8 +52,11 @@ async def apply_events(units: IntakeUnits, items: list[Item[Event]]) -> list[tup
             )
             if e.type == EventType.APOLOGY_ISSUED.value:  # form 04: the new appointment shown (the due time stays)
                 apologies.append(Apology(e.dossier_code, e.seq, p.new_appointment_at, p.reason))
+            if e.type == EventType.RESOLVED.value and p.result_kind:  # an electronic one is offered for download
+                results.append((e.dossier_code, p.result_kind))
         await uow.repo.apply_tracking(tracked)
         await uow.repo.record_apologies(apologies)
+        await uow.repo.record_result_kinds(results)
         if payments.fees_asked(applied) or payments.payments_made(applied):  # the fee and its payment (issue 15)
             await payments.record_from_topic(uow.repo.conn, applied)
     return rejected

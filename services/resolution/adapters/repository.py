@@ -6,6 +6,7 @@ One `ResolutionRepository` per unit of work, on its connection; rows come back a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -136,6 +137,21 @@ class ResolutionRepository:
             at,
         )
         return [r["code"] for r in rows]
+
+    async def store_result(self, code: str, pdf: bytes, at: datetime) -> None:
+        """The signed PDF of an electronic result (a case is decided once)."""
+        await self.conn.execute(
+            "INSERT INTO electronic_results(code, pdf, size_bytes, sha256, stored_at) VALUES ($1, $2, $3, $4, $5)",
+            code,
+            pdf,
+            len(pdf),
+            hashlib.sha256(pdf).hexdigest(),
+            at,
+        )
+
+    async def result_pdf(self, code: str) -> bytes | None:
+        found = await self.conn.fetchval("SELECT pdf FROM electronic_results WHERE code = $1", code)
+        return bytes(found) if found is not None else None
 
     async def lock_case(self, code: str) -> Case | None:
         row = await self.conn.fetchrow("SELECT * FROM cases WHERE code = $1 FOR UPDATE", code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -139,11 +139,20 @@ _MISSING_VI = {
 
 
 def act(
-    case: Case, action: Action, *, actor: str, reason: str | None, now: datetime, calendar, recorded: bool = False
+    case: Case,
+    action: Action,
+    *,
+    actor: str,
+    reason: str | None,
+    now: datetime,
+    calendar,
+    recorded: bool = False,
+    result_kind: Literal["electronic", "paper"] | None = None,
 ) -> Outcome:
     """Apply `action` at `now`; TransitionRefused when the graph does not allow it, DecisionNotReady
     when a decision lacks what the procedure requires. A `recorded` decision (an imported history's)
-    is kept without them: it was taken, and old systems seldom recorded who held or approved it."""
+    is kept without them: it was taken, and old systems seldom recorded who held or approved it.
+    `result_kind` (a decision's): how its result is issued, put on the resolved event."""
     to = target_status(action, case.status, accepted_before=True, among=RESOLUTION_ACTIONS)
     if to is Status.RESOLVED and not recorded and (missing := missing_for_decision(case)):
         raise DecisionNotReady(
@@ -169,7 +178,9 @@ def act(
     elif to is Status.RESOLVED:
         resolved_at, compliance = now, calendar.compliance(now, due)
         used = max(0.0, calendar.working_hours_between(case.accepted_at, now) - paused_hours)
-        payload = ResolvedPayload(**base, due_at=due, compliance=compliance, working_hours_used=round(used, 2))
+        payload = ResolvedPayload(
+            **base, due_at=due, compliance=compliance, working_hours_used=round(used, 2), result_kind=result_kind
+        )
     else:
         payload = ClosedPayload(**base)
     new = replace(

@@ -330,6 +330,16 @@ async def take_action(
             404, f"Không có thao tác '{action}'; các thao tác: {names}", f"No action '{action}'; actions are: {names}"
         ) from None
     require_role(account, ACTION_ROLES.get(chosen, PROCESSING))
+    # The plain action's decision is handed over on paper; POST /results/{code} issues a signed PDF.
+    return await performed(
+        request, code, chosen, account, body.reason, result_kind="paper" if chosen is Action.RESOLVE else None
+    )
+
+
+async def performed(
+    request: Request, code: str, action: Action, account: Account, reason: str | None, **choices
+) -> CaseOut:
+    """`action` taken on the case by `account` (with a decision's `choices`), answered with the case."""
     rt = runtime_of(request)
     correlation = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
     case = await cases.perform(
@@ -337,9 +347,10 @@ async def take_action(
         rt.calendar,
         rt.clock(),
         code,
-        chosen,
+        action,
         staff=account,
-        reason=body.reason,
+        reason=reason,
         correlation_id=correlation[:100],
+        **choices,
     )
     return _out(case, rt.clock(), account)

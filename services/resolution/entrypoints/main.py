@@ -8,7 +8,7 @@ import logging
 
 from fastapi import FastAPI
 
-from services.resolution.entrypoints import assignments_http, fees, interagency_http
+from services.resolution.entrypoints import assignments_http, fees, interagency_http, results_http
 from services.resolution.entrypoints import supplements as supplement_routes
 from services.resolution.entrypoints.http import router
 from services.resolution.entrypoints.runtime import ResolutionRuntime
@@ -97,7 +97,7 @@ def create_app(settings: ResolutionSettings | None = None) -> FastAPI:
         interagency_http.router,
         supplement_routes.router,
         fees.router,
-        router,
-        pages.router,
+        results_http.router,
     ]
+    routers += [router, pages.router]
     return rt.create_app(TITLE, DESCRIPTION, routers, pages.STATIC)

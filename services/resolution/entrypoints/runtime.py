@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography import x509
 from fastapi import Request
 
 from services.resolution.adapters.repository import ResolutionRepository
@@ -13,6 +14,7 @@ from shared.runtime import Runtime
 from shared.uow import pg_units
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+RESULTS = "/api/v1/results/"  # a prefix of its own, so the body cap can give the signed PDF room
 
 
 class ResolutionRuntime(Runtime):
@@ -23,6 +25,11 @@ class ResolutionRuntime(Runtime):
         # Staff's words leave sealed and are opened as this service reads them (shared/event_text.py).
         self.texts = EventTexts(settings.event_key_ring())
         self.units = pg_units(lambda: self.db, ResolutionRepository, self.texts.seal)
+        # An electronic result travels as base64 in JSON (4 characters per 3 bytes), with room for the rest.
+        self.body_limits[RESULTS] = settings.result_max_bytes * 4 // 3 + 64 * 1024
+        # Read once at start: a bad file stops the service rather than every signed result.
+        roots = settings.result_trust_roots
+        self.result_roots = x509.load_pem_x509_certificates(roots.read_bytes()) if roots else None
 
 
 def runtime_of(request: Request) -> ResolutionRuntime:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Literal
 
 from services.resolution.adapters.fee_sql import FeeSql
 from services.resolution.adapters.repository import ResolutionRepository
@@ -31,6 +32,7 @@ from services.resolution.domain.case import (
 )
 from services.resolution.domain.fees import CaseFee, PaymentRefused, settle
 from services.resolution.domain.replay import replay
+from services.resolution.domain.signed_pdf import SignedPdf
 from shared.auth import Account
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
@@ -97,7 +99,11 @@ async def perform(
     staff: Account,
     reason: str | None,
     correlation_id: str,
+    result_kind: Literal["electronic", "paper"] | None = None,
+    result: SignedPdf | None = None,
 ) -> Case:
+    """Take `action`; a decision (resolve) says how its result is issued, and keeps the signed
+    PDF of an electronic one in the same transaction (refused: nothing is kept)."""
     async with units() as uow, uow.transaction():
         case = await _locked_visible(uow, code, staff)
         if action is Action.START_PROCESSING and (
@@ -105,9 +111,22 @@ async def perform(
         ):
             await _record(uow, took, now, correlation_id)  # an unassigned case goes to whoever starts it
             case = took.case
-        outcome = act(case, action, actor=staff.username, reason=reason, now=now, calendar=calendar)
+        outcome = act(
+            case, action, actor=staff.username, reason=reason, now=now, calendar=calendar, result_kind=result_kind
+        )
         await _record(uow, outcome, now, correlation_id)
+        if result is not None:
+            await uow.repo.store_result(code, result.data, now)
         return outcome.case
+
+
+async def result_pdf(units: ResolutionUnits, code: str) -> bytes:
+    """The signed PDF of a case decided electronically (for intake, which serves it to the applicant)."""
+    async with units() as uow:
+        found = await uow.repo.result_pdf(code)
+    if found is None:
+        raise NotFound(f"Hồ sơ {code} không có kết quả điện tử", f"Dossier {code} has no electronic result", code=code)
+    return found
 
 
 async def apologise_for(

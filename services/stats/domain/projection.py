@@ -55,6 +55,12 @@ DAILY_METRICS = (
     "rated_satisfied",
     "rating_points",
     "resolved_centihours",
+    # Issue 15, Decision 766's digitisation group: counted from the accepted and resolved events.
+    "digitised_dossiers",  # accepted with at least one document scanned or reused
+    "digitised_scanned_documents",
+    "digitised_reused_dossiers",  # accepted with at least one document reused from an earlier dossier
+    "digitised_reused_documents",
+    "result_electronic",  # decided (9) with a signed electronic result
 )
 # Unfinished states of the period report, each kept as a running stock of daily deltas.
 STOCKS = ("awaiting", "processing_within", "processing_overdue", "paused_within", "paused_overdue")
@@ -220,6 +226,7 @@ def project(fact: Fact | None, event) -> Change | None:
         dims = new.dims
         if new.accepted_at is not None:
             daily.append((local_day(at), dims, "received", 1))
+            daily += [(local_day(at), dims, m, n) for m, n in _digitisation(event)]
         elif new.channel == "online":
             daily.append((local_day(at), dims, "submitted_online", 1))
         daily += [(day, dims, m, n) for day, m, n in stock_entry(new)]
@@ -257,6 +264,8 @@ def project(fact: Fact | None, event) -> Change | None:
         dims, today = fact.dims, local_day(at)  # a dossier's dimensions never change
         daily += [(day, dims, m, n) for day, m, n in stock_exit(fact, at) + stock_entry(new)]
         daily += [(today, dims, m, n) for m, n in _flows(fact, new, at) + _fee_flows(event)]
+        if event.type == _ACCEPTED or event.type == _RESOLVED:
+            daily += [(today, dims, m, n) for m, n in _digitisation(event)]
         step = (seq, new.status, at, new.due_at, new.away)
     buckets = []
     if fact is None:
@@ -303,6 +312,20 @@ def _fee_flows(event) -> list[tuple[str, int]]:
     if event.type == _STARTED and getattr(event.payload, "payment_method", None) == "online":
         return [("paid_online", 1)]
     return []
+
+
+def _digitisation(event) -> list[tuple[str, int]]:
+    """What an accepted or resolved event adds to the digitisation flows (counts on the event only)."""
+    p = event.payload
+    if event.type == _RESOLVED:
+        return [("result_electronic", 1)] if p.result_kind == "electronic" else []
+    scanned, reused = p.documents_scanned, p.documents_reused
+    flows = [("digitised_dossiers", 1)] if scanned or reused else []
+    if scanned:
+        flows.append(("digitised_scanned_documents", scanned))
+    if reused:
+        flows += [("digitised_reused_dossiers", 1), ("digitised_reused_documents", reused)]
+    return flows
 
 
 def _status_change(fact: Fact, event, **changes) -> Fact:

@@ -1,15 +1,16 @@
 """The service-quality index of Decision 766/QĐ-TTg (23/6/2022): six groups, 100 points, each
 sub-indicator a rate scored as min(rate / target, 1) x its points. Pure.
 
-What this system records computes progress, online dossiers and dossier satisfaction; for the
-rest the answer names the input that is missing instead of a number (docs/decisions.md, "Decision
+What this system records computes progress, online dossiers, dossier satisfaction and the
+digitisation rates (issue 15: shown without points, the decision's split inside that group not
+being applied); for the rest the answer names the input that is missing instead of a number (docs/decisions.md, "Decision
 766", has the formulas, their sources and the weights this product reads into the decision).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
 from services.stats.domain.report import GroupSums, rate, row_for
 
@@ -170,8 +171,6 @@ INDICATORS = [
         "hồ sơ có thành phần được số hóa / tổng hồ sơ tiếp nhận",
         "dossiers with digitised documents / dossiers accepted",
         _766,
-        "Thống kê chưa nhận thông tin số hóa thành phần hồ sơ",
-        "Statistics does not receive which documents were digitised",
     ),
     Indicator(
         "electronic_results",
@@ -183,8 +182,6 @@ INDICATORS = [
         "hồ sơ được cấp kết quả điện tử / hồ sơ đã giải quyết",
         "dossiers with an electronic result / dossiers decided",
         _766,
-        "Chưa ghi nhận kết quả điện tử",
-        "Electronic results are not recorded",
     ),
     Indicator(
         "reused_data",
@@ -196,8 +193,6 @@ INDICATORS = [
         "hồ sơ sử dụng lại dữ liệu số hóa / hồ sơ tiếp nhận",
         "dossiers reusing digitised data / dossiers accepted",
         _766,
-        "Chưa ghi nhận việc sử dụng lại dữ liệu",
-        "Reuse of data is not recorded",
     ),
 ]
 BY_KEY = {i.key: i for i in INDICATORS}
@@ -217,11 +212,20 @@ class Inputs:
     accepted_full: int  # accepted, same procedures
     with_fee: int = 0  # fees asked for in the period (dossier.fee_requested)
     paid_online: int = 0  # fees paid online in the period (the 6 -> 4 event's method)
+    # Digitisation (issue 15), from the accepted and resolved events' counts.
+    accepted: int = 0  # accepted in the period, every procedure
+    digitised: int = 0  # of them, with at least one document scanned or reused
+    reused: int = 0  # of them, with at least one document reused from an earlier dossier
+    decided: int = 0  # decided (9) in the period
+    electronic: int = 0  # of them, with a signed electronic result
 
 
-def inputs(form_row: dict, online_full: int, accepted_full: int, rated_low_not_late: int) -> Inputs:
-    """From a row of the period report (form 06) and what the counters and facts add to it."""
-    r = form_row
+def inputs(
+    form_row: dict, online_full: int, accepted_full: int, rated_low_not_late: int, flows: Counter | None = None
+) -> Inputs:
+    """From a row of the period report (form 06), the period's flows, and what the counters and
+    facts add to them."""
+    r, f = form_row, flows or Counter()
     return Inputs(
         on_track=r["resolved_early"] + r["resolved_on_time"] + r["in_processing_within"],
         considered=r["resolved_total"] + r["in_processing_total"],
@@ -229,14 +233,21 @@ def inputs(form_row: dict, online_full: int, accepted_full: int, rated_low_not_l
         rated_low_not_late=rated_low_not_late,
         online_full=online_full,
         accepted_full=accepted_full,
+        with_fee=f["fee_requested"],
+        paid_online=f["paid_online"],
+        accepted=f["received_online"] + f["received_direct"],
+        digitised=f["digitised_dossiers"],
+        reused=f["digitised_reused_dossiers"],
+        decided=f["decided"],
+        electronic=f["result_electronic"],
     )
 
 
 def _scored(key: str, part: int, whole: int) -> dict:
     spec = BY_KEY[key]
     r = rate(part, whole)
-    points = spec.points or 0
-    score = None if r is None else round(points * min(r / spec.target, 1.0), 2)
+    # No points inside a group whose split is not applied: the rate is shown, the group not scored.
+    score = None if r is None or spec.points is None else round(spec.points * min(r / spec.target, 1.0), 2)
     return {"rate": r, "numerator": part, "denominator": whole, "score": score}
 
 
@@ -248,6 +259,9 @@ def score_row(i: Inputs) -> dict:
         "dossier_satisfaction": _scored(
             "dossier_satisfaction", max(i.considered - i.late_or_overdue - i.rated_low_not_late, 0), i.considered
         ),
+        "digitised_documents": _scored("digitised_documents", i.digitised, i.accepted),
+        "reused_data": _scored("reused_data", i.reused, i.accepted),
+        "electronic_results": _scored("electronic_results", i.electronic, i.decided),
     }
     groups: dict[str, dict] = {}
     for g in GROUPS:
@@ -328,9 +342,7 @@ def index(
     rows, parts, all_flows = [], [], Counter[str]()
     for key in sorted(sums):
         online_full, accepted_full = online.get(key, [0, 0])
-        part = inputs(row_for(sums[key]), online_full, accepted_full, rated_low_not_late.get(key, 0))
-        flows = sums[key].flows
-        part = replace(part, with_fee=flows["fee_requested"], paid_online=flows["paid_online"])
+        part = inputs(row_for(sums[key]), online_full, accepted_full, rated_low_not_late.get(key, 0), sums[key].flows)
         parts.append(part)
         all_flows.update(sums[key].flows)
         rows.append({"key": key, "name": names.get(key, key), **score_row(part), **_other(sums[key].flows)})

@@ -91,11 +91,31 @@ function choose(p) {
   $("#proc-meta").textContent = `Mã ${p.code} · ${p.agency_name} · Thời hạn giải quyết: ${fmtHours(p.processing_hours, p.time_type)}`
     + ` · Phí, lệ phí: ${fmtMoney(p.fee_vnd)}${p.fee_note ? " (" + p.fee_note + ")" : ""}`;
   chooseAgency(p);
-  $("#doc-checklist").replaceChildren(...(p.documents.length ? p.documents : ["Đơn đề nghị"]).map((d, i) =>
+  const docs = p.documents.length ? p.documents : ["Đơn đề nghị"];
+  $("#doc-checklist").replaceChildren(...docs.map((d, i) =>
     el("label", {class: "check"}, el("input", {type: "checkbox", name: "doc", value: d, id: `doc-${i}`}), d)));
+  $("#doc-digitisation").replaceChildren(...docs.map(docRow));
   show($("#receive-form"));
   say($("#receive-msg"), "");
   $("#a-name").focus();
+}
+
+// How each document of the list was digitised (issue 15): scanned here (its file chosen beside it),
+// reused from an earlier dossier of the same applicant (its code), or paper. Sent for those received.
+function docRow(d, i) {
+  const file = el("input", {type: "file", class: "doc-file", id: `doc-file-${i}`, accept: "application/pdf,image/jpeg,image/png",
+    "aria-label": `Tệp quét: ${d}`, hidden: true});
+  const from = el("input", {type: "text", class: "doc-from", id: `doc-from-${i}`, maxlength: 64,
+    placeholder: "Mã hồ sơ trước", "aria-label": `Mã hồ sơ có bản số hóa: ${d}`, hidden: true});
+  const kind = el("select", {class: "doc-kind", id: `doc-kind-${i}`, "aria-label": `Số hóa: ${d}`,
+      onchange: () => { show(file, kind.value === "scanned"); show(from, kind.value === "reused"); }},
+    el("option", {value: "paper"}, "Bản giấy"), el("option", {value: "scanned"}, "Quét tại quầy"),
+    el("option", {value: "reused"}, "Dùng lại bản số hóa"));
+  return el("div", {class: "doc-row", dataset: {doc: d}}, el("span", {class: "doc-name"}, d), kind, file, from);
+}
+
+function receivedDocs() {
+  return [...document.querySelectorAll("#doc-digitisation .doc-row")].filter((r, i) => $(`#doc-${i}`).checked);
 }
 
 function dossierBody() {
@@ -103,7 +123,26 @@ function dossierBody() {
   return {procedure_code: chosen.code, agency_id: $("#a-agency").value || null, channel: $("#a-channel").value,
     applicant: {name: $("#a-name").value.trim(), id_number: $("#a-id").value.trim(), phone: opt("#a-phone"),
                 email: opt("#a-email"), address: opt("#a-address"), notify: notifyChoice("a")},
-    documents: [...document.querySelectorAll("#doc-checklist input:checked")].map(i => i.value)};
+    documents: receivedDocs().map(r => r.dataset.doc)};
+}
+
+// The marks of the received documents, and the scans in their order; a message when one is incomplete.
+function digitisation() {
+  const marks = [], scans = [];
+  for (const r of receivedDocs()) {
+    const kind = r.querySelector(".doc-kind").value;
+    if (kind === "scanned") {
+      const f = r.querySelector(".doc-file").files[0];
+      if (!f) return {problem: `Chưa chọn tệp quét cho thành phần: ${r.dataset.doc}`};
+      scans.push(f);
+      marks.push({kind});
+    } else if (kind === "reused") {
+      const code = r.querySelector(".doc-from").value.trim();
+      if (!code) return {problem: `Chưa nhập mã hồ sơ trước cho thành phần: ${r.dataset.doc}`};
+      marks.push({kind, reused_from: code});
+    } else marks.push({kind});
+  }
+  return {marks, scans};
 }
 
 function askWalkInRefusal() {
@@ -120,10 +159,19 @@ async function receive(ev) {
   ev.preventDefault();
   const body = dossierBody();
   if (!body.documents.length) { say($("#receive-msg"), "Vui lòng đánh dấu ít nhất một thành phần hồ sơ đã nhận."); return; }
+  const {marks, scans, problem} = digitisation();
+  if (problem) { say($("#receive-msg"), problem); return; }
+  body.digitisation = marks;
   const button = $("#receive-button");
   button.disabled = true;
   try {
-    const d = await api("POST", "/api/v1/dossiers", body);
+    let d;
+    if (scans.length) {  // the scans go with the dossier, in one request (stored in one transaction)
+      const form = new FormData();
+      form.append("dossier", JSON.stringify(body));
+      scans.forEach(f => form.append("files", f));
+      d = await api("POST", "/api/v1/uploads/counter", undefined, {form});
+    } else d = await api("POST", "/api/v1/dossiers", body);
     location.assign(`/counter/slip/${encodeURIComponent(d.code)}`);
   } catch (e) { say($("#receive-msg"), e.message); button.disabled = false; }
 }

@@ -127,6 +127,8 @@ function render({dossier: d, history}) {
       ? el("div", {}, `Nội dung: ${h.type === "dossier.refused" && d.refusal_reason || h.reason}`) : null)));
   const lastAsk = [...history].reverse().find(h => h.type === "dossier.supplement_requested");
   $("#r-supplement-reason").textContent = lastAsk && lastAsk.reason ? `: ${lastAsk.reason}` : "";
+  show($("#r-eresult"), d.result_kind === "electronic" && [9, 10].includes(d.status));
+  show($("#eresult-file"), false);
   show($("#r-supplement"), d.status === 5);
   show($("#r-rating"), d.status === 10);
   show($("#r-withdraw"), [1, 2, 4, 5, 6].includes(d.status));
@@ -141,6 +143,33 @@ async function act(method, path, body, opts, okText) {
     say(msg, okText || (r && r.message) || "Đã ghi nhận.", "ok");
     return true;
   } catch (e) { say(msg, e.message); return false; }
+}
+
+// The signed PDF, behind the same code, ID number and secret as tracking (a POST: the ID number
+// stays out of URLs); saved under the name intake gives it.
+async function downloadResult() {
+  const msg = $("#action-msg");
+  say(msg, "");
+  let resp;
+  try {
+    resp = await fetch(`/api/v1/dossiers/${encodeURIComponent(current.code)}/result`, {method: "POST",
+      credentials: "same-origin", headers: {"Content-Type": "application/json", "Accept": "application/pdf"},
+      body: JSON.stringify({id_number: current.idNumber, pin: current.pin})});
+  } catch (e) { say(msg, "Không kết nối được máy chủ. Vui lòng thử lại."); return; }
+  if (!resp.ok) {
+    let data = null;
+    try { data = await resp.json(); } catch (e) { data = null; }
+    say(msg, new ApiError(resp.status, data).message);
+    return;
+  }
+  const name = (/filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") || "") || [])[1] || "ket-qua.pdf";
+  const link = $("#eresult-file");
+  if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(await resp.blob());
+  link.download = name;
+  link.textContent = `Lưu tệp ${name}`;
+  show(link);
+  link.click();
 }
 
 async function supplement() {
@@ -178,6 +207,7 @@ async function start() {
   $("#submit-form").addEventListener("submit", submit);
   $("#track-form").addEventListener("submit", track);
   $("#sup-button").addEventListener("click", supplement);
+  $("#eresult-button").addEventListener("click", downloadResult);
   $("#wd-button").addEventListener("click", withdraw);
   $("#rate-button").addEventListener("click", rate);
   stars();

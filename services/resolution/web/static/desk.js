@@ -90,6 +90,8 @@ function renderCase(c, steps) {
   $("#c-actions").replaceChildren(...c.allowed_actions.map(a => el("button", {type: "button", dataset: {action: a},
     class: a === "stop" || a === "withdraw" ? "danger" : null, onclick: () => act(a)}, ACTION_VI[a] || a)));
   show($("#c-actions-box"), c.allowed_actions.length > 0);
+  show($("#c-result-box"), c.allowed_actions.includes("resolve"));
+  $("#c-result-file").value = "";
   show($("#apology-box"), c.may_apologise);
   $("#c-reason").value = "";
   renderForms(c, steps);  // forms 04 and 05 (forms.js)
@@ -99,11 +101,27 @@ function renderCase(c, steps) {
 async function act(action) {
   const reason = $("#c-reason").value.trim();
   if (NEEDS_REASON.includes(action) && !reason) { say($("#c-msg"), "Vui lòng ghi nội dung, lý do cho thao tác này."); return; }
+  const signed = action === "resolve" ? $("#c-result-file").files[0] : null;
   try {
-    await api("POST", `/api/v1/cases/${encodeURIComponent(openCode)}/${action}`, {reason: reason || null, ...actionExtras(action)});
+    if (signed) {  // issue 15: the decision with its signed PDF, which the applicant downloads
+      await api("POST", `/api/v1/results/${encodeURIComponent(openCode)}`,
+                {kind: "electronic", pdf_base64: await base64Of(signed), reason: reason || null});
+    } else {
+      await api("POST", `/api/v1/cases/${encodeURIComponent(openCode)}/${action}`, {reason: reason || null, ...actionExtras(action)});
+    }
     await openCase(openCode);
     say($("#c-msg"), `Đã thực hiện: ${ACTION_VI[action] || action}.`, "ok");
   } catch (e) { say($("#c-msg"), e.message); }
+}
+
+// A file's bytes in base64 (the result route takes JSON, as every other action does).
+function base64Of(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+    reader.onerror = () => reject(new ApiError(0, {error: {message_vi: "Không đọc được tệp đã chọn."}}));
+    reader.readAsDataURL(file);
+  });
 }
 
 async function apologise() {
