@@ -17,7 +17,7 @@ from deploy.local._common import run_coro
 from shared.calendar import default_calendar
 from shared.events import LIFECYCLE_TOPIC
 from shared.kafka import end_offsets
-from tests.e2e.test_inside_agency import _events_since, agency_staff, call  # noqa: F401 (a fixture)
+from tests.e2e.test_inside_agency import _events_since, agency_staff, call, within_step  # noqa: F401 (a fixture)
 from tests.e2e.test_lifecycle_end_to_end import wait_for
 from tests.e2e.test_province_shape import HOAN_KIEM, LAND_OFFICE, receive, stats_row
 
@@ -68,7 +68,8 @@ def test_a_land_dossier_goes_to_the_tax_office_and_back_and_is_counted_once(serv
     lines = call("GET", f"{base}/{code}", leader)["handovers"]
     trip = [(h["from_assignee"], h["assignee"], h["result"]) for h in lines[-2:]]
     holder = staff.username("officer_land")
-    assert trip == [(holder, f"Cơ quan {TAX}", "early"), (f"Cơ quan {TAX}", holder, "early")], "form 06's lines"
+    expected = [within_step(h) for h in lines[-2:]]
+    assert trip == [(holder, f"Cơ quan {TAX}", expected[0]), (f"Cơ quan {TAX}", holder, expected[1])], "form 06"
 
     def published():
         return run_coro(_events_since(bootstrap, start, code))

@@ -4,23 +4,18 @@ otherwise take "assign" for an action of the status graph."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field, model_validator
 
 from services.resolution.entrypoints.http import PROCESSING, READERS, CaseOut, _out
-from services.resolution.entrypoints.runtime import runtime_of
+from services.resolution.entrypoints.runtime import correlation_of, runtime_of
 from services.resolution.service import assignments, interagency
 from shared.auth import Account, Role, staff
 
 router = APIRouter(prefix="/api/v1")
 USERNAME = Field(min_length=1, max_length=100)
-
-
-def _correlation(request: Request) -> str:
-    return (request.headers.get("X-Correlation-ID") or str(uuid.uuid4()))[:100]
 
 
 class AssignIn(BaseModel):
@@ -90,7 +85,7 @@ async def _hand_over(request: Request, code: str, account: Account, assignee, st
         staff=account,
         assignee=assignee,
         step=step,
-        correlation_id=_correlation(request),
+        correlation_id=correlation_of(request),
         **how,
     )
     return _out(case, rt.clock(), account)
@@ -107,7 +102,7 @@ async def _hand_over(request: Request, code: str, account: Account, assignee, st
 async def approve(request: Request, code: str, account: Account = Depends(staff(Role.LEADER))) -> CaseOut:
     rt = runtime_of(request)
     case = await assignments.approve_case(
-        rt.units, rt.clock(), code, staff=account, correlation_id=_correlation(request)
+        rt.units, rt.clock(), code, staff=account, correlation_id=correlation_of(request)
     )
     return _out(case, rt.clock(), account)
 

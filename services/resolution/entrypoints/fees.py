@@ -4,13 +4,11 @@ route, which would otherwise take both actions with a reason only (and no amount
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.resolution.entrypoints.http import PROCESSING, READERS, CaseOut, _out
-from services.resolution.entrypoints.runtime import runtime_of
+from services.resolution.entrypoints.runtime import correlation_of, runtime_of
 from services.resolution.service import fees
 from shared.auth import Account, staff
 from shared.errors import InvalidRequest
@@ -52,10 +50,6 @@ class FeeOut(BaseModel):
     paid_at: AwareDatetime | None
 
 
-def _correlation(request: Request) -> str:
-    return (request.headers.get("X-Correlation-ID") or str(uuid.uuid4()))[:100]
-
-
 @router.post(
     "/cases/{code}/request-fee",
     response_model=CaseOut,
@@ -75,7 +69,7 @@ async def request_fee(
         collection=body.collection,
         reason=body.reason,
         staff=account,
-        correlation_id=_correlation(request),
+        correlation_id=correlation_of(request),
     )
     return _out(case, rt.clock(), account)
 
@@ -106,7 +100,7 @@ async def record_payment(
         amount=body.amount,
         receipt_no=body.receipt_no,
         staff=account,
-        correlation_id=_correlation(request),
+        correlation_id=correlation_of(request),
     )
     return _out(case, rt.clock(), account)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -12,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from services.resolution.domain import interagency
 from services.resolution.domain.assignment import RESULT_VI, current_step_due, steps
 from services.resolution.domain.case import Case, may_apologise, missing_for_decision
-from services.resolution.entrypoints.runtime import runtime_of
+from services.resolution.entrypoints.runtime import correlation_of, runtime_of
 from services.resolution.service import assignments, cases, export
 from shared.auth import Account, Role, require_role, staff
 from shared.auth.http import service_or_staff
@@ -296,7 +295,6 @@ async def apology(
     request: Request, code: str, body: ApologyIn, account: Account = Depends(staff(*PROCESSING))
 ) -> CaseOut:
     rt = runtime_of(request)
-    correlation = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
     case = await cases.apologise_for(
         rt.units,
         rt.clock(),
@@ -304,7 +302,7 @@ async def apology(
         staff=account,
         reason=body.reason,
         new_appointment_at=body.new_appointment_at,
-        correlation_id=correlation[:100],
+        correlation_id=correlation_of(request),
     )
     return _out(case, rt.clock(), account)
 
@@ -341,7 +339,6 @@ async def performed(
 ) -> CaseOut:
     """`action` taken on the case by `account` (with a decision's `choices`), answered with the case."""
     rt = runtime_of(request)
-    correlation = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
     case = await cases.perform(
         rt.units,
         rt.calendar,
@@ -350,7 +347,7 @@ async def performed(
         action,
         staff=account,
         reason=reason,
-        correlation_id=correlation[:100],
+        correlation_id=correlation_of(request),
         **choices,
     )
     return _out(case, rt.clock(), account)

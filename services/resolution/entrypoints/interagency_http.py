@@ -6,9 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from services.resolution.entrypoints.assignments_http import _correlation
 from services.resolution.entrypoints.http import PROCESSING, CaseOut, _out
-from services.resolution.entrypoints.runtime import runtime_of
+from services.resolution.entrypoints.runtime import correlation_of, runtime_of
 from services.resolution.service import interagency
 from shared.auth import Account, staff
 
@@ -45,7 +44,7 @@ async def send(request: Request, code: str, body: SendIn, account: Account = Dep
         staff=account,
         step=body.step,
         reason=body.reason,
-        correlation_id=_correlation(request),
+        correlation_id=correlation_of(request),
     )
     return _out(case, rt.clock(), account)
 
@@ -70,6 +69,6 @@ async def send_back(
         code,
         staff=account,
         reason=body.reason,
-        correlation_id=_correlation(request),
+        correlation_id=correlation_of(request),
     )
     return _out(case, rt.clock(), account)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from cryptography import x509
@@ -35,3 +36,8 @@ class ResolutionRuntime(Runtime):
 def runtime_of(request: Request) -> ResolutionRuntime:
     runtime: ResolutionRuntime = request.app.state.runtime
     return runtime
+
+
+def correlation_of(request: Request) -> str:
+    """The caller's X-Correlation-ID (so a clerk's click and its events share one id), else a new one."""
+    return (request.headers.get("X-Correlation-ID") or str(uuid.uuid4()))[:100]

@@ -4,13 +4,11 @@ which would otherwise take request-supplement with a reason only."""
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.resolution.entrypoints.http import PROCESSING, READERS, CaseOut, _out
-from services.resolution.entrypoints.runtime import runtime_of
+from services.resolution.entrypoints.runtime import correlation_of, runtime_of
 from services.resolution.service import supplements
 from shared.auth import Account, staff
 from shared.supplements import Form02In
@@ -35,7 +33,6 @@ async def request_supplement(
     request: Request, code: str, body: Form02In, account: Account = Depends(staff(*PROCESSING))
 ) -> CaseOut:
     rt = runtime_of(request)
-    correlation = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
     case = await supplements.request_supplement(
         rt.units,
         rt.calendar,
@@ -44,7 +41,7 @@ async def request_supplement(
         body.asked(),
         staff=account,
         working_days=rt.settings.supplement_working_days,
-        correlation_id=correlation[:100],
+        correlation_id=correlation_of(request),
     )
     return _out(case, rt.clock(), account)
 
