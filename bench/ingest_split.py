@@ -1,0 +1,114 @@
+"""Where one stats instance's time goes, without Kafka: decode, project, and each repository call.
+
+    python -m bench.ingest_split [EVENTS]      (default 100,000; about half a minute)
+
+Decodes the bench's generated events, projects them in Python alone, then applies them in the
+service's batches (`ingest.apply_batch`) to a fresh database of the bench profile's PostgreSQL,
+timing every repository statement. Prints microseconds per event for each part and the counter
+rows each batch wrote: figure 1 says how fast, this says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import types
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import services.stats
+from bench import procs
+from bench.load import lifecycle_events
+from bench.measure import Progress
+from services.stats.adapters import generations
+from services.stats.adapters import repository as repo
+from services.stats.adapters.fast_events import decode_owned_event
+from services.stats.domain.projection import Rejected, project
+from services.stats.service import ingest
+from shared.consumer import Item
+from shared.db import create_pool, migrate
+from shared.runtime import tune_gc
+
+TIMED = ("load_facts", "save_facts", "add_steps", "add_board", "add_daily", "save_names", "save_attributes")
+
+
+def _timed(module: Any, name: str, seconds: dict[str, float], rows: dict[str, int]) -> None:
+    """`module.name` replaced by itself, timed; the rows of a counter call counted."""
+    call: Callable = getattr(module, name)
+
+    async def timed(conn, values, *rest):
+        rows[name] += len(values)
+        started = time.perf_counter()
+        try:
+            return await call(conn, values, *rest)
+        finally:
+            seconds[name] += time.perf_counter() - started
+
+    setattr(module, name, timed)
+
+
+def _project_alone(events: list) -> None:
+    facts: dict = {}
+    for event in events:
+        try:
+            change = project(facts.get(event.dossier_code), event)
+        except Rejected:
+            continue
+        if change is not None:
+            facts[event.dossier_code] = change.fact
+
+
+async def main(n_events: int) -> None:
+    from deploy.local import servers
+    from deploy.settings import ToolSettings
+
+    raw = [value for _code, _seq, value in lifecycle_events(n_events, seed=1)]
+    tune_gc()
+    started = time.perf_counter()
+    events = [decode_owned_event(value) for value in raw]
+    decode_s = time.perf_counter() - started
+    started = time.perf_counter()
+    _project_alone(events)
+    project_s = time.perf_counter() - started
+
+    url = await procs.create_database(servers.up("bench").env()["STATS_DATABASE_URL"], "split")
+    pool = await create_pool(url, max_size=2)
+    try:
+        await migrate(pool, Path(services.stats.__file__).parent / "migrations")
+        await generations.ensure_active(pool)
+        seconds: dict[str, float] = defaultdict(float)
+        rows: dict[str, int] = defaultdict(int)
+        for name in TIMED:
+            _timed(repo, name, seconds, rows)
+        partitions = types.SimpleNamespace
+        items = [Item(partitions(partition=hash(e.dossier_code) % 6), e) for e in events]
+        progress = Progress("applying", len(items))
+        started = time.perf_counter()
+        for i in range(0, len(items), ingest.BATCH_RECORDS):
+            batch = items[i : i + ingest.BATCH_RECORDS]
+            await ingest.apply_batch(pool, batch)
+            progress.add(len(batch))
+        apply_s = time.perf_counter() - started
+        progress.done()
+    finally:
+        await pool.close()
+        await procs.drop_database(url)
+        if not ToolSettings().keep_servers:
+            servers.down("bench")
+
+    def per_event(s: float) -> str:
+        return f"{s / len(events) * 1e6:8.1f} µs"
+
+    print(f"\n{len(events):,} events, batches of {ingest.BATCH_RECORDS:,}:")
+    print(f"  decode (msgspec)          {per_event(decode_s)}")
+    print(f"  projection alone          {per_event(project_s)}")
+    for name in sorted(seconds, key=seconds.__getitem__, reverse=True):
+        print(f"  {name:<25} {per_event(seconds[name])}   ({rows[name]:,} rows or keys)")
+    print(f"  whole apply_batch         {per_event(apply_s)}   = {len(events) / apply_s:,.0f} events/s")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000))
