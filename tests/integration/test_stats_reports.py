@@ -45,12 +45,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
 
 from services.stats.adapters import generations
+from services.stats.adapters import reports as report_rows
 from services.stats.service import online, reconcile, report_files, reports
 from services.stats.service.rebuild import rebuild
 from shared.calendar import default_calendar
@@ -311,6 +313,27 @@ async def test_reports_for_periods_across_months_tet_pauses_and_late_dossiers(lo
         assert answer["unaccounted"] == 0
         assert total["received_total"] == total["received_online"] + total["received_direct"] + total["carried_over"]
         assert total["received_total"] == total["resolved_total"] + total["in_processing_total"], (start, end)
+
+
+async def test_a_period_cut_inside_months_adds_its_days_to_its_whole_months(loaded):
+    """27 January to 10 March: January's and March's days from the daily rows, February from the
+    monthly ones, and the flows the same as the three pieces' added up: received at the counter D3,
+    D4, D6 in February and D7 on 9 March, online D2 on 2 February; D1 (26 January) and D8 (30 March)
+    outside."""
+
+    async def flows(start: date, end: date) -> Counter:
+        async with loaded.acquire() as conn, conn.transaction():
+            await generations.use_active(conn)
+            (only,) = (await report_rows.flows(conn, start, end, "agency", (None, None, None))).values()
+            return only
+
+    whole = await flows(date(2026, 1, 27), date(2026, 3, 10))
+    pieces: Counter = Counter()
+    for start, end in ((date(2026, 1, 27), date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 2, 28))):
+        pieces.update(await flows(start, end))
+    pieces.update(await flows(date(2026, 3, 1), date(2026, 3, 10)))
+    assert (whole["received_direct"], whole["received_online"]) == (4, 1)
+    assert whole == pieces
 
 
 async def test_quality_index_for_the_first_quarter(loaded):

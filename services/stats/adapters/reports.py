@@ -53,13 +53,16 @@ async def flows(conn, start: date, end: date, group: str, filters: tuple) -> dic
     first, stop = full_months(start, end)
     if first >= stop:
         first = stop = start  # no whole month: every day comes from the daily rows
+    # The days outside the whole months as two index ranges. Written as "the period but not its
+    # whole months", the plan depended on fresh statistics: with stale ones (a live generation
+    # between autovacuum's analyses) PostgreSQL read the year's daily rows only to drop them.
     rows = await conn.fetch(
         f"""WITH parts AS (
                 SELECT {col} AS k, metric, channel, n FROM monthly_counters
                 WHERE month >= $6 AND month < $7 AND {_FILTER}
                 UNION ALL
                 SELECT {col}, metric, channel, n FROM daily_counters
-                WHERE day BETWEEN $4 AND $5 AND NOT (day >= $6 AND day < $7) AND {_FILTER})
+                WHERE ((day >= $4 AND day < $6) OR (day >= $7 AND day <= $5)) AND {_FILTER})
             SELECT k, CASE WHEN metric <> 'received' THEN metric
                            WHEN channel = 'online' THEN 'received_online' ELSE 'received_direct' END AS m,
                    sum(n)::bigint AS n
