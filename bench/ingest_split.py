@@ -13,16 +13,15 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-import types
 from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-import services.stats
 from bench import procs
 from bench.load import lifecycle_events
 from bench.measure import Progress
+from bench.workers.stats_ingest import MIGRATIONS
 from services.stats.adapters import generations
 from services.stats.adapters import repository as repo
 from services.stats.adapters.fast_events import decode_owned_event
@@ -77,14 +76,13 @@ async def main(n_events: int) -> None:
     url = await procs.create_database(servers.up("bench").env()["STATS_DATABASE_URL"], "split")
     pool = await create_pool(url, max_size=2)
     try:
-        await migrate(pool, Path(services.stats.__file__).parent / "migrations")
+        await migrate(pool, MIGRATIONS)
         await generations.ensure_active(pool)
         seconds: dict[str, float] = defaultdict(float)
         rows: dict[str, int] = defaultdict(int)
         for name in TIMED:
             _timed(repo, name, seconds, rows)
-        partitions = types.SimpleNamespace
-        items = [Item(partitions(partition=hash(e.dossier_code) % 6), e) for e in events]
+        items = [Item(SimpleNamespace(partition=hash(e.dossier_code) % 6), e) for e in events]
         progress = Progress("applying", len(items))
         started = time.perf_counter()
         for i in range(0, len(items), ingest.BATCH_RECORDS):

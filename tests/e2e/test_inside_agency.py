@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -21,6 +20,7 @@ from deploy.local._common import run_coro
 from shared.calendar import default_calendar
 from shared.events import LIFECYCLE_TOPIC, EventType, encode, parse_event
 from shared.kafka import client_options, end_offsets
+from shared.local_time import local_day
 from tests.e2e.test_lifecycle_end_to_end import wait_for
 from tests.events import accepted_item
 
@@ -34,7 +34,6 @@ PROCESS = [
 ]
 # Accounts of the land agency besides tests/conftest.py's: a second officer and the agency's leader.
 EXTRA = {"officer_land2": ("officer", LAND), "leader_land": ("leader", LAND)}
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def within_step(line: dict) -> str:
@@ -43,7 +42,7 @@ def within_step(line: dict) -> str:
     between midnight and the start of work hands on on the very day the step falls due."""
     ended, due = datetime.fromisoformat(line["ended_at"]), datetime.fromisoformat(line["step_due_at"])
     assert ended <= due, f"handed on after the step's due time: {line}"
-    return "early" if ended.astimezone(VIETNAM).date() < due.astimezone(VIETNAM).date() else "on_time"
+    return "early" if local_day(ended) < local_day(due) else "on_time"
 
 
 def in_view(services, view: str, auth, code: str, page: int = 500) -> bool:
