@@ -5,7 +5,9 @@
 Decodes the bench's generated events, projects them in Python alone, then applies them in the
 service's batches (`ingest.apply_batch`) to a fresh database of the bench profile's PostgreSQL,
 timing every repository statement. Prints microseconds per event for each part and the counter
-rows each batch wrote: figure 1 says how fast, this says why.
+rows each batch wrote: figure 1 says how fast, this says why. Then the same daily counter rows
+written again into empty copies of the table by three of PostgreSQL's write paths (binary COPY,
+plain INSERT, the upsert ingest uses): the floor any reshaping of the counters starts from.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -30,16 +32,19 @@ from services.stats.service import ingest
 from shared.consumer import Item
 from shared.db import create_pool, migrate
 from shared.runtime import tune_gc
+from shared.sql import unnest_insert
 
 TIMED = ("load_facts", "save_facts", "add_steps", "add_board", "add_daily", "save_names", "save_attributes")
 
 
-def _timed(module: Any, name: str, seconds: dict[str, float], rows: dict[str, int]) -> None:
-    """`module.name` replaced by itself, timed; the rows of a counter call counted."""
+def _timed(module: Any, name: str, seconds: dict[str, float], rows: dict[str, int], kept: list) -> None:
+    """`module.name` replaced by itself, timed; the rows of a counter call counted, the values of
+    each call kept in `kept`."""
     call: Callable = getattr(module, name)
 
     async def timed(conn, values, *rest):
         rows[name] += len(values)
+        kept.append(values)
         started = time.perf_counter()
         try:
             return await call(conn, values, *rest)
@@ -80,8 +85,9 @@ async def main(n_events: int) -> None:
         await generations.ensure_active(pool)
         seconds: dict[str, float] = defaultdict(float)
         rows: dict[str, int] = defaultdict(int)
+        daily_batches: list[Counter] = []
         for name in TIMED:
-            _timed(repo, name, seconds, rows)
+            _timed(repo, name, seconds, rows, daily_batches if name == "add_daily" else [])
         items = [Item(SimpleNamespace(partition=hash(e.dossier_code) % 6), e) for e in events]
         progress = Progress("applying", len(items))
         started = time.perf_counter()
@@ -91,6 +97,7 @@ async def main(n_events: int) -> None:
             progress.add(len(batch))
         apply_s = time.perf_counter() - started
         progress.done()
+        paths = await _write_paths(pool, daily_batches)
     finally:
         await pool.close()
         await procs.drop_database(url)
@@ -106,6 +113,46 @@ async def main(n_events: int) -> None:
     for name in sorted(seconds, key=seconds.__getitem__, reverse=True):
         print(f"  {name:<25} {per_event(seconds[name])}   ({rows[name]:,} rows or keys)")
     print(f"  whole apply_batch         {per_event(apply_s)}   = {len(events) / apply_s:,.0f} events/s")
+    print("\nthe same daily counter rows, batch by batch, into an empty copy of the table:")
+    for name, (s, n) in paths.items():
+        print(f"  {name:<25} {s / n * 1e6:8.1f} µs a row   ({n:,} rows)")
+
+
+# The daily counters' columns and types, in the table's order.
+_DAILY = ("day", "agency_id", "procedure_code", "channel", "metric", "n")
+_DAILY_TYPES = ("date", "text", "text", "text", "text", "bigint")
+_KEY = ", ".join(_DAILY[:-1])
+
+
+async def _write_paths(pool, batches: list[Counter]) -> dict[str, tuple[float, int]]:
+    """Seconds and rows of each write path over `batches` ({(day, dims, metric): n} as add_daily
+    gets them), each batch in its own transaction as ingest does, each path into a fresh copy."""
+    paths = {
+        "binary COPY": lambda conn, rows: conn.copy_records_to_table("paths", records=rows, columns=_DAILY),
+        "INSERT (unnest)": lambda conn, rows: unnest_insert(conn, f"paths({', '.join(_DAILY)})", _DAILY_TYPES, rows),
+        "upsert (unnest, ON CONFLICT)": lambda conn, rows: unnest_insert(
+            conn,
+            f"paths AS p ({', '.join(_DAILY)})",
+            _DAILY_TYPES,
+            rows,
+            on_conflict=f"ON CONFLICT ({_KEY}) DO UPDATE SET n = p.n + EXCLUDED.n",
+        ),
+    }
+    out = {}
+    async with pool.acquire() as conn:
+        await generations.use_active(conn)
+        for name, write in paths.items():
+            await conn.execute("DROP TABLE IF EXISTS paths; CREATE TABLE paths (LIKE daily_counters INCLUDING ALL)")
+            seconds, n = 0.0, 0
+            for batch in batches:
+                rows = sorted((day, *dims, metric, v) for (day, dims, metric), v in batch.items() if v)
+                started = time.perf_counter()
+                async with conn.transaction():
+                    await write(conn, rows)
+                seconds += time.perf_counter() - started
+                n += len(rows)
+            out[name] = (seconds, n)
+    return out
 
 
 if __name__ == "__main__":

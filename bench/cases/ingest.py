@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 import uuid
 
 import asyncpg
 
-from bench import procs, topics
+from bench import cpu, procs, topics
 from bench.measure import Figure, Summary, ratios, say
 
 GOAL_RATIO, GOAL_RATE = 0.5, 20_000
@@ -29,9 +30,12 @@ async def _applied(url: str) -> int:
         await conn.close()
 
 
-def _ingest(env: dict[str, str], bootstrap: str, topic: str, n_events: int, instances: int) -> tuple[float, float]:
+def _ingest(
+    env: dict[str, str], bootstrap: str, topic: str, n_events: int, instances: int
+) -> tuple[float, float, dict]:
     """Events/s of `instances` stats processes in one consumer group, from the first record any of
-    them decoded to the commit that completed the facts; and the largest peak memory."""
+    them decoded to the commit that completed the facts; the largest peak memory; and the CPU
+    each party spent per event over the same span."""
     url = asyncio.run(procs.create_database(env["STATS_DATABASE_URL"], "bench_ingest"))
     group = f"bench-stats-{uuid.uuid4().hex[:8]}"
     workers = procs.start_workers("stats_ingest", [[bootstrap, topic, url, group]] * instances, env)
@@ -50,32 +54,47 @@ def _ingest(env: dict[str, str], bootstrap: str, topic: str, n_events: int, inst
         asyncio.run(procs.drop_database(url))
     if any(r["rejected"] for r in results):
         raise RuntimeError(f"stats ingest rejected events: {results}")
-    end = max(c for r in results for c in r["commits"] if c <= complete)
-    seconds = end - min(r["first"] for r in results if r["first"])
-    return n_events / seconds, max(r["peak_rss_mb"] for r in results)
+    started = [r for r in results if r["first"]]
+    # Each instance's commits up to the one that completed the facts, with the sample taken after each.
+    done = [[(c, s) for c, s in zip(r["commits"], r["samples"][1:], strict=True) if c <= complete] for r in started]
+    end, last = max((commits[-1] for commits in done if commits), key=lambda c: c[0])
+    first = min(started, key=lambda r: r["first"])
+    seconds = end - first["first"]
+    own = sum(
+        commits[-1][1]["own"] - r["samples"][0]["own"] for r, commits in zip(started, done, strict=True) if commits
+    )
+    usage = cpu.per_event(first["samples"][0], last, seconds, n_events, own)
+    return n_events / seconds, max(r["peak_rss_mb"] for r in results), usage
 
 
 def run(env: dict[str, str], n_events: int, reps: int, memory: dict) -> Figure:
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
     topic = asyncio.run(topics.create_topic(bootstrap))
     rates: dict[int, list[float]] = {n: [] for n in INSTANCES}
+    usage: dict[str, list[dict]] = {"bare consumer": [], **{_name(n): [] for n in INSTANCES}}
     try:
         asyncio.run(topics.produce(bootstrap, topic, n_events))
         ceiling, peaks = [], []
         for rep in range(reps):
             bare = procs.run_worker("ceiling", [bootstrap, topic, str(n_events)], env, timeout=1800)
             ceiling.append(bare["events"] / bare["seconds"])
+            before, after = bare["cpu"]
+            usage["bare consumer"].append(
+                cpu.per_event(before, after, bare["seconds"], bare["events"], after["own"] - before["own"])
+            )
             for n in INSTANCES:
-                rate, peak = _ingest(env, bootstrap, topic, n_events, n)
+                rate, peak, used = _ingest(env, bootstrap, topic, n_events, n)
                 rates[n].append(rate)
                 peaks.append(peak)
+                usage[_name(n)].append(used)
             say(
                 f"  ingest: repetition {rep + 1}/{reps}: ceiling {ceiling[-1]:,.0f}/s, "
                 + ", ".join(
-                    f"{n} instance{'s' if n > 1 else ''} {rates[n][-1]:,.0f}/s (ratio {rates[n][-1] / ceiling[-1]:.2f})"
-                    for n in INSTANCES
+                    f"{_name(n)} {rates[n][-1]:,.0f}/s (ratio {rates[n][-1] / ceiling[-1]:.2f})" for n in INSTANCES
                 )
             )
+            for name, runs in usage.items():
+                say(f"    CPU, {name}: " + ", ".join(f"{k} {v:,}" for k, v in runs[-1].items()))
     finally:
         asyncio.run(topics.delete_topic(bootstrap, topic))
     memory["stats (ingest worker)"] = max(peaks)
@@ -96,5 +115,15 @@ def run(env: dict[str, str], n_events: int, reps: int, memory: dict) -> Figure:
             "instances": f"{best} stats processes in one consumer group (one per core); the figure",
             "1 instance": {**Summary.of(rates[1]).__dict__, "unit": "events/s"},
             "1 instance, ratio": {**ratios(rates[1], ceiling).__dict__, "unit": "of ceiling"},
+            **{f"CPU, {name} (median of runs)": _medians(runs) for name, runs in usage.items()},
         },
     )
+
+
+def _name(instances: int) -> str:
+    return f"{instances} instance{'s' if instances > 1 else ''}"
+
+
+def _medians(runs: list[dict]) -> dict:
+    """Each measure's median over the repetitions: where the processor time went per event."""
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}

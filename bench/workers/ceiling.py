@@ -1,8 +1,9 @@
 """The ceiling of figure 1: a bare aiokafka consumer reading the whole topic, doing nothing.
 
     python -m bench.workers.ceiling BOOTSTRAP TOPIC EVENTS
-Prints {"events", "seconds", "peak_rss_mb"}; seconds run from the first record to the last,
-so joining the group is not counted (nor is it for the stats worker).
+Prints {"events", "seconds", "peak_rss_mb", "cpu"}; seconds run from the first record to the last,
+so joining the group is not counted (nor is it for the stats worker); "cpu" is a processor
+sample (bench/cpu.py) at each end.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer
 
+from bench.cpu import Sample
 from bench.procs import peak_rss_mb
 from shared.kafka import client_options
 
@@ -30,14 +32,20 @@ async def main(bootstrap: str, topic: str, expected: int) -> dict:
     )
     await consumer.start()
     try:
-        seen, first = 0, None
+        seen, first, cpu_first = 0, None, None
         while seen < expected:
             batches = await consumer.getmany(timeout_ms=1000)
             for records in batches.values():
                 if first is None:
-                    first = time.perf_counter()
+                    first, cpu_first = time.perf_counter(), Sample.now()
                 seen += len(records)
-        return {"events": seen, "seconds": time.perf_counter() - first, "peak_rss_mb": peak_rss_mb(os.getpid())}
+        seconds = time.perf_counter() - first
+        return {
+            "events": seen,
+            "seconds": seconds,
+            "peak_rss_mb": peak_rss_mb(os.getpid()),
+            "cpu": [cpu_first, Sample.now()],
+        }
     finally:
         await consumer.stop()
 

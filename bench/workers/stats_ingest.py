@@ -5,8 +5,9 @@ a fresh database with the stats migrations.
     python -m bench.workers.stats_ingest BOOTSTRAP TOPIC DATABASE_URL GROUP
 Several started with one GROUP are instances of one service sharing the partitions. Each runs
 until SIGTERM (bench/cases/ingest.py sends it once the facts hold every event), then prints
-{"events", "first", "commits", "rejected", "peak_rss_mb"}: when it decoded its first record and
-when each of its transactions committed.
+{"events", "first", "commits", "samples", "rejected", "peak_rss_mb"}: when it decoded its first
+record and when each of its transactions committed, with a processor sample (bench/cpu.py) at
+the first record and after each commit.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 import services.stats
+from bench.cpu import Sample
 from bench.measure import Progress
 from bench.procs import peak_rss_mb
 from services.stats.adapters import generations
@@ -43,17 +45,19 @@ async def main(bootstrap: str, topic: str, database_url: str, group: str) -> dic
     broker = make_broker(bootstrap, "stats", registry)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    state = {"first": None, "commits": [], "applied": 0, "rejected": 0}
+    state: dict = {"first": None, "commits": [], "samples": [], "applied": 0, "rejected": 0}
     progress = Progress("stats ingest: events committed (this instance, redeliveries included)")
 
     def decode(raw: bytes):
         if state["first"] is None:
             state["first"] = time.perf_counter()
+            state["samples"].append(Sample.now())
         return decode_owned_event(raw)
 
     async def apply(items):
         rejected = await ingest.apply_batch(pool, items)  # returns after its transaction committed
         state["commits"].append(time.perf_counter())
+        state["samples"].append(Sample.now())
         state["applied"] += len(items)
         state["rejected"] += len(rejected)
         progress.add(len(items))
@@ -74,6 +78,7 @@ async def main(bootstrap: str, topic: str, database_url: str, group: str) -> dic
         "events": state["applied"],
         "first": state["first"],
         "commits": state["commits"],
+        "samples": state["samples"],  # the first record's, then one per commit
         "rejected": state["rejected"],
         "peak_rss_mb": peak_rss_mb(os.getpid()),
     }
