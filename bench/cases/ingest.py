@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 import uuid
@@ -13,6 +14,7 @@ from bench import cpu, procs, topics
 from bench.measure import Figure, Summary, ratios, say
 
 GOAL_RATIO, GOAL_RATE = 0.5, 20_000
+GOAL_RATIO_ONE = 0.3  # one instance alone
 
 
 INSTANCES = (1, 2)  # one process; then one per core of this machine, sharing the partitions
@@ -115,7 +117,11 @@ def run(env: dict[str, str], n_events: int, reps: int, memory: dict) -> Figure:
             "instances": f"{best} stats processes in one consumer group (one per core); the figure",
             "1 instance": {**Summary.of(rates[1]).__dict__, "unit": "events/s"},
             "1 instance, ratio": {**ratios(rates[1], ceiling).__dict__, "unit": "of ceiling"},
-            **{f"CPU, {name} (median of runs)": _medians(runs) for name, runs in usage.items()},
+            **{f"CPU, {name}": _medians(runs) for name, runs in usage.items()},
+            "CPU an event may cost at the goals": f"one instance at {GOAL_RATIO_ONE}: "
+            f"{_budget(GOAL_RATIO_ONE, statistics.median(ceiling))} µs, two at {GOAL_RATIO}: "
+            f"{_budget(GOAL_RATIO, statistics.median(ceiling))} µs, every process together "
+            f"({os.cpu_count()} cores / (goal x the ceiling's median))",
         },
     )
 
@@ -124,6 +130,11 @@ def _name(instances: int) -> str:
     return f"{instances} instance{'s' if instances > 1 else ''}"
 
 
-def _medians(runs: list[dict]) -> dict:
+def _medians(runs: list[dict]) -> str:
     """Each measure's median over the repetitions: where the processor time went per event."""
-    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    return ", ".join(f"{key} {statistics.median(run[key] for run in runs):,.1f}" for key in runs[0])
+
+
+def _budget(ratio: float, ceiling: float) -> float:
+    """Processor µs an event may cost, every process on this machine together, at `ratio` x `ceiling`."""
+    return round((os.cpu_count() or 1) * 1e6 / (ratio * ceiling), 1)
