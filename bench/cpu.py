@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import procs
@@ -53,24 +52,20 @@ def _postgres_s() -> float:
     return process_s(pid, with_reaped_children=True) + sum(process_s(c) for c in procs.children(pid or 0))
 
 
-@dataclass(frozen=True)
-class Sample:
-    """Taken by a measured process itself, at the first record and at each point that may end the
-    measurement: `own` is its own CPU time, so startup and group joining are left out."""
-
-    machine: float
-    broker: float
-    postgres: float
-    own: float
-
-    @classmethod
-    def now(cls) -> dict:
-        broker = kafka_broker.running_pid(PROFILES["bench"].kafka_home)
-        return asdict(cls(machine_busy_s(), process_s(broker), _postgres_s(), time.process_time()))
+def sample() -> dict[str, float]:
+    """Taken by a measured process itself, at its first record and at each point that may end the
+    measurement: `own` is its own CPU time, so its startup and group joining are left out."""
+    broker = kafka_broker.running_pid(PROFILES["bench"].kafka_home)
+    return {
+        "machine": machine_busy_s(),
+        "broker": process_s(broker),
+        "postgres": _postgres_s(),
+        "own": time.process_time(),
+    }
 
 
 def per_event(before: dict, after: dict, seconds: float, events: int, consumers_s: float) -> dict:
-    """CPU µs per event of each party between two samples (`Sample.now()`), and the cores the
+    """CPU µs per event of each party between two `sample()`s, and the cores the
     machine kept busy. `consumers_s`: CPU seconds of the measured processes (their `own`)."""
     machine = after["machine"] - before["machine"]
     parts = {

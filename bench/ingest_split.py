@@ -37,14 +37,15 @@ from shared.sql import unnest_insert
 TIMED = ("load_facts", "save_facts", "add_steps", "add_board", "add_daily", "save_names", "save_attributes")
 
 
-def _timed(module: Any, name: str, seconds: dict[str, float], rows: dict[str, int], kept: list) -> None:
-    """`module.name` replaced by itself, timed; the rows of a counter call counted, the values of
-    each call kept in `kept`."""
+def _timed(module: Any, name: str, seconds: dict[str, float], rows: dict[str, int], kept: list | None = None) -> None:
+    """`module.name` replaced by itself, timed; the rows of a counter call counted, and with
+    `kept`, the values of each call kept there."""
     call: Callable = getattr(module, name)
 
     async def timed(conn, values, *rest):
         rows[name] += len(values)
-        kept.append(values)
+        if kept is not None:
+            kept.append(values)
         started = time.perf_counter()
         try:
             return await call(conn, values, *rest)
@@ -87,7 +88,7 @@ async def main(n_events: int) -> None:
         rows: dict[str, int] = defaultdict(int)
         daily_batches: list[Counter] = []
         for name in TIMED:
-            _timed(repo, name, seconds, rows, daily_batches if name == "add_daily" else [])
+            _timed(repo, name, seconds, rows, daily_batches if name == "add_daily" else None)
         items = [Item(SimpleNamespace(partition=hash(e.dossier_code) % 6), e) for e in events]
         progress = Progress("applying", len(items))
         started = time.perf_counter()

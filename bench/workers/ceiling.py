@@ -17,7 +17,7 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer
 
-from bench.cpu import Sample
+from bench.cpu import sample
 from bench.procs import peak_rss_mb
 from shared.kafka import client_options
 
@@ -37,14 +37,14 @@ async def main(bootstrap: str, topic: str, expected: int) -> dict:
             batches = await consumer.getmany(timeout_ms=1000)
             for records in batches.values():
                 if first is None:
-                    first, cpu_first = time.perf_counter(), Sample.now()
+                    first, cpu_first = time.perf_counter(), sample()
                 seen += len(records)
         seconds = time.perf_counter() - first
         return {
             "events": seen,
             "seconds": seconds,
             "peak_rss_mb": peak_rss_mb(os.getpid()),
-            "cpu": [cpu_first, Sample.now()],
+            "cpu": [cpu_first, sample()],
         }
     finally:
         await consumer.stop()

@@ -23,7 +23,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 import services.stats
-from bench.cpu import Sample
+from bench.cpu import sample
 from bench.measure import Progress
 from bench.procs import peak_rss_mb
 from services.stats.adapters import generations
@@ -51,13 +51,13 @@ async def main(bootstrap: str, topic: str, database_url: str, group: str) -> dic
     def decode(raw: bytes):
         if state["first"] is None:
             state["first"] = time.perf_counter()
-            state["samples"].append(Sample.now())
+            state["samples"].append(sample())
         return decode_owned_event(raw)
 
     async def apply(items):
         rejected = await ingest.apply_batch(pool, items)  # returns after its transaction committed
         state["commits"].append(time.perf_counter())
-        state["samples"].append(Sample.now())
+        state["samples"].append(sample())
         state["applied"] += len(items)
         state["rejected"] += len(rejected)
         progress.add(len(items))
