@@ -130,25 +130,19 @@ async def _write_paths(pool, batches: list[Counter]) -> dict[str, tuple[float, i
     gets them), each batch in its own transaction as ingest does, each path into a fresh table:
     appends into the columns with a plain index on the key (a key comes again in later batches),
     the upsert into a copy of the table with its primary key."""
+    batch_rows = [sorted((day, *dims, metric, v) for (day, dims, metric), v in b.items() if v) for b in batches]
     append = f"CREATE TABLE public.paths (LIKE daily_counters); CREATE INDEX ON public.paths ({_KEY})"
+    target = f"paths({', '.join(_DAILY)})"
+    upsert = f"ON CONFLICT ({_KEY}) DO UPDATE SET n = paths.n + EXCLUDED.n"
     paths = {
         "append by binary COPY": (
             append,
             lambda conn, rows: conn.copy_records_to_table("paths", records=rows, columns=_DAILY),
         ),
-        "append by INSERT (unnest)": (
-            append,
-            lambda conn, rows: unnest_insert(conn, f"paths({', '.join(_DAILY)})", _DAILY_TYPES, rows),
-        ),
+        "append by INSERT (unnest)": (append, lambda conn, rows: unnest_insert(conn, target, _DAILY_TYPES, rows)),
         "upsert (unnest, ON CONFLICT)": (
             "CREATE TABLE public.paths (LIKE daily_counters INCLUDING ALL)",
-            lambda conn, rows: unnest_insert(
-                conn,
-                f"paths AS p ({', '.join(_DAILY)})",
-                _DAILY_TYPES,
-                rows,
-                on_conflict=f"ON CONFLICT ({_KEY}) DO UPDATE SET n = p.n + EXCLUDED.n",
-            ),
+            lambda conn, rows: unnest_insert(conn, target, _DAILY_TYPES, rows, on_conflict=upsert),
         ),
     }
     out = {}
@@ -157,15 +151,11 @@ async def _write_paths(pool, batches: list[Counter]) -> dict[str, tuple[float, i
             async with conn.transaction():  # the generation's search path holds for a transaction
                 await generations.use_active(conn)
                 await conn.execute(f"DROP TABLE IF EXISTS public.paths; {table}")
-            seconds, n = 0.0, 0
-            for batch in batches:
-                rows = sorted((day, *dims, metric, v) for (day, dims, metric), v in batch.items() if v)
-                started = time.perf_counter()
+            started = time.perf_counter()
+            for rows in batch_rows:
                 async with conn.transaction():
                     await write(conn, rows)
-                seconds += time.perf_counter() - started
-                n += len(rows)
-            out[name] = (seconds, n)
+            out[name] = (time.perf_counter() - started, sum(len(rows) for rows in batch_rows))
     return out
 
 

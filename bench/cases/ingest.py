@@ -96,7 +96,7 @@ def run(env: dict[str, str], n_events: int, reps: int, memory: dict) -> Figure:
                 )
             )
             for name, runs in usage.items():
-                say(f"    CPU, {name}: " + ", ".join(f"{k} {v:,}" for k, v in runs[-1].items()))
+                say(f"    CPU, {name}: {_described(runs[-1])}")
     finally:
         asyncio.run(topics.delete_topic(bootstrap, topic))
     memory["stats (ingest worker)"] = max(peaks)
@@ -117,7 +117,7 @@ def run(env: dict[str, str], n_events: int, reps: int, memory: dict) -> Figure:
             "instances": f"{best} stats processes in one consumer group (one per core); the figure",
             "1 instance": {**Summary.of(rates[1]).__dict__, "unit": "events/s"},
             "1 instance, ratio": {**ratios(rates[1], ceiling).__dict__, "unit": "of ceiling"},
-            **{f"CPU, {name}": _medians(runs) for name, runs in usage.items()},
+            **{f"CPU, {name}": _described(_medians(runs)) for name, runs in usage.items()},
             "CPU an event may cost at the goals": f"one instance at {GOAL_RATIO_ONE}: "
             f"{_budget(GOAL_RATIO_ONE, statistics.median(ceiling))} µs, two at {GOAL_RATIO}: "
             f"{_budget(GOAL_RATIO, statistics.median(ceiling))} µs, every process together "
@@ -130,9 +130,13 @@ def _name(instances: int) -> str:
     return f"{instances} instance{'s' if instances > 1 else ''}"
 
 
-def _medians(runs: list[dict]) -> str:
+def _medians(runs: list[dict]) -> dict:
     """Each measure's median over the repetitions: where the processor time went per event."""
-    return ", ".join(f"{key} {statistics.median(run[key] for run in runs):,.1f}" for key in runs[0])
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+def _described(usage: dict) -> str:
+    return ", ".join(f"{key} {value:,.1f}" for key, value in usage.items())
 
 
 def _budget(ratio: float, ceiling: float) -> float:
